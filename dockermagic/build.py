@@ -1,0 +1,343 @@
+"""Building an image: the request, and the engine's build stream turned into typed events.
+
+`build()` yields `StepStarted`, `StepOutput`, `StepFinished` and finally `BuildSucceeded`;
+a failure -- also one the engine reports inside its HTTP 200 stream -- raises `BuildError`
+carrying the failing step and the partial result.  It knows nothing of IPython or widgets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import ansi, reference, units
+from .display import ShownOnce
+from .errors import BuildError, InvalidInput
+
+# the classic builder's (Docker) and buildah's (Podman) step and result lines
+_STEP = re.compile(r"^(?:Step (\d+)/(\d+) : |STEP (\d+)(?:/(\d+))?: )(.*)$")
+_LAYER = re.compile(r"^ ?--->? ([0-9a-f]{12,64})$")
+_CACHED = re.compile(r"^ ?--->? Using cache( [0-9a-f]+)?$")
+_RUNNING = re.compile(r"^ ---> Running in ([0-9a-f]+)$")
+_CHATTER = re.compile(r"^(Removing intermediate container |Successfully built |Successfully tagged |COMMIT)")
+_BUILDER_PREFIX = re.compile(r"^(Step \d|STEP \d| ?--->? |Removing intermediate|Successfully |COMMIT)")
+
+
+@dataclass
+class Step:
+    index: int
+    total: int
+    instruction: str
+    state: str = "running"  # running, cached, done, failed
+    started: float = 0.0
+    ended: float | None = None
+    layer_id: str | None = None
+    container: str | None = None
+    exit_code: int | None = None
+    log_start: int = 0  # this step's lines in the build log: [log_start, log_end)
+    log_end: int | None = None
+    _log: list = field(default=None, repr=False)
+
+    @property
+    def duration(self) -> float | None:
+        return None if self.ended is None else self.ended - self.started
+
+    @property
+    def output(self) -> str:
+        """What the step's command printed."""
+        lines = self._log[self.log_start:self.log_end] if self._log is not None else []
+        return "\n".join(line for line in lines if not _is_chatter(line))
+
+
+@dataclass
+class StepStarted:
+    step: Step
+
+
+@dataclass
+class StepOutput:
+    step: Step | None  # None: a line outside any step
+    line: str
+
+
+@dataclass
+class StepFinished:
+    step: Step
+
+
+@dataclass
+class BuildSucceeded:
+    result: "BuildResult"
+
+
+@dataclass(repr=False)
+class BuildResult(ShownOnce):
+    """What `%docker_build` returns: the image and how it was made."""
+
+    context: str
+    dockerfile: str
+    tags: list[str]
+    engine: str = ""
+    id: str | None = None
+    size: int | None = None
+    steps: list[Step] = field(default_factory=list)
+    log_lines: list[str] = field(default_factory=list, repr=False)
+    started: float = 0.0
+    ended: float | None = None
+    error: str | None = None
+
+    @property
+    def short_id(self) -> str:
+        return units.short_id(self.id)
+
+    @property
+    def log(self) -> str:
+        """The whole build log, as the engine sent it (colours included)."""
+        return "\n".join(self.log_lines)
+
+    @property
+    def cached(self) -> int:
+        return sum(1 for s in self.steps if s.state == "cached")
+
+    @property
+    def duration(self) -> float | None:
+        return None if self.ended is None else self.ended - self.started
+
+    @property
+    def ok(self) -> bool:
+        return self.id is not None and self.error is None
+
+    def save_log(self, path) -> Path:
+        """Write the full log (colours stripped) to `path`."""
+        target = Path(path)
+        target.write_text(ansi.strip(self.log) + "\n", encoding="utf-8")
+        return target
+
+    def __repr__(self) -> str:
+        state = f"id={self.short_id}" if self.ok else f"failed: {self.error}"
+        return f"<BuildResult {', '.join(self.tags) or '<untagged>'} {state} steps={len(self.steps)} cached={self.cached}>"
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        from .views.build import BuildView
+
+        return BuildView.snapshot(self)
+
+
+def _is_chatter(line: str) -> bool:
+    return bool(_RUNNING.match(line) or _CHATTER.match(line) or _LAYER.match(line) or _CACHED.match(line))
+
+
+class BuildStream:
+    """Turns the engine's build records into events, keeping the steps and the log."""
+
+    def __init__(self, result: BuildResult, clock=time.monotonic):
+        self.result = result
+        self.clock = clock
+        self.current: Step | None = None
+        self._partial = ""
+
+    def feed(self, record: dict) -> list:
+        if "error" in record or "errorDetail" in record:
+            self._fail(record)
+        if "aux" in record and isinstance(record["aux"], dict) and "ID" in record["aux"]:
+            self.result.id = record["aux"]["ID"]
+            return []
+        if "stream" in record:
+            return self._text(record["stream"])
+        if "status" in record:  # pulling a base image (--pull, or FROM an image not here)
+            if record.get("progressDetail"):
+                return []  # byte counts: the status lines around them say enough here
+            line = " ".join(str(record[k]) for k in ("id", "status") if record.get(k))
+            return self._lines([line])
+        return []
+
+    def finish(self) -> list:
+        events = self._lines([self._partial]) if self._partial else []
+        self._partial = ""
+        events += self._end_step()
+        return events
+
+    # -- internals ------------------------------------------------------------------------
+    def _text(self, text: str) -> list:
+        if self._partial and _BUILDER_PREFIX.match(text):
+            text = "\n" + text  # a command's last line without newline: end it here
+        text = self._partial + text
+        *lines, self._partial = text.split("\n")
+        return self._lines(lines)
+
+    def _lines(self, lines: list[str]) -> list:
+        events: list = []
+        log = self.result.log_lines
+        for line in lines:
+            match = _STEP.match(line)
+            if match:
+                events += self._end_step()
+                index = int(match.group(1) or match.group(3))
+                total = int(match.group(2) or match.group(4) or 0)
+                step = Step(index, total, match.group(5), started=self.clock(), log_start=len(log) + 1, _log=log)
+                log.append(line)
+                self.result.steps.append(step)
+                self.current = step
+                events.append(StepStarted(step))
+                continue
+            log.append(line)
+            step = self.current
+            if step is not None:
+                if _CACHED.match(line):
+                    step.state = "cached"
+                    continue
+                if (m := _RUNNING.match(line)) is not None:
+                    step.container = m.group(1)
+                    continue
+                if (m := _LAYER.match(line)) is not None:
+                    step.layer_id = m.group(1)
+                    continue
+            if _CHATTER.match(line):
+                continue
+            if line or step is not None:
+                events.append(StepOutput(step, line))
+        return events
+
+    def _end_step(self) -> list:
+        step, self.current = self.current, None
+        if step is None:
+            return []
+        step.ended = self.clock()
+        step.log_end = len(self.result.log_lines)
+        if step.state == "running":
+            step.state = "done"
+        return [StepFinished(step)]
+
+    def _fail(self, record: dict) -> None:
+        detail = record.get("errorDetail") or {}
+        message = (detail.get("message") or record.get("error") or "the build failed").strip()
+        events = self.finish()  # noqa: F841 -- the log is complete, the step is closed below
+        step = self.result.steps[-1] if self.result.steps else None
+        code = detail.get("code")
+        if step is not None:
+            step.state = "failed"
+            step.exit_code = code
+        self.result.error = message
+        self.result.ended = self.clock()
+        where = f"step {step.index}/{step.total} {step.instruction}: " if step else ""
+        raise BuildError(f"{where}{_explain(message, step)}", step=step, exit_code=code, result=self.result)
+
+
+def _explain(message: str, step: Step | None) -> str:
+    if step and step.instruction.upper().startswith("FROM") and ("registry-1.docker.io" in message or "pull access denied" in message or "not found" in message):
+        image = step.instruction.split()[1] if len(step.instruction.split()) > 1 else "the base image"
+        return f"base image {image} is not on this engine and could not be pulled ({message}); build or pull it first"
+    return message
+
+
+def _parse_pairs(values, option: str, from_env: bool = False) -> dict:
+    pairs = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        if not key:
+            raise InvalidInput(f"{option} {item!r}: expected KEY=VALUE")
+        if not sep:
+            if not from_env:
+                raise InvalidInput(f"{option} {item!r}: expected KEY=VALUE")
+            if key not in os.environ:
+                continue  # as the CLI does: a bare name not in the environment is left out
+            value = os.environ[key]
+        pairs[key] = value
+    return pairs
+
+
+@dataclass
+class BuildRequest:
+    """A checked build: everything the engine needs, before anything is sent."""
+
+    context: str
+    dockerfile: str  # path of the Dockerfile
+    tags: list[str]
+    params: dict
+
+    @classmethod
+    def make(cls, context, file=None, tags=(), build_args=(), labels=(), no_cache=False, pull=False,
+             target=None, network=None, rm=True, force_rm=True, quiet=False) -> "BuildRequest":
+        ctx = Path(context).expanduser()
+        if not ctx.exists():
+            raise InvalidInput(f"build context folder {context!r} does not exist; write one with %%dockerfile {context}")
+        if not ctx.is_dir():
+            raise InvalidInput(f"build context {context!r} is not a folder; give the folder that holds the Dockerfile")
+        dockerfile = Path(file).expanduser() if file else ctx / "Dockerfile"
+        if file and not dockerfile.is_absolute() and not dockerfile.exists():
+            dockerfile = ctx / file  # the CLI looks in the context too
+        if not dockerfile.is_file():
+            raise InvalidInput(f"no Dockerfile at {str(dockerfile)!r}; write one with %%dockerfile {context}, or name it with -f")
+        checked = [str(reference.parse(tag, "-t")) for tag in tags or []]
+        params = {
+            "t": checked or None,
+            "q": _flag(quiet), "nocache": _flag(no_cache), "pull": _flag(pull),
+            "rm": _flag(rm), "forcerm": _flag(force_rm and rm),
+            "target": target or None, "networkmode": network or None,
+        }
+        if build_args:
+            params["buildargs"] = json.dumps(_parse_pairs(build_args, "--build-arg", from_env=True))
+        if labels:
+            params["labels"] = json.dumps(_parse_pairs(labels, "--label"))
+        return cls(str(ctx), str(dockerfile), checked, params)
+
+
+def _flag(value: bool) -> str:
+    return "1" if value else "0"
+
+
+def _context_tar(request: BuildRequest):
+    """The context as an uncompressed tar (honouring .dockerignore), and the Dockerfile's name in it."""
+    from docker.api.build import process_dockerfile
+    from docker.utils import build as build_utils
+
+    exclude = None
+    ignore = Path(request.context) / ".dockerignore"
+    if ignore.exists():
+        exclude = [line.strip() for line in ignore.read_text().splitlines() if line.strip() and not line.strip().startswith("#")]
+    dockerfile = process_dockerfile(request.dockerfile, request.context)
+    return build_utils.tar(request.context, exclude=exclude, dockerfile=dockerfile, gzip=False), dockerfile[0]
+
+
+def build(engine, request: BuildRequest, result: BuildResult | None = None, clock=time.monotonic):
+    """Run the build on `engine`, yielding events; raises `BuildError` on failure.
+
+    `result` (made here if not given) fills in as the build goes: steps, log, id, size.
+    """
+    if result is None:
+        result = BuildResult(request.context, request.dockerfile, list(request.tags), engine=engine.label)
+    result.started = clock()
+    stream = BuildStream(result, clock)
+    context, dockerfile_name = _context_tar(request)
+    api = engine.api
+    params = dict(request.params, dockerfile=dockerfile_name)
+    headers = {"Content-Type": "application/tar"}
+    api._set_auth_headers(headers)
+    response = None
+    try:
+        response = api._post(api._url("/build"), data=context, params=params, headers=headers, stream=True, timeout=None)
+        api._raise_for_status(response)
+        for record in api._stream_helper(response, decode=True):
+            yield from stream.feed(record)
+    except BuildError:
+        raise
+    except Exception as exc:
+        from .engine import api_error
+
+        result.error = str(exc)
+        raise BuildError(str(api_error(exc, "build failed")), result=result) from exc
+    finally:
+        context.close()
+        if response is not None:
+            response.close()  # an interrupted build: closing the stream makes the engine cancel it
+    yield from stream.finish()
+    if result.id is None:
+        result.error = "the engine ended the build without an image id"
+        raise BuildError(result.error, result=result)
+    result.size = api.inspect_image(result.id).get("Size")
+    result.ended = clock()
+    yield BuildSucceeded(result)

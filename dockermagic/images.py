@@ -1,0 +1,139 @@
+"""Listing images and reading layer histories, and comparing histories: which layers two
+images share (same ids, bottom up) and which are their own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import units
+from .display import ShownOnce
+from .errors import InvalidInput
+
+
+@dataclass
+class ImageRow:
+    repository: str
+    tag: str
+    id: str
+    created: object
+    size: int
+
+    @property
+    def short_id(self) -> str:
+        return units.short_id(self.id)
+
+
+@dataclass(repr=False)
+class ImageList(ShownOnce):
+    rows: list[ImageRow]
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __repr__(self) -> str:
+        from .views.tables import images_text
+
+        return images_text(self)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        from .views.tables import images_html, images_text
+
+        return {"text/plain": images_text(self), "text/html": images_html(self)}
+
+
+def list_images(engine, name: str | None = None, all: bool = False) -> ImageList:
+    """`docker images [REPOSITORY[:TAG]] [-a]`: one row per tag, newest first."""
+    rows = []
+    for image in engine.api.images(name=name or None, all=all):
+        tags = [t for t in (image.get("RepoTags") or []) if t != "<none>:<none>"] or ["<none>:<none>"]
+        for repo_tag in tags:
+            repo, _, tag = repo_tag.rpartition(":")
+            rows.append(ImageRow(repo, tag, image["Id"], image.get("Created"), image.get("Size", 0)))
+    rows.sort(key=lambda r: (-(units.to_epoch(r.created) or 0), r.repository, r.tag))
+    return ImageList(rows)
+
+
+@dataclass
+class Layer:
+    id: str  # "<missing>" where the engine keeps no image for the layer
+    created: object
+    created_by: str
+    size: int
+    comment: str = ""
+    tags: list[str] = field(default_factory=list)
+    shared: bool = False
+
+    @property
+    def short_id(self) -> str:
+        return self.id if self.id == "<missing>" else units.short_id(self.id)
+
+    def key(self) -> tuple:
+        """What makes two layers the same: the id, or for `<missing>` ones, how they were made."""
+        if self.id != "<missing>":
+            return ("id", self.id)
+        return ("made", self.created_by, units.to_epoch(self.created), self.size)
+
+
+@dataclass(repr=False)
+class History(ShownOnce):
+    """Layer histories, newest layer first as `docker history` prints them."""
+
+    images: list[str]
+    layers: list[list[Layer]]
+    no_trunc: bool = False
+
+    @property
+    def shared_count(self) -> int:
+        return sum(1 for layer in self.layers[0] if layer.shared) if len(self.layers) > 1 else 0
+
+    def sizes(self) -> list[int]:
+        return [sum(layer.size for layer in layers) for layers in self.layers]
+
+    def __repr__(self) -> str:
+        from .views.tables import history_text
+
+        return history_text(self)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        from .views.tables import history_html, history_text
+
+        return {"text/plain": history_text(self), "text/html": history_html(self)}
+
+
+def history(engine, images: list[str], no_trunc: bool = False) -> History:
+    if not images:
+        raise InvalidInput("name at least one image, e.g. %docker_history busybox")
+    import docker
+
+    all_layers = []
+    for name in images:
+        try:
+            raw = engine.api.history(name)
+        except docker.errors.NotFound:
+            raise InvalidInput(f"no such image: {name} (see %docker_images)") from None
+        all_layers.append([
+            Layer(h.get("Id") or "<missing>", h.get("Created"), h.get("CreatedBy") or "", h.get("Size") or 0,
+                  h.get("Comment") or "", list(h.get("Tags") or []))
+            for h in raw
+        ])
+    mark_shared(all_layers)
+    return History(list(images), all_layers, no_trunc)
+
+
+def mark_shared(all_layers: list[list[Layer]]) -> int:
+    """Mark the layers every image has in common, counted from the base up; returns how many."""
+    if len(all_layers) < 2:
+        return 0
+    bottoms = [list(reversed(layers)) for layers in all_layers]
+    shared = 0
+    for rows in zip(*bottoms):
+        if len({layer.key() for layer in rows}) != 1:
+            break
+        shared += 1
+    for bottom in bottoms:
+        for layer in bottom[:shared]:
+            layer.shared = True
+    return shared

@@ -1,0 +1,129 @@
+"""What every dockermagic magic shares: configuration, errors, the engine, the views.
+
+`DockerMagics` holds the configuration (`%config DockerMagics.show_traceback = True`) and the
+`%docker SUBCOMMAND ...` dispatcher.  Each area (build, registry, containers, ...) is a small
+`Magics` subclass of `MagicsArea`, reading its settings from the one `DockerMagics`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from IPython.core.magic import Magics, line_magic, magics_class
+from traitlets import Bool, CaselessStrEnum, Float, Int
+
+from ..errors import DockerMagicError, EngineError, EngineUnreachable, InvalidInput
+
+# `%docker image ls` and friends: the CLI's management-command spellings
+ALIASES = {
+    ("image", "ls"): "images", ("image", "list"): "images", ("image", "build"): "build",
+    ("image", "history"): "history", ("image", "push"): "push", ("image", "pull"): "pull",
+    ("image", "tag"): "tag", ("image", "rm"): "rmi", ("image", "inspect"): "inspect",
+    ("container", "run"): "run", ("container", "ls"): "ps", ("container", "list"): "ps",
+    ("container", "logs"): "logs", ("container", "exec"): "exec", ("container", "stop"): "stop",
+    ("container", "start"): "start", ("container", "rm"): "rm", ("container", "inspect"): "inspect",
+}
+
+
+def reports_errors(method):
+    """One-line errors: a dockermagic error is raised with the user's traceback setting, a
+    docker-py or connection error is turned into one first."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except DockerMagicError as exc:
+            exc.show_traceback = self.settings.show_traceback
+            raise
+        except Exception as exc:
+            err = translate(exc)
+            if err is None:
+                raise
+            err.show_traceback = self.settings.show_traceback
+            raise err from exc
+
+    return wrapper
+
+
+def translate(exc: Exception) -> DockerMagicError | None:
+    """A docker-py / requests exception as a one-line dockermagic error (None: not ours)."""
+    module = type(exc).__module__ or ""
+    if module.startswith("docker"):
+        from ..engine import api_error
+
+        return api_error(exc, "the engine refused")
+    if module.startswith(("requests", "urllib3")):
+        return EngineUnreachable(f"lost the connection to the engine: {str(exc).splitlines()[0][:200]}")
+    return None
+
+
+@magics_class
+class DockerMagics(Magics):
+    """Settings shared by every dockermagic magic, and `%docker SUBCOMMAND ...`."""
+
+    show_traceback = Bool(False, help="Show full tracebacks for dockermagic errors instead of one line.").tag(config=True)
+    max_output_lines = Int(
+        400, help="Output lines a view keeps (the first third and the last two thirds); the full log stays on the returned object."
+    ).tag(config=True)
+    redraw_interval = Float(0.1, help="Seconds between two redraws of a live view (at most ten a second by default).").tag(config=True)
+    display = CaselessStrEnum(
+        ["auto", "widget", "html", "text"], "auto",
+        help="How views show: live widgets (auto in a kernel), HTML only, or docker-CLI-like text (auto in a terminal).",
+    ).tag(config=True)
+
+    def __init__(self, shell=None, **kwargs):
+        super().__init__(shell=shell, **kwargs)
+        self.settings = self
+
+    def view_options(self) -> dict:
+        return {"mode": self.display, "interval": self.redraw_interval}
+
+    @line_magic
+    @reports_errors
+    def docker(self, line: str = ""):
+        """Run a docker CLI command line as dockermagic does: `%docker build -t me/app .`
+
+        Every `%docker_SUBCOMMAND` magic is reachable as `%docker SUBCOMMAND` with the same
+        arguments; `%docker image ls`-style spellings work too.  `%docker` alone lists them.
+        """
+        words = line.split()
+        if not words:
+            print("usage: %docker SUBCOMMAND [OPTIONS]   supported: " + ", ".join(self.subcommands()))
+            return None
+        sub, rest = words[0], line.strip()[len(words[0]):]
+        if len(words) > 1 and (sub, words[1]) in ALIASES:
+            sub, rest = ALIASES[(sub, words[1])], rest.strip()[len(words[1]):]
+        if not re.fullmatch(r"[a-z][a-z0-9_-]*", sub):
+            raise InvalidInput(f"'docker {sub}' is not a subcommand; supported: {', '.join(self.subcommands())}")
+        magic = self.shell.find_line_magic(f"docker_{sub.replace('-', '_')}")
+        if magic is None:
+            raise InvalidInput(f"'docker {sub}' is not supported; supported: {', '.join(self.subcommands())}")
+        return magic(rest.strip())
+
+    def subcommands(self) -> list[str]:
+        names = self.shell.magics_manager.magics["line"]
+        return sorted(name[len("docker_"):] for name in names if name.startswith("docker_"))
+
+
+class MagicsArea(Magics):
+    """Base of the magics of one area; `self.settings` is the shared `DockerMagics`."""
+
+    def __init__(self, shell, settings: DockerMagics):
+        super().__init__(shell=shell)
+        self.settings = settings
+
+    def engine(self, host: str | None = None):
+        from ..engine import connect
+
+        return connect(host)
+
+    def mark_shown(self, result):
+        """The live view already shows `result` in this cell: do not display it twice."""
+        if result is not None and self.shell is not None:
+            try:
+                result._shown_in = self.shell.execution_count
+            except AttributeError:
+                pass
+        return result

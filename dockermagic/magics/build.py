@@ -1,0 +1,140 @@
+"""`%%dockerfile`, `%%context_file`, `%docker_build`, `%docker_images`, `%docker_history`."""
+
+from __future__ import annotations
+
+from IPython.core.magic import cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from ..errors import InvalidInput
+from .base import MagicsArea, reports_errors
+
+
+def _bool(text: str) -> bool:
+    value = str(text).strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise InvalidInput(f"expected true or false, not {text!r}")
+
+
+@magics_class
+class BuildMagics(MagicsArea):
+    @cell_magic
+    @reports_errors
+    @magic_arguments()
+    @argument("context", nargs="?", default=".", help="Build-context folder to write into (created if missing). Default: .")
+    @argument("-f", "--file", default="Dockerfile", help="File name inside CONTEXT. Default: Dockerfile")
+    def dockerfile(self, line, cell):
+        """Write the cell to CONTEXT/NAME as a Dockerfile, after checking it.
+
+        What no engine would accept (an unknown instruction, a first instruction other than
+        FROM or ARG, a broken JSON exec form) is refused with its line number, and nothing is
+        written then.  Shows the written file with its path.
+        """
+        from pathlib import Path
+
+        from ..context import write_file
+        from ..dockerfile import parse
+        from ..views.files import show_file
+
+        args = parse_argstring(self.dockerfile, line)
+        parse(cell)
+
+        path = write_file(Path(args.context) / args.file, cell)
+        show_file(path, cell, language="docker")
+
+    @cell_magic
+    @reports_errors
+    @magic_arguments()
+    @argument("path", help="File to write, e.g. hello.sh or app/hello.sh (folders are created).")
+    @argument("--mode", default=None, help="Octal file mode, e.g. 755 for a script the image runs. Default: 644 (after umask) or the file's current mode.")
+    def context_file(self, line, cell):
+        """Write the cell to PATH: any build-context file other than the Dockerfile."""
+        from ..context import parse_mode, write_file
+        from ..views.files import show_file
+
+        args = parse_argstring(self.context_file, line)
+        mode = parse_mode(args.mode)
+        path = write_file(args.path, cell, mode)
+        show_file(path, cell)
+
+    @line_magic
+    @reports_errors
+    @magic_arguments()
+    @argument("-t", "--tag", action="append", default=[], help="Name and optionally a tag (name:tag); repeatable.")
+    @argument("-f", "--file", default=None, help="Name of the Dockerfile (default: PATH/Dockerfile).")
+    @argument("--build-arg", action="append", default=[], metavar="KEY=VALUE", help="Set a build-time variable; repeatable. A bare KEY takes its value from the environment.")
+    @argument("--no-cache", action="store_true", help="Do not use cache when building the image.")
+    @argument("--pull", action="store_true", help="Always attempt to pull a newer version of the base image.")
+    @argument("--target", default=None, help="Set the target build stage to build.")
+    @argument("--label", action="append", default=[], metavar="KEY=VALUE", help="Set metadata for an image; repeatable.")
+    @argument("--network", default=None, help="Networking mode for the RUN instructions during build.")
+    @argument("--rm", nargs="?", const="true", default="true", metavar="BOOL", help="Remove intermediate containers after a successful build (default true; --rm=false keeps them).")
+    @argument("--force-rm", action="store_true", help="Always remove intermediate containers. dockermagic does this already (a failed step leaves nothing behind) unless --rm=false.")
+    @argument("-q", "--quiet", action="store_true", help="Suppress the build output and print the image ID on success.")
+    @argument("path", help="Build-context folder (PATH), e.g. . or my-image")
+    def docker_build(self, line):
+        """Build an image from a Dockerfile, with a live view of its steps.
+
+        Options are the docker CLI's.  Returns a `BuildResult` (`.id`, `.short_id`, `.tags`,
+        `.steps`, `.log`, `.save_log(path)`); a failed build raises `BuildError` naming the
+        step, its exit code and the engine's message.
+        """
+        from ..build import BuildRequest, BuildResult, build
+        from ..views.build import BuildView
+        from ..views.live import run
+
+        args = parse_argstring(self.docker_build, line.replace("--rm=", "--rm "))
+        rm = _bool(args.rm)
+        request = BuildRequest.make(
+            args.path, file=args.file, tags=args.tag, build_args=args.build_arg, labels=args.label,
+            no_cache=args.no_cache, pull=args.pull, target=args.target, network=args.network,
+            rm=rm, force_rm=rm, quiet=False,
+        )
+        engine = self.engine()
+        if args.quiet:
+            result = BuildResult(request.context, request.dockerfile, request.tags, engine=engine.label)
+            for _ in build(engine, request, result):
+                pass
+            print(result.id)
+            return result
+        result = BuildResult(request.context, request.dockerfile, request.tags, engine=engine.label)
+        view = BuildView(result, max_lines=self.settings.max_output_lines, **self.settings.view_options())
+        run(view, build(engine, request, result))
+        return self.mark_shown(result)
+
+    @line_magic
+    @reports_errors
+    @magic_arguments()
+    @argument("-a", "--all", action="store_true", help="Show all images (default hides intermediate images).")
+    @argument("-q", "--quiet", action="store_true", help="Only show image IDs.")
+    @argument("repository", nargs="?", default=None, help="REPOSITORY[:TAG] to list.")
+    def docker_images(self, line):
+        """List images, as `docker images` does.  Returns an `ImageList`."""
+        from ..images import list_images
+
+        args = parse_argstring(self.docker_images, line)
+        images = list_images(self.engine(), args.repository, args.all)
+        if args.quiet:
+            ids = list(dict.fromkeys(row.short_id for row in images))
+            print("\n".join(ids))
+            return None
+        return images
+
+    @line_magic
+    @reports_errors
+    @magic_arguments()
+    @argument("--no-trunc", action="store_true", help="Don't truncate output.")
+    @argument("images", nargs="+", help="IMAGE [IMAGE ...]: two or more are shown side by side, shared layers aligned.")
+    def docker_history(self, line):
+        """Show the history of an image; with several, compare them layer by layer.
+
+        Layers two images share (the same ids, counted from the base) are marked shared;
+        sizes are drawn to scale.  Returns a `History`.
+        """
+        from ..images import history
+
+        args = parse_argstring(self.docker_history, line)
+        return history(self.engine(), args.images, args.no_trunc)
+

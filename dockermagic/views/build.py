@@ -1,0 +1,175 @@
+"""The build view: a header, one row per `Step i/N`, the running step's output, a summary.
+
+Live as ipywidgets in a kernel (the rows are HTML widgets re-rendered by the same functions
+that make the static snapshot, so live and saved never disagree), docker-CLI-like lines in a
+terminal.
+"""
+
+from __future__ import annotations
+
+from .. import ansi, units
+from ..build import BuildResult, BuildSucceeded, Step, StepFinished, StepOutput, StepStarted
+from ..markup import MONO, MUTED, PRE, badge, box, code, esc
+from .lines import BoundedLines
+from .live import LiveView
+
+FINISHED_TAIL = 20  # lines a finished, successful step keeps (collapsed)
+
+
+class BuildView(LiveView):
+    def __init__(self, result: BuildResult, max_lines: int = 400, **kwargs):
+        super().__init__(**kwargs)
+        self.result = result
+        self.max_lines = max_lines
+        self.outputs: dict[int, BoundedLines] = {}
+        self.loose = BoundedLines(max_lines)  # lines outside any step (base image pulls, ...)
+        self.state = "running"
+        self.error: str | None = None
+        self._rows: list = []
+
+    @classmethod
+    def snapshot(cls, result: BuildResult) -> dict:
+        """HTML and text of a finished (or failed) build, for displaying a result again."""
+        view = cls(result, mode="none")
+        for step in result.steps:
+            view.outputs[step.index] = lines = BoundedLines(view.max_lines)
+            for line in step.output.split("\n") if step.output else []:
+                lines.add(line)
+        view.state = "succeeded" if result.ok else "failed"
+        view.error = result.error
+        view.ended = view.started + (result.duration or 0)
+        return view._repr_mimebundle_()
+
+    # -- state ----------------------------------------------------------------------------
+    def apply(self, event) -> None:
+        if isinstance(event, StepStarted):
+            self.outputs[event.step.index] = BoundedLines(self.max_lines)
+        elif isinstance(event, StepOutput):
+            target = self.outputs.get(event.step.index) if event.step else self.loose
+            (target or self.loose).add(event.line)
+        elif isinstance(event, StepFinished):
+            kept = self.outputs.get(event.step.index)
+            if kept is not None and event.step.state != "failed" and len(kept) > FINISHED_TAIL:
+                trimmed = BoundedLines(FINISHED_TAIL + 3)
+                for line in kept.lines()[-FINISHED_TAIL:]:
+                    trimmed.add(line)
+                self.outputs[event.step.index] = trimmed
+        elif isinstance(event, BuildSucceeded):
+            self.state = "succeeded"
+
+    def fail(self, exc: BaseException) -> None:
+        with self._lock:
+            self.state = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+            self.error = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+            for step in self.result.steps:
+                if step.state == "running":
+                    step.state = self.state
+
+    # -- HTML -----------------------------------------------------------------------------
+    def header_html(self) -> str:
+        r = self.result
+        tags = ", ".join(code(t) for t in r.tags) or f'<span style="{MUTED}">untagged</span>'
+        steps = r.steps
+        total = steps[-1].total if steps else 0
+        done = sum(1 for s in steps if s.state in ("done", "cached"))
+        pct = int(100 * done / total) if total else (100 if self.state == "succeeded" else 0)
+        colour = {"failed": "#cf222e", "interrupted": "#b58900"}.get(self.state, "#2472c8" if self.state == "running" else "#1a7f37")
+        return (
+            f'<div><b>docker build</b> {badge(self.state)} {tags} '
+            f'<span style="{MUTED}">· context {code(r.context)} · {esc(units.duration(self.elapsed))}</span></div>'
+            f'<div style="{MUTED};font-size:11.5px">{esc(r.engine)}</div>'
+            f'<div title="{done}/{total} steps" style="height:4px;background:rgba(128,128,128,.2);border-radius:2px;margin:4px 0">'
+            f'<div style="width:{pct}%;height:4px;background:{colour};border-radius:2px"></div></div>'
+        )
+
+    def step_html(self, step: Step) -> str:
+        instruction = step.instruction if len(step.instruction) <= 160 else step.instruction[:157] + "…"
+        layer = code(units.short_id(step.layer_id)) if step.layer_id else ""
+        exit_code = f" · exit code {step.exit_code}" if step.exit_code is not None else ""
+        head = (
+            f'<span style="{MONO};font-size:12px">Step {step.index}/{step.total}</span> {badge(step.state)} '
+            f'<code style="{MONO};font-size:12px" title="{esc(step.instruction)}">{esc(instruction)}</code> '
+            f'<span style="{MUTED};font-size:11.5px">{esc(units.duration(step.duration))} {layer}{esc(exit_code)}</span>'
+        )
+        lines = self.outputs.get(step.index)
+        if not lines or not len(lines):
+            return f"<div>{head}</div>"
+        is_open = " open" if step.state in ("running", "failed", "interrupted") else ""
+        return (
+            f'<details{is_open} style="margin:1px 0"><summary style="cursor:pointer">{head}</summary>'
+            f'<pre style="{PRE}">{lines.html()}</pre></details>'
+        )
+
+    def footer_html(self) -> str:
+        r = self.result
+        loose = f'<pre style="{PRE}">{self.loose.html()}</pre>' if len(self.loose) else ""
+        if self.state == "succeeded":
+            tags = ", ".join(code(t) for t in r.tags)
+            return loose + (
+                f'<div style="margin-top:4px">Built {code(r.short_id)}{" → " + tags if tags else ""} · '
+                f'{esc(units.size(r.size))} · {r.cached} of {len(r.steps)} steps from cache · '
+                f'{esc(units.duration(r.duration or self.elapsed))}</div>'
+            )
+        if self.error:
+            return loose + f'<div style="margin-top:4px;color:#cf222e"><b>{esc(self.state)}:</b> {ansi.to_html(self.error)}</div>'
+        return loose
+
+    def html(self) -> str:
+        body = "".join(self.step_html(s) for s in self.result.steps)
+        return box(self.header_html() + body + self.footer_html(), "dm-build")
+
+    # -- widgets --------------------------------------------------------------------------
+    def build_widget(self):
+        import ipywidgets as w
+
+        self._header = w.HTML(self.header_html())
+        self._steps = w.VBox([])
+        self._footer = w.HTML(self.footer_html())
+        box_layout = w.Layout(border="1px solid rgba(128,128,128,.35)", padding="4px 10px", margin="2px 0")
+        return w.VBox([self._header, self._steps, self._footer], layout=box_layout)
+
+    def refresh(self) -> None:
+        import ipywidgets as w
+
+        steps = self.result.steps
+        if len(self._rows) < len(steps):
+            self._rows += [w.HTML() for _ in range(len(steps) - len(self._rows))]
+            self._steps.children = tuple(self._rows)
+        for row, step in zip(self._rows, steps):
+            row.value = self.step_html(step)  # unchanged values are not sent again
+        self._header.value = self.header_html()
+        self._footer.value = self.footer_html()
+
+    # -- text -----------------------------------------------------------------------------
+    def text(self) -> str:
+        r = self.result
+        lines = [f"docker build {r.context} [{self.state} in {units.duration(self.elapsed)}]"]
+        for step in r.steps:
+            layer = units.short_id(step.layer_id)
+            lines.append(f" Step {step.index}/{step.total}  {step.state:<8} {units.duration(step.duration):>6}  {layer:<12}  {step.instruction}")
+            if step.state in ("failed", "interrupted") and step.index in self.outputs:
+                lines += ["    " + line for line in self.outputs[step.index].text().split("\n")[-20:]]
+        if self.state == "succeeded":
+            lines.append(f"Successfully built {r.short_id} ({units.size(r.size)}, {r.cached} of {len(r.steps)} steps from cache)")
+            lines += [f"Successfully tagged {tag}" for tag in r.tags]
+        elif self.error:
+            lines.append(f"{self.state}: {ansi.strip(self.error)}")
+        return "\n".join(lines)
+
+    def echo(self, event) -> None:
+        if isinstance(event, StepStarted):
+            print(f"Step {event.step.index}/{event.step.total} : {event.step.instruction}", flush=True)
+        elif isinstance(event, StepOutput):
+            print(event.line, flush=True)
+        elif isinstance(event, StepFinished):
+            if event.step.state == "cached":
+                print(" ---> Using cache")
+            if event.step.layer_id:
+                print(f" ---> {event.step.layer_id}", flush=True)
+        elif event is None:
+            r = self.result
+            if self.state == "succeeded":
+                print(f"Successfully built {r.short_id} in {units.duration(self.elapsed)} "
+                      f"({units.size(r.size)}, {r.cached} of {len(r.steps)} steps from cache)")
+                for tag in r.tags:
+                    print(f"Successfully tagged {tag}")

@@ -1,0 +1,55 @@
+"""Showing a file the notebook just wrote: its path, mode and size, and its text highlighted."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from .. import units
+from ..markup import MUTED, PRE, box, code, esc
+
+MAX_SHOWN = 20_000  # characters of a written file shown; the file itself is whole
+
+
+def _highlight(text: str, path: Path, language: str | None) -> str:
+    try:
+        from pygments import highlight
+        from pygments.formatters import HtmlFormatter
+        from pygments.lexers import get_lexer_by_name, get_lexer_for_filename
+        from pygments.util import ClassNotFound
+
+        try:
+            lexer = get_lexer_by_name(language) if language else get_lexer_for_filename(path.name, text)
+        except ClassNotFound:
+            return esc(text)
+        html = highlight(text, lexer, HtmlFormatter(noclasses=True, nowrap=True, style="friendly"))
+        return html
+    except ImportError:  # pragma: no cover
+        return esc(text)
+
+
+def file_bundle(path: Path, text: str, language: str | None = None) -> dict:
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    shown = text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN]
+    cut = "" if shown is text else f"\n… {len(text) - MAX_SHOWN} more characters in the file"
+    head = (
+        f"<div>wrote {code(str(path))} <span style=\"{MUTED}\">· mode {oct(mode)[2:]} · "
+        f"{esc(units.size(len(text.encode('utf-8'))))}</span></div>"
+    )
+    html = box(f'{head}<pre style="{PRE}">{_highlight(shown, path, language)}{esc(cut)}</pre>', "dm-file")
+    plain = f"wrote {path} (mode {oct(mode)[2:]}, {units.size(len(text.encode('utf-8')))})"
+    return {"text/plain": plain, "text/html": html}
+
+
+def show_file(path: Path, text: str, language: str | None = None) -> None:
+    from IPython.display import display
+
+    from .live import default_mode
+
+    bundle = file_bundle(Path(path), text, language)
+    if default_mode() == "text":
+        print(bundle["text/plain"])
+        print(text, end="" if text.endswith("\n") else "\n")
+    else:
+        display(bundle, raw=True)

@@ -1,0 +1,144 @@
+"""Tables: `docker images`, `docker history`, and histories side by side.
+
+Static (no widget needed): each renders to HTML and to the docker CLI's text layout.
+"""
+
+from __future__ import annotations
+
+from .. import units
+from ..markup import MONO, MUTED, TABLE, TD, TH, badge, box, code, esc, table, text_table
+
+MISSING_NOTE = (
+    "<missing>: a layer this engine keeps no image id for -- it was built elsewhere (a pulled "
+    "image) or by a builder that does not record one. Its content is here all the same."
+)
+
+
+def images_text(images) -> str:
+    rows = [[r.repository, r.tag, r.short_id, units.ago(r.created), units.size(r.size)] for r in images]
+    return text_table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows)
+
+
+def images_html(images) -> str:
+    rows = [
+        [esc(r.repository), esc(r.tag), code(r.short_id),
+         f'<span title="{esc(units.timestamp(r.created))}">{esc(units.ago(r.created))}</span>', esc(units.size(r.size))]
+        for r in images
+    ]
+    if not rows:
+        return box(f'<span style="{MUTED}">no images</span>', "dm-images")
+    return box(table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows, raw=True), "dm-images")
+
+
+def _created_by(layer, no_trunc: bool, width: int = 45) -> str:
+    text = layer.created_by.replace("\t", " ")
+    if no_trunc or len(text) <= width:
+        return text
+    return text[: width - 1] + "…"
+
+
+def _layer_id(layer, no_trunc: bool) -> str:
+    return layer.id if (no_trunc or layer.id == "<missing>") else layer.short_id
+
+
+def history_text(hist) -> str:
+    headers = ["IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"]
+    parts = []
+    for name, layers in zip(hist.images, hist.layers):
+        rows = [
+            [_layer_id(l, hist.no_trunc), units.ago(l.created), _created_by(l, hist.no_trunc), units.size(l.size), l.comment]
+            + ([] if len(hist.images) == 1 else ["shared" if l.shared else "own"])
+            for l in layers
+        ]
+        title = "" if len(hist.images) == 1 else f"{name}  ({units.size(sum(l.size for l in layers))})\n"
+        parts.append(title + text_table(headers + ([] if len(hist.images) == 1 else [""]), rows))
+    if len(hist.images) > 1:
+        parts.append(_summary_text(hist))
+    if any(l.id == "<missing>" for layers in hist.layers for l in layers):
+        parts.append(MISSING_NOTE)
+    return "\n\n".join(parts)
+
+
+def _summary_text(hist) -> str:
+    sizes = hist.sizes()
+    shared_size = sum(l.size for l in hist.layers[0] if l.shared)
+    lines = [f"{hist.shared_count} shared layers ({units.size(shared_size)}): the same ids in every image, stored once."]
+    for name, layers, total in zip(hist.images, hist.layers, sizes):
+        own = [l for l in layers if not l.shared]
+        lines.append(f"{name}: {len(own)} own layers, {units.size(total - shared_size)} on top of the shared {units.size(shared_size)}")
+    return "\n".join(lines)
+
+
+def history_html(hist) -> str:
+    if len(hist.images) == 1:
+        return box(_single_history_html(hist) + _missing_html(hist), "dm-history")
+    return box(_compare_html(hist) + _missing_html(hist), "dm-history")
+
+
+def _missing_html(hist) -> str:
+    if not any(l.id == "<missing>" for layers in hist.layers for l in layers):
+        return ""
+    return f'<div style="{MUTED};font-size:11.5px;margin-top:4px">{esc(MISSING_NOTE)}</div>'
+
+
+def _single_history_html(hist) -> str:
+    layers = hist.layers[0]
+    total = max(1, sum(l.size for l in layers))
+    rows = [
+        [code(_layer_id(l, hist.no_trunc)),
+         f'<span title="{esc(units.timestamp(l.created))}">{esc(units.ago(l.created))}</span>',
+         f'<code style="{MONO};font-size:12px" title="{esc(l.created_by)}">{esc(_created_by(l, hist.no_trunc, 80))}</code>',
+         esc(units.size(l.size)) + _bar(l.size, total), esc(l.comment)]
+        for l in layers
+    ]
+    title = f"<div><b>docker history</b> {code(hist.images[0])} <span style=\"{MUTED}\">· {esc(units.size(sum(l.size for l in layers)))}</span></div>"
+    return title + table(["IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"], rows, raw=True)
+
+
+def _bar(size: int, scale: int, colour: str = "#2472c8") -> str:
+    pct = 100.0 * size / scale if scale else 0
+    width = f"max(1px,{pct:.2f}%)" if size else "0"
+    return (
+        f'<div style="height:5px;width:100%;min-width:80px;background:rgba(128,128,128,.12);border-radius:2px">'
+        f'<div style="height:5px;width:{width};background:{colour};border-radius:2px"></div></div>'
+    )
+
+
+def _layer_cell(layer, hist, scale: int, colour: str) -> str:
+    return (
+        f'{code(_layer_id(layer, hist.no_trunc))} <span style="{MUTED}">{esc(units.size(layer.size))}</span><br>'
+        f'<code style="{MONO};font-size:11.5px" title="{esc(layer.created_by)}">{esc(_created_by(layer, hist.no_trunc, 60))}</code>'
+        f"{_bar(layer.size, scale, colour)}"
+    )
+
+
+def _compare_html(hist) -> str:
+    n = len(hist.images)
+    sizes = hist.sizes()
+    scale = max(1, max(sizes))
+    depth = max(len(layers) for layers in hist.layers)
+    # align at the base: row r (from the top) holds layer r - (depth - len) of each image
+    padded = [[None] * (depth - len(layers)) + list(layers) for layers in hist.layers]
+    head = "".join(
+        f'<th style="{TH}">{code(name)} <span style="{MUTED};font-weight:400">{esc(units.size(size))}</span></th>'
+        for name, size in zip(hist.images, sizes)
+    )
+    body = []
+    for r in range(depth):
+        cells = [padded[i][r] for i in range(n)]
+        if all(c is not None and c.shared for c in cells):
+            body.append(
+                f'<tr style="background:rgba(111,66,193,.07)"><td style="{TD}" colspan="{n}">{badge("shared")} '
+                f'{_layer_cell(cells[0], hist, scale, "#6f42c1")}</td></tr>'
+            )
+            continue
+        tds = "".join(
+            f'<td style="{TD}">{badge("own") + " " + _layer_cell(c, hist, scale, "#2472c8") if c else ""}</td>' for c in cells
+        )
+        body.append(f"<tr>{tds}</tr>")
+    summary = esc(_summary_text(hist)).replace("\n", "<br>")
+    title = "<div><b>docker history</b> · layers aligned from the base; shared layers span the columns</div>"
+    return (
+        f'{title}<table style="{TABLE};width:100%"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+        f'<div style="margin-top:4px">{summary}</div>'
+    )

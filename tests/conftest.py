@@ -1,0 +1,153 @@
+"""Fixtures: a real Docker Engine (found or started by scripts/engine), loopback registries,
+an IPython shell with dockermagic loaded, and bookkeeping that removes every image and
+container a test makes, also when the test fails.
+
+Outside CI a missing engine skips engine tests with a loud reason; with CI set it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ENGINE_SCRIPT = ROOT / "scripts" / "engine"
+STATE = Path(os.environ.get("DOCKERMAGIC_STATE", "/tmp/dockermagic-engine"))
+IN_CI = bool(os.environ.get("CI"))
+
+
+def _no_engine(reason: str):
+    if IN_CI:
+        pytest.fail(f"CI needs a real Docker Engine and has none: {reason}", pytrace=False)
+    pytest.skip(f"NO DOCKER ENGINE -- engine tests skipped: {reason}. Run `scripts/engine up registry`.")
+
+
+def _up(*components: str) -> None:
+    """Find or start the engine and the named components (idempotent, quick when all is up)."""
+    proc = subprocess.run([str(ENGINE_SCRIPT), "up", *components], capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        _no_engine(proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "scripts/engine up failed")
+
+
+def _env_file(name: str) -> dict:
+    path = STATE / name
+    if not path.exists():
+        return {}
+    return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+
+
+@pytest.fixture(scope="session")
+def engine():
+    """The connected `dockermagic.engine.Engine` every engine test uses."""
+    _up()
+    from dockermagic.engine import connect
+    from dockermagic.errors import EngineUnreachable
+
+    try:
+        return connect()
+    except EngineUnreachable as exc:
+        _no_engine(str(exc))
+
+
+@pytest.fixture(scope="session")
+def registry(engine) -> str:
+    """Address of the open loopback registry, e.g. 127.0.0.1:5000."""
+    _up("registry")
+    return _env_file("registry.env")["DOCKERMAGIC_REGISTRY"]
+
+
+@pytest.fixture(scope="session")
+def auth_registry(engine) -> dict:
+    """The htpasswd registry: {'address', 'user', 'password'}."""
+    _up("registry")
+    env = _env_file("registry.env")
+    return {"address": env["DOCKERMAGIC_AUTH_REGISTRY"], "user": env["DOCKERMAGIC_AUTH_USER"],
+            "password": env["DOCKERMAGIC_AUTH_PASSWORD"]}
+
+
+@pytest.fixture
+def unique() -> str:
+    """A short unique suffix for names (images, containers, volumes) made by one test."""
+    return uuid.uuid4().hex[:8]
+
+
+class Tracker:
+    """Names of what a test made; removed at teardown whatever happened."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.images: list[str] = []
+        self.containers: list[str] = []
+        self.volumes: list[str] = []
+
+    def image(self, name: str) -> str:
+        self.images.append(name)
+        return name
+
+    def container(self, name: str) -> str:
+        self.containers.append(name)
+        return name
+
+    def volume(self, name: str) -> str:
+        self.volumes.append(name)
+        return name
+
+    def cleanup(self) -> None:
+        import docker
+
+        api = self.engine.api
+        for name in self.containers:
+            try:
+                api.remove_container(name, force=True, v=True)
+            except docker.errors.NotFound:
+                pass
+        for name in reversed(self.images):
+            try:
+                api.remove_image(name, force=True)
+            except docker.errors.NotFound:
+                pass
+        for name in self.volumes:
+            try:
+                api.remove_volume(name, force=True)
+            except docker.errors.NotFound:
+                pass
+
+
+@pytest.fixture
+def made(engine):
+    """`made.image(name)` / `made.container(name)` / `made.volume(name)`: removed after the test."""
+    tracker = Tracker(engine)
+    yield tracker
+    tracker.cleanup()
+
+
+@pytest.fixture(scope="session")
+def shell():
+    """One IPython shell for the session, with dockermagic loaded (terminal-style: text views)."""
+    from IPython.testing.globalipapp import start_ipython
+
+    ip = start_ipython()
+    ip.run_line_magic("load_ext", "dockermagic")
+    return ip
+
+
+@pytest.fixture
+def ip(shell, tmp_path, monkeypatch):
+    """The shell, working in a fresh folder, with default settings restored afterwards."""
+    monkeypatch.chdir(tmp_path)
+    yield shell
+    shell.run_line_magic("config", "DockerMagics.display = 'auto'")
+    shell.run_line_magic("config", "DockerMagics.show_traceback = False")
+    shell.run_line_magic("config", "DockerMagics.max_output_lines = 400")
+
+
+@pytest.fixture
+def context(tmp_path):
+    """A build-context folder; write files into it with `context / name`."""
+    path = tmp_path / "ctx"
+    path.mkdir()
+    return path

@@ -20,11 +20,11 @@ from .errors import BuildError, InvalidInput
 
 # the classic builder's (Docker) and buildah's (Podman) step and result lines
 _STEP = re.compile(r"^(?:Step (\d+)/(\d+) : |STEP (\d+)(?:/(\d+))?: )(.*)$")
-_LAYER = re.compile(r"^ ?--->? ([0-9a-f]{12,64})$")
-_CACHED = re.compile(r"^ ?--->? Using cache( [0-9a-f]+)?$")
+_LAYER = re.compile(r"^ ?-{2,3}> ([0-9a-f]{12,64})$")
+_CACHED = re.compile(r"^ ?-{2,3}> Using cache( [0-9a-f]+)?$")
 _RUNNING = re.compile(r"^ ---> Running in ([0-9a-f]+)$")
 _CHATTER = re.compile(r"^(Removing intermediate container |Successfully built |Successfully tagged |COMMIT)")
-_BUILDER_PREFIX = re.compile(r"^(Step \d|STEP \d| ?--->? |Removing intermediate|Successfully |COMMIT)")
+_BUILDER_PREFIX = re.compile(r"^(Step \d|STEP \d| ?-{2,3}> |Removing intermediate|Successfully |COMMIT)")
 
 
 @dataclass
@@ -164,7 +164,10 @@ class BuildStream:
     # -- internals ------------------------------------------------------------------------
     def _text(self, text: str) -> list:
         if self._partial and _BUILDER_PREFIX.match(text):
-            text = "\n" + text  # a command's last line without newline: end it here
+            if not ansi.strip(self._partial):
+                self._partial = ""  # only a colour reset left over from the line before
+            else:
+                text = "\n" + text  # a command's last line without newline: end it here
         text = self._partial + text
         *lines, self._partial = text.split("\n")
         return self._lines(lines)

@@ -1,0 +1,81 @@
+"""The build stream parser on streams recorded from a real Docker Engine 20.10
+(tests/streams/record_build.py re-records them)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dockermagic.build import BuildResult, BuildStream, StepFinished, StepOutput, StepStarted
+from dockermagic.errors import BuildError
+
+STREAMS = Path(__file__).parent / "streams"
+
+
+def records(name):
+    return [json.loads(line) for line in (STREAMS / name).read_text().splitlines()]
+
+
+def feed_all(name):
+    result = BuildResult("ctx", "ctx/Dockerfile", ["t:1"])
+    stream = BuildStream(result, clock=iter(range(1000)).__next__)
+    events = []
+    for record in records(name):
+        events += stream.feed(record)
+    events += stream.finish()
+    return result, events
+
+
+def test_steps_outputs_and_layers():
+    result, events = feed_all("build_ok.jsonl")
+    assert [s.index for s in result.steps] == [1, 2, 3, 4]
+    assert all(s.total == 4 for s in result.steps)
+    assert result.steps[1].instruction.startswith("RUN echo hello")
+    assert [s.state for s in result.steps] == ["done", "done", "done", "done"]
+    assert all(s.layer_id and len(s.layer_id) == 12 for s in result.steps)
+    assert result.id.startswith("sha256:") and result.id[7:19] == result.steps[-1].layer_id
+    outputs = [e.line for e in events if isinstance(e, StepOutput) and e.step.index == 2]
+    assert "hello" in outputs and any("<b>to stderr</b>" in line for line in outputs)
+    # a last line printed without a newline is its own line, not glued to the builder's chatter
+    step3 = [e.line for e in events if isinstance(e, StepOutput) and e.step.index == 3]
+    assert step3 == ["\x1b[31mred\x1b[0m", "no newline"]
+    assert "Removing intermediate container" not in result.steps[1].output
+    assert "hello" in result.steps[1].output
+    assert "Successfully built" in result.log  # the full log keeps everything
+    kinds = [type(e) for e in events]
+    assert kinds.count(StepStarted) == 4 and kinds.count(StepFinished) == 4
+
+
+def test_cached_steps_are_marked():
+    result, _ = feed_all("build_cached.jsonl")
+    assert [s.state for s in result.steps] == ["done", "cached", "cached", "cached"]
+    assert result.cached == 3
+
+
+@pytest.mark.parametrize("name, step, code, words", [
+    ("build_fail_run.jsonl", 2, 3, "returned a non-zero code: 3"),
+    ("build_fail_copy.jsonl", 2, None, "COPY failed"),
+])
+def test_failure_inside_the_200_stream_raises(name, step, code, words):
+    result = BuildResult("ctx", "ctx/Dockerfile", [])
+    stream = BuildStream(result)
+    with pytest.raises(BuildError) as info:
+        for record in records(name):
+            stream.feed(record)
+    err = info.value
+    assert words in str(err) and f"step {step}/2" in str(err)
+    assert err.exit_code == code and err.step.state == "failed" and err.step.index == step
+    assert err.result is result and result.error and not result.ok
+    if code:
+        assert "about to fail" in result.steps[-1].output
+
+
+def test_podman_style_lines():
+    result = BuildResult("ctx", "ctx/Dockerfile", [])
+    stream = BuildStream(result)
+    events = []
+    for text in ["STEP 1/2: FROM busybox\n", "STEP 2/2: RUN echo hi\n", "hi\n", "COMMIT t\n", "--> 1a2b3c4d5e6f\n"]:
+        events += stream.feed({"stream": text})
+    events += stream.finish()
+    assert [s.instruction for s in result.steps] == ["FROM busybox", "RUN echo hi"]
+    assert result.steps[1].output == "hi" and result.steps[1].layer_id == "1a2b3c4d5e6f"

@@ -81,12 +81,15 @@ def _apply_sgr(style: dict[str, str], params: str) -> dict[str, str]:
             style = {}
         elif code == 1:
             style["font-weight"] = "bold"
+        elif code == 2:
+            style["opacity"] = ".7"
         elif code == 3:
             style["font-style"] = "italic"
         elif code == 4:
             style["text-decoration"] = "underline"
-        elif code in (22,):
+        elif code == 22:
             style.pop("font-weight", None)
+            style.pop("opacity", None)
         elif 30 <= code <= 37:
             style["color"] = _COLOURS[code - 30]
         elif 90 <= code <= 97:

@@ -265,6 +265,7 @@ class BuildRequest:
     @classmethod
     def make(cls, context, file=None, tags=(), build_args=(), labels=(), no_cache=False, pull=False,
              target=None, network=None, rm=True, force_rm=True, quiet=False) -> "BuildRequest":
+        checked = [str(reference.parse(tag, "-t")) for tag in tags or []]
         ctx = Path(context).expanduser()
         if not ctx.exists():
             raise InvalidInput(f"build context folder {context!r} does not exist; write one with %%dockerfile {context}")
@@ -275,7 +276,6 @@ class BuildRequest:
             dockerfile = ctx / file  # the CLI looks in the context too
         if not dockerfile.is_file():
             raise InvalidInput(f"no Dockerfile at {str(dockerfile)!r}; write one with %%dockerfile {context}, or name it with -f")
-        checked = [str(reference.parse(tag, "-t")) for tag in tags or []]
         params = {
             "t": checked or None,
             "q": _flag(quiet), "nocache": _flag(no_cache), "pull": _flag(pull),

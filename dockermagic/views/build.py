@@ -45,15 +45,12 @@ class BuildView(LiveView):
         if isinstance(event, StepStarted):
             self.outputs[event.step.index] = BoundedLines(self.max_lines)
         elif isinstance(event, StepOutput):
-            target = self.outputs.get(event.step.index) if event.step else self.loose
-            (target or self.loose).add(event.line)
+            target = self.outputs.get(event.step.index) if event.step else None
+            (self.loose if target is None else target).add(event.line)
         elif isinstance(event, StepFinished):
             kept = self.outputs.get(event.step.index)
             if kept is not None and event.step.state != "failed" and len(kept) > FINISHED_TAIL:
-                trimmed = BoundedLines(FINISHED_TAIL + 3)
-                for line in kept.lines()[-FINISHED_TAIL:]:
-                    trimmed.add(line)
-                self.outputs[event.step.index] = trimmed
+                self.outputs[event.step.index] = kept.last(FINISHED_TAIL)
         elif isinstance(event, BuildSucceeded):
             self.state = "succeeded"
 

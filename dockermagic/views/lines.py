@@ -16,6 +16,7 @@ class BoundedLines:
         self.head: list[str] = []
         self.tail: deque[str] = deque(maxlen=self.limit - self.limit // 3)
         self.dropped = 0
+        self.count = 0  # lines added in all
         self._partial = ""
 
     @property
@@ -32,6 +33,7 @@ class BoundedLines:
             self.add(line)
 
     def add(self, line: str) -> None:
+        self.count += 1
         if len(line) > MAX_LINE:
             line = line[:MAX_LINE] + f" … [{len(line) - MAX_LINE} more characters]"
         if len(self.head) < self._head_limit:
@@ -41,12 +43,21 @@ class BoundedLines:
             self.dropped += 1
         self.tail.append(line)
 
+    def last(self, n: int) -> "BoundedLines":
+        """Only the last `n` lines, the rest counted as left out."""
+        kept = [*self.head, *self.tail][-n:] if n else []
+        short = BoundedLines(max(2, n * 2))
+        short.head, short.tail = [], deque(kept, maxlen=max(1, n))
+        short.count = self.count
+        short.dropped = self.count - len(kept)
+        return short
+
     def lines(self) -> list[str]:
         """The kept lines, with a marker line where some were left out."""
         partial = [self._partial] if self._partial else []
         if not self.dropped:
             return [*self.head, *self.tail, *partial]
-        marker = f"… {self.dropped} lines left out here (the full log is on the returned object) …"
+        marker = f"\x1b[2m… {self.dropped} lines left out here (the full log is on the returned object) …\x1b[0m"
         return [*self.head, marker, *self.tail, *partial]
 
     def __len__(self) -> int:

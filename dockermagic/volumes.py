@@ -1,0 +1,191 @@
+"""Volumes: `-v` / `--mount` specs checked before anything starts, and `docker volume
+create|ls|inspect|rm`.  Knows nothing of IPython."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import units
+from .display import ShownOnce
+from .errors import EngineError, InvalidInput
+
+_VOLUME_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
+_BIND_MODES = {"ro", "rw", "z", "Z", "nocopy", "shared", "rshared", "slave", "rslave", "private", "rprivate", "delegated", "cached", "consistent"}
+V_FORMS = "[NAME:|/HOST/PATH:]/CONTAINER/PATH[:ro], e.g. data:/data or /tmp/x:/x:ro"
+
+
+class VolumeError(EngineError):
+    """The engine refused a volume operation."""
+
+
+@dataclass
+class VolumeSpec:
+    """One `-v`: a named volume, a bind mount, or an anonymous volume (`source` None)."""
+
+    source: str | None
+    target: str
+    mode: str = ""
+
+    @property
+    def kind(self) -> str:
+        if self.source is None:
+            return "anonymous"
+        return "bind" if self.source.startswith("/") else "volume"
+
+    def bind(self) -> str | None:
+        """The HostConfig.Binds entry (None for an anonymous volume)."""
+        if self.source is None:
+            return None
+        return f"{self.source}:{self.target}" + (f":{self.mode}" if self.mode else "")
+
+
+def parse_volume(spec: str) -> VolumeSpec:
+    """`-v` as the CLI reads it; a relative host path (`./data`) is made absolute."""
+    parts = spec.split(":")
+    bad = f"-v {spec!r}: expected {V_FORMS}"
+    if not spec or len(parts) > 3 or any(p == "" for p in parts):
+        raise InvalidInput(bad)
+    if len(parts) == 1:
+        source, target, mode = None, parts[0], ""
+    elif len(parts) == 2:
+        if parts[1] in _BIND_MODES or not parts[1].startswith("/"):
+            raise InvalidInput(bad + " (the container path must be absolute)")
+        source, target, mode = parts[0], parts[1], ""
+    else:
+        source, target, mode = parts
+        if any(m not in _BIND_MODES for m in mode.split(",")):
+            raise InvalidInput(f"-v {spec!r}: unknown mode {mode!r}; use ro or rw")
+    if not target.startswith("/"):
+        raise InvalidInput(f"-v {spec!r}: the container path {target!r} must be absolute ({V_FORMS})")
+    if source is not None:
+        if source.startswith((".", "~")):
+            source = str(Path(source).expanduser().resolve())
+        elif not source.startswith("/") and not _VOLUME_NAME.match(source):
+            raise InvalidInput(
+                f"-v {spec!r}: {source!r} is neither a volume name (letters, digits, _ . -) nor a host path "
+                "(absolute, or starting with ./)"
+            )
+    return VolumeSpec(source, target, mode)
+
+
+def parse_mount(spec: str):
+    """`--mount type=volume|bind|tmpfs,source=...,target=...[,readonly]` as a docker-py Mount."""
+    from docker.types import Mount
+
+    fields: dict[str, str] = {}
+    for item in spec.split(","):
+        key, sep, value = item.partition("=")
+        key = key.strip().lower()
+        if key in ("readonly", "ro") and not sep:
+            value = "true"
+        elif not sep or not key:
+            raise InvalidInput(f"--mount {spec!r}: expected KEY=VALUE pairs, e.g. type=volume,source=data,target=/data")
+        fields[key] = value
+    kind = fields.pop("type", "volume")
+    target = fields.pop("target", None) or fields.pop("destination", None) or fields.pop("dst", None)
+    source = fields.pop("source", None) or fields.pop("src", None)
+    readonly = fields.pop("readonly", fields.pop("ro", "false")).lower() in ("1", "true", "yes")
+    if kind not in ("volume", "bind", "tmpfs"):
+        raise InvalidInput(f"--mount {spec!r}: type must be volume, bind or tmpfs, not {kind!r}")
+    if not target or not target.startswith("/"):
+        raise InvalidInput(f"--mount {spec!r}: target=/ABSOLUTE/PATH is required")
+    if kind == "bind" and not source:
+        raise InvalidInput(f"--mount {spec!r}: a bind mount needs source=/HOST/PATH")
+    if kind == "bind" and source.startswith("."):
+        source = str(Path(source).resolve())
+    return Mount(target, source, type=kind, read_only=readonly)
+
+
+# -- docker volume ... ----------------------------------------------------------------------
+@dataclass
+class Volume:
+    name: str
+    driver: str = "local"
+    mountpoint: str = ""
+    created: object = None
+    labels: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, data: dict) -> "Volume":
+        return cls(data["Name"], data.get("Driver", ""), data.get("Mountpoint", ""),
+                   data.get("CreatedAt"), data.get("Labels") or {})
+
+
+@dataclass(repr=False)
+class VolumeList(ShownOnce):
+    volumes: list[Volume]
+
+    def __iter__(self):
+        return iter(self.volumes)
+
+    def __len__(self) -> int:
+        return len(self.volumes)
+
+    @property
+    def names(self) -> list[str]:
+        return [v.name for v in self.volumes]
+
+    def _rows(self) -> list[list[str]]:
+        return [[v.driver, v.name, units.ago(v.created) if v.created else ""] for v in self.volumes]
+
+    def __repr__(self) -> str:
+        from .markup import text_table
+
+        return text_table(["DRIVER", "VOLUME NAME", "CREATED"], self._rows())
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        from .markup import MUTED, box, esc, table
+
+        if not self.volumes:
+            html = box(f'<span style="{MUTED}">no volumes</span>', "dm-volumes")
+        else:
+            html = box(table(["DRIVER", "VOLUME NAME", "CREATED"], self._rows()), "dm-volumes")
+        return {"text/plain": repr(self), "text/html": html}
+
+
+def _refused(exc, doing: str) -> VolumeError:
+    from .engine import api_error
+
+    return VolumeError(str(api_error(exc, doing)))
+
+
+def create_volume(engine, name: str | None = None, labels: dict | None = None, driver: str | None = None) -> Volume:
+    if name and not _VOLUME_NAME.match(name):
+        raise InvalidInput(f"volume name {name!r}: use letters, digits and _ . - (at least two characters)")
+    import docker
+
+    try:
+        return Volume.of(engine.api.create_volume(name or None, driver=driver, labels=labels or None))
+    except docker.errors.APIError as exc:
+        raise _refused(exc, f"could not create volume {name!r}") from exc
+
+
+def list_volumes(engine, filters: dict | None = None) -> VolumeList:
+    found = engine.api.volumes(filters=filters or None).get("Volumes") or []
+    return VolumeList(sorted((Volume.of(v) for v in found), key=lambda v: v.name))
+
+
+def inspect_volume(engine, name: str) -> dict:
+    import docker
+
+    try:
+        return engine.api.inspect_volume(name)
+    except docker.errors.NotFound as exc:
+        raise VolumeError(f"no such volume: {name!r} (see %docker_volume ls)") from exc
+
+
+def remove_volume(engine, name: str, force: bool = False) -> None:
+    import docker
+
+    try:
+        engine.api.remove_volume(name, force=force)
+    except docker.errors.NotFound as exc:
+        raise VolumeError(f"no such volume: {name!r}") from exc
+    except docker.errors.APIError as exc:
+        if exc.status_code == 409:
+            raise VolumeError(
+                f"volume {name!r} is in use by a container; remove the container first (%docker_rm -f NAME)"
+            ) from exc
+        raise _refused(exc, f"could not remove volume {name!r}") from exc

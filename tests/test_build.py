@@ -1,0 +1,125 @@
+"""%docker_build against the real engine: flags, results, failures, leftovers."""
+
+import pytest
+
+from dockermagic.build import BuildResult
+from dockermagic.errors import BuildError, InvalidInput
+
+pytestmark = pytest.mark.engine
+
+
+def write(ctx, dockerfile, **files):
+    (ctx / "Dockerfile").write_text(dockerfile)
+    for name, text in files.items():
+        (ctx / name.replace("__", ".")).write_text(text)
+
+
+def containers(engine):
+    return {c["Id"] for c in engine.api.containers(all=True)}
+
+
+def test_build_returns_result_with_tags_steps_log(ip, engine, made, context, unique):
+    write(context, "FROM busybox\nRUN echo built-$((6*7))\nCMD [\"sh\"]\n")
+    a, b = made.image(f"dm-test/b{unique}:1"), made.image(f"dm-test/b{unique}:2")
+    result = ip.run_line_magic("docker_build", f"-t {a} --tag {b} {context}")
+    assert isinstance(result, BuildResult) and result.ok
+    assert result.id.startswith("sha256:") and len(result.id) == 71
+    assert result.short_id == result.id[7:19]
+    assert result.tags == [a, b]
+    assert [s.index for s in result.steps] == [1, 2, 3]
+    assert "built-42" in result.steps[1].output and "built-42" in result.log
+    assert result.size and result.size > 100_000
+    for tag in (a, b):
+        assert engine.api.inspect_image(tag)["Id"] == result.id
+
+
+def test_second_build_comes_from_cache(ip, made, context, unique):
+    write(context, "FROM busybox\nRUN echo once\n")
+    tag = made.image(f"dm-test/c{unique}")
+    ip.run_line_magic("docker_build", f"-t {tag} {context}")
+    again = ip.run_line_magic("docker_build", f"-t {tag} {context}")
+    assert again.cached == 1 and again.steps[1].state == "cached"
+    fresh = ip.run_line_magic("docker_build", f"--no-cache -t {tag} {context}")
+    assert fresh.cached == 0
+
+
+def test_build_args_labels_target_file(ip, engine, made, context, unique, monkeypatch):
+    write(context, "ARG WHO=nobody\nFROM busybox AS first\nARG WHO\nARG FROMENV\nRUN echo hi-$WHO-$FROMENV\n"
+                   "FROM busybox AS second\nRUN echo second-stage\n")
+    monkeypatch.setenv("FROMENV", "env-value")
+    tag = made.image(f"dm-test/a{unique}")
+    result = ip.run_line_magic(
+        "docker_build", f"-t {tag} --build-arg WHO=world --build-arg FROMENV --label dm.test={unique} --target first {context}")
+    assert "hi-world-env-value" in result.log
+    assert "second-stage" not in result.log
+    assert engine.api.inspect_image(tag)["Config"]["Labels"]["dm.test"] == unique
+    other = context / "other.Dockerfile"
+    other.write_text("FROM busybox\nRUN echo from-other-file\n")
+    result = ip.run_line_magic("docker_build", f"-t {tag} -f other.Dockerfile {context}")
+    assert "from-other-file" in result.log
+
+
+def test_dockerignore_is_honoured(ip, made, context, unique):
+    write(context, "FROM busybox\nCOPY . /ctx\nRUN ls /ctx\n", keep__txt="k", secret__txt="s", __dockerignore="secret.txt\n")
+    result = ip.run_line_magic("docker_build", f"-t {made.image(f'dm-test/i{unique}')} {context}")
+    listing = result.steps[2].output
+    assert "keep.txt" in listing and "secret.txt" not in listing
+
+
+def test_failed_run_raises_with_step_and_exit_code_and_leaves_no_container(ip, engine, context, made):
+    write(context, "FROM busybox\nRUN echo going down; exit 7\n")
+    before = containers(engine)
+    with pytest.raises(BuildError) as info:
+        ip.run_line_magic("docker_build", str(context))
+    err = info.value
+    assert "step 2/2" in str(err) and "returned a non-zero code: 7" in str(err)
+    assert err.exit_code == 7 and "going down" in err.step.output
+    assert "\n" not in str(err)
+    assert containers(engine) == before  # no intermediate container left behind
+
+
+def test_missing_copy_source_raises(ip, context):
+    write(context, "FROM busybox\nCOPY nothere.txt /x\n")
+    with pytest.raises(BuildError, match="COPY failed"):
+        ip.run_line_magic("docker_build", str(context))
+
+
+def test_missing_base_image_says_what_to_do(ip, context):
+    write(context, "FROM dm-test/no-such-base:404\n")
+    with pytest.raises(BuildError, match="base image dm-test/no-such-base:404 is not on this engine"):
+        ip.run_line_magic("docker_build", str(context))
+
+
+@pytest.mark.parametrize("line, words", [
+    ('-t "Bad Tag" {ctx}', "invalid reference format"),
+    ("-t UPPER/case {ctx}", "must be lowercase"),
+    ("{ctx}/nope", "does not exist"),
+    ("-f missing.Dockerfile {ctx}", "no Dockerfile"),
+    ("--label novalue {ctx}", "KEY=VALUE"),
+    ("--rm=maybe {ctx}", "true or false"),
+])
+def test_bad_input_fails_before_anything_is_sent(ip, context, line, words):
+    write(context, "FROM busybox\n")
+    with pytest.raises(InvalidInput, match=words):
+        ip.run_line_magic("docker_build", line.format(ctx=context))
+
+
+def test_quiet_prints_only_the_id(ip, made, context, unique, capsys):
+    write(context, "FROM busybox\nRUN echo noisy\n")
+    result = ip.run_line_magic("docker_build", f"-q -t {made.image(f'dm-test/q{unique}')} {context}")
+    out = capsys.readouterr().out
+    assert out.strip() == result.id and "noisy" not in out
+
+
+def test_docker_dispatch_is_the_same_build(ip, made, context, unique):
+    write(context, "FROM busybox\n")
+    result = ip.run_line_magic("docker", f"build -t {made.image(f'dm-test/d{unique}')} -f Dockerfile {context}")
+    assert result.ok and result.tags == [f"dm-test/d{unique}"]
+
+
+def test_save_log(ip, made, context, unique, tmp_path):
+    write(context, 'FROM busybox\nRUN printf "\\033[32mgreen\\033[0m\\n"\n')
+    result = ip.run_line_magic("docker_build", f"-t {made.image(f'dm-test/l{unique}')} {context}")
+    path = result.save_log(tmp_path / "build.log")
+    text = path.read_text()
+    assert "green" in text and "\x1b" not in text and "Step 2/2" in text

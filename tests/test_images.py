@@ -1,0 +1,64 @@
+"""%docker_images and %docker_history, one image and side by side."""
+
+import pytest
+
+pytestmark = pytest.mark.engine
+
+
+@pytest.fixture
+def two_images(ip, made, context, unique):
+    (context / "Dockerfile").write_text(f"FROM busybox\nRUN echo base-{unique} > /base.txt\nCMD [\"sh\"]\n")
+    base = made.image(f"dm-test/base{unique}")
+    ip.run_line_magic("docker_build", f"-t {base} {context}")
+    derived_ctx = context.parent / "derived"
+    derived_ctx.mkdir()
+    (derived_ctx / "hello.sh").write_text('#!/bin/sh\necho "Hello world"\n')
+    (derived_ctx / "Dockerfile").write_text(f"FROM {base}\nCOPY hello.sh /hello.sh\nCMD [\"sh\", \"/hello.sh\"]\n")
+    derived = made.image(f"dm-test/derived{unique}")
+    ip.run_line_magic("docker_build", f"-t {derived} {derived_ctx}")
+    return base, derived
+
+
+def test_images_lists_rows_like_the_cli(ip, two_images):
+    base, derived = two_images
+    images = ip.run_line_magic("docker_images", base)
+    assert [(r.repository, r.tag) for r in images] == [(base, "latest")]
+    text = repr(images)
+    assert text.splitlines()[0].split() == ["REPOSITORY", "TAG", "IMAGE", "ID", "CREATED", "SIZE"]
+    assert base in text and "ago" in text
+    html = images._repr_mimebundle_()["text/html"]
+    assert "<table" in html and base in html
+    assert len(ip.run_line_magic("docker", f"images {derived}")) == 1
+
+
+def test_history_of_one_image(ip, two_images):
+    base, _ = two_images
+    hist = ip.run_line_magic("docker_history", base)
+    layers = hist.layers[0]
+    assert layers[0].created_by.endswith('CMD ["sh"]') and "base-" in layers[1].created_by
+    text = repr(hist)
+    assert text.splitlines()[0].split()[:3] == ["IMAGE", "CREATED", "CREATED"]
+    full = ip.run_line_magic("docker_history", f"--no-trunc {base}")
+    assert full.layers[0][0].id.startswith("sha256:") and full.layers[0][0].id in repr(full)
+
+
+def test_history_side_by_side_marks_shared_layers(ip, two_images):
+    base, derived = two_images
+    hist = ip.run_line_magic("docker_history", f"{base} {derived}")
+    base_layers, derived_layers = hist.layers
+    shared_b = [l for l in base_layers if l.shared]
+    shared_d = [l for l in derived_layers if l.shared]
+    assert len(shared_b) == len(base_layers) == len(shared_d)  # the whole base is shared
+    assert [l.id for l in shared_b] == [l.id for l in shared_d]
+    own = [l for l in derived_layers if not l.shared]
+    assert len(own) == 2 and any("hello.sh" in l.created_by for l in own)
+    html = hist._repr_mimebundle_()["text/html"]
+    assert html.count("colspan=\"2\"") == len(shared_b)
+    assert "shared layers" in repr(hist) and f"{derived}: 2 own layers" in repr(hist)
+
+
+def test_history_of_unknown_image(ip):
+    from dockermagic.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="no such image"):
+        ip.run_line_magic("docker_history", "dm-test/never-built:0")

@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 # the Magics classes of each area, registered by `%load_ext dockermagic`
 AREAS = [
     "dockermagic.magics.build:BuildMagics",
+    "dockermagic.magics.registry:RegistryMagics",
 ]
 
 _loaded: dict[int, list] = {}

@@ -197,14 +197,12 @@ def forget(server: str) -> bool:
     return found
 
 
-def header(server: str) -> bytes | None:
-    """The X-Registry-Auth header for `server`, from what is kept (None: anonymous)."""
-    creds = stored(server)
-    if creds is None:
-        return None
+def header(server: str) -> bytes:
+    """The X-Registry-Auth header for `server`, from what is kept (`{}` encoded: anonymous)."""
     from docker.auth import encode_header
 
-    return encode_header(creds.as_auth_config())
+    creds = stored(server)
+    return encode_header(creds.as_auth_config() if creds is not None else {})
 
 
 # -- logging in ------------------------------------------------------------------------------
@@ -221,7 +219,7 @@ class Login(ShownOnce):
     def text(self) -> str:
         who = f" as {self.username}" if self.username else ""
         return (f"{self.status}: {display_server(self.server)}{who} "
-                f"(password from {self.source}; kept in {self.kept_in})")
+                f"(credentials from {self.source}; kept in {self.kept_in})")
 
     def __repr__(self) -> str:
         return self.text()
@@ -231,7 +229,7 @@ class Login(ShownOnce):
 
         who = f" as {code(self.username)}" if self.username else ""
         html = (f"<div>{badge('succeeded', self.status)} {code(display_server(self.server))}{who} "
-                f'<span style="{MUTED}">· password from {esc(self.source)} · kept in {esc(self.kept_in)}</span></div>')
+                f'<span style="{MUTED}">· credentials from {esc(self.source)} · kept in {esc(self.kept_in)}</span></div>')
         return {"text/plain": self.text(), "text/html": box(html, "dm-login")}
 
 

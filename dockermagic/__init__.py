@@ -13,7 +13,9 @@ __version__ = "0.1.0"
 # the Magics classes of each area, registered by `%load_ext dockermagic`
 AREAS = [
     "dockermagic.magics.build:BuildMagics",
+    "dockermagic.magics.containers:ContainerMagics",
     "dockermagic.magics.registry:RegistryMagics",
+    "dockermagic.magics.engines:EngineMagics",
 ]
 
 _loaded: dict[int, list] = {}

@@ -302,8 +302,9 @@ def _context_tar(request: BuildRequest):
     ignore = Path(request.context) / ".dockerignore"
     if ignore.exists():
         exclude = [line.strip() for line in ignore.read_text().splitlines() if line.strip() and not line.strip().startswith("#")]
-    dockerfile = process_dockerfile(request.dockerfile, request.context)
-    return build_utils.tar(request.context, exclude=exclude, dockerfile=dockerfile, gzip=False), dockerfile[0]
+    context = os.path.abspath(request.context)
+    dockerfile = process_dockerfile(os.path.abspath(request.dockerfile), context)
+    return build_utils.tar(context, exclude=exclude, dockerfile=dockerfile, gzip=False), dockerfile[0]
 
 
 def build(engine, request: BuildRequest, result: BuildResult | None = None, clock=time.monotonic):

@@ -1,19 +1,33 @@
 """Finding the Docker Engine (or Podman service) to talk to, and describing it.
 
 `connect()` returns an `Engine`: a docker-py `APIClient` plus what a view's header needs to
-say which machine did the work.  Clients are cached per address, so a notebook pays the
-connection and version handshake once.
+say which machine did the work.  Where to connect follows the docker CLI: `-H` (or
+`--context`, never both) for one call, else `DOCKER_HOST`, else `DOCKER_CONTEXT`, else the
+context `docker context use` chose, else the default socket.  Clients are cached per
+endpoint, so a notebook pays the connection and version handshake once.
+
+Connecting is bounded (a few seconds, then a one-line `EngineUnreachable`), reading is not:
+a build or `logs -f` may stay quiet for minutes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-from dataclasses import dataclass, field
+import re
+import shutil
+import ssl
+import subprocess
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from .errors import EngineError, EngineUnreachable
+from . import contexts
+from .contexts import DEFAULT_SOCKET, Context
+from .errors import EngineError, EngineUnreachable, InvalidInput
 
-DEFAULT_SOCKET = "unix:///var/run/docker.sock"
+#: seconds to open a connection; also bounds the first version handshake
+CONNECT_TIMEOUT = float(os.environ.get("DOCKERMAGIC_CONNECT_TIMEOUT", "5"))
 
 _engines: dict[tuple, "Engine"] = {}
 
@@ -24,8 +38,9 @@ class Engine:
 
     api: object
     address: str
-    source: str  # how the address was chosen: "DOCKER_HOST", "default socket", "-H", ...
+    source: str  # how the address was chosen: "-H", "--context", "DOCKER_HOST", "default socket", ...
     _version: dict = field(default_factory=dict, repr=False)
+    context: str | None = None  # the context used, if one was
 
     @cached_property
     def version(self) -> dict:
@@ -38,52 +53,251 @@ class Engine:
 
     @property
     def label(self) -> str:
-        """`Docker Engine 20.10.24 at unix:///var/run/docker.sock` — for view headers."""
-        return f"{self.kind} {self.version.get('Version', '?')} at {self.address}"
+        """`Docker Engine 20.10.24 at unix:///var/run/docker.sock (context e2)` -- for view headers."""
+        where = f" (context {self.context})" if self.context else ""
+        return f"{self.kind} {self.version.get('Version', '?')} at {self.address}{where}"
 
 
-def _resolve(host: str | None) -> tuple[str, str, dict]:
-    """Where to connect and with which TLS settings, with the docker CLI's precedence."""
-    from docker.utils import kwargs_from_env
+# -- the CLI's global flags, for one call ------------------------------------------------------
+@dataclass(frozen=True)
+class Selection:
+    """The docker CLI's global connection flags given to one magic call."""
 
-    env = kwargs_from_env()
-    tls = {"tls": env["tls"]} if env.get("tls") else {}
+    host: str | None = None
+    context: str | None = None
+    tls: bool = False
+    tlsverify: bool = False
+    tlscacert: str | None = None
+    tlscert: str | None = None
+    tlskey: str | None = None
+
+
+GLOBAL_FLAGS_HELP = """
+Global options (the docker CLI's, before the magic's own options; for this call only):
+  -H, --host URL      Engine to talk to: unix:///path.sock, tcp://HOST:PORT, ssh://[USER@]HOST
+  --context NAME      Context to use (see %docker_context ls); not together with -H
+  --tls, --tlsverify  Use TLS (and verify the engine's certificate) with -H
+  --tlscacert PATH, --tlscert PATH, --tlskey PATH
+                      TLS files for -H (default: DOCKER_CERT_PATH or ~/.docker)
+"""
+
+_VALUE = r"(?:\"[^\"]*\"|'[^']*'|[^\s\"']+)"
+_FLAG = re.compile(
+    r"^\s*(?:(?P<name>-H|--host|--context|-c|--tlscacert|--tlscert|--tlskey)(?:=|\s+)(?P<value>" + _VALUE + r")"
+    r"|(?P<switch>--tlsverify|--tls)(?:=(?P<bool>true|false|1|0))?)(?=\s|$)"
+)
+_FIELDS = {"-H": "host", "--host": "host", "--context": "context", "-c": "context",
+           "--tlscacert": "tlscacert", "--tlscert": "tlscert", "--tlskey": "tlskey"}
+
+
+def split_global_flags(line: str, short_context: bool = False) -> tuple[Selection | None, str]:
+    """Leading `-H URL`, `--context NAME`, TLS flags -> (Selection or None, the rest of the line).
+
+    `-c` (the CLI's short --context) only with `short_context`: after a subcommand's name it
+    can mean something else (`docker run -c` is --cpu-shares).
+    """
+    values: dict = {}
+    rest = line or ""
+    while (match := _FLAG.match(rest)) is not None:
+        if match.group("name") == "-c" and not short_context:
+            break
+        if match.group("switch"):
+            values[match.group("switch").lstrip("-")] = (match.group("bool") or "true") in ("true", "1")
+        else:
+            value = match.group("value")
+            values[_FIELDS[match.group("name")]] = value[1:-1] if value[0] in "\"'" else value
+        rest = rest[match.end():]
+    if not values:
+        return None, line
+    return Selection(**values), rest.lstrip()
+
+
+_selection: ContextVar[Selection | None] = ContextVar("dockermagic_engine_selection", default=None)
+
+
+def selected() -> Selection | None:
+    """The global flags of the magic call running now (None: none given)."""
+    return _selection.get()
+
+
+@contextlib.contextmanager
+def selecting(selection: Selection | None):
+    """Within the block, `connect()` without arguments uses `selection` (nothing: as before)."""
+    if selection is None:
+        yield
+        return
+    token = _selection.set(selection)
+    try:
+        yield
+    finally:
+        _selection.reset(token)
+
+
+# -- where to connect ------------------------------------------------------------------------
+def check_address(address: str) -> str:
+    """A host URL the CLI accepts: unix://, tcp://, ssh://, npipe:// (bare HOST:PORT is tcp)."""
+    address = address.strip()
+    if "://" not in address and re.fullmatch(r"[\w.\-\[\]:]+:\d+", address):
+        address = f"tcp://{address}"
+    if not re.match(r"^(unix|tcp|ssh|npipe|http|https)://.", address):
+        raise InvalidInput(f"{address!r} is not an engine address; use unix:///path.sock, tcp://HOST:PORT or ssh://[USER@]HOST")
+    return address
+
+
+def _with_flags(endpoint: Context, flags: Selection | None) -> Context:
+    """The CLI's --tls/--tlsverify/--tlscacert/... over what DOCKER_TLS_VERIFY/DOCKER_CERT_PATH set."""
+    if flags is None or not (flags.tls or flags.tlsverify or flags.tlscacert or flags.tlscert or flags.tlskey):
+        return endpoint
+    certs = os.environ.get("DOCKER_CERT_PATH") or str(contexts.config_dir())
+
+    def pick(given, current, name):
+        if given:
+            return os.path.expanduser(given)
+        if current:
+            return current
+        path = os.path.join(certs, name)
+        return path if os.path.isfile(path) else None
+
+    verify = flags.tlsverify or (not endpoint.skip_tls_verify and endpoint.tls and not flags.tls)
+    return replace(
+        endpoint, skip_tls_verify=not verify, ca=pick(flags.tlscacert, endpoint.ca, "ca.pem"),
+        cert=pick(flags.tlscert, endpoint.cert, "cert.pem"), key=pick(flags.tlskey, endpoint.key, "key.pem"),
+    )
+
+
+def resolve(host: str | None = None, context: str | None = None,
+            flags: Selection | None = None) -> tuple[Context, str, str | None]:
+    """(endpoint, source, context name or None) with the docker CLI's precedence."""
+    if host and context:
+        raise InvalidInput("conflicting options: cannot specify both --host and --context (the docker CLI refuses it too)")
     if host:
-        return host, "-H", tls
+        return _with_flags(replace(contexts.default_context(), host=check_address(host)), flags), "-H", None
+    if context:
+        return contexts.load(context), "--context", context
     if os.environ.get("DOCKER_HOST"):
-        return os.environ["DOCKER_HOST"], "DOCKER_HOST", tls
-    return DEFAULT_SOCKET, "default socket", {}
+        return _with_flags(contexts.default_context(), flags), "DOCKER_HOST", None
+    name = os.environ.get("DOCKER_CONTEXT")
+    if name:
+        return contexts.load(name), "DOCKER_CONTEXT", name
+    name = contexts.current_name()
+    if name != contexts.DEFAULT:
+        return contexts.load(name), "current context", name
+    return _with_flags(contexts.default_context(), flags), "default socket", None
 
 
-def connect(host: str | None = None, *, timeout: float = 60) -> Engine:
-    """The engine at `host` (or DOCKER_HOST, or the default socket), checked to answer."""
-    address, source, tls = _resolve(host)
-    key = (address, source)
+def connect(host: str | None = None, *, context: str | None = None, flags: Selection | None = None,
+            timeout: float | None = None) -> Engine:
+    """The engine to use, checked to answer.
+
+    `connect()` follows the current call's global flags (`-H`, `--context`), then the
+    environment and the context store; `connect(host)` / `connect(context=NAME)` choose.
+    """
+    if host is None and context is None and flags is None:
+        flags = selected()
+        if flags is not None:
+            host, context = flags.host, flags.context
+    endpoint, source, name = resolve(host, context, flags)
+    key = (endpoint.host, endpoint.tls, endpoint.skip_tls_verify, endpoint.ca, endpoint.cert, endpoint.key, name, source)
     engine = _engines.get(key)
     if engine is not None:
         return engine
-    import docker
-    from requests.exceptions import RequestException
-
-    try:
-        api = docker.APIClient(base_url=address, version="auto", timeout=timeout, **tls)
-        version = api.version()
-    except (docker.errors.DockerException, RequestException, OSError) as exc:
-        raise EngineUnreachable(_unreachable_message(address, source, exc)) from exc
-    engine = Engine(api=api, address=address, source=source, _version=version)
+    api, version = _open(endpoint, source, name, timeout or CONNECT_TIMEOUT)
+    engine = Engine(api=api, address=endpoint.host, source=source, _version=version, context=name)
     _engines[key] = engine
     return engine
 
 
-def _unreachable_message(address: str, source: str, exc: Exception) -> str:
-    where = {"DOCKER_HOST": f"DOCKER_HOST={address}", "-H": f"-H {address}"}.get(
-        source, f"{address} (the default socket; DOCKER_HOST is not set)"
-    )
+def _open(endpoint: Context, source: str, name: str | None, timeout: float):
+    import docker
+    from requests.exceptions import RequestException
+
+    where = _where(endpoint.host, source, name)
+    options = {}
+    if endpoint.host.startswith("ssh://"):
+        _check_ssh(endpoint.host, where, timeout)
+        options["use_ssh_client"] = True
+    try:
+        tls = endpoint.tls_config() if endpoint.host.startswith(("tcp://", "https://")) else None
+        api = docker.APIClient(base_url=endpoint.host, version="auto", timeout=timeout, tls=tls or False, **options)
+        version = api.version()
+    except (docker.errors.DockerException, RequestException, OSError, ssl.SSLError) as exc:
+        raise EngineUnreachable(_unreachable_message(endpoint, where, exc, timeout)) from exc
+    # connecting stays bounded; reading does not (builds, pulls, `logs -f` may be quiet for long)
+    api.timeout = (timeout, None)
+    return api, version
+
+
+def _where(address: str, source: str, name: str | None) -> str:
+    if name:
+        return f"{address} (context {name})"
+    if source == "default socket":
+        return f"{address} (the default socket; DOCKER_HOST is not set)"
+    return f"{source}={address}" if source == "DOCKER_HOST" else f"{source} {address}"
+
+
+def _check_ssh(address: str, where: str, timeout: float) -> None:
+    """ssh:// runs `ssh HOST docker system dial-stdio` as the CLI does; try the ssh part first,
+    bounded and non-interactive, so a refused or unknown host is one line, not a hang."""
+    from urllib.parse import urlsplit
+
+    url = urlsplit(address)
+    if shutil.which("ssh") is None:
+        raise EngineUnreachable(f"cannot reach {where}: ssh:// needs the `ssh` command, which is not installed")
+    cmd = ["ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={max(1, int(timeout))}"]
+    cmd += (["-l", url.username] if url.username else []) + (["-p", str(url.port)] if url.port else [])
+    cmd += ["--", url.hostname or "", "docker", "--version"]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 5, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise EngineUnreachable(f"ssh to {where} did not answer within {timeout + 5:.0f} s: check the host name and that sshd runs") from None
+    if proc.returncode == 0:
+        return
+    said = (proc.stderr.strip().splitlines() or ["exit code %d" % proc.returncode])[-1][:200]
+    if proc.returncode == 255:
+        hint = "check the host, port and that your ssh key is accepted (ssh runs non-interactively: no password prompts)"
+    else:
+        hint = "ssh works, but `docker` did not run there: install the docker CLI on that machine"
+    raise EngineUnreachable(f"ssh to {where} failed: {said}; {hint}")
+
+
+def _chain(exc: BaseException):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def _unreachable_message(endpoint: Context, where: str, exc: Exception, timeout: float) -> str:
+    from requests.exceptions import ConnectTimeout, ReadTimeout, SSLError
+
+    chain = list(_chain(exc))
+    text = " ".join(str(e) for e in chain)
+    if any(isinstance(e, (SSLError, ssl.SSLError)) for e in chain) or "SSLError" in text:
+        reason = next((getattr(e, "verify_message", None) or getattr(e, "reason", None)
+                       for e in chain if isinstance(e, ssl.SSLError)), None) or _ssl_reason(text)
+        return (f"TLS handshake with {where} failed: {reason}. Check that the CA certificate "
+                f"({endpoint.ca or 'none given'}) signed the engine's certificate and the client certificate is one it accepts.")
+    if "Client sent an HTTP request to an HTTPS server" in text:
+        return (f"the engine at {where} speaks TLS, and this connection did not: use --tlsverify with "
+                "--tlscacert/--tlscert/--tlskey, DOCKER_TLS_VERIFY=1 with DOCKER_CERT_PATH, or a context made with ca=,cert=,key=.")
+    if any(isinstance(e, (ConnectTimeout, ReadTimeout, TimeoutError)) for e in chain) or "timed out" in text:
+        return (f"no answer from {where} within {timeout:g} s: check the host and port, that the engine "
+                "runs there and that nothing in between drops the connection.")
+    if any(isinstance(e, FileNotFoundError) for e in chain) or "No such file or directory" in text:
+        return f"no engine socket at {where}: start the engine (`sudo dockerd`, `scripts/engine up`), or choose another with -H / --context."
+    if any(isinstance(e, PermissionError) for e in chain) or "Permission denied" in text:
+        return f"permission denied on {where}: run as a user in the `docker` group, or choose another engine."
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "Connection refused" in text:
+        return f"nothing listens at {where}: connection refused; check that the engine runs there and the port is right."
     reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-    return (
-        f"no Docker Engine answers at {where}: {reason}. Start one (`sudo dockerd`, Docker Desktop, "
-        "or `scripts/engine up` from a dockermagic checkout) or set DOCKER_HOST to one that runs."
-    )
+    return (f"no Docker Engine answers at {where}: {reason}. Start one (`sudo dockerd`, Docker Desktop, "
+            "or `scripts/engine up` from a dockermagic checkout) or choose another with -H, --context or DOCKER_HOST.")
+
+
+def _ssl_reason(text: str) -> str:
+    match = re.search(r"\[SSL: ([A-Z_]+)\] ([^(\]'\"]+)", text)
+    return f"{match.group(2).strip()} ({match.group(1)})" if match else "the engine's certificate was not accepted"
 
 
 def forget(engine: Engine | None = None) -> None:

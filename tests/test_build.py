@@ -111,6 +111,16 @@ def test_quiet_prints_only_the_id(ip, made, context, unique, capsys):
     assert out.strip() == result.id and "noisy" not in out
 
 
+def test_relative_context_and_dockerfile_paths(ip, made, context, unique, monkeypatch):
+    write(context, "FROM busybox\nRUN echo relative\n")
+    (context / "alt.Dockerfile").write_text("FROM busybox\nRUN echo alt-file\n")
+    monkeypatch.chdir(context.parent)
+    tag = made.image(f"dm-test/r{unique}")
+    assert "relative" in ip.run_line_magic("docker_build", f"-t {tag} {context.name}").log
+    assert "alt-file" in ip.run_line_magic("docker_build", f"-t {tag} -f {context.name}/alt.Dockerfile {context.name}").log
+    assert "alt-file" in ip.run_line_magic("docker_build", f"-t {tag} -f alt.Dockerfile {context.name}").log
+
+
 def test_docker_dispatch_is_the_same_build(ip, made, context, unique):
     write(context, "FROM busybox\n")
     result = ip.run_line_magic("docker", f"build -t {made.image(f'dm-test/d{unique}')} -f Dockerfile {context}")

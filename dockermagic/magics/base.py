@@ -28,12 +28,23 @@ ALIASES = {
 
 def reports_errors(method):
     """One-line errors: a dockermagic error is raised with the user's traceback setting, a
-    docker-py or connection error is turned into one first."""
+    docker-py or connection error is turned into one first.
+
+    A `%docker_*` magic also takes the docker CLI's global flags (`-H URL`, `--context NAME`,
+    TLS flags) at the start of its line, for that call only: `self.engine()` uses them.
+    """
+    global_flags = method.__name__.startswith("docker_")
 
     @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
+    def wrapper(self, line="", *args, **kwargs):
+        from ..engine import selecting, split_global_flags
+
+        selection = None
         try:
-            return method(self, *args, **kwargs)
+            if global_flags:
+                selection, line = split_global_flags(line)
+            with selecting(selection):
+                return method(self, line, *args, **kwargs)
         except DockerMagicError as exc:
             exc.show_traceback = self.settings.show_traceback
             raise
@@ -44,6 +55,10 @@ def reports_errors(method):
             err.show_traceback = self.settings.show_traceback
             raise err from exc
 
+    if global_flags:
+        from ..engine import GLOBAL_FLAGS_HELP
+
+        wrapper.__doc__ = (wrapper.__doc__ or "").rstrip() + "\n" + GLOBAL_FLAGS_HELP
     return wrapper
 
 
@@ -73,6 +88,10 @@ class DockerMagics(Magics):
         help="How views show: live widgets (auto in a kernel), HTML only, or docker-CLI-like text (auto in a terminal).",
     ).tag(config=True)
 
+    cleanup_on_exit = Bool(
+        False, help="When the kernel exits, stop and remove the containers this notebook started (what %docker_cleanup does)."
+    ).tag(config=True)
+
     def __init__(self, shell=None, **kwargs):
         super().__init__(shell=shell, **kwargs)
         self.settings = self
@@ -87,7 +106,17 @@ class DockerMagics(Magics):
 
         Every `%docker_SUBCOMMAND` magic is reachable as `%docker SUBCOMMAND` with the same
         arguments; `%docker image ls`-style spellings work too.  `%docker` alone lists them.
+        The CLI's global flags go before the subcommand, for that call only:
+        `%docker -H tcp://127.0.0.1:2376 --tlsverify images`, `%docker -c e2 ps`
+        (-H/--host, -c/--context, --tls, --tlsverify, --tlscacert, --tlscert, --tlskey).
         """
+        from ..engine import selecting, split_global_flags
+
+        selection, line = split_global_flags(line, short_context=True)
+        with selecting(selection):
+            return self._dispatch(line)
+
+    def _dispatch(self, line: str):
         words = line.split()
         if not words:
             print("usage: %docker SUBCOMMAND [OPTIONS]   supported: " + ", ".join(self.subcommands()))
@@ -115,6 +144,8 @@ class MagicsArea(Magics):
         self.settings = settings
 
     def engine(self, host: str | None = None):
+        """The engine for this call: `host` if given, else the call's -H/--context, else the
+        environment and the current context, as the docker CLI chooses."""
         from ..engine import connect
 
         return connect(host)

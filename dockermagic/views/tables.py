@@ -136,9 +136,27 @@ def _compare_html(hist) -> str:
             f'<td style="{TD}">{badge("own") + " " + _layer_cell(c, hist, scale, "#2472c8") if c else ""}</td>' for c in cells
         )
         body.append(f"<tr>{tds}</tr>")
-    summary = esc(_summary_text(hist)).replace("\n", "<br>")
+    summary = _scale_html(hist, sizes, scale) + esc(_summary_text(hist)).replace("\n", "<br>")
     title = "<div><b>docker history</b> · layers aligned from the base; shared layers span the columns</div>"
     return (
         f'{title}<table style="{TABLE};width:100%"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
         f'<div style="margin-top:4px">{summary}</div>'
     )
+
+
+def _scale_html(hist, sizes: list[int], scale: int) -> str:
+    """Each image as one bar, to scale: its shared part and its own part."""
+    shared = sum(l.size for l in hist.layers[0] if l.shared)
+    rows = []
+    for name, total in zip(hist.images, sizes):
+        own = max(0, total - shared)
+        width = 100.0 * total / scale
+        shared_pct = 100.0 * shared / total if total else 0
+        rows.append(
+            f'<tr><td style="{TD};white-space:nowrap">{code(name)}</td><td style="{TD};width:70%">'
+            f'<div style="display:flex;height:10px;width:{width:.2f}%;min-width:2px">'
+            f'<div title="shared {esc(units.size(shared))}" style="width:{shared_pct:.2f}%;background:#6f42c1"></div>'
+            f'<div title="own {esc(units.size(own))}" style="flex:1;min-width:{2 if own else 0}px;background:#2472c8"></div>'
+            f'</div></td><td style="{TD};white-space:nowrap">{esc(units.size(shared))} shared + {esc(units.size(own))} own</td></tr>'
+        )
+    return f'<table style="{TABLE};width:100%;margin-top:6px"><tbody>{"".join(rows)}</tbody></table>'

@@ -1,0 +1,388 @@
+"""`%docker_run` / `%%docker_run`, `%docker_ps`, `%docker_logs`, `%docker_exec`, `%docker_stop`,
+`%docker_start`, `%docker_rm`, `%docker_inspect`, `%docker_volume`, `%docker_cleanup`."""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+
+from IPython.core.magic import line_cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments
+from IPython.utils.process import arg_split
+
+from ..errors import InvalidInput
+from .base import MagicsArea, reports_errors
+
+IT_IN_NOTEBOOK = (
+    "-it needs a terminal, and a notebook cell has none: run it detached and step in with exec "
+    "(%docker_run -dit --name NAME IMAGE sh, then %docker_exec NAME COMMAND), or give the input "
+    "as a cell (%%docker_run IMAGE sh: the cell is the container's stdin)"
+)
+
+
+def _value_count(parser, token: str) -> int:
+    """How many following tokens an option token takes as its value (0 or 1)."""
+    actions = parser._option_string_actions
+    if token.startswith("--"):
+        action = actions.get(token)
+        return 0 if "=" in token or action is None or action.nargs == 0 else 1
+    for j, char in enumerate(token[1:], start=1):  # a cluster such as -dit or -eKEY=VALUE
+        action = actions.get("-" + char)
+        if action is None:
+            return 0
+        if action.nargs != 0:
+            return 0 if j < len(token) - 1 else 1
+    return 0
+
+
+def split_at_first_positional(parser, line: str):
+    """`[OPTIONS] FIRST [ARGS...]` as the docker CLI reads it: options stop at FIRST (the image
+    or container); everything after it belongs to the command, even `-x` words."""
+    tokens = arg_split(line, posix=True)
+    i = 0
+    while i < len(tokens) and tokens[i].startswith("-") and tokens[i] != "-":
+        if tokens[i] == "--":
+            tokens.pop(i)
+            break
+        i += 1 + _value_count(parser, tokens[i])
+    options, rest = tokens[:i], tokens[i:]
+    args = parser.parse_args(options + rest[:1])
+    return args, rest[1:]
+
+
+def parse(method, line: str):
+    """Options with shell quoting (`sh -c 'echo hi'` is three words)."""
+    return method.parser.parse_args(arg_split(line, posix=True))
+
+
+def run_options(func):
+    """The `docker run` options, shared by the line and the cell form."""
+    options = [
+        argument("--no-raise-error", action="store_true", help="Do not raise an error when the container exits with a non-zero code (dockermagic's, like %%script's)."),
+        argument("--stop-timeout", type=int, default=None, metavar="SECONDS", help="Seconds to wait after SIGTERM before SIGKILL, when stopping it or on a kernel interrupt (default 10)."),
+        argument("--pull", default="missing", choices=["missing", "always", "never"], help='Pull image before running ("always", "missing", "never"). Default: missing.'),
+        argument("-l", "--label", action="append", default=[], metavar="KEY=VALUE", help="Set meta data on a container; repeatable."),
+        argument("--hostname", "-h", default=None, help="Container host name."),
+        argument("--init", action="store_true", help="Run an init inside the container that forwards signals and reaps processes."),
+        argument("--network", default=None, help="Connect a container to a network (bridge, host, none, or a network name)."),
+        argument("--entrypoint", default=None, help="Overwrite the default ENTRYPOINT of the image.") ,
+        argument("-u", "--user", default=None, help="Username or UID (format: <name|uid>[:<group|gid>])."),
+        argument("-w", "--workdir", default=None, help="Working directory inside the container."),
+        argument("-p", "--publish", action="append", default=[], metavar="[IP:][HOST:]PORT[/PROTO]", help="Publish a container's port(s) to the host, e.g. 127.0.0.1:8080:80; repeatable."),
+        argument("--mount", action="append", default=[], metavar="type=...,source=...,target=...", help="Attach a filesystem mount to the container; repeatable."),
+        argument("-v", "--volume", action="append", default=[], metavar="[NAME:|HOST:]PATH[:ro]", help="Bind mount a volume (a named volume or a host path); repeatable."),
+        argument("--env-file", action="append", default=[], help="Read in a file of environment variables; repeatable."),
+        argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE", help="Set environment variables (KEY alone: this environment's value); repeatable."),
+        argument("--rm", action="store_true", help="Automatically remove the container when it exits."),
+        argument("--name", default=None, help="Assign a name to the container."),
+        argument("-t", "--tty", action="store_true", help="Allocate a pseudo-TTY (with -d; a cell has no terminal)."),
+        argument("-i", "--interactive", action="store_true", help="Keep STDIN open (the cell of %%docker_run is its stdin; empty in the line form)."),
+        argument("-d", "--detach", action="store_true", help="Run container in background; shows a card and returns the container."),
+        argument("image", help="IMAGE to run; pulled when missing (--pull)."),
+        argument("command", nargs=argparse.REMAINDER, help="COMMAND [ARG...]: everything after IMAGE, options included."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@magics_class
+class ContainerMagics(MagicsArea):
+    def __init__(self, shell, settings):
+        super().__init__(shell, settings)
+        self.started: dict[str, str] = {}  # id -> name of the containers this session created
+        atexit.register(self._at_exit)
+
+    # -- run ------------------------------------------------------------------------------
+    @line_cell_magic
+    @reports_errors
+    @magic_arguments()
+    @run_options
+    def docker_run(self, line, cell=None):
+        """Run a command in a new container, as `docker run` does.
+
+        Foreground: stdout and stderr stream into the cell (stderr in red), then the exit code;
+        a non-zero exit raises `RunFailed` (`--no-raise-error` opts out).  Returns a
+        `RunResult` (`.exit_code`, `.logs`, `.stdout`, `.stderr`, `.id`).  As a cell magic the
+        cell is the container's stdin: `%%docker_run busybox sh` runs the cell as a script.
+        `-d`: a card with logs / stop / remove buttons; returns the `Container`.
+        Interrupting the kernel stops the container (and removes it with --rm).
+        """
+        from ..containers import ContainerRun, RunRequest, failure
+        from ..views.container import OutputView
+        from ..views.live import run
+
+        args, command = split_at_first_positional(self.docker_run.parser, line)
+        if cell is not None and args.tty:
+            raise InvalidInput("-t needs a terminal; the cell is plain stdin: drop -t (and -i, which the cell form implies)")
+        if args.interactive and args.tty and not args.detach:
+            raise InvalidInput(IT_IN_NOTEBOOK)
+        request = RunRequest.make(
+            args.image, command, name=args.name, detach=args.detach, interactive=args.interactive or cell is not None,
+            tty=args.tty, rm=args.rm, env=args.env, env_file=args.env_file, volume=args.volume, mount=args.mount,
+            publish=args.publish, workdir=args.workdir, user=args.user, entrypoint=args.entrypoint,
+            network=args.network, init=args.init, hostname=args.hostname, label=args.label, pull=args.pull,
+            stop_timeout=args.stop_timeout,
+        )
+        stdin = cell.encode() if cell is not None else None
+        job = ContainerRun(self.engine(), request, pull=self._puller(), stdin=stdin)
+        if args.detach:
+            container = job.start_detached()
+            self.started[container.id] = container.name
+            self._card(container, request.stop_timeout)
+            return self.mark_shown(container)
+        job.create()
+        if not request.rm:
+            self.started[job.id] = job.result.name
+        view = OutputView(job.result, "run", max_lines=self.settings.max_output_lines, **self.settings.view_options())
+        try:
+            run(view, job.events())
+        except KeyboardInterrupt:
+            err = job.interrupt()  # the interrupt landed outside the stream: same clean-up
+            view.fail(err)
+            view.finish()
+            raise err from None
+        if job.result.exit_code != 0 and not args.no_raise_error:
+            raise failure(job.result)
+        return self.mark_shown(job.result)
+
+    def _puller(self):
+        """`%docker_pull` (with its transfer view) when that magic is there, else docker-py's."""
+        if self.shell is not None and self.shell.find_line_magic("docker_pull") is not None:
+            return lambda image: self.shell.run_line_magic("docker_pull", image)
+        return None
+
+    def _mode(self) -> str:
+        from ..views.live import default_mode
+
+        mode = self.settings.display
+        return default_mode() if mode in ("auto", None) else mode
+
+    def _card(self, container, stop_timeout: int):
+        from ..views.container import ContainerCard
+
+        return ContainerCard(container, self._mode(), max_lines=min(200, self.settings.max_output_lines),
+                             stop_timeout=stop_timeout).show()
+
+    # -- ps, logs, exec -------------------------------------------------------------------
+    @line_magic
+    @reports_errors
+    @magic_arguments()
+    @argument("-a", "--all", action="store_true", help="Show all containers (default shows just running).")
+    @argument("-s", "--size", action="store_true", help='Display total file sizes: "0B (virtual 2MB)" is the writable layer (and the image under it).')
+    @argument("-q", "--quiet", action="store_true", help="Only display container IDs.")
+    @argument("-f", "--filter", action="append", default=[], metavar="KEY=VALUE", help="Filter output based on conditions provided (name=, status=, label=, ancestor=, ...); repeatable.")
+    @argument("--no-trunc", action="store_true", help="Don't truncate output.")
+    def docker_ps(self, line=""):
+        """List containers, as `docker ps` does.  Returns a `ContainerList`."""
+        from ..containers import list_containers
+
+        args = parse(self.docker_ps, line)
+        listed = list_containers(self.engine(), args.all, args.size, args.filter, args.no_trunc)
+        if args.quiet:
+            print("\n".join(row["Id"] if args.no_trunc else row["Id"][:12] for row in listed))
+            return None
+        return listed
+
+    @line_magic
+    @reports_errors
+    @magic_arguments()
+    @argument("-f", "--follow", action="store_true", help="Follow log output (until the container stops, or interrupt the kernel).")
+    @argument("-n", "--tail", default="all", help='Number of lines to show from the end of the logs (default "all").')
+    @argument("-t", "--timestamps", action="store_true", help="Show timestamps.")
+    @argument("--since", default=None, help="Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m).")
+    @argument("container", help="CONTAINER name or id.")
+    def docker_logs(self, line):
+        """Fetch the logs of a container, as `docker logs` does (stderr in red).  Returns a
+        `RunResult` whose `.logs` is the full text."""
+        from ..containers import RunResult, log_events
+        from ..views.container import OutputView
+        from ..views.live import run
+
+        args = parse(self.docker_logs, line)
+        tail = None if args.tail == "all" else args.tail
+        if tail is not None and not str(tail).isdigit():
+            raise InvalidInput(f"--tail {args.tail!r}: a number of lines, or all")
+        since = _since(args.since)
+        engine = self.engine()
+        result = RunResult(args.container, engine=engine.label)
+        view = OutputView(result, "logs", max_lines=self.settings.max_output_lines, **self.settings.view_options())
+        try:
+            run(view, log_events(engine, args.container, args.follow, tail, args.timestamps, since, result))
+        except KeyboardInterrupt:
+            pass  # stop following; the container runs on
+        return self.mark_shown(result)
+
+    @line_cell_magic
+    @reports_errors
+    @magic_arguments()
+    @argument("--no-raise-error", action="store_true", help="Do not raise an error when the command exits with a non-zero code.")
+    @argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE", help="Set environment variables; repeatable.")
+    @argument("-w", "--workdir", default=None, help="Working directory inside the container.")
+    @argument("-u", "--user", default=None, help="Username or UID (format: <name|uid>[:<group|gid>]).")
+    @argument("-i", "--interactive", action="store_true", help="Keep STDIN open (the cell of %%docker_exec is its stdin).")
+    @argument("container", help="CONTAINER name or id (running).")
+    @argument("command", nargs=argparse.REMAINDER, help="COMMAND [ARG...]")
+    def docker_exec(self, line, cell=None):
+        """Run a command in a running container, as `docker exec` does; as a cell magic the
+        cell is its stdin.  A non-zero exit raises `RunFailed`.  Returns a `RunResult`."""
+        from ..containers import Exec, failure
+        from ..views.container import OutputView
+        from ..views.live import run
+
+        args, command = split_at_first_positional(self.docker_exec.parser, line)
+        if not command:
+            raise InvalidInput("docker exec needs a COMMAND after the container, e.g. %docker_exec web ls /")
+        stdin = cell.encode() if cell is not None else (b"" if args.interactive else None)
+        job = Exec(self.engine(), args.container, command, args.user, args.workdir, args.env, stdin)
+        view = OutputView(job.result, "exec", max_lines=self.settings.max_output_lines, **self.settings.view_options())
+        run(view, job.events())
+        if job.result.exit_code != 0 and not args.no_raise_error:
+            raise failure(job.result)
+        return self.mark_shown(job.result)
+
+    # -- stop, start, rm, inspect -----------------------------------------------------------
+    @line_magic
+    @reports_errors
+    @magic_arguments()
+    @argument("-t", "--time", type=int, default=10, help="Seconds to wait for it to stop before killing it (default 10).")
+    @argument("containers", nargs="+", help="CONTAINER [CONTAINER...]")
+    def docker_stop(self, line):
+        """Stop running containers: SIGTERM, then SIGKILL after --time seconds."""
+        from ..containers import act
+
+        args = parse(self.docker_stop, line)
+        act(self.engine(), "stop", args.containers, timeout=args.time)
+
+    @line_magic
+    @reports_errors
+    @magic_arguments()
+    @argument("containers", nargs="+", help="CONTAINER [CONTAINER...]")
+    def docker_start(self, line):
+        """Start stopped containers (detached)."""
+        from ..containers import act
+
+        args = parse(self.docker_start, line)
+        act(self.engine(), "start", args.containers)
+
+    @line_magic
+    @reports_errors
+    @magic_arguments()
+    @argument("-f", "--force", action="store_true", help="Force the removal of a running container (uses SIGKILL).")
+    @argument("-v", "--volumes", action="store_true", help="Remove anonymous volumes associated with the container.")
+    @argument("containers", nargs="+", help="CONTAINER [CONTAINER...]")
+    def docker_rm(self, line):
+        """Remove containers."""
+        from ..containers import act
+
+        args = parse(self.docker_rm, line)
+        done = act(self.engine(), "rm", args.containers, force=args.force, volumes=args.volumes)
+        for cid in [i for i, n in self.started.items() if n in done or i in done]:
+            self.started.pop(cid, None)
+
+    @line_magic
+    @reports_errors
+    @magic_arguments()
+    @argument("names", nargs="+", help="NAME|ID [NAME|ID...]: containers, images or volumes.")
+    def docker_inspect(self, line):
+        """Low-level information on containers, images or volumes, as `docker inspect` shows
+        it (JSON).  Returns an `Inspection` (`.data` is the list; `[0]` the first)."""
+        from ..containers import inspect_any
+
+        args = parse(self.docker_inspect, line)
+        return inspect_any(self.engine(), args.names)
+
+    # -- volumes and clean-up -------------------------------------------------------------------
+    @line_magic
+    @reports_errors
+    def docker_volume(self, line=""):
+        """Manage volumes: `create [-l KEY=VALUE] [NAME]`, `ls [-q] [-f KEY=VALUE]`,
+        `inspect NAME...`, `rm [-f] NAME...`."""
+        from .. import volumes
+
+        words = line.split(None, 1)
+        sub, rest = (words[0], words[1] if len(words) > 1 else "") if words else ("", "")
+        handlers = {"create": _volume_create, "ls": _volume_ls, "list": _volume_ls, "inspect": _volume_inspect,
+                    "rm": _volume_rm, "remove": _volume_rm}
+        if sub not in handlers:
+            raise InvalidInput("usage: %docker_volume create|ls|inspect|rm ...  (e.g. %docker_volume create data)")
+        return handlers[sub](volumes, self.engine(), parse(handlers[sub], rest))
+
+    @line_magic
+    @reports_errors
+    def docker_cleanup(self, line=""):
+        """Stop and remove every container this notebook started (and still exists), saying
+        which.  `%config DockerMagics.cleanup_on_exit = True` does it when the kernel exits."""
+        from ..containers import cleanup
+
+        print(cleanup(self.engine(), self.started))
+
+    def _at_exit(self) -> None:
+        if self.started and getattr(self.settings, "cleanup_on_exit", False):
+            try:
+                from ..containers import cleanup
+
+                cleanup(self.engine(), self.started)
+            except Exception:
+                pass
+
+
+def _since(text):
+    if not text:
+        return None
+    import re
+    import time
+
+    from .. import units
+
+    match = re.fullmatch(r"(\d+)([smh])", text)
+    if match:
+        return int(time.time() - int(match.group(1)) * {"s": 1, "m": 60, "h": 3600}[match.group(2)])
+    epoch = units.to_epoch(text)
+    if epoch is None:
+        raise InvalidInput(f"--since {text!r}: a timestamp (2013-01-02T13:23:37Z) or a duration (42m)")
+    return int(epoch)
+
+
+@magic_arguments()
+@argument("-l", "--label", action="append", default=[], metavar="KEY=VALUE", help="Set metadata for a volume; repeatable.")
+@argument("-d", "--driver", default=None, help="Specify volume driver name (default local).")
+@argument("name", nargs="?", default=None, help="VOLUME name (a random one if left out).")
+def _volume_create(volumes, engine, args):
+    from ..containers import parse_labels
+
+    volume = volumes.create_volume(engine, args.name, parse_labels(args.label), args.driver)
+    print(volume.name)
+    return None
+
+
+@magic_arguments()
+@argument("-q", "--quiet", action="store_true", help="Only display volume names.")
+@argument("-f", "--filter", action="append", default=[], metavar="KEY=VALUE", help="Filter (name=, label=, dangling=); repeatable.")
+def _volume_ls(volumes, engine, args):
+    filters: dict[str, list] = {}
+    for item in args.filter:
+        key, _, value = item.partition("=")
+        filters.setdefault(key, []).append(value)
+    listed = volumes.list_volumes(engine, filters)
+    if args.quiet:
+        print("\n".join(listed.names))
+        return None
+    return listed
+
+
+@magic_arguments()
+@argument("names", nargs="+", help="VOLUME [VOLUME...]")
+def _volume_inspect(volumes, engine, args):
+    from ..containers import Inspection
+
+    return Inspection([volumes.inspect_volume(engine, n) for n in args.names])
+
+
+@magic_arguments()
+@argument("-f", "--force", action="store_true", help="Force the removal of one or more volumes.")
+@argument("names", nargs="+", help="VOLUME [VOLUME...]")
+def _volume_rm(volumes, engine, args):
+    for name in args.names:
+        volumes.remove_volume(engine, name, args.force)
+        print(name)

@@ -1,0 +1,124 @@
+"""`%docker_context`, `%docker_info`, `%docker_version`: which engine, and what it is."""
+
+from __future__ import annotations
+
+import os
+
+from IPython.core.magic import line_magic, magics_class
+from IPython.core.magic_arguments import MagicArgumentParser, argument, magic_arguments, parse_argstring
+
+from ..errors import InvalidInput
+from .base import MagicsArea, reports_errors
+
+
+def _parser(prog: str, *arguments) -> MagicArgumentParser:
+    parser = MagicArgumentParser(prog=f"%docker_context {prog}", add_help=False)
+    for args, kwargs in arguments:
+        parser.add_argument(*args, **kwargs)
+    return parser
+
+
+SUBCOMMANDS = {
+    "ls": _parser("ls", (("-q", "--quiet"), {"action": "store_true", "help": "Only show context names."})),
+    "use": _parser("use", (("name",), {"help": "Context to use from now on (\"default\": DOCKER_HOST or the default socket)."})),
+    "show": _parser("show"),
+    "create": _parser(
+        "create",
+        (("name",), {"help": "Name of the new context."}),
+        (("--docker",), {"default": "", "metavar": "host=URL[,ca=PATH,cert=PATH,key=PATH,skip-tls-verify=BOOL]",
+                         "help": "The engine endpoint, as the docker CLI spells it."}),
+        (("--description",), {"default": "", "help": "Description of the context."}),
+    ),
+    "rm": _parser(
+        "rm",
+        (("names",), {"nargs": "+", "metavar": "NAME", "help": "Contexts to remove."}),
+        (("-f", "--force"), {"action": "store_true", "help": "Force the removal of a context in use."}),
+    ),
+}
+
+
+@magics_class
+class EngineMagics(MagicsArea):
+    @line_magic
+    @reports_errors
+    @magic_arguments()
+    @argument("subcommand", nargs="?", default=None, metavar="SUBCOMMAND",
+              help="ls | use NAME | show | create NAME --docker host=URL[,ca=,cert=,key=] [--description TEXT] | rm NAME... [-f]. "
+                   "Nothing: show the engine the next cell uses.")
+    @argument("rest", nargs="*", help="The subcommand's arguments.")
+    def docker_context(self, line):
+        """Show or choose the engine, with the docker CLI's own contexts (~/.docker/contexts;
+        DOCKER_CONFIG moves it): contexts made with `docker context create` work here and the
+        other way round.
+
+            %docker_context                    which engine the next cell uses, and why
+            %docker_context ls                 the contexts; * marks the one in use
+            %docker_context use e2             from now on (written to config.json, as the CLI does)
+            %docker_context create e2 --docker host=unix:///path/docker.sock
+            %docker_context create far --docker host=tcp://HOST:2376,ca=ca.pem,cert=cert.pem,key=key.pem
+            %docker_context rm e2 [-f]
+
+        Precedence, as the CLI's: -H or --context on the call, then DOCKER_HOST, then
+        DOCKER_CONTEXT, then `use`, then the default socket.
+        """
+        from .. import contexts, engines
+
+        words = line.split()
+        sub = words[0] if words else None
+        if sub is None:
+            return engines.current(self.engine())
+        if sub not in SUBCOMMANDS:
+            raise InvalidInput(f"'docker context {sub}' is not supported here; use ls, use, show, create or rm")
+        args = SUBCOMMANDS[sub].parse_argstring(line.strip()[len(sub):])
+        if sub == "ls":
+            listing = engines.context_list()
+            if args.quiet:
+                print("\n".join(listing.names))
+                return None
+            return listing
+        if sub == "show":
+            print(engines.context_list().current)
+            return None
+        if sub == "use":
+            contexts.use(args.name)
+            print(f'Current context is now "{args.name}"')
+            for var in ("DOCKER_HOST", "DOCKER_CONTEXT"):
+                if os.environ.get(var) and not (var == "DOCKER_CONTEXT" and os.environ[var] == args.name):
+                    print(f"Warning: the {var} environment variable overrides the active context. To use "
+                          f'"{args.name}", pass --context {args.name} or unset {var} (%env {var}=).')
+            return None
+        if sub == "create":
+            endpoint = contexts.parse_endpoint(args.docker)
+            contexts.create(
+                args.name, endpoint.get("host"), description=args.description, ca=endpoint.get("ca"),
+                cert=endpoint.get("cert"), key=endpoint.get("key"), skip_tls_verify=endpoint.get("skip-tls-verify", False),
+            )
+            print(args.name)
+            print(f'Successfully created context "{args.name}"')
+            return None
+        for name in args.names:  # rm
+            contexts.remove(name, force=args.force)
+            print(name)
+        return None
+
+    @line_magic
+    @reports_errors
+    @magic_arguments()
+    def docker_info(self, line):
+        """Which engine this is and what it holds: Docker Engine or Podman, version, API version,
+        OS/arch, storage driver, images and containers.  Returns an `EngineInfo`."""
+        from ..engines import info
+
+        parse_argstring(self.docker_info, line)
+        return info(self.engine())
+
+    @line_magic
+    @reports_errors
+    @magic_arguments()
+    def docker_version(self, line):
+        """Versions of this client (dockermagic, docker-py, the API version in use) and of the
+        engine (Docker Engine or Podman, its API range, OS/arch).  Returns an `EngineVersion`."""
+        from ..engines import version
+
+        parse_argstring(self.docker_version, line)
+        return version(self.engine())

@@ -1,0 +1,141 @@
+"""Push and pull stream parsing, on streams recorded from the real engine and registry.
+
+    python tests/test_registry_streams.py --record     # re-record (engine + 127.0.0.1:5000/5001 up)
+
+The recorded cases are what a live test cannot make happen on demand in a fixed shape: a
+push whose `current` overshoots `total`, a derived push with mounted layers, a failure inside
+the HTTP 200 stream, a pull of layers that are not local.  Everything else is tested live.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from dockermagic.registry import (
+    LayerUpdated, PullError, PushError, Transfer, TransferNote, TransferStream, explain,
+)
+
+STREAMS = Path(__file__).parent / "streams"
+
+
+def records(name: str) -> list[dict]:
+    return [json.loads(line) for line in (STREAMS / name).read_text().splitlines() if line.strip()]
+
+
+def feed_all(kind: str, name: str, error=None, image="127.0.0.1:5000/rec/app:1"):
+    result = Transfer(kind, image)
+    stream = TransferStream(result, error=error or (PushError if kind == "push" else PullError))
+    events = []
+    for record in records(name):
+        for event in stream.feed(record):
+            # layers change in place: keep the state each event announced
+            events.append((event, event.layer.state if isinstance(event, LayerUpdated) else None))
+    return result, events
+
+
+def test_first_push_clamps_overshoot_and_counts_bytes():
+    result, events = feed_all("push", "push_first.jsonl")
+    overshoot = [r for r in records("push_first.jsonl")
+                 if r.get("progressDetail", {}).get("current", 0) > r.get("progressDetail", {}).get("total", 1 << 62)]
+    assert overshoot, "the recording should hold a current > total record"
+    for layer in result.layers:
+        assert 0.0 <= layer.fraction <= 1.0
+        assert layer.total is None or layer.current <= layer.total
+    pushed = [layer for layer in result.layers if layer.state == "Pushed"]
+    assert pushed and all(layer.transferred == layer.total for layer in pushed)
+    assert all(layer.done for layer in result.layers)  # the busybox layers: already there or mounted
+    assert result.digest and result.digest.startswith("sha256:")
+    assert result.bytes_transferred > 0
+    assert result.summary().startswith("uploaded ")
+    states = [state for e, state in events if isinstance(e, LayerUpdated) and e.state_changed]
+    assert "Preparing" in states and "Pushing" in states and "Pushed" in states
+    assert any(isinstance(e, TransferNote) and "digest:" in e.text for e, _ in events)
+
+
+def test_derived_push_reports_mounted_layers():
+    result, _ = feed_all("push", "push_derived.jsonl")
+    assert result.mounted, [layer.state for layer in result.layers]
+    repo = next(iter(result.mounted))
+    assert f"mounted from {repo}" in result.summary()
+    pushed = [layer for layer in result.layers if layer.state == "Pushed"]
+    assert len(pushed) == 1
+    assert result.bytes_transferred == pushed[0].transferred
+
+
+def test_failure_inside_the_stream_raises_and_marks_the_layer():
+    with pytest.raises(PushError) as info:
+        feed_all("push", "push_noauth.jsonl", image="127.0.0.1:5001/rec/app:1")
+    err = info.value
+    assert "wants a login" in str(err) and "%docker_login 127.0.0.1:5001" in str(err)
+    assert "no basic auth credentials" in str(err)
+    assert err.layer is not None and err.layer.failed
+    assert err.result.error == "no basic auth credentials"
+
+
+def test_pull_of_missing_layers():
+    result, events = feed_all("pull", "pull_fresh.jsonl")
+    states = {state for e, state in events if isinstance(e, LayerUpdated)}
+    assert {"Pulling fs layer", "Downloading", "Download complete", "Extracting", "Pull complete"} <= states
+    assert "Already exists" in states
+    assert result.already_there >= 1
+    assert result.bytes_transferred > 0
+    assert result.digest.startswith("sha256:")
+    assert "1 layer already there" in result.summary() or "layers already there" in result.summary()
+    assert all(0.0 <= layer.fraction <= 1.0 for layer in result.layers)
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("denied: requested access to the resource is denied", "refused to let you push"),
+    ('Get "http://127.0.0.1:5999/v2/": dial tcp 127.0.0.1:5999: connect: connection refused', "is unreachable"),
+    ("unauthorized: authentication required", "wants a login"),
+    ("An image does not exist locally with the tag: 127.0.0.1:5000/rec/app", "no image"),
+    ("http: server gave HTTP response to HTTPS client", "insecure-registries"),
+])
+def test_messages_say_what_to_do(message, expected):
+    text = explain(message, Transfer("push", "127.0.0.1:5000/rec/app:1"))
+    assert expected in text
+    assert "\n" not in text
+
+
+def test_pull_missing_message():
+    text = explain("manifest for 127.0.0.1:5000/rec/app:9 not found: manifest unknown", Transfer("pull", "127.0.0.1:5000/rec/app:9"))
+    assert "is not in 127.0.0.1:5000" in text and "check the name and tag" in text
+
+
+# -- recording ------------------------------------------------------------------------------
+def record() -> None:  # pragma: no cover - run by hand against the real engine
+    import io
+    import uuid
+
+    import docker
+
+    api = docker.APIClient(version="auto")
+    tag = uuid.uuid4().hex[:8]
+    base, derived = f"127.0.0.1:5000/rec-{tag}/base", f"127.0.0.1:5000/rec-{tag}/derived"
+
+    def build(name, dockerfile):
+        for _ in api.build(fileobj=io.BytesIO(dockerfile.encode()), tag=name, rm=True, forcerm=True, decode=True):
+            pass
+
+    def save(name, stream):
+        (STREAMS / name).write_text("".join(json.dumps(r) + "\n" for r in stream))
+
+    build(f"{base}:1", f"FROM busybox\nRUN head -c 3000000 /dev/urandom > /blob-{tag}\n")
+    build(f"{derived}:1", f"FROM {base}:1\nRUN echo {tag} > /derived\n")
+    save("push_first.jsonl", api.push(base, "1", stream=True, decode=True, auth_config={}))
+    save("push_derived.jsonl", api.push(derived, "1", stream=True, decode=True, auth_config={}))
+    api.tag(f"{base}:1", f"127.0.0.1:5001/rec-{tag}/base", "1")
+    save("push_noauth.jsonl", api.push(f"127.0.0.1:5001/rec-{tag}/base", "1", stream=True, decode=True, auth_config={}))
+    for name in (f"{derived}:1", f"{base}:1", f"127.0.0.1:5001/rec-{tag}/base:1"):
+        api.remove_image(name)
+    save("pull_fresh.jsonl", api.pull(base, "1", stream=True, decode=True, auth_config={}))
+    api.remove_image(f"{base}:1")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    if "--record" in sys.argv:
+        record()

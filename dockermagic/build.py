@@ -20,10 +20,10 @@ from .errors import BuildError, InvalidInput
 
 # the classic builder's (Docker) and buildah's (Podman) step and result lines
 _STEP = re.compile(r"^(?:Step (\d+)/(\d+) : |STEP (\d+)(?:/(\d+))?: )(.*)$")
-_LAYER = re.compile(r"^ ?-{2,3}> ([0-9a-f]{12,64})$")
+_LAYER = re.compile(r"^ ?-{2,3}> ([0-9a-f]{11,64})$")  # buildah prints 11 characters
 _CACHED = re.compile(r"^ ?-{2,3}> Using cache( [0-9a-f]+)?$")
 _RUNNING = re.compile(r"^ ---> Running in ([0-9a-f]+)$")
-_CHATTER = re.compile(r"^(Removing intermediate container |Successfully built |Successfully tagged |COMMIT)")
+_CHATTER = re.compile(r"^(Removing intermediate container |Successfully built |Successfully tagged |COMMIT|[0-9a-f]{64}$)")
 _BUILDER_PREFIX = re.compile(r"^(Step \d|STEP \d| ?-{2,3}> |Removing intermediate|Successfully |COMMIT)")
 
 
@@ -221,6 +221,8 @@ class BuildStream:
         events = self.finish()  # noqa: F841 -- the log is complete, the step is closed below
         step = self.result.steps[-1] if self.result.steps else None
         code = detail.get("code")
+        if code is None and (m := re.search(r"while running runtime: exit status (\d+)", message)):
+            code = int(m.group(1))  # Podman names the exit status only in its message
         if step is not None:
             step.state = "failed"
             step.exit_code = code

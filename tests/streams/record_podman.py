@@ -1,0 +1,38 @@
+"""Record Podman's build streams used by test_podman.py.
+
+    scripts/engine up podman && python tests/streams/record_podman.py
+
+The same cases as record_build.py, built through Podman's Docker-compatible API
+(`podman system service`, buildah underneath): `STEP n/N:`, `--> id` and `COMMIT` lines instead
+of the classic builder's `Step n/N :` and ` ---> id`.  Writes podman_build_<case>.jsonl.
+"""
+
+import json
+import tempfile
+from pathlib import Path
+
+import docker
+
+from record_build import CASES
+
+PODMAN = "unix:///tmp/dockermagic-engine/podman.sock"
+TAG = "dm-record/podman-ok:latest"
+
+
+def main():
+    api = docker.APIClient(base_url=PODMAN, version="auto")
+    here = Path(__file__).parent
+    for case, dockerfile in CASES.items():
+        with tempfile.TemporaryDirectory() as ctx:
+            Path(ctx, "Dockerfile").write_text(dockerfile)
+            tag = TAG if case == "ok" else None
+            records = list(api.build(path=ctx, tag=tag, decode=True, rm=True, forcerm=True, nocache=True))
+            if case == "ok":  # the same build again: every step from cache
+                cached = list(api.build(path=ctx, tag=tag, decode=True, rm=True, forcerm=True))
+                (here / "podman_build_cached.jsonl").write_text("".join(json.dumps(r) + "\n" for r in cached))
+        (here / f"podman_build_{case}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    api.remove_image(TAG, force=True)
+
+
+if __name__ == "__main__":
+    main()

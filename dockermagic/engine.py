@@ -218,8 +218,14 @@ def _open(endpoint: Context, source: str, name: str | None, timeout: float):
         options["use_ssh_client"] = True
     try:
         tls = endpoint.tls_config() if endpoint.host.startswith(("tcp://", "https://")) else None
-        api = docker.APIClient(base_url=endpoint.host, version="auto", timeout=timeout, tls=tls or False, **options)
-        version = api.version()
+        # the version is asked below, once this client is set up (what version="auto" does)
+        api = docker.APIClient(base_url=endpoint.host, version="1.24", timeout=timeout, tls=tls or False, **options)
+        if tls is not None and endpoint.ca and not endpoint.skip_tls_verify:
+            # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE replace the session's CA file:
+            # the engine's own CA would be ignored wherever those are set
+            api.trust_env = False
+        version = api.version(api_version=False)
+        api._version = version.get("ApiVersion") or api._version
     except (docker.errors.DockerException, RequestException, OSError, ssl.SSLError) as exc:
         raise EngineUnreachable(_unreachable_message(endpoint, where, exc, timeout)) from exc
     # connecting stays bounded; reading does not (builds, pulls, `logs -f` may be quiet for long)
@@ -274,8 +280,7 @@ def _unreachable_message(endpoint: Context, where: str, exc: Exception, timeout:
     chain = list(_chain(exc))
     text = " ".join(str(e) for e in chain)
     if any(isinstance(e, (SSLError, ssl.SSLError)) for e in chain) or "SSLError" in text:
-        reason = next((getattr(e, "verify_message", None) or getattr(e, "reason", None)
-                       for e in chain if isinstance(e, ssl.SSLError)), None) or _ssl_reason(text)
+        reason = next((_ssl_error_reason(e) for e in chain if isinstance(e, ssl.SSLError)), None) or _ssl_reason(text)
         return (f"TLS handshake with {where} failed: {reason}. Check that the CA certificate "
                 f"({endpoint.ca or 'none given'}) signed the engine's certificate and the client certificate is one it accepts.")
     if "Client sent an HTTP request to an HTTPS server" in text:
@@ -293,6 +298,12 @@ def _unreachable_message(endpoint: Context, where: str, exc: Exception, timeout:
     reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
     return (f"no Docker Engine answers at {where}: {reason}. Start one (`sudo dockerd`, Docker Desktop, "
             "or `scripts/engine up` from a dockermagic checkout) or choose another with -H, --context or DOCKER_HOST.")
+
+
+def _ssl_error_reason(exc: ssl.SSLError) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"certificate verify failed ({exc.verify_message})"
+    return str(getattr(exc, "reason", None) or exc).replace("_", " ").lower()
 
 
 def _ssl_reason(text: str) -> str:

@@ -100,10 +100,22 @@ def parse_publish(spec: str) -> list[tuple[str, dict]]:
             raise InvalidInput(f"-p {spec!r}: {port!r} is not a port; expected {P_FORMS}")
         host = external[i] if external else None
         ip, hport = (host if isinstance(host, tuple) else ("", host))
+        if ip and not _is_ip(ip.strip("[]")):
+            raise InvalidInput(f"-p {spec!r}: {ip!r} is not an IP address; expected {P_FORMS}")
         if hport is not None and (not str(hport).isdigit() or not 0 < int(hport) < 65536):
             raise InvalidInput(f"-p {spec!r}: host port {hport!r} is not a port; expected {P_FORMS}")
         out.append((f"{number}/{proto or 'tcp'}", {"HostIp": ip or "", "HostPort": str(hport or "")}))
     return out
+
+
+def _is_ip(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass
@@ -426,11 +438,11 @@ class ContainerRun:
             return self._interrupted or RunInterrupted("interrupted before the container started")
         grace = self.request.stop_timeout
         try:
-            self.api.stop(self.id, timeout=grace)
+            stop_container(self.api, self.id, grace)
         except KeyboardInterrupt:  # a second interrupt: no more waiting
             self.api.kill(self.id)
-        except Exception:
-            pass
+        except docker_errors().APIError:
+            pass  # it ended on its own meanwhile
         try:
             code = self.api.inspect_container(self.id)["State"].get("ExitCode")
         except Exception:
@@ -452,6 +464,20 @@ class ContainerRun:
             self.api.remove_container(self.id, force=True, v=True)
         except Exception:
             pass
+
+
+def docker_errors():
+    import docker
+
+    return docker.errors
+
+
+def stop_container(api, container: str, timeout: int = 10) -> None:
+    """`POST /containers/ID/stop?t=N`: SIGTERM, SIGKILL after `timeout` seconds.  (docker-py's
+    `stop()` adds the grace period to the client's timeout, which fails when that is a
+    (connect, read) pair; waiting for a container to stop needs no read timeout anyway.)"""
+    response = api._post(api._url("/containers/{0}/stop", container), params={"t": int(timeout)}, timeout=None)
+    api._raise_for_status(response)
 
 
 def pull_image(engine, image: str) -> None:
@@ -661,7 +687,7 @@ class Container(ShownOnce):
         return result.logs
 
     def stop(self, timeout: int = 10) -> None:
-        self.engine.api.stop(self.id, timeout=timeout)
+        stop_container(self.engine.api, self.id, timeout)
 
     def remove(self, force: bool = True) -> None:
         import docker
@@ -689,7 +715,7 @@ def act(engine, verb: str, names, **options) -> list[str]:
 
     api = engine.api
     calls = {
-        "stop": lambda n: api.stop(n, timeout=options.get("timeout", 10)),
+        "stop": lambda n: stop_container(api, n, options.get("timeout", 10)),
         "start": lambda n: api.start(n),
         "rm": lambda n: api.remove_container(n, force=options.get("force", False), v=options.get("volumes", False)),
     }

@@ -161,8 +161,10 @@ class ContainerMagics(MagicsArea):
     def _card(self, container, stop_timeout: int):
         from ..views.container import ContainerCard
 
-        return ContainerCard(container, self._mode(), max_lines=min(200, self.settings.max_output_lines),
-                             stop_timeout=stop_timeout).show()
+        card = ContainerCard(container, self._mode(), max_lines=min(200, self.settings.max_output_lines),
+                             stop_timeout=stop_timeout)
+        container._card = card  # the card a test (or a user) can reach from the container
+        return card.show()
 
     # -- ps, logs, exec -------------------------------------------------------------------
     @line_magic

@@ -153,11 +153,15 @@ class OutputView(LiveView):
     def echo(self, event) -> None:
         """As the CLI prints, for the first `max_lines` lines; then the last lines at the end."""
         if isinstance(event, Output):
-            if self._echoed < self._limit:
+            room = self._limit - self._echoed
+            if room > 0:
+                text = event.text
+                if text.count("\n") > room:
+                    text = "".join(text.splitlines(keepends=True)[:room])
                 out = sys.stderr if event.stream == "stderr" else sys.stdout
-                out.write(event.text)
+                out.write(text)
                 out.flush()
-                self._echoed += event.text.count("\n")
+                self._echoed += max(1, text.count("\n"))
         elif event is None and self._echoed >= self._limit and self.window.lines.dropped:
             tail = self.window.text().split("\n")[-20:]
             print(f"… output left out here (the full log is on the returned object's .logs) …\n" + "\n".join(tail))

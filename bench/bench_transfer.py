@@ -8,7 +8,8 @@ Each method gets its own image of identical shape (same layer count and sizes, d
 random bytes) pushed to a fresh repository, so every push really uploads (an engine mounts a
 blob it has pushed before instead of sending it again) and every pull, after the image is
 removed, really downloads.  Methods alternate within each round; the median and the best of
-the rounds are reported (a shared machine is noisy: the best is the steadier figure), with magic/CLI and magic/docker-py ratios (target: magic/CLI <= 1.05: the engine
+the rounds are reported (a shared machine is noisy: the best is the steadier figure), with
+magic/CLI and magic/docker-py ratios (target: magic/CLI <= 1.05: the engine
 does the work, the view must not slow it).  Then a 20-layer push in widget mode counts the
 view's redraws per second (target: about ten at most).  Everything made is removed.
 """
@@ -126,7 +127,7 @@ def main() -> None:
     parser.add_argument("--registry", default="127.0.0.1:5000")
     parser.add_argument("--mb", type=float, default=24, help="random megabytes per image (default 24)")
     parser.add_argument("--layers", type=int, default=4, help="layers of its own per image (default 4)")
-    parser.add_argument("--repeat", type=int, default=5, help="rounds (default 3; the median is reported)")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds (default 5; median and best are reported)")
     args = parser.parse_args()
 
     from dockermagic.engine import connect

@@ -295,18 +295,69 @@ def _flag(value: bool) -> str:
     return "1" if value else "0"
 
 
-def _context_tar(request: BuildRequest):
-    """The context as an uncompressed tar (honouring .dockerignore), and the Dockerfile's name in it."""
+def _context_files(request: BuildRequest):
+    """The context's paths to send (after .dockerignore) and the Dockerfile's name in it."""
     from docker.api.build import process_dockerfile
-    from docker.utils import build as build_utils
+    from docker.utils.build import exclude_paths
 
-    exclude = None
-    ignore = Path(request.context) / ".dockerignore"
+    context = os.path.abspath(request.context)
+    exclude = []
+    ignore = Path(context) / ".dockerignore"
     if ignore.exists():
         exclude = [line.strip() for line in ignore.read_text().splitlines() if line.strip() and not line.strip().startswith("#")]
-    context = os.path.abspath(request.context)
-    dockerfile = process_dockerfile(os.path.abspath(request.dockerfile), context)
-    return build_utils.tar(context, exclude=exclude, dockerfile=dockerfile, gzip=False), dockerfile[0]
+    name, outside = process_dockerfile(os.path.abspath(request.dockerfile), context)
+    paths = sorted(exclude_paths(context, exclude, dockerfile=name))
+    return context, paths, name, outside
+
+
+class _Chunks:
+    """A write-only file that hands what was written on as chunks."""
+
+    def __init__(self):
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def write(self, data) -> int:
+        self.parts.append(bytes(data))
+        self.size += len(data)
+        return len(data)
+
+    def take(self) -> bytes:
+        data = b"".join(self.parts)
+        self.parts.clear()
+        self.size = 0
+        return data
+
+
+def context_stream(context: str, paths: list[str], dockerfile: str, outside: str | None, chunk: int = 1 << 20):
+    """The context as an uncompressed tar, made while it is sent: no temporary file, and the
+    engine starts receiving before the last file is read."""
+    import io
+    import tarfile
+
+    sink = _Chunks()
+    with tarfile.open(fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+        for path in paths:
+            full = os.path.join(context, path)
+            info = tar.gettarinfo(full, arcname=path)
+            if info is None:  # a socket or the like: the engine would not take it either
+                continue
+            if info.isfile():
+                try:
+                    with open(full, "rb") as fh:
+                        tar.addfile(info, fh)
+                except OSError as exc:
+                    raise InvalidInput(f"cannot read {full} in the build context: {exc.strerror}") from None
+            else:
+                tar.addfile(info)
+            if sink.size >= chunk:
+                yield sink.take()
+        if outside is not None:  # a Dockerfile from outside the context travels inside it
+            data = outside.encode("utf-8")
+            info = tarfile.TarInfo(dockerfile)
+            info.size, info.mtime = len(data), int(time.time())
+            tar.addfile(info, io.BytesIO(data))
+    yield sink.take()
 
 
 def build(engine, request: BuildRequest, result: BuildResult | None = None, clock=time.monotonic):
@@ -318,7 +369,8 @@ def build(engine, request: BuildRequest, result: BuildResult | None = None, cloc
         result = BuildResult(request.context, request.dockerfile, list(request.tags), engine=engine.label)
     result.started = clock()
     stream = BuildStream(result, clock)
-    context, dockerfile_name = _context_tar(request)
+    context_dir, paths, dockerfile_name, outside = _context_files(request)
+    context = context_stream(context_dir, paths, dockerfile_name, outside)
     api = engine.api
     params = dict(request.params, dockerfile=dockerfile_name)
     headers = {"Content-Type": "application/tar"}

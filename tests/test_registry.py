@@ -81,6 +81,8 @@ def test_pull_of_a_removed_image_shows_progress(ip, engine, registry, made, push
     assert result.bytes_transferred > 500_000
     assert result.summary().startswith("downloaded ")
     assert engine.api.inspect_image(name)["Id"]
+    by_digest = ip.run_line_magic("docker_pull", f"{name.rsplit(':', 1)[0]}@{sent.digest}")
+    assert by_digest.digest == sent.digest and by_digest.bytes_transferred == 0
 
 
 def test_widget_view_state(ip, engine, registry, made, pushed, unique, monkeypatch):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from dockermagic.registry import (
-    LayerUpdated, PullError, PushError, Transfer, TransferNote, TransferStream, explain,
+    LayerUpdated, PullError, PushError, Transfer, TransferNote, TransferStream, TransferSucceeded, explain,
 )
 
 STREAMS = Path(__file__).parent / "streams"
@@ -104,6 +104,46 @@ def test_messages_say_what_to_do(message, expected):
 def test_pull_missing_message():
     text = explain("manifest for 127.0.0.1:5000/rec/app:9 not found: manifest unknown", Transfer("pull", "127.0.0.1:5000/rec/app:9"))
     assert "is not in 127.0.0.1:5000" in text and "check the name and tag" in text
+
+
+def test_views_of_a_recorded_push_escape_and_clamp():
+    from dockermagic.views.transfer import TransferView, text_bar
+
+    result, _ = feed_all("push", "push_first.jsonl", image="127.0.0.1:5000/rec/app:1")
+    result.layers[0].state = "<script>alert(1)</script>"
+    result.error = "<img src=x onerror=alert(1)>"
+    bundle = TransferView.snapshot(result)
+    assert "<script>" not in bundle["text/html"] and "<img" not in bundle["text/html"]
+    assert "&lt;script&gt;" in bundle["text/html"] and "&lt;img" in bundle["text/html"]
+    assert "failed: <img src=x" in bundle["text/plain"]
+    assert text_bar(1.7) == "[" + "=" * 24 + "]" and text_bar(-1) == "[" + " " * 24 + "]"
+    assert 'width:100%' in TransferView(result, mode="none").bar_html(result.layers[-1])
+
+
+def test_redraws_are_coalesced_for_a_20_layer_push(monkeypatch):
+    """2,000 progress records for 20 layers arriving at once: a handful of redraws, not 2,000."""
+    from dockermagic.views.transfer import TransferView
+
+    result = Transfer("push", "127.0.0.1:5000/rec/many:1")
+    stream = TransferStream(result, error=PushError)
+    view = TransferView(result, mode="widget", interval=0.1)
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: None)
+    view.start()
+    ids = [f"{i:012x}" for i in range(20)]
+    records = [{"status": "Preparing", "id": i, "progressDetail": {}} for i in ids]
+    for step in range(1, 101):
+        records += [{"status": "Pushing", "id": i, "progressDetail": {"current": step * 1000 + 7, "total": 100_000}} for i in ids]
+    records += [{"status": "Pushed", "id": i, "progressDetail": {}} for i in ids]
+    records.append({"aux": {"Tag": "1", "Digest": "sha256:" + "a" * 64, "Size": 1}})
+    for record in records:
+        for event in stream.feed(record):
+            view.feed(event)
+    view.feed(TransferSucceeded(result))
+    view.finish()
+    elapsed = view.ended - view.started
+    assert view.redraws <= 3 + 10 * elapsed
+    assert all(row[1].value == 1.0 for row in view._rows.values())
+    assert len(view._layers.children) == 20
 
 
 # -- recording ------------------------------------------------------------------------------

@@ -1,0 +1,165 @@
+"""Build benchmark: the same work through the magics, raw docker-py and the docker CLI.
+
+    python bench/bench_build.py [--repeat N] [--large-files 10000] [--large-mb 200]
+
+Needs a running engine with busybox:latest (scripts/engine up).  Prints one table and the
+ratios the targets are stated in:
+
+- a fully cached build of a small context   magic/CLI <= 1.0, magic/docker-py <= 1.1
+- a cached build of a 10,000-file ~200 MB context   magic/CLI <= 1.1
+- `%load_ext dockermagic` time   <= 0.3 s
+- a build whose RUN prints 100,000 lines, executed in a real kernel: stored cell output
+  <= 256 KB, kernel memory growth <= 50 MB
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import redirect_stdout
+from pathlib import Path
+
+TAG = "dm-bench/build"
+
+
+def timed(fn, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def make_small(root: Path) -> Path:
+    ctx = root / "small"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text("FROM busybox\nRUN echo small > /small.txt\nCOPY app.sh /app.sh\nCMD [\"sh\"]\n")
+    (ctx / "app.sh").write_text("echo hi\n")
+    return ctx
+
+
+def make_large(root: Path, files: int, megabytes: int) -> Path:
+    ctx = root / "large"
+    ctx.mkdir()
+    size = megabytes * 1_000_000 // files
+    for i in range(files):
+        sub = ctx / f"d{i // 500:03d}"
+        sub.mkdir(exist_ok=True)
+        (sub / f"f{i:05d}.bin").write_bytes(os.urandom(size))
+    (ctx / "Dockerfile").write_text("FROM busybox\nCOPY . /data\n")
+    return ctx
+
+
+def runners(ctx: Path, shell):
+    import docker
+
+    api = docker.APIClient(version="auto")
+    env = dict(os.environ, DOCKER_BUILDKIT="0")
+
+    def cli():
+        subprocess.run(["docker", "build", "-t", TAG, str(ctx)], check=True, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def raw():
+        for record in api.build(path=str(ctx), tag=TAG, decode=True, rm=True):
+            if "error" in record:
+                raise RuntimeError(record["error"])
+
+    def magic():
+        with redirect_stdout(io.StringIO()):
+            shell.run_line_magic("docker_build", f"-t {TAG} {ctx}")
+
+    return {"docker CLI": cli, "docker-py": raw, "magic": magic}
+
+
+def compare(name: str, ctx: Path, shell, repeat: int) -> dict:
+    fns = runners(ctx, shell)
+    for fn in fns.values():  # warm: fill the cache, connect, import
+        fn()
+    times = {k: [] for k in fns}
+    for _ in range(repeat):  # interleaved, so drift on a shared machine hits all alike
+        for key, fn in fns.items():
+            times[key] += timed(fn, 1)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(f"\n{name} (median of {repeat})")
+    for key, value in med.items():
+        print(f"  {key:<11} {value * 1000:8.1f} ms")
+    print(f"  magic/CLI       {med['magic'] / med['docker CLI']:.2f}")
+    print(f"  magic/docker-py {med['magic'] / med['docker-py']:.2f}")
+    return med
+
+
+def load_ext_time() -> float:
+    code = ("from IPython.testing.globalipapp import start_ipython; import time; ip = start_ipython(); "
+            "t = time.perf_counter(); ip.run_line_magic('load_ext', 'dockermagic'); print(time.perf_counter() - t)")
+    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+            for _ in range(5)]
+    return statistics.median(runs)
+
+
+def chatty_build_in_kernel(root: Path, lines: int) -> tuple[int, float, float]:
+    """Stored output bytes of the build cell, kernel max-RSS growth (MB), build seconds."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    ctx = root / "chatty"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text(f"FROM busybox\nRUN seq 1 {lines}\n")
+    cells = [
+        "%load_ext dockermagic\nimport resource, time\nfrom dockermagic.engine import connect\nconnect()",
+        "rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; t0 = time.perf_counter()",
+        f"r = %docker_build --no-cache -t {TAG}-chatty {ctx}",
+        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024, time.perf_counter() - t0)",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(nb, kernel_name="python3", timeout=600, store_widget_state=False).execute()
+    stored = len(json.dumps(nb.cells[2].outputs))
+    growth, seconds = map(float, nb.cells[3].outputs[0]["text"].split())
+    return stored, growth, seconds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--large-files", type=int, default=10_000)
+    parser.add_argument("--large-mb", type=int, default=200)
+    parser.add_argument("--lines", type=int, default=100_000)
+    args = parser.parse_args()
+
+    from IPython.testing.globalipapp import start_ipython
+
+    shell = start_ipython()
+    shell.run_line_magic("load_ext", "dockermagic")
+    shell.run_line_magic("config", "DockerMagics.display = 'text'")
+    import docker
+
+    api = docker.APIClient(version="auto")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        try:
+            compare("cached build, small context", make_small(root), shell, args.repeat)
+            large = make_large(root, args.large_files, args.large_mb)
+            compare(f"cached build, {args.large_files} files / {args.large_mb} MB context", large, shell,
+                    max(3, args.repeat // 3))
+            print(f"\n%load_ext dockermagic: {load_ext_time() * 1000:.0f} ms (median of 5 fresh shells)")
+            stored, growth, seconds = chatty_build_in_kernel(root, args.lines)
+            print(f"\nbuild printing {args.lines} lines in a kernel ({seconds:.1f} s): stored cell output "
+                  f"{stored / 1024:.0f} KB, kernel max-RSS growth {growth:.1f} MB")
+        finally:
+            for tag in (TAG, f"{TAG}-chatty"):
+                try:
+                    api.remove_image(tag, force=True)
+                except docker.errors.NotFound:
+                    pass
+
+
+if __name__ == "__main__":
+    main()

@@ -252,3 +252,31 @@ def engine_digest(made, image: str) -> str | None:
     except Exception:
         return None
     return digests[0].split("@", 1)[1] if digests else None
+
+
+def test_password_on_the_line_in_a_kernel_is_taken_out_of_the_cell(auth_registry, docker_config, tmp_path, monkeypatch):
+    """In Jupyter the refused cell's text is replaced (set_next_input, replace=True) without the password."""
+    manager = pytest.importorskip("jupyter_client.manager")
+    monkeypatch.setenv("PYTHONPATH", f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    km, kc = manager.start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+    outputs: list[str] = []
+
+    def collect(msg):  # what a saved notebook would keep: outputs, not the echoed input
+        if msg["msg_type"] in ("stream", "display_data", "execute_result", "error"):
+            outputs.append(json.dumps(msg["content"]))
+
+    try:
+        kc.execute_interactive("%load_ext dockermagic", timeout=60)
+        server = auth_registry["address"]
+        reply = kc.execute_interactive(f"%docker_login {server} -u dmtest -p Sekrit-77", timeout=60, output_hook=collect)
+        payloads = reply["content"].get("payload", [])
+        replaced = [p for p in payloads if p.get("source") == "set_next_input"]
+        assert replaced and replaced[0]["replace"] is True
+        assert replaced[0]["text"].strip() == f"%docker_login {server} -u dmtest"
+        kc.execute_interactive("%history -n\nprint(In, _i, _ii)", timeout=60, output_hook=collect)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    seen = "\n".join(outputs)
+    assert "refused" in seen and "-u dmtest" in seen
+    assert "Sekrit-77" not in seen

@@ -265,19 +265,25 @@ def _safe_parse(name: str):
 
 
 # -- push and pull -------------------------------------------------------------------------
-def _request(engine, method: str, url: str, params: dict, server: str, error, result: Transfer):
-    """Send the push/pull request; HTTP-level failures become `error` at once."""
-    api = engine.api
-    headers = {"X-Registry-Auth": auth.header(server)}  # the engine wants one, "{}" for anonymous
+def _send(engine, url: str, params: dict, server: str, stream: TransferStream):
+    """Send a push/pull request and yield its events; any failure raises `stream.error`."""
+    api, result = engine.api, stream.result
+    headers = {"X-Registry-Auth": auth.header(server)}  # the engine wants one: "{}" for anonymous
+    response = None
     try:
         response = api._post(url, params=params, headers=headers, stream=True, timeout=None)
         api._raise_for_status(response)
+        for record in api._stream_helper(response, decode=True):
+            yield from stream.feed(record)
+    except TransferError:
+        raise
     except Exception as exc:
-        message = _engine_message(exc)
-        result.error = message
+        result.error = _engine_message(exc)
         result.ended = time.monotonic()
-        raise error(explain(message, result), result=result) from None
-    return response
+        raise stream.error(explain(result.error, result), result=result) from None
+    finally:
+        if response is not None:
+            response.close()  # an interrupted transfer: closing the stream makes the engine stop
 
 
 def _engine_message(exc: Exception) -> str:
@@ -285,22 +291,6 @@ def _engine_message(exc: Exception) -> str:
     if isinstance(explanation, bytes):
         explanation = explanation.decode("utf-8", "replace")
     return str(explanation).strip().splitlines()[0] if str(explanation).strip() else type(exc).__name__
-
-
-def _stream(engine, response, stream: TransferStream, result: Transfer, error):
-    api = engine.api
-    try:
-        for record in api._stream_helper(response, decode=True):
-            yield from stream.feed(record)
-    except TransferError:
-        raise
-    except Exception as exc:
-        message = _engine_message(exc)
-        result.error = message
-        result.ended = time.monotonic()
-        raise error(explain(message, result), result=result) from exc
-    finally:
-        response.close()  # an interrupted transfer: closing the stream makes the engine stop
 
 
 def _layer_sizes(engine, image: str) -> dict:
@@ -367,8 +357,7 @@ def push(engine, name: str, all_tags: bool = False, result: Transfer | None = No
     sizes = _layer_sizes(engine, image["Id"])
     url = engine.api._url("/images/{0}/push", ref.repository)
     params = {} if all_tags else {"tag": ref.tag}
-    response = _request(engine, "push", url, params, auth.server_of(ref), PushError, result)
-    yield from _stream(engine, response, TransferStream(result, sizes, PushError), result, PushError)
+    yield from _send(engine, url, params, auth.server_of(ref), TransferStream(result, sizes, PushError))
     if not result.digests:
         result.error = "the engine ended the push without a digest"
         raise PushError(f"push {shown}: {result.error}", result=result)
@@ -387,8 +376,7 @@ def pull(engine, name: str, all_tags: bool = False, result: Transfer | None = No
     params = {"fromImage": ref.repository}
     if not all_tags:
         params["tag"] = ref.digest or ref.tag
-    response = _request(engine, "pull", url, params, auth.server_of(ref), PullError, result)
-    yield from _stream(engine, response, TransferStream(result, error=PullError), result, PullError)
+    yield from _send(engine, url, params, auth.server_of(ref), TransferStream(result, error=PullError))
     try:
         result.size = engine.api.inspect_image(ref.repository if all_tags else str(ref)).get("Size")
     except Exception:

@@ -155,14 +155,15 @@ class TransferView(LiveView):
         self._footer.value = self.footer_html()
 
     # -- text -----------------------------------------------------------------------------
-    def layer_text(self, layer: LayerProgress) -> str:
+    def layer_text(self, layer: LayerProgress, width: int = 20) -> str:
         state = f"{layer.state} (failed)" if layer.failed else layer.state
-        return f"{layer.id}: {state:<26} {text_bar(layer.fraction)} {bytes_text(layer)}".rstrip()
+        return f"{layer.id}: {state:<{width}} {text_bar(layer.fraction)} {bytes_text(layer)}".rstrip()
 
     def text(self) -> str:
         r = self.result
         lines = [f"docker {r.kind} {r.name} [{self.state} in {units.duration(self.elapsed)}]"]
-        lines += [self.layer_text(layer) for layer in r.layers]
+        width = max([len(layer.state) + 9 * layer.failed for layer in r.layers] + [20])
+        lines += [self.layer_text(layer, width) for layer in r.layers]
         if self.state == "succeeded":
             lines += [f"{tag + ': ' if tag else ''}digest: {d}" for tag, d in r.digests.items()]
             lines.append(r.summary())

@@ -185,3 +185,25 @@ def test_errors_show_as_one_line(ip, registry, unique):
         ip.run_line_magic("docker", f"push {registry}/dmtest-{unique}/ghost:1")
     lines = info.value._render_traceback_()
     assert len(lines) == 1 and "PushError" in lines[0]
+
+
+def test_interrupted_push_shows_it_and_stops(ip, engine, registry, made, pushed, unique, monkeypatch):
+    from dockermagic.registry import LayerUpdated
+
+    views = []
+    apply = TransferView.apply
+
+    def interrupt(self, event):
+        views.append(self)
+        apply(self, event)
+        if isinstance(event, LayerUpdated) and event.layer.state == "Pushing":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(TransferView, "apply", interrupt)
+    name = f"{registry}/dmtest-{unique}/stopped:1"
+    build_image(engine, made, name, layer_dockerfile(unique, kilobytes=3000))
+    with pytest.raises(KeyboardInterrupt):
+        ip.run_line_magic("docker_push", name)
+    view = views[-1]
+    assert view.state == "interrupted" and "interrupted" in view.text()
+    assert not view.result.ok

@@ -292,17 +292,42 @@ class _Decoders:
         return self._d[stream].decode(data)
 
 
-def pump(sock, tty: bool, result: RunResult):
-    """Output events from an attached (or exec) socket until the engine closes it."""
-    from docker.utils.socket import frames_iter
-
+def pump(frames, result: RunResult):
+    """Output events from (stream id, bytes) frames until the engine ends them."""
     decode = _Decoders()
-    for stream_id, data in frames_iter(sock, tty):
+    for stream_id, data in frames:
         stream = STREAMS.get(stream_id, "stdout")
         result.store.write(stream, data)
         text = decode(stream, data)
         result._tail = (result._tail + text)[-4096:]
         yield Output(stream, text)
+
+
+def socket_frames(sock, tty: bool):
+    """Frames from a hijacked attach / exec socket."""
+    from docker.utils.socket import frames_iter
+
+    return frames_iter(sock, tty)
+
+
+def http_frames(response, tty: bool):
+    """Frames from a plain (chunked) HTTP response such as `/logs`: read through the HTTP
+    layer, since the connection stays open after the last chunk."""
+    buf, pos = bytearray(), 0
+    for chunk in response.iter_content(chunk_size=None):
+        if tty:
+            yield 1, chunk
+            continue
+        buf += chunk
+        while len(buf) - pos >= 8:
+            length = int.from_bytes(buf[pos + 4:pos + 8], "big")
+            if len(buf) - pos < 8 + length:
+                break
+            yield buf[pos], bytes(buf[pos + 8:pos + 8 + length])
+            pos += 8 + length
+        if pos > 1 << 16:
+            del buf[:pos]
+            pos = 0
 
 
 def send_stdin(sock, data: bytes | None) -> None:
@@ -418,7 +443,7 @@ class ContainerRun:
             if req.interactive:
                 send_stdin(sock, self.stdin)
             try:
-                yield from pump(sock, req.tty, result)
+                yield from pump(socket_frames(sock, req.tty), result)
             except KeyboardInterrupt:
                 raise self.interrupt() from None
         finally:
@@ -527,7 +552,7 @@ class Exec:
             yield Started(info["Id"], self.result.name)
             if self.stdin is not None:
                 send_stdin(sock, self.stdin)
-            yield from pump(sock, self.tty, self.result)
+            yield from pump(socket_frames(sock, self.tty), self.result)
         finally:
             _close(sock)
         self.result.exit_code = self.api.exec_inspect(exec_id).get("ExitCode")
@@ -544,13 +569,12 @@ def log_events(engine, container: str, follow=False, tail=None, timestamps=False
               "tail": "all" if tail is None else str(tail)}
     if since:
         params["since"] = since
-    response = api._get(api._url("/containers/{0}/logs", info["Id"]), params=params, stream=True)
+    response = api._get(api._url("/containers/{0}/logs", info["Id"]), params=params, stream=True, timeout=None)
     api._raise_for_status(response)
-    sock = api._get_raw_response_socket(response)
     if result is not None:
         result.id, result.name = info["Id"], info["Name"].lstrip("/")
     try:
-        yield from pump(sock, tty, result or RunResult("logs"))
+        yield from pump(http_frames(response, tty), result or RunResult("logs"))
     finally:
         response.close()
 

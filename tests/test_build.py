@@ -129,3 +129,54 @@ def test_save_log(ip, made, context, unique, tmp_path):
     path = result.save_log(tmp_path / "build.log")
     text = path.read_text()
     assert "green" in text and "\x1b" not in text and "Step 2/2" in text
+
+
+def test_network_mode_reaches_the_run_steps(ip, made, context, unique):
+    write(context, f"FROM busybox\nRUN echo {unique} && ls /sys/class/net\n")
+    result = ip.run_line_magic("docker_build", f"--network none -t {made.image(f'dm-test/n{unique}')} {context}")
+    assert result.steps[1].output.split() == [unique, "lo"]
+
+
+def test_pull_fetches_the_base_from_a_registry(ip, engine, registry, made, context, unique):
+    base = made.image(f"{registry}/dm-test/pullbase{unique}:1")
+    engine.api.tag("busybox:latest", f"{registry}/dm-test/pullbase{unique}", "1")
+    for record in engine.api.push(f"{registry}/dm-test/pullbase{unique}", "1", stream=True, decode=True):
+        assert "error" not in record
+    write(context, f"FROM {base}\nRUN echo on-pulled-base\n")
+    result = ip.run_line_magic("docker_build", f"--pull -t {made.image(f'dm-test/p{unique}')} {context}")
+    assert "on-pulled-base" in result.log
+    assert "Pulling from" in result.log or "Image is up to date" in result.log
+
+
+def test_interrupt_stops_the_build_and_leaves_nothing(ip, engine, context, unique):
+    import signal
+    import threading
+    import time
+
+    write(context, f"FROM busybox\nRUN echo started-{unique} && sleep 30\n")
+    main = threading.main_thread().ident
+    timer = threading.Timer(2.0, lambda: signal.pthread_kill(main, signal.SIGINT))  # as a kernel interrupt
+    timer.start()
+    began = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        ip.run_line_magic("docker_build", str(context))
+    assert time.monotonic() - began < 10
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        left = [c for c in engine.api.containers(all=True) if unique in (c.get("Command") or "")]
+        if not left:
+            break
+        time.sleep(0.5)
+    assert left == []
+
+
+def test_no_engine_is_one_line_naming_what_was_tried(ip, monkeypatch, tmp_path):
+    from dockermagic.errors import EngineUnreachable
+
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/nothing.sock")
+    (tmp_path / "Dockerfile").write_text("FROM busybox\n")
+    with pytest.raises(EngineUnreachable) as info:
+        ip.run_line_magic("docker_build", str(tmp_path))
+    message = str(info.value)
+    assert f"DOCKER_HOST=unix://{tmp_path}/nothing.sock" in message and "\n" not in message
+    assert "start" in message.lower()

@@ -122,14 +122,14 @@ def test_logs_tail_timestamps_follow(ip, made, unique):
 def test_exec_options_stdin_and_exit_code(ip, made, unique):
     name = made.container(f"dm-ctr-{unique}")
     ip.run_line_magic("docker_run", f"-dit --name {name} busybox sh")
-    result = ip.run_line_magic("docker_exec", f"-e DM_X=42 -w /tmp -u 1000:1000 {name} sh -c 'echo $DM_X; pwd; id -u'")
-    assert result.stdout.split() == ["42", "/tmp", "1000"]
+    result = ip.run_line_magic("docker_exec", f"-e DM_X=42 -w /etc -u 1000:1000 {name} sh -c 'echo $DM_X; pwd; id -u'")
+    assert result.stdout.split() == ["42", "/etc", "1000"]
     assert ip.run_line_magic("docker", f"exec {name} echo -n via-dispatcher").stdout == "via-dispatcher"
     with pytest.raises(RunFailed) as info:
         ip.run_line_magic("docker_exec", f"{name} sh -c 'echo failing >&2; exit 4'")
     assert info.value.exit_code == 4 and "failing" in str(info.value)
     assert ip.run_line_magic("docker_exec", f"--no-raise-error {name} false").exit_code == 1
-    cell = ip.run_cell_magic("docker_exec", f"{name} sh", "echo from-cell > /tmp/f\ncat /tmp/f\n")
+    cell = ip.run_cell_magic("docker_exec", f"{name} sh", "echo from-cell > /f\ncat /f\n")
     assert cell.stdout == "from-cell\n"
 
 

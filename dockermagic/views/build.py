@@ -57,7 +57,10 @@ class BuildView(LiveView):
     def fail(self, exc: BaseException) -> None:
         with self._lock:
             self.state = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-            self.error = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+            self.error = (
+                "the build was stopped here (closing its stream makes the engine cancel it)"
+                if isinstance(exc, KeyboardInterrupt) else str(exc)
+            )
             for step in self.result.steps:
                 if step.state == "running":
                     step.state = self.state

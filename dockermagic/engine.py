@@ -220,9 +220,9 @@ def _open(endpoint: Context, source: str, name: str | None, timeout: float):
         tls = endpoint.tls_config() if endpoint.host.startswith(("tcp://", "https://")) else None
         # the version is asked below, once this client is set up (what version="auto" does)
         api = docker.APIClient(base_url=endpoint.host, version="1.24", timeout=timeout, tls=tls or False, **options)
-        if tls is not None and endpoint.ca and not endpoint.skip_tls_verify:
-            # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE replace the session's CA file:
-            # the engine's own CA would be ignored wherever those are set
+        if tls is not None:
+            # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE replace the session's `verify`:
+            # the engine's own CA (or skip-tls-verify) would be ignored wherever those are set
             api.trust_env = False
         version = api.version(api_version=False)
         api._version = version.get("ApiVersion") or api._version
@@ -279,10 +279,17 @@ def _unreachable_message(endpoint: Context, where: str, exc: Exception, timeout:
 
     chain = list(_chain(exc))
     text = " ".join(str(e) for e in chain)
+    if re.search(r"CERTIFICATE_REQUIRED|ALERT_BAD_CERTIFICATE|ALERT_UNKNOWN_CA", text):
+        given = f"the one given ({endpoint.cert})" if endpoint.cert else "none was given"
+        return (f"TLS handshake with {where} failed: the engine refused the client certificate ({given}; "
+                f"{_ssl_reason(text)}). Give --tlscert/--tlskey (cert=,key= in a context, or cert.pem/key.pem in "
+                "DOCKER_CERT_PATH) signed by a CA the engine trusts.")
     if any(isinstance(e, (SSLError, ssl.SSLError)) for e in chain) or "SSLError" in text:
         reason = next((_ssl_error_reason(e) for e in chain if isinstance(e, ssl.SSLError)), None) or _ssl_reason(text)
         return (f"TLS handshake with {where} failed: {reason}. Check that the CA certificate "
                 f"({endpoint.ca or 'none given'}) signed the engine's certificate and the client certificate is one it accepts.")
+    if "paramiko" in text:
+        return f"cannot reach {where}: docker-py needs the paramiko package for ssh:// (pip install paramiko)."
     if "Client sent an HTTP request to an HTTPS server" in text:
         return (f"the engine at {where} speaks TLS, and this connection did not: use --tlsverify with "
                 "--tlscacert/--tlscert/--tlskey, DOCKER_TLS_VERIFY=1 with DOCKER_CERT_PATH, or a context made with ca=,cert=,key=.")
@@ -307,7 +314,7 @@ def _ssl_error_reason(exc: ssl.SSLError) -> str:
 
 
 def _ssl_reason(text: str) -> str:
-    match = re.search(r"\[SSL: ([A-Z_]+)\] ([^(\]'\"]+)", text)
+    match = re.search(r"\[SSL: ([A-Z0-9_]+)\] ([^(\]'\"]+)", text)
     return f"{match.group(2).strip()} ({match.group(1)})" if match else "the engine's certificate was not accepted"
 
 

@@ -103,7 +103,7 @@ def test_wrong_ca_is_a_tls_handshake_error(ip, docker_env, tls_engine):
 
 
 def test_no_client_certificate_and_no_tls_are_one_line(ip, docker_env, tls_engine):
-    quick_error(ip, f"-H {tls_engine.address} --tlsverify --tlscacert {tls_engine.certs['ca']}", "TLS handshake", tls_engine.address)
+    quick_error(ip, f"-H {tls_engine.address} --tlsverify --tlscacert {tls_engine.certs['ca']}", "refused the client certificate", "none was given", tls_engine.address)
     quick_error(ip, f"-H {tls_engine.address}", "speaks TLS", "--tlsverify")
 
 

@@ -433,7 +433,11 @@ def build(engine, request: BuildRequest, result: BuildResult | None = None, cloc
     api = engine.api
     params = dict(request.params, dockerfile=dockerfile_name)
     headers = {"Content-Type": "application/tar"}
-    api._set_auth_headers(headers)
+    try:  # registry credentials for pulling private base images, as the docker config has them now
+        api.reload_config()
+        api._set_auth_headers(headers)
+    except Exception:  # noqa: BLE001 -- a broken credential helper must not stop a local build
+        pass
     response = None
     try:
         response = api._post(api._url("/build"), data=context, params=params, headers=headers, stream=True, timeout=None)

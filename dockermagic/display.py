@@ -16,5 +16,7 @@ class ShownOnce:
 
         shell = get_ipython()
         if shell is not None and self._shown_in is not None and self._shown_in == shell.execution_count:
+            if getattr(self, "_shown_as", None) == "text":
+                print(repr(self))  # the terminal's Out[n]: a one-line summary, not the log again
             return
         display(self._repr_mimebundle_(), raw=True)

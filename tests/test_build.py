@@ -180,3 +180,9 @@ def test_no_engine_is_one_line_naming_what_was_tried(ip, monkeypatch, tmp_path):
     message = str(info.value)
     assert f"DOCKER_HOST=unix://{tmp_path}/nothing.sock" in message and "\n" not in message
     assert "start" in message.lower()
+
+
+def test_quoting_works_as_in_a_shell(ip, made, context, unique):
+    write(context, "FROM busybox\nARG MSG\nRUN echo \"msg=[$MSG]\"\n")
+    result = ip.run_line_magic("docker_build", f"--no-cache --build-arg 'MSG=hello   world' -t {made.image(f'dm-test/s{unique}')} {context}")
+    assert "msg=[hello   world]" in result.log

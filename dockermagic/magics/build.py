@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from IPython.core.magic import cell_magic, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..errors import InvalidInput
+from .args import parse_line
 from .base import MagicsArea, reports_errors
 
 
@@ -38,7 +39,7 @@ class BuildMagics(MagicsArea):
         from ..dockerfile import parse
         from ..views.files import show_file
 
-        args = parse_argstring(self.dockerfile, line)
+        args = parse_line(self.dockerfile, line)
         parse(cell)
 
         path = write_file(Path(args.context) / args.file, cell)
@@ -54,7 +55,7 @@ class BuildMagics(MagicsArea):
         from ..context import parse_mode, write_file
         from ..views.files import show_file
 
-        args = parse_argstring(self.context_file, line)
+        args = parse_line(self.context_file, line)
         mode = parse_mode(args.mode)
         path = write_file(args.path, cell, mode)
         show_file(path, cell)
@@ -85,7 +86,7 @@ class BuildMagics(MagicsArea):
         from ..views.build import BuildView
         from ..views.live import run
 
-        args = parse_argstring(self.docker_build, line.replace("--rm=", "--rm "))
+        args = parse_line(self.docker_build, line.replace("--rm=", "--rm "))
         rm = _bool(args.rm)
         request = BuildRequest.make(
             args.path, file=args.file, tags=args.tag, build_args=args.build_arg, labels=args.label,
@@ -102,7 +103,7 @@ class BuildMagics(MagicsArea):
         result = BuildResult(request.context, request.dockerfile, request.tags, engine=engine.label)
         view = BuildView(result, max_lines=self.settings.max_output_lines, **self.settings.view_options())
         run(view, build(engine, request, result))
-        return self.mark_shown(result)
+        return self.mark_shown(result, view)
 
     @line_magic
     @reports_errors
@@ -114,7 +115,7 @@ class BuildMagics(MagicsArea):
         """List images, as `docker images` does.  Returns an `ImageList`."""
         from ..images import list_images
 
-        args = parse_argstring(self.docker_images, line)
+        args = parse_line(self.docker_images, line)
         images = list_images(self.engine(), args.repository, args.all)
         if args.quiet:
             ids = list(dict.fromkeys(row.short_id for row in images))
@@ -135,6 +136,6 @@ class BuildMagics(MagicsArea):
         """
         from ..images import history
 
-        args = parse_argstring(self.docker_history, line)
+        args = parse_line(self.docker_history, line)
         return history(self.engine(), args.images, args.no_trunc)
 

@@ -8,9 +8,10 @@ import shlex
 
 from IPython.core.error import UsageError
 from IPython.core.magic import line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..errors import InvalidInput
+from .args import parse_line
 from .base import MagicsArea, reports_errors
 
 _PASSWORD_OPTION = re.compile(r"^(?:--password(?:=.*)?|-p.*)$")
@@ -85,7 +86,7 @@ class RegistryMagics(MagicsArea):
                 "prompt, or put it in an environment variable and use --password-env VAR"
             )
         try:
-            args = parse_argstring(self.docker_login, line)
+            args = parse_line(self.docker_login, line)
         except UsageError:
             raise InvalidInput(
                 "%docker_login: unknown or incomplete options (not repeated here: they may hold a secret); "
@@ -135,7 +136,7 @@ class RegistryMagics(MagicsArea):
         """Log out of a registry: remove its credentials from the credential helper and the docker config file."""
         from .. import auth
 
-        args = parse_argstring(self.docker_logout, line)
+        args = parse_line(self.docker_logout, line)
         result = auth.logout(args.server)
         _reload_engine_auth(self.engine())
         return result
@@ -155,7 +156,7 @@ class RegistryMagics(MagicsArea):
         """
         from ..registry import push
 
-        args = parse_argstring(self.docker_push, line)
+        args = parse_line(self.docker_push, line)
         return self._transfer(push, "push", args)
 
     @line_magic
@@ -172,7 +173,7 @@ class RegistryMagics(MagicsArea):
         """
         from ..registry import pull
 
-        args = parse_argstring(self.docker_pull, line)
+        args = parse_line(self.docker_pull, line)
         return self._transfer(pull, "pull", args)
 
     def _transfer(self, move, kind: str, args):
@@ -189,7 +190,7 @@ class RegistryMagics(MagicsArea):
             return result
         view = TransferView(result, **self.settings.view_options())
         run(view, move(engine, args.name, args.all_tags, result))
-        return self.mark_shown(result)
+        return self.mark_shown(result, view)
 
     # -- local names --------------------------------------------------------------------------
     @line_magic
@@ -201,7 +202,7 @@ class RegistryMagics(MagicsArea):
         """Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE (both names checked first)."""
         from ..registry import tag
 
-        args = parse_argstring(self.docker_tag, line)
+        args = parse_line(self.docker_tag, line)
         return tag(self.engine(), args.source, args.target)
 
     @line_magic
@@ -213,7 +214,7 @@ class RegistryMagics(MagicsArea):
         """Remove one or more images; returns what was untagged and deleted, as the CLI lists it."""
         from ..registry import remove
 
-        args = parse_argstring(self.docker_rmi, line)
+        args = parse_line(self.docker_rmi, line)
         return remove(self.engine(), args.images, args.force)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import units
-from ..markup import MUTED, badge, box, code, esc, table, text_table
+from ..markup import MUTED, TABLE, TD, badge, box, code, esc, table, text_table
 
 
 def _pairs_text(title: str, pairs: list[tuple[str, str]]) -> str:
@@ -12,8 +12,8 @@ def _pairs_text(title: str, pairs: list[tuple[str, str]]) -> str:
 
 
 def _pairs_html(pairs: list[tuple[str, str]]) -> str:
-    return table(["", ""], [[f"<b>{esc(k)}</b>", esc(v)] for k, v in pairs], raw=True).replace(
-        "<thead><tr><th", '<thead style="display:none"><tr><th', 1)
+    rows = "".join(f'<tr><td style="{TD}"><b>{esc(k)}</b></td><td style="{TD}">{esc(v)}</td></tr>' for k, v in pairs)
+    return f'<table style="{TABLE}"><tbody>{rows}</tbody></table>'
 
 
 def _title(text: str, label: str) -> str:

@@ -158,3 +158,9 @@ def test_split_global_flags():
     assert split_global_flags("-c e2 ps", short_context=True) == (Selection(context="e2"), "ps")
     assert split_global_flags("--tlsfoo x") == (None, "--tlsfoo x")
     assert split_global_flags("") == (None, "")
+
+
+def test_context_list_escapes_what_it_shows(ip, docker_env):
+    ip.run_line_magic("docker_context", "create esc1 --docker host=unix:///x/docker.sock --description <b>bold</b>")
+    html = ip.run_line_magic("docker_context", "ls")._repr_mimebundle_()["text/html"]
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold</b>" not in html

@@ -51,3 +51,41 @@ def test_build_push_on_engine1_pull_and_run_on_engine2(ip, docker_env, engine, e
     assert contexts.current_name() == "default"
     # -- engine 1 saw none of it
     assert image_ids(engine, repository) == before and len(before) == 2
+
+
+TUTORIAL_CELLS = [
+    '%docker_context create other-machine --docker host={engine2} --description "another machine"',
+    "%docker_context ls",
+    "%docker_images --context other-machine {derived}",
+    "%docker_pull --context other-machine {derived}",
+    "%docker_run --context other-machine --rm {derived}",
+    "%docker_context rm other-machine",
+]
+
+
+def test_the_tutorials_another_machine_cells(ip, docker_env, engine, engine2, engine2_address, made, made2, registry,
+                                            pushed, context, unique, capsys):
+    """The cells proposed for the tutorial's last section, run as cells, end in Hello world."""
+    derived = f"{registry}/dm-another/derived-{unique}:latest"
+    (context / "hello.sh").write_text('#!/bin/sh\necho "Hello world"\n')
+    (context / "hello.sh").chmod(0o755)
+    (context / "Dockerfile").write_text('FROM busybox\nCOPY hello.sh /hello.sh\nCMD ["/hello.sh"]\n')
+    made.image(derived)
+    ip.run_line_magic("docker_build", f"-t {derived} {context}")
+    sent = ip.run_line_magic("docker_push", derived)
+    pushed.add(registry, f"dm-another/derived-{unique}", sent.digest)
+    made2.image(derived)
+    ip.user_ns.update(engine2=engine2_address, derived=derived)
+    outputs = []
+    for source in TUTORIAL_CELLS:
+        capsys.readouterr()
+        result = ip.run_cell(source)
+        assert result.success, (source, result.error_in_exec)
+        outputs.append((result.result, capsys.readouterr().out))
+    listing, _ = outputs[1]
+    assert "other-machine" in listing.names
+    assert len(outputs[2][0]) == 0  # the other machine has never seen the image
+    assert outputs[3][0].bytes_transferred > 0 and "(context other-machine)" in outputs[3][0].engine
+    run, printed = outputs[4]
+    assert run.stdout.strip() == "Hello world" and "Hello world" in printed
+    assert contexts.names() == [] and contexts.current_name() == "default"

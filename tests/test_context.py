@@ -5,13 +5,13 @@ import io
 import os
 import tarfile
 
-import pytest
 
-from dockermagic.build import BuildRequest, _context_files, context_stream
+from dockermagic.build import BuildRequest
+from dockermagic.context import context_files, context_stream
 
 
 def members(ctx, chunk=1 << 20):
-    data = b"".join(context_stream(*_context_files(BuildRequest.make(str(ctx))), chunk=chunk))
+    data = b"".join(context_stream(*context_files(str(ctx), str(ctx / "Dockerfile")), chunk=chunk))
     tar = tarfile.open(fileobj=io.BytesIO(data))
     return tar, {m.name: m for m in tar.getmembers()}
 
@@ -49,7 +49,7 @@ def test_dockerignore_and_outside_dockerfile(tmp_path):
     outside = tmp_path / "elsewhere.Dockerfile"
     outside.write_text("FROM busybox\n")
     request = BuildRequest.make(str(ctx), file=str(outside))
-    context, paths, name, text = _context_files(request)
+    context, paths, name, text = context_files(request.context, request.dockerfile)
     data = b"".join(context_stream(context, paths, name, text))
     names = tarfile.open(fileobj=io.BytesIO(data)).getnames()
     assert "keep.txt" in names and "secret.env" not in names

@@ -13,6 +13,7 @@ import os
 import re
 import socket
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -160,7 +161,7 @@ class RunRequest:
         host = {
             "binds": [v.bind() for v in volumes if v.bind()] or None,
             "mounts": [parse_mount(m) for m in mount or ()] or None,
-            "network_mode": network, "init": init or None, "auto_remove": rm and detach,
+            "network_mode": network, "init": init or None, "auto_remove": rm,
         }
         return cls(image, list(command), name, detach, interactive, tty, rm, pull,
                    10 if stop_timeout is None else stop_timeout, config, host, bindings)
@@ -364,6 +365,8 @@ class ContainerRun:
         self.clock = clock
         self.result = RunResult(request.label, engine=engine.label)
         self.id: str | None = None
+        self._naming: threading.Thread | None = None
+        self._waiting = None  # the pending /wait response
         self._done = False
         self._interrupted: RunInterrupted | None = None
 
@@ -388,7 +391,10 @@ class ContainerRun:
                 self._pull()
             except docker.errors.APIError as exc:
                 raise self._refused(exc) from exc
-        self.result.id, self.result.name = self.id, self._name()
+        self.result.id, self.result.name = self.id, req.name
+        if req.name is None:  # the engine's made-up name, fetched while the container starts
+            self._naming = threading.Thread(target=self._fetch_name, name="dockermagic-name", daemon=True)
+            self._naming.start()
         return self.id
 
     def _pull(self) -> None:
@@ -411,11 +417,15 @@ class ContainerRun:
             )
         return ContainerError(str(api_error(exc, f"could not create a container from {self.request.image}")))
 
-    def _name(self) -> str:
-        return self.api.inspect_container(self.id)["Name"].lstrip("/")
+    def _fetch_name(self) -> None:
+        try:
+            self.result.name = self.api.inspect_container(self.id)["Name"].lstrip("/")
+        except Exception:
+            pass
 
     def start_detached(self) -> "Container":
         self.create()
+        self._naming = None  # Container() inspects it anyway
         try:
             self.api.start(self.id)
         except Exception:
@@ -424,13 +434,16 @@ class ContainerRun:
         return Container(self.engine, self.id)
 
     def events(self):
-        """The foreground run; the container is removed at the end with `--rm`."""
+        """The foreground run.  As the CLI does: attach and wait before start, so no output
+        and no exit is missed; with `--rm` the engine removes the container (AutoRemove)
+        and the wait returns once it is gone."""
         req, result = self.request, self.result
         if self.id is None:
             self.create()
         params = {"stdout": 1, "stderr": 1, "stream": 1, "stdin": 1 if req.interactive else 0}
         sock = self.api.attach_socket(self.id, params=params)
         try:
+            self._waiting = self._wait("removed" if req.rm else "next-exit")
             result.started = self.clock()
             try:
                 self.api.start(self.id)
@@ -444,17 +457,38 @@ class ContainerRun:
                 send_stdin(sock, self.stdin)
             try:
                 yield from pump(socket_frames(sock, req.tty), result)
+                result.exit_code = self._exit_code()
             except KeyboardInterrupt:
                 raise self.interrupt() from None
         finally:
             _close(sock)
-        result.exit_code = self.api.wait(self.id).get("StatusCode")
         result.ended = self.clock()
-        if req.rm:
-            self._remove_quietly()
-            result.removed = True
+        result.removed = req.rm
+        if self._naming is not None:
+            self._naming.join(2)
         self._done = True
         yield Exited(result.exit_code)
+
+    def _wait(self, condition: str):
+        """`POST /wait` sent now, its answer read later: the engine registers the wait when
+        it sends the headers, so an exit right after start is not missed."""
+        api = self.api
+        response = api._post(api._url("/containers/{0}/wait", self.id), params={"condition": condition},
+                             stream=True, timeout=None)
+        api._raise_for_status(response)
+        return response
+
+    def _exit_code(self) -> int | None:
+        response, self._waiting = self._waiting, None
+        if response is None:
+            return self.result.exit_code
+        try:
+            answer = response.json()
+        finally:
+            response.close()
+        if (answer.get("Error") or {}).get("Message"):
+            raise ContainerError(f"{self.request.label}: {answer['Error']['Message']}")
+        return answer.get("StatusCode")
 
     def interrupt(self) -> RunInterrupted:
         """Stop the container (SIGTERM, SIGKILL after the grace period), remove it with
@@ -469,14 +503,14 @@ class ContainerRun:
         except docker_errors().APIError:
             pass  # it ended on its own meanwhile
         try:
-            code = self.api.inspect_container(self.id)["State"].get("ExitCode")
+            code = self._exit_code()
         except Exception:
             code = None
         self.result.exit_code = code
         how = f"SIGKILL after the {grace}s grace period" if code == 137 else f"it ended within the {grace}s grace period"
         did = f"stopped container {self.result.name or units.short_id(self.id)} (SIGTERM; {how})"
         if self.request.rm:
-            self._remove_quietly()
+            self._remove_quietly()  # the engine removes it too (AutoRemove): whichever is first
             self.result.removed = True
             did += " and removed it (--rm)"
         self.result.ended = self.clock()

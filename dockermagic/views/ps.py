@@ -44,8 +44,8 @@ def ps_html(ps) -> str:
         return box(f'<span style="{MUTED}">no containers</span>', "dm-ps")
     rows = []
     for row in ps.rows:
-        cells = [esc(c) for c in _cells(ps, row)]
-        cells[0] = code(cells[0])
+        raw = _cells(ps, row)
+        cells = [code(raw[0])] + [esc(c) for c in raw[1:]]
         state = row.get("State", "")
         colour = {"running": "running", "exited": "waiting", "created": "pending", "paused": "interrupted", "dead": "failed"}
         cells[4] = f'{badge(colour.get(state, "waiting"), state or "?")} {esc(row.get("Status", ""))}'

@@ -222,3 +222,72 @@ def tls_engine(engine):
 
 def unique_name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+# -- an engine over ssh on loopback -----------------------------------------------------------
+class SSHEngine:
+    def __init__(self, address, folder):
+        self.address, self.folder = address, folder
+
+    def client_path(self) -> str:
+        """A PATH whose `ssh` uses this fixture's key, known_hosts and config (not ~/.ssh)."""
+        return f"{self.folder / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
+@pytest.fixture(scope="session")
+def ssh_engine(engine2_address):
+    """sshd on 127.0.0.1:PORT (own host key, an authorized key made here) whose sessions talk to
+    engine 2: `ssh://root@127.0.0.1:PORT` reaches it as the docker CLI would, through
+    `docker system dial-stdio`.  Needs openssh-server and paramiko (docker-py's ssh transport
+    imports it); stopped at the end of the session."""
+    sshd = shutil.which("sshd") or ("/usr/sbin/sshd" if os.path.exists("/usr/sbin/sshd") else None)
+    if sshd is None or shutil.which("ssh") is None or os.geteuid() != 0:
+        pytest.skip("an ssh engine needs root, sshd (openssh-server) and ssh")
+    pytest.importorskip("paramiko", reason="docker-py's ssh:// transport imports paramiko")
+    folder = Path(tempfile.mkdtemp(prefix="dm-ssh-", dir="/tmp"))
+    for key in ("host", "client"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(folder / key)], check=True)
+    shutil.copy(folder / "client.pub", folder / "authorized_keys")
+    port = _free_port()
+    (folder / "sshd_config").write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {folder}/host\nPidFile {folder}/sshd.pid\n"
+        f"AuthorizedKeysFile {folder}/authorized_keys\nPermitRootLogin prohibit-password\nStrictModes no\n"
+        f"UsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+        f"SetEnv DOCKER_HOST={engine2_address}\n")
+    (folder / "ssh_config").write_text(
+        f"Host 127.0.0.1\n  IdentityFile {folder}/client\n  IdentitiesOnly yes\n"
+        f"  UserKnownHostsFile {folder}/known_hosts\n  StrictHostKeyChecking accept-new\n  LogLevel ERROR\n")
+    (folder / "bin").mkdir()
+    (folder / "bin" / "ssh").write_text(f'#!/bin/sh\nexec {shutil.which("ssh")} -F {folder}/ssh_config "$@"\n')
+    (folder / "bin" / "ssh").chmod(0o755)
+    os.makedirs("/run/sshd", exist_ok=True)  # sshd's privilege separation folder
+    log = open(folder / "sshd.log", "wb")
+    proc = subprocess.Popen([sshd, "-D", "-e", "-f", str(folder / "sshd_config")], stdout=log, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    address = f"ssh://root@127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"sshd exited: {(folder / 'sshd.log').read_text()[-800:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("sshd did not listen within 20 s")
+                time.sleep(0.1)
+        yield SSHEngine(address, folder)
+    finally:
+        from dockermagic import engine as engines_module
+
+        for cached in [e for e in engines_module._engines.values() if e.address == address]:
+            engines_module.forget(cached)
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+        log.close()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -10,7 +10,7 @@ import threading
 import time
 
 import pytest
-from engine_fixtures import cli, docker_env, engine2, engine2_address, tls_engine, unique_name  # noqa: F401
+from engine_fixtures import cli, docker_env, engine2, engine2_address, ssh_engine, tls_engine, unique_name  # noqa: F401
 
 from dockermagic import engine as engine_module
 from dockermagic.engine import connect
@@ -170,3 +170,22 @@ def test_reads_have_no_timeout(docker_env, engine, made, monkeypatch, unique):
     lines = list(quiet.api.logs(container, stream=True, follow=True))
     assert b"done" in b"".join(lines)
     engine_module.forget(quiet)
+
+
+# -- ssh ------------------------------------------------------------------------------------------
+def test_an_engine_over_ssh(ip, docker_env, ssh_engine, engine2, monkeypatch, context):
+    """ssh://, as the CLI does it (`ssh HOST docker system dial-stdio`), to engine 2; a build's
+    long stream goes through it too."""
+    monkeypatch.setenv("PATH", ssh_engine.client_path())
+    info = ip.run_line_magic("docker_info", f"-H {ssh_engine.address}")
+    assert info.root_dir == engine2.api.info()["DockerRootDir"] and info.address == ssh_engine.address
+    name = unique_name("over-ssh")
+    cli("context", "create", name, "--docker", f"host={ssh_engine.address}")
+    (context / "Dockerfile").write_text("FROM scratch\nCOPY Dockerfile /\n")
+    tag = f"dm-ssh/{name}"
+    try:
+        result = ip.run_line_magic("docker_build", f"--context {name} -t {tag} {context}")
+        assert result.ok and f"(context {name})" in result.engine and ssh_engine.address in result.engine
+        assert engine2.api.images(name=tag)
+    finally:
+        engine2.api.remove_image(tag, force=True)

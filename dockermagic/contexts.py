@@ -130,6 +130,21 @@ def load(name: str) -> Context:
     )
 
 
+def inspect(name: str) -> dict:
+    """`docker context inspect NAME`: the stored record, its TLS files and where they are."""
+    context = load(name)
+    files = [TLS_FILES[k] for k in TLS_FILES if getattr(context, k)]
+    stored = name != DEFAULT
+    return {
+        "Name": context.name,
+        "Metadata": {"Description": context.description} if context.description else {},
+        "Endpoints": {"docker": {"Host": context.host, "SkipTLSVerify": context.skip_tls_verify}},
+        "TLSMaterial": {"docker": files} if files else {},
+        "Storage": {"MetadataPath": str(_meta_dir(name)) if stored else "<IN MEMORY>",
+                    "TLSPath": str(_tls_dir(name).parent) if stored else "<IN MEMORY>"},
+    }
+
+
 def names() -> list[str]:
     """Names of the stored contexts (not "default"), sorted."""
     root = config_dir() / "contexts" / "meta"

@@ -47,6 +47,8 @@ def test_notebook_context_is_seen_and_used_by_the_cli(ip, docker_env, engine2_ad
     assert f'Successfully created context "{name}"' in capsys.readouterr().out
     out = json.loads(cli("context", "inspect", name).stdout)[0]
     assert out["Endpoints"]["docker"]["Host"] == engine2_address and out["Metadata"]["Description"] == "from-notebook"
+    ours = ip.run_line_magic("docker_context", f"inspect {name}")[0]
+    assert {k: ours[k] for k in ("Name", "Metadata", "Endpoints", "Storage")} == {k: out[k] for k in ("Name", "Metadata", "Endpoints", "Storage")}
     ip.run_line_magic("docker_context", f"use {name}")
     assert cli("context", "show").stdout.strip() == name
     assert cli("info", "--format", "{{.DockerRootDir}}").stdout.strip().endswith("engine2/data")

@@ -4,6 +4,7 @@ as one quick line each."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import threading
@@ -74,6 +75,8 @@ def test_tls_contexts_both_ways_with_the_cli(ip, docker_env, tls_engine):
     cli("context", "create", made_by_cli, "--docker",
         f"host={tls_engine.address},ca={c['ca']},cert={c['cert']},key={c['key']}")
     assert ip.run_line_magic("docker_info", f"--context {made_by_cli}").address == tls_engine.address
+    theirs = json.loads(cli("context", "inspect", made_by_cli).stdout)[0]
+    assert ip.run_line_magic("docker_context", f"inspect {made_by_cli}")[0]["TLSMaterial"] == theirs["TLSMaterial"]
     made_here = unique_name("tls-nb")
     ip.run_line_magic("docker_context", f"create {made_here} --docker host={tls_engine.address},ca={c['ca']},cert={c['cert']},key={c['key']}")
     assert "(TLS)" in repr(ip.run_line_magic("docker_context", "ls"))

@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "ls": _parser("ls", (("-q", "--quiet"), {"action": "store_true", "help": "Only show context names."})),
     "use": _parser("use", (("name",), {"help": "Context to use from now on (\"default\": DOCKER_HOST or the default socket)."})),
     "show": _parser("show"),
+    "inspect": _parser("inspect", (("names",), {"nargs": "*", "metavar": "NAME", "help": "Contexts (default: the one in use)."})),
     "create": _parser(
         "create",
         (("name",), {"help": "Name of the new context."}),
@@ -43,7 +44,7 @@ class EngineMagics(MagicsArea):
     @reports_errors
     @magic_arguments()
     @argument("subcommand", nargs="?", default=None, metavar="SUBCOMMAND",
-              help="ls | use NAME | show | create NAME --docker host=URL[,ca=,cert=,key=] [--description TEXT] | rm NAME... [-f]. "
+              help="ls | use NAME | show | inspect [NAME...] | create NAME --docker host=URL[,ca=,cert=,key=] [--description TEXT] | rm NAME... [-f]. "
                    "Nothing: show the engine the next cell uses.")
     @argument("rest", nargs="*", help="The subcommand's arguments.")
     def docker_context(self, line):
@@ -56,6 +57,7 @@ class EngineMagics(MagicsArea):
             %docker_context use e2             from now on (written to config.json, as the CLI does)
             %docker_context create e2 --docker host=unix:///path/docker.sock
             %docker_context create far --docker host=tcp://HOST:2376,ca=ca.pem,cert=cert.pem,key=key.pem
+            %docker_context inspect e2         the stored record (host, TLS files), as `docker context inspect`
             %docker_context rm e2 [-f]
 
         Precedence, as the CLI's: -H or --context on the call, then DOCKER_HOST, then
@@ -68,7 +70,7 @@ class EngineMagics(MagicsArea):
         if sub is None:
             return engines.current(self.engine())
         if sub not in SUBCOMMANDS:
-            raise InvalidInput(f"'docker context {sub}' is not supported here; use ls, use, show, create or rm")
+            raise InvalidInput(f"'docker context {sub}' is not supported here; use ls, use, show, inspect, create or rm")
         args = SUBCOMMANDS[sub].parse_argstring(line.strip()[len(sub):])
         if sub == "ls":
             listing = engines.context_list()
@@ -76,6 +78,8 @@ class EngineMagics(MagicsArea):
                 print("\n".join(listing.names))
                 return None
             return listing
+        if sub == "inspect":
+            return [contexts.inspect(name) for name in (args.names or [engines.context_list().current])]
         if sub == "show":
             print(engines.context_list().current)
             return None

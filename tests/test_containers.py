@@ -191,3 +191,19 @@ def test_cleanup_on_exit_trait(ip, engine, made, unique):
     finally:
         ip.run_line_magic("config", "DockerMagics.cleanup_on_exit = False")
     assert gone(engine, name)
+
+
+def test_cleanup_on_exit_when_the_kernel_shuts_down(engine, made, unique, tmp_path):
+    import nbformat
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell
+
+    kept, removed = made.container(f"dm-ctr-kept-{unique}"), made.container(f"dm-ctr-gone-{unique}")
+    engine.api.create_container("busybox", ["true"], name=kept)  # not started by the notebook: stays
+    nb = nbformat.v4.new_notebook(cells=[
+        new_code_cell("%load_ext dockermagic\n%config DockerMagics.cleanup_on_exit = True"),
+        new_code_cell(f"%docker_run -dit --name {removed} busybox sh"),
+    ])
+    NotebookClient(nb, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    wait_for(lambda: gone(engine, removed), 15, "the kernel's exit removing the container")
+    assert not gone(engine, kept)

@@ -2,6 +2,8 @@
 stdin from the cell, exit codes, interrupts, hostile and huge output, bad input."""
 
 import _thread
+import os
+import signal
 import threading
 import time
 
@@ -123,9 +125,17 @@ def interrupt_after(seconds: float) -> threading.Timer:
 TICKER = "sh -c 'while true; do echo tick; sleep 0.1; done'"
 
 
-def test_interrupt_stops_and_removes_with_rm(ip, engine, unique):
+def sigint_after(seconds: float) -> threading.Timer:
+    """A real SIGINT to this process, as Ctrl-C or a kernel interrupt sends."""
+    timer = threading.Timer(seconds, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    return timer
+
+
+@pytest.mark.parametrize("interrupt", [interrupt_after, sigint_after])
+def test_interrupt_stops_and_removes_with_rm(ip, engine, unique, interrupt):
     name = f"dm-run-{unique}"
-    interrupt_after(1.0)
+    interrupt(1.0)
     began = time.monotonic()
     with pytest.raises(RunInterrupted) as info:
         ip.run_line_magic("docker_run", f"--rm --name {name} --stop-timeout 1 busybox {TICKER}")
@@ -243,3 +253,43 @@ def test_missing_image_is_pulled_then_run(ip, engine, registry, made, unique):
     result = ip.run_line_magic("docker_run", f"--rm {name} echo pulled-and-ran")
     assert result.stdout == "pulled-and-ran\n"
     assert engine.api.inspect_image(name)["Id"]
+    assert ip.run_line_magic("docker_run", f"--rm --pull always {name} echo again").stdout == "again\n"
+
+
+def test_kernel_interrupt_in_an_executed_notebook(engine, unique, tmp_path):
+    """The real thing: SIGINT to a Jupyter kernel running a foreground %docker_run."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell
+
+    name = f"dm-run-{unique}"
+    nb = nbformat.v4.new_notebook(cells=[
+        new_code_cell("%load_ext dockermagic"),
+        new_code_cell(f"%docker_run --rm --name {name} --stop-timeout 1 busybox {TICKER}"),
+        new_code_cell("print('the next cell runs')"),
+    ])
+    client = NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(tmp_path)}})
+
+    def interrupt_when_running():
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if engine.api.inspect_container(name)["State"]["Running"]:
+                    break
+            except docker.errors.NotFound:
+                pass
+            time.sleep(0.1)
+        time.sleep(0.5)
+        os.kill(client.km.provisioner.process.pid, signal.SIGINT)
+
+    threading.Thread(target=interrupt_when_running, daemon=True).start()
+    client.execute()
+    outputs = nb.cells[1].outputs
+    error = next(o for o in outputs if o.output_type == "error")
+    assert error.ename == "RunInterrupted" and len(error.traceback) == 1
+    assert "SIGKILL after the 1s grace period" in error.evalue and "removed it (--rm)" in error.evalue
+    shown = next(o for o in outputs if o.output_type == "display_data")["data"]
+    assert "tick" in shown["text/plain"] and "interrupted" in shown["text/plain"]
+    assert "interrupted" in shown["text/html"]
+    assert gone(engine, name)

@@ -58,26 +58,26 @@ def parse(method, line: str):
 def run_options(func):
     """The `docker run` options, shared by the line and the cell form."""
     options = [
-        argument("--no-raise-error", action="store_true", help="Do not raise an error when the container exits with a non-zero code (dockermagic's, like %%script's)."),
-        argument("--stop-timeout", type=int, default=None, metavar="SECONDS", help="Seconds to wait after SIGTERM before SIGKILL, when stopping it or on a kernel interrupt (default 10)."),
-        argument("--pull", default="missing", choices=["missing", "always", "never"], help='Pull image before running ("always", "missing", "never"). Default: missing.'),
-        argument("-l", "--label", action="append", default=[], metavar="KEY=VALUE", help="Set meta data on a container; repeatable."),
-        argument("--hostname", "-h", default=None, help="Container host name."),
-        argument("--init", action="store_true", help="Run an init inside the container that forwards signals and reaps processes."),
-        argument("--network", default=None, help="Connect a container to a network (bridge, host, none, or a network name)."),
-        argument("--entrypoint", default=None, help="Overwrite the default ENTRYPOINT of the image.") ,
-        argument("-u", "--user", default=None, help="Username or UID (format: <name|uid>[:<group|gid>])."),
-        argument("-w", "--workdir", default=None, help="Working directory inside the container."),
-        argument("-p", "--publish", action="append", default=[], metavar="[IP:][HOST:]PORT[/PROTO]", help="Publish a container's port(s) to the host, e.g. 127.0.0.1:8080:80; repeatable."),
-        argument("--mount", action="append", default=[], metavar="type=...,source=...,target=...", help="Attach a filesystem mount to the container; repeatable."),
-        argument("-v", "--volume", action="append", default=[], metavar="[NAME:|HOST:]PATH[:ro]", help="Bind mount a volume (a named volume or a host path); repeatable."),
-        argument("--env-file", action="append", default=[], help="Read in a file of environment variables; repeatable."),
-        argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE", help="Set environment variables (KEY alone: this environment's value); repeatable."),
-        argument("--rm", action="store_true", help="Automatically remove the container when it exits."),
-        argument("--name", default=None, help="Assign a name to the container."),
-        argument("-t", "--tty", action="store_true", help="Allocate a pseudo-TTY (with -d; a cell has no terminal)."),
-        argument("-i", "--interactive", action="store_true", help="Keep STDIN open (the cell of %%docker_run is its stdin; empty in the line form)."),
         argument("-d", "--detach", action="store_true", help="Run container in background; shows a card and returns the container."),
+        argument("-i", "--interactive", action="store_true", help="Keep STDIN open (the cell of %%docker_run is its stdin; empty in the line form)."),
+        argument("-t", "--tty", action="store_true", help="Allocate a pseudo-TTY (with -d; a cell has no terminal)."),
+        argument("--name", default=None, help="Assign a name to the container."),
+        argument("--rm", action="store_true", help="Automatically remove the container when it exits."),
+        argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE", help="Set environment variables (KEY alone: this environment's value); repeatable."),
+        argument("--env-file", action="append", default=[], help="Read in a file of environment variables; repeatable."),
+        argument("-v", "--volume", action="append", default=[], metavar="[NAME:|HOST:]PATH[:ro]", help="Bind mount a volume (a named volume or a host path); repeatable."),
+        argument("--mount", action="append", default=[], metavar="type=...,source=...,target=...", help="Attach a filesystem mount to the container; repeatable."),
+        argument("-p", "--publish", action="append", default=[], metavar="[IP:][HOST:]PORT[/PROTO]", help="Publish a container's port(s) to the host, e.g. 127.0.0.1:8080:80; repeatable."),
+        argument("-w", "--workdir", default=None, help="Working directory inside the container."),
+        argument("-u", "--user", default=None, help="Username or UID (format: <name|uid>[:<group|gid>])."),
+        argument("--entrypoint", default=None, help="Overwrite the default ENTRYPOINT of the image."),
+        argument("--network", default=None, help="Connect a container to a network (bridge, host, none, or a network name)."),
+        argument("--init", action="store_true", help="Run an init inside the container that forwards signals and reaps processes."),
+        argument("--hostname", "-h", default=None, help="Container host name."),
+        argument("-l", "--label", action="append", default=[], metavar="KEY=VALUE", help="Set meta data on a container; repeatable."),
+        argument("--pull", default="missing", choices=["missing", "always", "never"], help='Pull image before running ("always", "missing", "never"). Default: missing.'),
+        argument("--stop-timeout", type=int, default=None, metavar="SECONDS", help="Seconds to wait after SIGTERM before SIGKILL, when stopping it or on a kernel interrupt (default 10)."),
+        argument("--no-raise-error", action="store_true", help="Do not raise an error when the container exits with a non-zero code (dockermagic's, like %%script's)."),
         argument("image", help="IMAGE to run; pulled when missing (--pull)."),
         argument("command", nargs=argparse.REMAINDER, help="COMMAND [ARG...]: everything after IMAGE, options included."),
     ]
@@ -218,11 +218,11 @@ class ContainerMagics(MagicsArea):
     @line_cell_magic
     @reports_errors
     @magic_arguments()
-    @argument("--no-raise-error", action="store_true", help="Do not raise an error when the command exits with a non-zero code.")
-    @argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE", help="Set environment variables; repeatable.")
-    @argument("-w", "--workdir", default=None, help="Working directory inside the container.")
-    @argument("-u", "--user", default=None, help="Username or UID (format: <name|uid>[:<group|gid>]).")
     @argument("-i", "--interactive", action="store_true", help="Keep STDIN open (the cell of %%docker_exec is its stdin).")
+    @argument("-u", "--user", default=None, help="Username or UID (format: <name|uid>[:<group|gid>]).")
+    @argument("-w", "--workdir", default=None, help="Working directory inside the container.")
+    @argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE", help="Set environment variables; repeatable.")
+    @argument("--no-raise-error", action="store_true", help="Do not raise an error when the command exits with a non-zero code.")
     @argument("container", help="CONTAINER name or id (running).")
     @argument("command", nargs=argparse.REMAINDER, help="COMMAND [ARG...]")
     def docker_exec(self, line, cell=None):

@@ -97,6 +97,9 @@ class CurrentEngine(_Shown):
     _view = "current"
 
 
+_GOARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm"}  # spelled as the engines spell them
+
+
 def info(engine) -> EngineInfo:
     raw = engine.api.info()
     return EngineInfo(
@@ -119,7 +122,7 @@ def version(engine) -> EngineVersion:
     raw = engine.version
     client = {
         "dockermagic": __version__, "docker-py": docker.__version__, "API version": engine.api.api_version,
-        "Python": platform.python_version(), "OS/Arch": f"{platform.system().lower()}/{platform.machine()}",
+        "Python": platform.python_version(), "OS/Arch": f"{platform.system().lower()}/{_GOARCH.get(platform.machine(), platform.machine())}",
         "Context": engine.context or ("default" if engine.source in ("DOCKER_HOST", "default socket") else "-"),
     }
     server = {

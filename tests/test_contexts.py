@@ -166,3 +166,15 @@ def test_context_list_escapes_what_it_shows(ip, docker_env):
     ip.run_line_magic("docker_context", "create esc1 --docker host=unix:///x/docker.sock --description <b>bold</b>")
     html = ip.run_line_magic("docker_context", "ls")._repr_mimebundle_()["text/html"]
     assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold</b>" not in html
+
+
+def test_env_docker_context_chooses_for_this_kernel_only(ip, docker_env, engine2_address, engine2, monkeypatch):
+    name = unique_name("env")
+    ip.run_line_magic("docker_context", f"create {name} --docker host={engine2_address}")
+    monkeypatch.setenv("DOCKER_CONTEXT", "")  # restored after the test, whatever %env does
+    ip.run_line_magic("env", f"DOCKER_CONTEXT={name}")
+    current = ip.run_line_magic("docker_context", "")
+    assert current.context == name and current.source == "DOCKER_CONTEXT"
+    assert contexts.current_name() == "default"  # config.json untouched: the terminal keeps its context
+    ip.run_line_magic("env", "DOCKER_CONTEXT=")
+    assert ip.run_line_magic("docker_context", "").context is None

@@ -61,49 +61,67 @@ class EngineMagics(MagicsArea):
             %docker_context rm e2 [-f]
 
         Precedence, as the CLI's: -H or --context on the call, then DOCKER_HOST, then
-        DOCKER_CONTEXT, then `use`, then the default socket.
+        DOCKER_CONTEXT, then `use`, then the default socket.  `%env DOCKER_CONTEXT=e2` chooses
+        for this kernel only, leaving the terminal's current context alone.
         """
-        from .. import contexts, engines
+        from .. import engines
 
-        words = line.split()
-        sub = words[0] if words else None
+        sub = (line.split() or [None])[0]
         if sub is None:
             return engines.current(self.engine())
         if sub not in SUBCOMMANDS:
-            raise InvalidInput(f"'docker context {sub}' is not supported here; use ls, use, show, inspect, create or rm")
+            raise InvalidInput(f"'docker context {sub}' is not supported here; use {', '.join(SUBCOMMANDS)}")
         args = SUBCOMMANDS[sub].parse_argstring(line.strip()[len(sub):])
-        if sub == "ls":
-            listing = engines.context_list()
-            if args.quiet:
-                print("\n".join(listing.names))
-                return None
-            return listing
-        if sub == "inspect":
-            return [contexts.inspect(name) for name in (args.names or [engines.context_list().current])]
-        if sub == "show":
-            print(engines.context_list().current)
+        return getattr(self, f"_context_{sub}")(args)
+
+    # -- %docker_context's subcommands -----------------------------------------------------------
+    def _context_ls(self, args):
+        from ..engines import context_list
+
+        listing = context_list()
+        if args.quiet:
+            print("\n".join(listing.names))
             return None
-        if sub == "use":
-            contexts.use(args.name)
-            print(f'Current context is now "{args.name}"')
-            for var in ("DOCKER_HOST", "DOCKER_CONTEXT"):
-                if os.environ.get(var) and not (var == "DOCKER_CONTEXT" and os.environ[var] == args.name):
-                    print(f"Warning: the {var} environment variable overrides the active context. To use "
-                          f'"{args.name}", pass --context {args.name} or unset {var} (%env {var}=).')
-            return None
-        if sub == "create":
-            endpoint = contexts.parse_endpoint(args.docker)
-            contexts.create(
-                args.name, endpoint.get("host"), description=args.description, ca=endpoint.get("ca"),
-                cert=endpoint.get("cert"), key=endpoint.get("key"), skip_tls_verify=endpoint.get("skip-tls-verify", False),
-            )
-            print(args.name)
-            print(f'Successfully created context "{args.name}"')
-            return None
-        for name in args.names:  # rm
+        return listing
+
+    def _context_show(self, args):
+        from ..engines import context_list
+
+        print(context_list().current)
+
+    def _context_inspect(self, args):
+        from .. import contexts
+        from ..engines import context_list
+
+        return [contexts.inspect(name) for name in (args.names or [context_list().current])]
+
+    def _context_use(self, args):
+        from .. import contexts
+
+        contexts.use(args.name)
+        print(f'Current context is now "{args.name}"')
+        for var in ("DOCKER_HOST", "DOCKER_CONTEXT"):
+            if os.environ.get(var) and not (var == "DOCKER_CONTEXT" and os.environ[var] == args.name):
+                print(f"Warning: the {var} environment variable overrides the active context. To use "
+                      f'"{args.name}", pass --context {args.name} or unset {var} (%env {var}=).')
+
+    def _context_create(self, args):
+        from .. import contexts
+
+        endpoint = contexts.parse_endpoint(args.docker)
+        contexts.create(
+            args.name, endpoint.get("host"), description=args.description, ca=endpoint.get("ca"),
+            cert=endpoint.get("cert"), key=endpoint.get("key"), skip_tls_verify=endpoint.get("skip-tls-verify", False),
+        )
+        print(args.name)
+        print(f'Successfully created context "{args.name}"')
+
+    def _context_rm(self, args):
+        from .. import contexts
+
+        for name in args.names:
             contexts.remove(name, force=args.force)
             print(name)
-        return None
 
     @line_magic
     @reports_errors

@@ -92,7 +92,7 @@ def parse_publish(spec: str) -> list[tuple[str, dict]]:
 
     try:
         internal, external = split_port(spec)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError):
         raise InvalidInput(f"-p {spec!r}: expected {P_FORMS}") from None
     out = []
     for i, port in enumerate(internal):
@@ -230,6 +230,7 @@ class RunResult(ShownOnce):
 
     command: str
     engine: str = ""
+    verb: str = "run"  # run, exec or logs: what made it
     id: str | None = None
     name: str | None = None
     exit_code: int | None = None
@@ -572,7 +573,7 @@ class Exec:
         self.engine, self.api, self.clock = engine, engine.api, clock
         self.container, self.command, self.stdin, self.tty = container, list(command), stdin, tty
         self.options = {"user": user or "", "workdir": workdir, "environment": parse_env(env) or None}
-        self.result = RunResult(" ".join(self.command), engine=engine.label)
+        self.result = RunResult(" ".join(self.command), engine=engine.label, verb="exec")
 
     def events(self):
         info = inspect_container(self.engine, self.container)
@@ -608,7 +609,7 @@ def log_events(engine, container: str, follow=False, tail=None, timestamps=False
     if result is not None:
         result.id, result.name = info["Id"], info["Name"].lstrip("/")
     try:
-        yield from pump(http_frames(response, tty), result or RunResult("logs"))
+        yield from pump(http_frames(response, tty), result or RunResult("logs", verb="logs"))
     finally:
         response.close()
 

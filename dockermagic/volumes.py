@@ -136,7 +136,7 @@ class VolumeList(ShownOnce):
         return text_table(["DRIVER", "VOLUME NAME", "CREATED"], self._rows())
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        from .markup import MUTED, box, esc, table
+        from .markup import MUTED, box, table
 
         if not self.volumes:
             html = box(f'<span style="{MUTED}">no volumes</span>', "dm-volumes")

@@ -202,7 +202,7 @@ def test_bad_input_is_one_line_and_starts_nothing(ip, engine, unique):
         f"-v 'bad name!:/data' --name {name} busybox true": "neither a volume name",
         f"-v /x:/y:sideways --name {name} busybox true": "unknown mode",
         f"--mount type=disk,target=/x --name {name} busybox true": "type must be",
-        f"--name 'no spaces' busybox true": "--name",
+        "--name 'no spaces' busybox true": "--name",
         f"--name {name} Busybox true": "invalid reference",
         f"--pull sometimes --name {name} busybox true": "invalid choice",
     }

@@ -93,7 +93,11 @@ def test_volumes_notebook(engine, made, unique, tmp_path):
     made.volume(volume)
     made.image(f"{app}:1")
     made.image(f"{app}:2")
-    nb = execute(with_parameters(load("02-volumes.ipynb"), app=app, volume=volume), tmp_path, timeout=120)
+    nb = execute(with_parameters(load("02-volumes.ipynb"), app=app, volume=volume), tmp_path, timeout=120,
+                 allow_errors=True)
+    errors = [(c.source.splitlines()[0], o.ename, o.evalue) for c in nb.cells if c.cell_type == "code"
+              for o in c.outputs if o.output_type == "error"]
+    assert not errors, errors
 
     first = cell_text(find(nb, 'messages(app1, "hello from version 1")'))
     assert "hello from version 1\nthis message lives in a volume" in first
@@ -108,9 +112,7 @@ def test_volumes_notebook(engine, made, unique, tmp_path):
     assert app in card and "msgapp" in card
     for cell in nb.cells:
         if cell.cell_type == "code":
-            assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
-            html = cell_text(cell)
-            assert "<script" not in html
+            assert "<script" not in cell_text(cell)
     # the notebook cleans up after itself
     import docker
 

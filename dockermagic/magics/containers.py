@@ -207,7 +207,7 @@ class ContainerMagics(MagicsArea):
             raise InvalidInput(f"--tail {args.tail!r}: a number of lines, or all")
         since = _since(args.since)
         engine = self.engine()
-        result = RunResult(args.container, engine=engine.label)
+        result = RunResult(args.container, engine=engine.label, verb="logs")
         view = OutputView(result, "logs", max_lines=self.settings.max_output_lines, **self.settings.view_options())
         try:
             run(view, log_events(engine, args.container, args.follow, tail, args.timestamps, since, result))

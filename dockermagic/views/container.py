@@ -78,7 +78,7 @@ class OutputView(LiveView):
     def snapshot(cls, result: RunResult) -> dict:
         view = cls.__new__(cls)
         LiveView.__init__(view, mode="none")
-        view.result, view.verb, view.error = result, "run", result.note or None
+        view.result, view.verb, view.error = result, result.verb, result.note or None
         view.window = result._window or OutputWindow()
         if result._window is None:
             view.window.write("stdout", result._tail)
@@ -164,7 +164,7 @@ class OutputView(LiveView):
                 self._echoed += max(1, text.count("\n"))
         elif event is None and self._echoed >= self._limit and self.window.lines.dropped:
             tail = self.window.text().split("\n")[-20:]
-            print(f"… output left out here (the full log is on the returned object's .logs) …\n" + "\n".join(tail))
+            print("… output left out here (the full log is on the returned object's .logs) …\n" + "\n".join(tail))
 
 
 def _final_state(result: RunResult) -> str:

@@ -20,12 +20,12 @@ from .display import ShownOnce
 from .errors import BuildError, InvalidInput
 
 # the classic builder's (Docker) and buildah's (Podman) step and result lines
-_STEP = re.compile(r"^(?:Step (\d+)/(\d+) : |STEP (\d+)(?:/(\d+))?: )(.*)$")
+_STEP = re.compile(r"^(?:Step (\d+)/(\d+) : |(?:\[(\d+)/\d+\] )?STEP (\d+)(?:/(\d+))?: )(.*)$")  # buildah: "[2/2] STEP 1/3: "
 _LAYER = re.compile(r"^ ?-{2,3}> ([0-9a-f]{11,64})$")  # buildah prints 11 characters
 _CACHED = re.compile(r"^ ?-{2,3}> Using cache( [0-9a-f]+)?$")
 _RUNNING = re.compile(r"^ ---> Running in ([0-9a-f]+)$")
-_CHATTER = re.compile(r"^(Removing intermediate container |Successfully built |Successfully tagged |COMMIT|[0-9a-f]{64}$)")
-_BUILDER_PREFIX = re.compile(r"^(Step \d|STEP \d| ?-{2,3}> |Removing intermediate|Successfully |COMMIT)")
+_CHATTER = re.compile(r"^(Removing intermediate container |Successfully built |Successfully tagged |(\[\d+/\d+\] )?COMMIT|[0-9a-f]{64}$)")
+_BUILDER_PREFIX = re.compile(r"^(Step \d|(\[\d+/\d+\] )?(STEP \d|COMMIT)| ?-{2,3}> |Removing intermediate|Successfully )")
 
 
 @dataclass
@@ -141,6 +141,7 @@ class BuildStream:
         self.current: Step | None = None
         self.pending: list = []
         self._partial = ""
+        self._stage, self._offset = None, 0  # buildah's stage, and the steps of the stages before it
 
     def feed(self, record: dict) -> list:
         if "error" in record or "errorDetail" in record:
@@ -181,9 +182,8 @@ class BuildStream:
             match = _STEP.match(line)
             if match:
                 events += self._end_step()
-                index = int(match.group(1) or match.group(3))
-                total = int(match.group(2) or match.group(4) or 0)
-                step = Step(index, total, match.group(5), started=self.clock(), log_start=len(log) + 1, _log=log)
+                index, total = self._numbers(match)
+                step = Step(index, total, match.group(6), started=self.clock(), log_start=len(log) + 1, _log=log)
                 log.append(line)
                 self.result.steps.append(step)
                 self.current = step
@@ -206,6 +206,20 @@ class BuildStream:
             if line or step is not None:
                 events.append(StepOutput(step, line))
         return events
+
+    def _numbers(self, match) -> tuple[int, int]:
+        """(index, total) of a step line; buildah numbers each stage's steps from 1, so they
+        are counted on across stages here, as Docker's classic builder counts them."""
+        if match.group(1):
+            return int(match.group(1)), int(match.group(2))
+        index, total = int(match.group(4)), int(match.group(5) or 0)
+        if match.group(3) is None:
+            return index, total
+        if match.group(3) != self._stage:
+            self._stage, self._offset = match.group(3), len(self.result.steps)
+        for step in self.result.steps:  # a later stage's steps raise the total of the earlier ones
+            step.total = max(step.total, self._offset + total)
+        return self._offset + index, self._offset + total
 
     def _end_step(self) -> list:
         step, self.current = self.current, None

@@ -80,3 +80,18 @@ def test_push_and_pull_through_the_registry(ip, docker_env, P, context, made_pod
     assert got.layers  # Podman lists the layers it pulls, with no byte counts
     run = ip.run_line_magic("docker_run", f"{P} --rm {remote}")
     assert run.stdout.strip() == "Hello world"
+
+
+def test_multistage_build_counts_steps_across_stages(ip, docker_env, podman, P, context, made_podman, unique):
+    before = {image["Id"] for image in podman.api.images(all=True)}
+    tag = made_podman.image(f"dm-podman/m{unique}:1")
+    (context / "Dockerfile").write_text('FROM busybox AS first\nARG WHO\nRUN echo "hi-$WHO" > /who\n'
+                                        "FROM busybox\nCOPY --from=first /who /who\nRUN cat /who\n")
+    try:
+        result = ip.run_line_magic("docker_build", f"{P} -t {tag} --build-arg WHO=world {context}")
+        assert [(s.index, s.total) for s in result.steps] == [(i, 6) for i in range(1, 7)]
+        assert result.steps[5].output == "hi-world"
+    finally:  # buildah keeps the first stage as an untagged image
+        for image in podman.api.images(all=True):
+            if image["Id"] not in before and not [t for t in image.get("RepoTags") or [] if t != "<none>:<none>"]:
+                podman.api.remove_image(image["Id"], force=True)

@@ -71,3 +71,11 @@ def test_podman_failure_names_the_step(name, code, words):
     assert err.exit_code == code and err.step.state == "failed" and err.step.index == 2
     if code:
         assert result.steps[-1].output == "about to fail"
+
+
+def test_podman_multistage_steps_are_counted_across_stages():
+    result, events = feed_all("podman_build_multistage.jsonl")
+    assert [s.index for s in result.steps] == [1, 2, 3, 4, 5, 6] and all(s.total == 6 for s in result.steps)
+    assert result.steps[0].instruction == "FROM busybox AS first" and result.steps[3].instruction == "FROM busybox"
+    assert outputs(events, 6) == ["hi-world"] and result.steps[5].layer_id
+    assert [s.state for s in result.steps] == ["done"] * 6 and result.id.startswith("sha256:")

@@ -297,7 +297,7 @@ def _unreachable_message(endpoint: Context, where: str, exc: Exception, timeout:
         return (f"no answer from {where} within {timeout:g} s: check the host and port, that the engine "
                 "runs there and that nothing in between drops the connection.")
     if any(isinstance(e, FileNotFoundError) for e in chain) or "No such file or directory" in text:
-        return f"no engine socket at {where}: start the engine (`sudo dockerd`, `scripts/engine up`), or choose another with -H / --context."
+        return f"no engine socket at {where}: start the engine (`sudo dockerd`, `scripts/engine up`), or choose another with -H / --context{_podman_hint()}."
     if any(isinstance(e, PermissionError) for e in chain) or "Permission denied" in text:
         return f"permission denied on {where}: run as a user in the `docker` group, or choose another engine."
     if any(isinstance(e, ConnectionRefusedError) for e in chain) or "Connection refused" in text:
@@ -305,6 +305,15 @@ def _unreachable_message(endpoint: Context, where: str, exc: Exception, timeout:
     reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
     return (f"no Docker Engine answers at {where}: {reason}. Start one (`sudo dockerd`, Docker Desktop, "
             "or `scripts/engine up` from a dockermagic checkout) or choose another with -H, --context or DOCKER_HOST.")
+
+
+def _podman_hint() -> str:
+    """Where a Podman API socket is (the usual places), so the message can point at it."""
+    places = ["/run/podman/podman.sock"]
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        places.insert(0, os.path.join(os.environ["XDG_RUNTIME_DIR"], "podman", "podman.sock"))
+    found = next((p for p in places if os.path.exists(p)), None)
+    return f" (a Podman socket is at {found}: -H unix://{found})" if found else ""
 
 
 def _ssl_error_reason(exc: ssl.SSLError) -> str:

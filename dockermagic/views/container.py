@@ -182,6 +182,7 @@ def _badge(state: str, result: RunResult) -> str:
 
 
 # -- the detached container's card ------------------------------------------------------------
+STATUS_EVENTS = {"start", "die", "stop", "kill", "pause", "unpause", "restart", "destroy", "rename", "oom", "health_status"}
 STATUS_STATES = {"running": "running", "exited": "failed", "dead": "failed", "removed": "waiting", "created": "pending",
                  "paused": "interrupted", "restarting": "running"}
 
@@ -314,8 +315,10 @@ class ContainerCard:
         def follow():
             try:
                 for event in self._events:
-                    self.update()
-                    if event.get("Action") == "destroy" or event.get("status") == "destroy":
+                    action = str(event.get("Action") or event.get("status") or "").split(":")[0]
+                    if action in STATUS_EVENTS:  # not exec_*, attach, ...: the card would not change
+                        self.update()
+                    if action == "destroy":
                         break
             except Exception:
                 pass

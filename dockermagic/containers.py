@@ -805,7 +805,8 @@ def cleanup(engine, started: dict) -> str:
     removed = []
     for cid, name in list(started.items()):
         try:
-            status = engine.api.inspect_container(cid)["State"].get("Status")
+            info = engine.api.inspect_container(cid)
+            status, name = info["State"].get("Status"), info["Name"].lstrip("/")
             engine.api.remove_container(cid, force=True, v=True)
             removed.append(f"{name} ({'stopped and removed' if status == 'running' else 'removed, was ' + status})")
         except docker.errors.NotFound:

@@ -129,8 +129,8 @@ class ContainerMagics(MagicsArea):
         if args.detach:
             container = job.start_detached()
             self.started[container.id] = container.name
-            self._card(container, request.stop_timeout)
-            return self.mark_shown(container)
+            card = self._card(container, request.stop_timeout)
+            return self.mark_shown(container, card)
         job.create()
         if not request.rm:
             self.started[job.id] = job.result.name
@@ -144,7 +144,7 @@ class ContainerMagics(MagicsArea):
             raise err from None
         if job.result.exit_code != 0 and not args.no_raise_error:
             raise failure(job.result)
-        return self.mark_shown(job.result)
+        return self.mark_shown(job.result, view)
 
     def _puller(self):
         """`%docker_pull` (with its transfer view) when that magic is there, else docker-py's."""
@@ -164,7 +164,8 @@ class ContainerMagics(MagicsArea):
         card = ContainerCard(container, self._mode(), max_lines=min(200, self.settings.max_output_lines),
                              stop_timeout=stop_timeout)
         container._card = card  # the card a test (or a user) can reach from the container
-        return card.show()
+        card.show()
+        return card
 
     # -- ps, logs, exec -------------------------------------------------------------------
     @line_magic
@@ -213,7 +214,7 @@ class ContainerMagics(MagicsArea):
             run(view, log_events(engine, args.container, args.follow, tail, args.timestamps, since, result))
         except KeyboardInterrupt:
             pass  # stop following; the container runs on
-        return self.mark_shown(result)
+        return self.mark_shown(result, view)
 
     @line_cell_magic
     @reports_errors
@@ -241,7 +242,7 @@ class ContainerMagics(MagicsArea):
         run(view, job.events())
         if job.result.exit_code != 0 and not args.no_raise_error:
             raise failure(job.result)
-        return self.mark_shown(job.result)
+        return self.mark_shown(job.result, view)
 
     # -- stop, start, rm, inspect -----------------------------------------------------------
     @line_magic

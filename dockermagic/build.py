@@ -33,7 +33,7 @@ class Step:
     index: int
     total: int
     instruction: str
-    state: str = "running"  # running, cached, done, failed
+    state: str = "running"  # running, cached, done, failed; "base" for FROM (it names an image, runs nothing)
     started: float = 0.0
     ended: float | None = None
     layer_id: str | None = None
@@ -103,6 +103,11 @@ class BuildResult(ShownOnce):
     @property
     def cached(self) -> int:
         return sum(1 for s in self.steps if s.state == "cached")
+
+    @property
+    def cacheable(self) -> int:
+        """Steps the cache could have answered (all but FROM, which only names the base)."""
+        return sum(1 for s in self.steps if s.state != "base")
 
     @property
     def duration(self) -> float | None:
@@ -228,7 +233,7 @@ class BuildStream:
         step.ended = self.clock()
         step.log_end = len(self.result.log_lines)
         if step.state == "running":
-            step.state = "done"
+            step.state = "base" if step.instruction.upper().startswith("FROM ") else "done"
         return [StepFinished(step)]
 
     def _fail(self, record: dict) -> None:

@@ -29,6 +29,7 @@ STATE_COLOURS = {
     "waiting": "#8a8a8a",
     "pending": "#8a8a8a",
     "cached": "#6f42c1",
+    "base": "#57606a",
     "done": "#1a7f37",
     "succeeded": "#1a7f37",
     "failed": "#cf222e",

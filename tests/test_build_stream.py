@@ -31,7 +31,7 @@ def test_steps_outputs_and_layers():
     assert [s.index for s in result.steps] == [1, 2, 3, 4]
     assert all(s.total == 4 for s in result.steps)
     assert result.steps[1].instruction.startswith("RUN echo hello")
-    assert [s.state for s in result.steps] == ["done", "done", "done", "done"]
+    assert [s.state for s in result.steps] == ["base", "done", "done", "done"]
     assert all(s.layer_id and len(s.layer_id) == 12 for s in result.steps)
     assert result.id.startswith("sha256:") and result.id[7:19] == result.steps[-1].layer_id
     outputs = [e.line for e in events if isinstance(e, StepOutput) and e.step.index == 2]
@@ -48,8 +48,8 @@ def test_steps_outputs_and_layers():
 
 def test_cached_steps_are_marked():
     result, _ = feed_all("build_cached.jsonl")
-    assert [s.state for s in result.steps] == ["done", "cached", "cached", "cached"]
-    assert result.cached == 3
+    assert [s.state for s in result.steps] == ["base", "cached", "cached", "cached"]
+    assert result.cached == 3 and result.cacheable == 3
 
 
 @pytest.mark.parametrize("name, step, code, words", [

@@ -121,15 +121,15 @@ def test_every_cell_ran_without_error(nb):
 
 
 def test_the_first_build_runs_every_step_the_second_none(nb):
-    assert states(nb, "first = %docker_build") == ["done"] * 5
+    assert states(nb, "first = %docker_build") == ["base"] + ["done"] * 4
     again = states(nb, "again = %docker_build")
-    assert again == ["done"] + ["cached"] * 4  # FROM names the base image; it is never "cached"
-    assert "4 of 5 steps from the cache; the same image as before: True" in cell_text(find(nb, "again.cached"))
+    assert again == ["base"] + ["cached"] * 4  # FROM names the base image: nothing to cache
+    assert "4 of 4 steps from the cache; the same image as before: True" in cell_text(find(nb, "again.cached"))
 
 
 def test_a_source_change_copied_early_rebuilds_everything_after_it(nb):
     rows = steps(nb, "changed = %docker_build")
-    assert [s for s, _ in rows] == ["done", "cached", "done", "done", "done"]
+    assert [s for s, _ in rows] == ["base", "cached", "done", "done", "done"]
     assert rows[2][1].startswith("COPY app.sh") and rows[3][1].startswith("RUN mkdir deps")
     printed = cell_text(find(nb, "for step in changed.steps"))
     assert "cached  WORKDIR /app" in printed and "  done  RUN mkdir deps" in printed
@@ -137,9 +137,9 @@ def test_a_source_change_copied_early_rebuilds_everything_after_it(nb):
 
 def test_dependencies_first_a_source_change_rebuilds_only_the_source(nb):
     first = states(nb, "-t {deps_first}:1 -f Dockerfile.deps-first")
-    assert first == ["done", "cached", "done", "done", "done", "done"]  # WORKDIR: cached across Dockerfiles
+    assert first == ["base", "cached", "done", "done", "done", "done"]  # WORKDIR: cached across Dockerfiles
     rows = steps(nb, "-t {deps_first}:2 -f Dockerfile.deps-first")
-    assert [s for s, _ in rows] == ["done", "cached", "cached", "cached", "done", "done"]
+    assert [s for s, _ in rows] == ["base", "cached", "cached", "cached", "done", "done"]
     assert rows[3][1].startswith("RUN mkdir deps") and rows[4][1] == "COPY app.sh ./"
 
 
@@ -176,14 +176,14 @@ def test_a_file_removed_in_a_later_layer_still_counts(nb):
 
 
 def test_no_cache_runs_every_step(nb):
-    assert states(nb, "--no-cache -t {deps_first}:fresh") == ["done"] * 6
-    assert "0 of 6 steps from cache" in _plain(find(nb, "--no-cache -t {deps_first}:fresh"))
+    assert states(nb, "--no-cache -t {deps_first}:fresh") == ["base"] + ["done"] * 5
+    assert "0 of 5 steps from cache" in _plain(find(nb, "--no-cache -t {deps_first}:fresh"))
 
 
 def test_a_new_build_arg_value_misses_from_the_first_run_after_the_arg(nb):
-    assert states(nb, "-t {greeting}:hello --build-arg") == ["done"] * 5
+    assert states(nb, "-t {greeting}:hello --build-arg") == ["base"] + ["done"] * 4
     rows = steps(nb, "-t {greeting}:bonjour --build-arg")
-    assert rows == [("done", "FROM busybox:latest"), ("cached", "RUN head -c 3000000 /dev/urandom > /data.bin"),
+    assert rows == [("base", "FROM busybox:latest"), ("cached", "RUN head -c 3000000 /dev/urandom > /data.bin"),
                     ("cached", "ARG GREETING=hello"), ("done", 'RUN echo "$GREETING, world" > /greeting.txt'),
                     ("done", 'CMD ["cat", "/greeting.txt"]')]
     assert "bonjour, world" in cell_text(find(nb, "%docker_run --rm {greeting}:bonjour"))
@@ -219,4 +219,4 @@ def test_saved_notebook_renders_as_html(tmp_path):
                            str(tmp_path), str(NOTEBOOKS / NAME)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     html = (tmp_path / NAME.replace(".ipynb", ".html")).read_text()
-    assert "3 of 6 steps from cache" in html and "shared layers" in html and "bonjour, world" in html
+    assert "3 of 5 steps from cache" in html and "shared layers" in html and "bonjour, world" in html

@@ -71,16 +71,20 @@ class BuildView(LiveView):
         tags = ", ".join(code(t) for t in r.tags) or f'<span style="{MUTED}">untagged</span>'
         steps = r.steps
         total = steps[-1].total if steps else 0
-        done = sum(1 for s in steps if s.state in ("done", "cached"))
+        done = sum(1 for s in steps if s.state in ("done", "cached", "base"))
         pct = int(100 * done / total) if total else (100 if self.state == "succeeded" else 0)
         colour = {"failed": "#cf222e", "interrupted": "#b58900"}.get(self.state, "#2472c8" if self.state == "running" else "#1a7f37")
         return (
             f'<div><b>docker build</b> {badge(self.state)} {tags} '
-            f'<span style="{MUTED}">· context {code(r.context)} · {esc(units.duration(self.elapsed))}</span></div>'
+            f'<span style="{MUTED}">· context {code(r.context)} · {esc(units.duration(self._clock()))}</span></div>'
             f'<div style="{MUTED};font-size:11.5px">{esc(r.engine)}</div>'
             f'<div title="{done}/{total} steps" style="height:4px;background:rgba(128,128,128,.2);border-radius:2px;margin:4px 0">'
             f'<div style="width:{pct}%;height:4px;background:{colour};border-radius:2px"></div></div>'
         )
+
+    def _clock(self) -> float:
+        """The build's own duration once it has one (so header and footer agree), else the view's."""
+        return self.result.duration if self.result.duration is not None else self.elapsed
 
     def step_html(self, step: Step) -> str:
         instruction = step.instruction if len(step.instruction) <= 160 else step.instruction[:157] + "…"
@@ -107,8 +111,8 @@ class BuildView(LiveView):
             tags = ", ".join(code(t) for t in r.tags)
             return loose + (
                 f'<div style="margin-top:4px">Built {code(r.short_id)}{" → " + tags if tags else ""} · '
-                f'{esc(units.size(r.size))} · {r.cached} of {len(r.steps)} steps from cache · '
-                f'{esc(units.duration(r.duration or self.elapsed))}</div>'
+                f'{esc(units.size(r.size))} · {r.cached} of {r.cacheable} steps from cache · '
+                f'{esc(units.duration(self._clock()))}</div>'
             )
         if self.error:
             return loose + f'<div style="margin-top:4px;color:#cf222e"><b>{esc(self.state)}:</b> {ansi.to_html(self.error)}</div>'
@@ -143,14 +147,14 @@ class BuildView(LiveView):
     # -- text -----------------------------------------------------------------------------
     def text(self) -> str:
         r = self.result
-        lines = [f"docker build {r.context} [{self.state} in {units.duration(self.elapsed)}]"]
+        lines = [f"docker build {r.context} [{self.state} in {units.duration(self._clock())}]"]
         for step in r.steps:
             layer = units.short_id(step.layer_id)
             lines.append(f" Step {step.index}/{step.total}  {step.state:<8} {units.duration(step.duration):>6}  {layer:<12}  {step.instruction}")
             if step.state in ("failed", "interrupted") and step.index in self.outputs:
                 lines += ["    " + line for line in self.outputs[step.index].text().split("\n")[-20:]]
         if self.state == "succeeded":
-            lines.append(f"Successfully built {r.short_id} ({units.size(r.size)}, {r.cached} of {len(r.steps)} steps from cache)")
+            lines.append(f"Successfully built {r.short_id} ({units.size(r.size)}, {r.cached} of {r.cacheable} steps from cache)")
             lines += [f"Successfully tagged {tag}" for tag in r.tags]
         elif self.error:
             lines.append(f"{self.state}: {ansi.strip(self.error)}")
@@ -169,7 +173,7 @@ class BuildView(LiveView):
         elif event is None:
             r = self.result
             if self.state == "succeeded":
-                print(f"Successfully built {r.short_id} in {units.duration(self.elapsed)} "
-                      f"({units.size(r.size)}, {r.cached} of {len(r.steps)} steps from cache)")
+                print(f"Successfully built {r.short_id} in {units.duration(self._clock())} "
+                      f"({units.size(r.size)}, {r.cached} of {r.cacheable} steps from cache)")
                 for tag in r.tags:
                     print(f"Successfully tagged {tag}")

@@ -62,10 +62,12 @@ def history_text(hist) -> str:
 def _summary_text(hist) -> str:
     sizes = hist.sizes()
     shared_size = sum(l.size for l in hist.layers[0] if l.shared)
-    lines = [f"{hist.shared_count} shared layers ({units.size(shared_size)}): the same ids in every image, stored once."]
+    noun = "layer" if hist.shared_count == 1 else "layers"
+    lines = [f"{hist.shared_count} shared {noun} ({units.size(shared_size)}): the same ids in every image, stored once."]
     for name, layers, total in zip(hist.images, hist.layers, sizes):
         own = [l for l in layers if not l.shared]
-        lines.append(f"{name}: {len(own)} own layers, {units.size(total - shared_size)} on top of the shared {units.size(shared_size)}")
+        noun = "layer" if len(own) == 1 else "layers"
+        lines.append(f"{name}: {len(own)} own {noun}, {units.size(total - shared_size)} on top of the shared {units.size(shared_size)}")
     return "\n".join(lines)
 
 
@@ -153,10 +155,14 @@ def _scale_html(hist, sizes: list[int], scale: int) -> str:
         width = 100.0 * total / scale
         shared_pct = 100.0 * shared / total if total else 0
         rows.append(
-            f'<tr><td style="{TD};white-space:nowrap">{code(name)}</td><td style="{TD};width:70%">'
+            '<div style="display:flex;align-items:center;gap:8px;margin:2px 0">'
+            f'<div style="flex:0 1 auto;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap">{code(name)}</div>'
+            '<div style="flex:1 1 120px;min-width:60px">'
             f'<div style="display:flex;height:10px;width:{width:.2f}%;min-width:2px">'
             f'<div title="shared {esc(units.size(shared))}" style="width:{shared_pct:.2f}%;background:#6f42c1"></div>'
             f'<div title="own {esc(units.size(own))}" style="flex:1;min-width:{2 if own else 0}px;background:#2472c8"></div>'
-            f'</div></td><td style="{TD};white-space:nowrap">{esc(units.size(shared))} shared + {esc(units.size(own))} own</td></tr>'
+            "</div></div>"
+            f'<div style="flex:0 0 auto;white-space:nowrap;{MUTED}">{esc(units.size(shared))} shared + {esc(units.size(own))} own</div>'
+            "</div>"
         )
-    return f'<table style="{TABLE};width:100%;margin-top:6px"><tbody>{"".join(rows)}</tbody></table>'
+    return f'<div style="margin-top:6px">{"".join(rows)}</div>'

@@ -134,11 +134,18 @@ def _export(args) -> int:
         mode = stat.filemode(path.stat().st_mode)
         print(f"{mode}  {item.path:<{width}}  cell {item.cell + 1}: {item.magic}")
     print(f"exported {len(written)} file{'s' * (len(written) != 1)} into {args.directory}")
-    contexts = dict.fromkeys(os.path.join(args.directory, os.path.dirname(item.path))
-                             for item, _ in written if item.magic.startswith("%%dockerfile"))
+    contexts = dict.fromkeys(_context(args.directory, item.path) for item, _ in written
+                             if item.magic.startswith("%%dockerfile"))
     if contexts:
         print("build contexts: " + "  ".join(contexts))
     return 0
+
+
+def _context(directory: str, dockerfile: str) -> str:
+    """The folder `docker build` takes for this Dockerfile (and its -f when not the default)."""
+    folder, name = os.path.split(dockerfile)
+    context = os.path.join(directory, folder)
+    return context if name == "Dockerfile" else f"{context} (-f {os.path.join(directory, dockerfile)})"
 
 
 # -- run --------------------------------------------------------------------------------------

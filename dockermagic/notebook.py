@@ -295,7 +295,7 @@ def execute(nb, cwd: str | os.PathLike, *, kernel: str | None = None, timeout: f
         from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
     except ImportError:
-        raise NotebookError("dockermagic run needs nbclient and ipykernel: pip install nbclient ipykernel") from None
+        raise NotebookError("needs nbclient and ipykernel: pip install nbclient ipykernel") from None
 
     for cell in nb.cells:
         if cell.cell_type == "code":

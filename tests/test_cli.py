@@ -135,7 +135,7 @@ def test_export_refuses_what_it_cannot_write_faithfully_and_writes_nothing(tmp_p
     assert not out.exists()
 
 
-def test_export_reads_lines_as_the_kernel_does(tmp_path):
+def test_export_reads_lines_as_the_kernel_does(tmp_path, capsys):
     # shell quoting, `$$` as IPython's var_expand leaves it, leading blank lines, `a/../b`
     path = make_notebook(
         tmp_path / "nb.ipynb",
@@ -143,10 +143,14 @@ def test_export_reads_lines_as_the_kernel_does(tmp_path):
         "\n%%context_file a$$b/../c.txt --mode 0o600\nthere",
         "print('%%dockerfile is only a string here')",
         "%%dockerfile\nFROM busybox",
+        "%%dockerfile app -f App.Dockerfile\nFROM busybox",
     )
-    notebook.export(notebook.read(path), tmp_path / "out")
+    assert cli.main(["export", str(path), str(tmp_path / "out")]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"build contexts: {tmp_path}/out/  {tmp_path}/out/app (-f {tmp_path}/out/app/App.Dockerfile)")
     assert tree(tmp_path / "out") == {
-        "with space/x$$y": ("hi\n", tree_mode(0o666)), "c.txt": ("there\n", 0o600), "Dockerfile": ("FROM busybox\n", tree_mode(0o666)),
+        "with space/x$$y": ("hi\n", tree_mode(0o666)), "c.txt": ("there\n", 0o600),
+        "Dockerfile": ("FROM busybox\n", tree_mode(0o666)), "app/App.Dockerfile": ("FROM busybox\n", tree_mode(0o666)),
     }
 
 
@@ -233,6 +237,12 @@ def test_without_a_parameters_cell_they_go_first_with_a_warning(tmp_path):
 def test_bad_run_options_are_one_line_with_status_2(capsys, args, message):
     assert cli.main(["run", str(FIXTURES / "build.ipynb"), *args]) == 2
     assert capsys.readouterr().err == message
+
+
+def test_run_without_nbclient_says_what_to_install(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "nbclient", None)  # import nbclient now raises ImportError
+    assert cli.main(["run", str(FIXTURES / "build.ipynb")]) == 2
+    assert capsys.readouterr().err == "dockermagic run: needs nbclient and ipykernel: pip install nbclient ipykernel\n"
 
 
 def test_a_parameter_without_value_is_a_usage_error(capsys):

@@ -317,12 +317,16 @@ def test_a_python_error_shows_its_traceback_without_ansi_and_timeouts_stop_the_r
 
 
 def test_ctrl_c_interrupts_the_running_cell_and_exits_130(tmp_path):
-    path = make_notebook(tmp_path / "nb.ipynb", "import time\ntime.sleep(30)", "print('not reached')")
+    path = make_notebook(tmp_path / "nb.ipynb", "import pathlib, time\npathlib.Path('running').touch()\ntime.sleep(30)",
+                         "print('not reached')")
     out = tmp_path / "out.ipynb"
     proc = subprocess.Popen([*COMMAND, "run", str(path), "-o", str(out)], stderr=subprocess.PIPE, text=True, cwd=ROOT)
     try:
-        assert proc.stderr.readline() == "[1/2] cell 1: import time\n"
-        time.sleep(1.5)  # the kernel ignores SIGINT until the cell is really executing
+        assert proc.stderr.readline() == "[1/2] cell 1: import pathlib, time\n"
+        deadline = time.monotonic() + 20
+        while not (tmp_path / "running").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)  # the kernel takes SIGINT only while a cell really runs
+        time.sleep(0.2)
         started = time.monotonic()
         proc.send_signal(signal.SIGINT)
         rest = proc.stderr.read()

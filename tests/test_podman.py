@@ -36,11 +36,11 @@ def test_build_is_the_same_step_view(ip, docker_env, P, context, made_podman, un
     tag, result = build(ip, P, context, made_podman, unique)
     assert result.ok and result.engine.startswith("Podman ")
     assert [s.index for s in result.steps] == [1, 2, 3] and all(s.total == 3 for s in result.steps)
-    assert [s.state for s in result.steps] == ["done", "done", "done"]
+    assert [s.state for s in result.steps] == ["base", "done", "done"]
     assert result.steps[1].output == f"marker-{unique}" and result.steps[1].layer_id
     assert result.steps[2].output == ""  # COMMIT, `-->` and the bare image id are not output
     again = ip.run_line_magic("docker_build", f"{P} -t {tag} {context}")
-    assert again.id == result.id and [s.state for s in again.steps] == ["done", "cached", "cached"]
+    assert again.id == result.id and [s.state for s in again.steps] == ["base", "cached", "cached"]
 
 
 def test_build_failure_names_step_and_exit_code(ip, docker_env, P, context):

@@ -35,7 +35,7 @@ def test_podman_steps_outputs_and_layers():
     result, events = feed_all("podman_build_ok.jsonl")
     assert [(s.index, s.total) for s in result.steps] == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert [s.instruction for s in result.steps][0] == "FROM busybox"
-    assert [s.state for s in result.steps] == ["done"] * 4
+    assert [s.state for s in result.steps] == ["base", "done", "done", "done"]  # FROM names the base
     # buildah prints no layer for FROM; the others carry an 11-character id
     assert [bool(s.layer_id) for s in result.steps] == [False, True, True, True]
     assert result.id.startswith("sha256:") and result.id[7:].startswith(result.steps[-1].layer_id)
@@ -50,7 +50,7 @@ def test_podman_steps_outputs_and_layers():
 
 def test_podman_cached_steps_are_marked():
     result, events = feed_all("podman_build_cached.jsonl")
-    assert [s.state for s in result.steps] == ["done", "cached", "cached", "cached"]
+    assert [s.state for s in result.steps] == ["base", "cached", "cached", "cached"]
     assert result.cached == 3
     assert all(outputs(events, i) == [] for i in (2, 3, 4))
     assert result.steps[1].layer_id and len(result.steps[1].layer_id) >= 11
@@ -78,4 +78,5 @@ def test_podman_multistage_steps_are_counted_across_stages():
     assert [s.index for s in result.steps] == [1, 2, 3, 4, 5, 6] and all(s.total == 6 for s in result.steps)
     assert result.steps[0].instruction == "FROM busybox AS first" and result.steps[3].instruction == "FROM busybox"
     assert outputs(events, 6) == ["hi-world"] and result.steps[5].layer_id
-    assert [s.state for s in result.steps] == ["done"] * 6 and result.id.startswith("sha256:")
+    assert [s.state for s in result.steps] == ["base", "done", "done", "base", "done", "done"]
+    assert result.id.startswith("sha256:")

@@ -38,6 +38,32 @@ def load_ipython_extension(ipython) -> None:
         ipython.register_magics(instance)
     ipython.configurables.append(settings)
     _loaded[id(ipython)] = instances
+    notice = no_engine_notice()
+    if notice:
+        print(notice)
+
+
+def no_engine_notice() -> str | None:
+    """One line for a machine where no engine can answer (Binder, a laptop without Docker):
+    nothing is set to point at one and the default socket does not exist.  Cheap: no
+    connection is tried, so a reachable-but-slow engine never delays `%load_ext`."""
+    import os
+
+    from .engine import resolve
+
+    try:
+        endpoint, source, _ = resolve()
+    except Exception:  # noqa: BLE001 -- a bad context is reported when a magic runs
+        return None
+    socket = endpoint.host[len("unix://"):] if endpoint.host.startswith("unix://") else None
+    if source != "default socket" or socket is None or os.path.exists(socket):
+        return None
+    return (
+        f"dockermagic: no Docker Engine here ({socket} does not exist and DOCKER_HOST is not set). "
+        "%%dockerfile and %%context_file work; to build and run, set DOCKER_HOST to an engine "
+        "(e.g. %env DOCKER_HOST=tcp://HOST:2376 with DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH) "
+        "or choose a context (%docker_context use NAME)."
+    )
 
 
 def unload_ipython_extension(ipython) -> None:

@@ -104,3 +104,20 @@ def test_shown_widget_bundle_holds_widget_html_and_text(ip, capsys):
     Path("f.sh").write_text("echo '<b>'\n")
     bundle = file_bundle(Path("f.sh"), "echo '<b>'\n")
     assert "&lt;b&gt;" in bundle["text/html"] and "<b>'" not in bundle["text/html"]
+
+
+def test_load_says_once_when_no_engine_can_be_here(shell, monkeypatch, capsys, tmp_path):
+    import dockermagic
+    from dockermagic import contexts
+
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker-config"))
+    monkeypatch.setattr(contexts, "DEFAULT_SOCKET", f"unix://{tmp_path}/no-docker.sock")
+    shell.run_line_magic("unload_ext", "dockermagic")
+    shell.run_line_magic("load_ext", "dockermagic")
+    out = capsys.readouterr().out
+    assert out.count("no Docker Engine here") == 1 and "DOCKER_HOST" in out and "%%dockerfile" in out
+    assert dockermagic.no_engine_notice() is not None
+    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:1")
+    assert dockermagic.no_engine_notice() is None  # pointed somewhere: the magics will say if it answers

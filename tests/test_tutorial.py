@@ -1,45 +1,79 @@
-"""The tutorial notebook, executed end to end on a real kernel against the real engine, and
-what a reader of the saved notebook sees (nbconvert HTML, no kernel, no widget state)."""
+"""The tutorial notebook, executed end to end on a real kernel against the real engines and the
+login registry -- build, run, log in, push, derived image, push again, pull and run on another
+engine -- and what a reader of the saved notebook sees (nbconvert HTML, no kernel, no widgets)."""
 
 import json
+import os
+import re
 import subprocess
 import sys
+import urllib.request
+from uuid import uuid4
 
 import pytest
+from engine_fixtures import engine2, engine2_address  # noqa: F401
 
 from notebooks import cell_text, execute, find, load, with_parameters
 
 pytestmark = pytest.mark.engine
+NOTEBOOK = "01-build-push-run.ipynb"
 
 
 @pytest.fixture(scope="module")
-def tutorial(engine, registry, tmp_path_factory):
-    from uuid import uuid4
-
-    user = f"dmtest{uuid4().hex[:8]}"
+def tutorial(engine, engine2, engine2_address, auth_registry, tmp_path_factory):
+    namespace = f"dmtest{uuid4().hex[:8]}"
     work = tmp_path_factory.mktemp("tutorial")
-    nb = with_parameters(load("01-build-push-run.ipynb"), registry=registry, user=user)
+    config = tmp_path_factory.mktemp("docker-config")
+    saved = {k: os.environ.get(k) for k in ("DOCKER_CONFIG", "DOCKER_PASSWORD")}
+    os.environ.update(DOCKER_CONFIG=str(config), DOCKER_PASSWORD=auth_registry["password"])  # the kernel's
+    nb = with_parameters(load(NOTEBOOK), registry=auth_registry["address"], user=auth_registry["user"],
+                         namespace=namespace, other_engine=engine2_address)
     try:
-        execute(nb, work)
-        yield nb, work, user, registry
+        execute(nb, work, allow_errors=True)
+        yield nb, work, namespace, config
     finally:
-        for image in engine.api.images():
-            for tag in image.get("RepoTags") or []:
-                if f"/{user}/" in tag:
-                    engine.api.remove_image(tag, force=True)
+        for key, value in saved.items():
+            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+        for eng in (engine, engine2):
+            for image in eng.api.images():
+                for tag in image.get("RepoTags") or []:
+                    if f"/{namespace}/" in tag:
+                        eng.api.remove_image(tag, force=True)
+        for container in engine.api.containers(all=True, filters={"name": f"{namespace}-box"}):
+            engine.api.remove_container(container["Id"], force=True)
+        _delete_pushed(auth_registry, namespace)
+
+
+def _delete_pushed(reg, namespace):
+    import base64
+
+    token = base64.b64encode(f"{reg['user']}:{reg['password']}".encode()).decode()
+    for name in ("my-base-image", "my-derived-image"):
+        url = f"http://{reg['address']}/v2/{namespace}/{name}/manifests/latest"
+        head = urllib.request.Request(url, method="HEAD", headers={
+            "Authorization": f"Basic {token}",
+            "Accept": "application/vnd.docker.distribution.manifest.v2+json"})
+        try:
+            digest = urllib.request.urlopen(head, timeout=10).headers["Docker-Content-Digest"]
+            delete = urllib.request.Request(url.replace("latest", digest), method="DELETE",
+                                            headers={"Authorization": f"Basic {token}"})
+            urllib.request.urlopen(delete, timeout=10).close()
+        except OSError:
+            pass
 
 
 def test_every_cell_ran_and_each_shows_one_output(tutorial):
     nb, *_ = tutorial
+    errors = [(c.source, o.evalue) for c in nb.cells if c.cell_type == "code"
+              for o in c.outputs if o.output_type == "error"]
+    assert not errors
     for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
-        displays = [o for o in cell.outputs if o.output_type in ("display_data", "execute_result")]
-        assert len(displays) <= 1, f"shown twice: {cell.source}"
+        if cell.cell_type == "code":
+            displays = [o for o in cell.outputs if o.output_type in ("display_data", "execute_result")]
+            assert len(displays) <= 1, f"shown twice: {cell.source}"
 
 
-def test_build_views_finished_with_widget_html_and_text(tutorial):
+def test_build_view_finished_with_widget_html_and_text(tutorial):
     nb, *_ = tutorial
     out = find(nb, "%docker_build -t {base}").outputs[0]
     assert set(out.data) == {"application/vnd.jupyter.widget-view+json", "text/html", "text/plain"}
@@ -47,16 +81,48 @@ def test_build_views_finished_with_widget_html_and_text(tutorial):
     assert "Built" in out.data["text/html"] and "running" not in out.data["text/plain"]
 
 
-def test_history_comparison_shows_shared_layers(tutorial):
-    nb, _, user, _ = tutorial
-    text = cell_text(find(nb, "%docker_history {base} {derived}"))
-    assert "shared layers" in text and f"{user}/my-derived-image: 2 own layers" in text
+def test_the_container_runs_detached_and_ps_shows_its_size(tutorial):
+    nb, *_ = tutorial
+    assert "my base image, built" in cell_text(find(nb, "%docker_exec {box}"))
+    assert "0B (virtual" in cell_text(find(nb, "%docker_ps -s"))
 
 
-def test_derived_build_came_from_the_files_the_notebook_wrote(tutorial):
+def test_derived_image_prints_hello_world(tutorial):
     nb, work, *_ = tutorial
     assert (work / "my-derived-image" / "hello.sh").stat().st_mode & 0o111
-    assert "COPY hello.sh /hello.sh" in cell_text(find(nb, "derived_build = %docker_build"))
+    assert "Hello world" in cell_text(find(nb, "%docker_run --rm {derived}"))
+
+
+def test_history_comparison_shares_the_base_layers_by_id(tutorial):
+    nb, _, namespace, _ = tutorial
+    text = find(nb, "%docker_history {base} {derived}").outputs[0].data["text/plain"]
+    tables = text.split("\n\n")
+    ids = [re.findall(r"^([0-9a-f]{12}) .*shared$", table, re.M) for table in tables[:2]]
+    assert ids[0] and ids[0] == ids[1]  # the same layer ids in both images
+    assert f"{namespace}/my-derived-image: 2 own layers" in text
+
+
+def test_second_push_mounts_the_shared_layers(tutorial):
+    nb, _, namespace, _ = tutorial
+    text = cell_text(find(nb, "pushed = %docker_push {derived}"))
+    assert f"Mounted from {namespace}/my-base-image" in text
+    assert re.search(r"\d+ layers? mounted from", cell_text(find(nb, "print(pushed.summary())")))
+
+
+def test_another_machine_pulls_and_runs_hello_world(tutorial):
+    nb, *_ = tutorial
+    assert "no images" in cell_text(find(nb, "%docker_images --context other-machine"))
+    pulled = cell_text(find(nb, "%docker_pull --context other-machine"))
+    assert "Pull complete" in pulled and "(context other-machine)" in pulled
+    ran = find(nb, "%docker_run --context other-machine --rm {derived}")
+    assert "Hello world" in cell_text(ran) and "engine2" in cell_text(ran)
+
+
+def test_nothing_is_left_and_no_password_is_anywhere(tutorial, auth_registry):
+    nb, _, namespace, config = tutorial
+    assert "Removing login credentials" in cell_text(find(nb, "%docker_logout {registry}"))
+    assert auth_registry["password"] not in json.dumps(nb)
+    assert not json.loads((config / "config.json").read_text()).get("auths")
 
 
 def test_saved_notebook_renders_as_static_html(tutorial, tmp_path):
@@ -68,5 +134,5 @@ def test_saved_notebook_renders_as_static_html(tutorial, tmp_path):
     subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", str(path)], check=True,
                    capture_output=True)
     html = (tmp_path / "executed.html").read_text()
-    assert "docker build" in html and "Step 2/3" in html and "shared layers" in html
-    assert "widget-view+json" not in html.split("</head>")[-1] or "Built" in html
+    assert "docker build" in html and "Step 2/3" in html and "shared layers" in html and "Mounted from" in html
+    assert "<script>alert" not in html

@@ -1,0 +1,333 @@
+"""The tutorial notebook in a real browser: JupyterLab on loopback, headless Chromium (Debian's,
+driven by Playwright), Run All against the real engines and the login registry -- then what a
+reader sees: the build and transfer views as LIVE widgets (not their HTML fallback), their step
+rows and progress bars, the history comparison's shared-layer marks, `Hello world`, and no
+widget errors.  Screenshots land in artifacts/browser/.
+
+Runs in CI: a missing chromium or playwright fails there with one line; elsewhere it skips loudly.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import time
+import urllib.request
+from pathlib import Path
+from uuid import uuid4
+
+import nbformat
+import pytest
+from browser_fixtures import CHROMIUM_ARGS, JupyterLab, browser_tools
+from engine_fixtures import engine2, engine2_address  # noqa: F401
+
+from notebooks import NOTEBOOKS, ROOT, load, with_parameters
+
+pytestmark = pytest.mark.engine
+NOTEBOOK = "01-build-push-run.ipynb"
+ARTIFACTS = ROOT / "artifacts" / "browser"
+OPEN_TIMEOUT = 60  # s: JupyterLab's page, the notebook and its kernel
+RUN_TIMEOUT = 120  # s: every cell of the tutorial (about 15 s here)
+RENDER_TIMEOUT = 15_000  # ms: a widget view to appear once its cell ran
+WIDGET_TROUBLE = re.compile(r"widget|jupyter-widgets|model_id|Could not create|comm", re.I)
+
+# the cells the checks look at, by their exact source; screenshots are named after them
+CELLS = {
+    "build-base": "%docker_build -t {base} my-base-image",
+    "push-base": "%docker_push {base}",
+    "build-derived": "%docker_build -t {derived} --build-arg BASE={base} my-derived-image",
+    "run-derived": "%docker_run --rm {derived}",
+    "history-compare": "%docker_history {base} {derived}",
+    "push-derived": "pushed = %docker_push {derived}",
+    "pull-other": "%docker_pull --context other-machine {derived}",
+    "run-other": "%docker_run --context other-machine --rm {derived}",
+}
+
+KERNEL_IDLE_JS = """() => {
+  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const session = panel && panel.sessionContext && panel.sessionContext.session;
+  return !!(session && session.kernel && session.kernel.status === 'idle');
+}"""
+# `run` finished: the kernel is idle, nothing is queued, and either the last code cell ran or
+# one failed (Run All stops there)
+FINISHED_JS = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  if (!kernel || kernel.status !== 'idle') return false;
+  const cells = panel.content.widgets.filter(c => c.model.type === 'code');
+  if ([...panel.node.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'))) return false;
+  const failed = cells.some(c => c.model.outputs.toJSON().some(o => o.output_type === 'error'));
+  return failed || cells[cells.length - 1].model.executionCount !== null;
+}"""
+
+
+def _show(request, text: str) -> None:
+    """Print past pytest's capture, so the screenshots' paths show even with -q."""
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        print(text, flush=True)
+
+
+def _notebook(root: Path, **params) -> Path:
+    """A copy of the tutorial with its outputs cleared and this run's parameters."""
+    nb = with_parameters(load(NOTEBOOK), **params)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nb.metadata.pop("widgets", None)
+    path = root / "tutorial.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _cleanup(engines, main_engine, reg: dict, namespace: str) -> None:
+    """What the tutorial makes, gone whatever happened: images on both engines, the container,
+    the pushed manifests."""
+    for eng in engines:
+        for image in eng.api.images():
+            for tag in image.get("RepoTags") or []:
+                if f"/{namespace}/" in tag:
+                    eng.api.remove_image(tag, force=True)
+    for container in main_engine.api.containers(all=True, filters={"name": f"{namespace}-box"}):
+        main_engine.api.remove_container(container["Id"], force=True)
+    token = base64.b64encode(f"{reg['user']}:{reg['password']}".encode()).decode()
+    for name in ("my-base-image", "my-derived-image"):
+        url = f"http://{reg['address']}/v2/{namespace}/{name}/manifests/latest"
+        head = urllib.request.Request(url, method="HEAD", headers={
+            "Authorization": f"Basic {token}", "Accept": "application/vnd.docker.distribution.manifest.v2+json"})
+        try:
+            digest = urllib.request.urlopen(head, timeout=10).headers["Docker-Content-Digest"]
+            delete = urllib.request.Request(url.replace("latest", digest), method="DELETE",
+                                            headers={"Authorization": f"Basic {token}"})
+            urllib.request.urlopen(delete, timeout=10).close()
+        except OSError:
+            pass
+
+
+def _save_notebook(nb: dict, path: Path) -> None:
+    """The page's notebook as nbformat JSON (JupyterLab's model says `attachments: null`)."""
+    for cell in nb["cells"]:
+        if cell.get("attachments", {}) is None:
+            del cell["attachments"]
+    nbformat.write(nbformat.from_dict(nb), path)
+
+
+class Run:
+    """The finished page and what was collected on the way."""
+
+    def __init__(self, lab, page, nb, console, timings, shots):
+        self.lab, self.page, self.nb, self.console, self.timings = lab, page, nb, console, timings
+        self.shots = shots
+
+    def cell(self, key: str):
+        """The `.jp-Cell` locator of the cell whose source is CELLS[key] (exact match)."""
+        index = self.page.evaluate(
+            "src => window.jupyterapp.shell.currentWidget.content.widgets"
+            ".findIndex(c => c.model.sharedModel.getSource().trim() === src)", CELLS[key])
+        assert index >= 0, f"no cell {CELLS[key]!r} in the page"
+        return self.page.locator(".jp-Notebook .jp-Cell").nth(index)
+
+    def output(self, key: str):
+        return self.cell(key).locator(".jp-OutputArea-output")
+
+
+def _run_all(page, timings: dict, started: float) -> None:
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=OPEN_TIMEOUT * 1000)
+    page.wait_for_function(KERNEL_IDLE_JS, timeout=OPEN_TIMEOUT * 1000, polling=250)
+    page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-left-area')")  # the notebook's width
+    timings["open"] = time.monotonic() - started
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")  # not awaited: bounded below
+    page.wait_for_function(FINISHED_JS, timeout=RUN_TIMEOUT * 1000, polling=500)
+    timings["run"] = time.monotonic() - started - timings["open"]
+
+
+def _screenshots(page, run_cells) -> list[Path]:
+    """Each checked cell (input and output), then the whole notebook in one tall page."""
+    shots = []
+    for i, key in enumerate(CELLS, 1):
+        path = ARTIFACTS / f"{i:02d}-{key}.png"
+        try:
+            run_cells(key).screenshot(path=str(path), timeout=10_000)
+            shots.append(path)
+        except Exception as exc:  # noqa: BLE001 -- a missing cell is reported by the checks
+            print(f"no screenshot of {key}: {exc}")
+    # JupyterLab scrolls inside `.jp-WindowedPanel-outer`: a viewport as tall as its content shows it all
+    extra, height = page.evaluate("() => { const s = document.querySelector('.jp-WindowedPanel-outer');"
+                                  " s.scrollTop = 0; return [window.innerHeight - s.clientHeight, s.scrollHeight]; }")
+    page.set_viewport_size({"width": 1280, "height": min(16000, int(height + extra))})
+    page.wait_for_timeout(500)  # relayout
+    page.evaluate("() => { document.querySelector('.jp-WindowedPanel-outer').scrollTop = 0; }")
+    page.screenshot(path=str(ARTIFACTS / "notebook.png"))
+    shots.append(ARTIFACTS / "notebook.png")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    return shots
+
+
+@pytest.fixture(scope="module")
+def lab_run(request, engine, engine2, engine2_address, auth_registry, tmp_path_factory):
+    chromium = browser_tools()
+    from playwright.sync_api import sync_playwright
+
+    namespace = f"dmtest{uuid4().hex[:8]}"
+    folder = tmp_path_factory.mktemp("browser")
+    root, config = folder / "root", folder / "docker-config"
+    root.mkdir(), config.mkdir()
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    shutil.copy(NOTEBOOKS / NOTEBOOK, root / "committed.ipynb")  # as Binder opens it: saved outputs, no kernel run
+    _notebook(root, registry=auth_registry["address"], user=auth_registry["user"], namespace=namespace,
+              other_engine=engine2_address)
+    # the server's environment is its kernels': the password for --password-env, a docker config of our own
+    env = dict(os.environ, DOCKER_CONFIG=str(config), DOCKER_PASSWORD=auth_registry["password"])
+    console: list[str] = []
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    try:
+        with JupyterLab(root, env, folder) as lab, sync_playwright() as pw:
+            timings["server"] = time.monotonic() - started
+            browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True, timeout=30_000)
+            try:
+                page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+                page.set_default_timeout(RENDER_TIMEOUT)
+                page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+                page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+                page.goto(lab.url("lab/tree/tutorial.ipynb"), timeout=OPEN_TIMEOUT * 1000)
+                try:
+                    _run_all(page, timings, started)
+                except Exception:
+                    page.screenshot(path=str(ARTIFACTS / "unfinished.png"))
+                    _show(request, f"\nbrowser test: did not finish; see {ARTIFACTS / 'unfinished.png'} "
+                                   f"and {lab.log_path}\n{lab.log_tail(600)}")
+                    raise
+                nb = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.model.toJSON()")
+                run = Run(lab, page, nb, console, timings, [])
+                # widgets render after their cell ran: wait for the last live view before shooting
+                run.output("run-other").locator(".jupyter-widgets").first.wait_for(timeout=RENDER_TIMEOUT)
+                run.shots = _screenshots(page, run.cell)
+                _save_notebook(nb, ARTIFACTS / "executed.ipynb")
+                (ARTIFACTS / "console.log").write_text("\n".join(console) + "\n")
+                _show(request, "\nbrowser test screenshots:\n" + "\n".join(f"  {p}" for p in run.shots)
+                      + f"\n  timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()))
+                yield run
+            finally:
+                browser.close()
+    finally:
+        _cleanup((engine, engine2), engine, auth_registry, namespace)
+
+
+def _code_cells(nb):
+    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def test_every_cell_ran_in_the_browser_without_errors(lab_run):
+    cells = _code_cells(lab_run.nb)
+    errors = [(c["source"], o.get("evalue")) for c in cells for o in c["outputs"] if o["output_type"] == "error"]
+    assert not errors
+    assert all(c["execution_count"] for c in cells), "Run All stopped before the end"
+
+
+def _assert_live(output, fallback_class: str) -> None:
+    """A live widget tree in the output, and not the static HTML the bundle also carries."""
+    output.locator(".jupyter-widgets.widget-vbox").first.wait_for(timeout=RENDER_TIMEOUT)
+    assert output.count() == 1, "one output per view"
+    assert output.get_attribute("data-mime-type") != "text/html", "HTML fallback shown"
+    assert output.locator(f".{fallback_class}, [data-mime-type='text/html']").count() == 0, "HTML fallback shown"
+
+
+def _plain(run, key) -> str:
+    """The text/plain the kernel sent for that cell's view (the same view's terminal form)."""
+    cell = next(c for c in _code_cells(run.nb) if c["source"].strip() == CELLS[key])
+    return "".join(o.get("data", {}).get("text/plain", "") for o in cell["outputs"])
+
+
+@pytest.mark.parametrize("key", ["build-base", "build-derived"])
+def test_build_view_is_a_live_widget_with_a_row_per_step(lab_run, key):
+    steps = len(re.findall(r"^ Step \d+/\d+ ", _plain(lab_run, key), re.M))
+    assert steps >= 3
+    output = lab_run.output(key)
+    _assert_live(output, "dm-build")
+    rows = output.locator(".widget-vbox .widget-vbox > .widget-html")
+    assert rows.count() == steps
+    for i in range(steps):
+        text = rows.nth(i).inner_text()
+        assert text.startswith(f"Step {i + 1}/{steps}"), text
+        state = text.split()[2]
+        assert state in ("base", "cached", "done"), text
+    header = output.locator(".widget-html").first.inner_text()
+    assert "docker build" in header and "succeeded" in header
+
+
+@pytest.mark.parametrize("key", ["push-base", "push-derived", "pull-other"])
+def test_transfer_view_is_a_live_widget_with_full_progress_bars(lab_run, key):
+    layers = len(re.findall(r"^[0-9a-f]{12}: ", _plain(lab_run, key), re.M))
+    assert layers >= 2
+    output = lab_run.output(key)
+    _assert_live(output, "dm-" + key.split("-")[0])
+    bars = output.locator(".widget-hprogress .progress-bar")
+    assert bars.count() == layers  # one bar per layer row of the text form
+    for i in range(bars.count()):
+        assert "width: 100%" in bars.nth(i).get_attribute("style")
+        assert "progress-bar-" in bars.nth(i).get_attribute("class")  # success / info (shared)
+    rows = output.locator(".widget-hbox")
+    assert rows.count() == bars.count()
+    assert re.match(r"[0-9a-f]{12} ", rows.first.inner_text())
+    assert "succeeded" in output.locator(".widget-html").first.inner_text()
+
+
+def test_second_push_says_mounted_from_the_base(lab_run):
+    text = lab_run.output("push-derived").inner_text()
+    assert "Mounted from" in text or "already exists" in text
+
+
+def test_history_comparison_marks_the_shared_layers(lab_run):
+    output = lab_run.output("history-compare")
+    html = output.locator(".dm-history")
+    html.wait_for(timeout=RENDER_TIMEOUT)
+    assert output.get_attribute("data-mime-type") == "text/html"  # static HTML: a table, no widget
+    shared_rows = html.locator("tbody tr", has=lab_run.page.locator("span", has_text=re.compile(r"^shared$")))
+    own = html.locator("tbody span", has_text=re.compile(r"^own$"))
+    assert shared_rows.count() >= 1 and own.count() >= 1
+    ids = shared_rows.first.locator("code").first.inner_text()
+    assert re.fullmatch(r"[0-9a-f]{12}|<missing>", ids)
+    assert "shared layers" in html.inner_text()
+
+
+def test_hello_world_here_and_on_the_other_machine(lab_run):
+    for key in ("run-derived", "run-other"):
+        output = lab_run.output(key)
+        output.locator(".jupyter-widgets").first.wait_for(timeout=RENDER_TIMEOUT)
+        assert "Hello world" in output.inner_text()
+    assert "engine2" in lab_run.output("run-other").inner_text()
+
+
+def test_no_widget_errors_on_the_page_or_in_the_console(lab_run):
+    assert lab_run.page.locator("text=Error displaying widget").count() == 0
+    errors = [m for m in lab_run.console if m.startswith(("error:", "pageerror:"))]
+    assert not [m for m in errors if WIDGET_TROUBLE.search(m)], errors
+
+
+def test_screenshots_were_saved(lab_run):
+    assert len(lab_run.shots) == len(CELLS) + 1
+    for path in lab_run.shots:
+        assert path.stat().st_size > 1000, path
+
+
+def test_the_committed_notebook_shows_its_saved_html_without_a_kernel_run(lab_run):
+    """Binder, or a clone opened in JupyterLab: the saved bundles name widget models no kernel
+    has, so JupyterLab must fall back to their HTML snapshots -- not say `Error displaying widget`."""
+    page = lab_run.page.context.new_page()
+    try:
+        page.goto(lab_run.lab.url("lab/tree/committed.ipynb"), timeout=OPEN_TIMEOUT * 1000)
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=OPEN_TIMEOUT * 1000)
+        page.locator(".dm-build").nth(1).wait_for(timeout=RENDER_TIMEOUT)  # both builds, as static HTML
+        page.locator(".dm-push, .dm-pull").nth(2).wait_for(timeout=RENDER_TIMEOUT)
+        page.wait_for_function(KERNEL_IDLE_JS, timeout=OPEN_TIMEOUT * 1000, polling=250)
+        page.wait_for_timeout(1000)  # the widget manager has its kernel: a late re-render would show now
+        assert page.locator(".dm-build").count() == 2
+        assert page.locator("text=Error displaying widget").count() == 0
+        assert "Hello world" in page.locator(".jp-Notebook").inner_text()
+        page.locator(".dm-build").first.screenshot(path=str(ARTIFACTS / "committed-build.png"))
+    finally:
+        page.close()

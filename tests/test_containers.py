@@ -7,7 +7,9 @@ import urllib.request
 import docker
 import pytest
 
-from dockermagic.containers import Container, ContainerError, ContainerList, Inspection, RunFailed, RunResult
+from dockermagic.containers import Container, ContainerError, ContainerList, Inspection
+from dockermagic.output import RunResult
+from dockermagic.run import RunFailed
 
 pytestmark = pytest.mark.engine
 

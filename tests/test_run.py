@@ -10,8 +10,9 @@ import time
 import docker
 import pytest
 
-from dockermagic.containers import NameInUse, RunFailed, RunInterrupted, RunResult, UnknownImage
 from dockermagic.errors import InvalidInput
+from dockermagic.output import RunResult
+from dockermagic.run import NameInUse, RunFailed, RunInterrupted, UnknownImage
 from dockermagic.views.container import OutputView
 
 pytestmark = pytest.mark.engine

@@ -3,8 +3,9 @@
 
 import pytest
 
-from dockermagic.containers import Inspection, RunFailed
+from dockermagic.containers import Inspection
 from dockermagic.errors import InvalidInput
+from dockermagic.run import RunFailed
 from dockermagic.volumes import VolumeError, VolumeList, parse_volume
 
 from notebooks import cell_text, execute, find, load, with_parameters

@@ -108,7 +108,7 @@ class ContainerMagics(MagicsArea):
         `-d`: a card with logs / stop / remove buttons; returns the `Container`.
         Interrupting the kernel stops the container (and removes it with --rm).
         """
-        from ..containers import ContainerRun, RunRequest, failure
+        from ..run import ContainerRun, RunRequest, failure
         from ..views.container import OutputView
         from ..views.live import run
 
@@ -198,7 +198,7 @@ class ContainerMagics(MagicsArea):
     def docker_logs(self, line):
         """Fetch the logs of a container, as `docker logs` does (stderr in red).  Returns a
         `RunResult` whose `.logs` is the full text."""
-        from ..containers import RunResult, log_events
+        from ..output import RunResult, log_events
         from ..views.container import OutputView
         from ..views.live import run
 
@@ -229,7 +229,8 @@ class ContainerMagics(MagicsArea):
     def docker_exec(self, line, cell=None):
         """Run a command in a running container, as `docker exec` does; as a cell magic the
         cell is its stdin.  A non-zero exit raises `RunFailed`.  Returns a `RunResult`."""
-        from ..containers import Exec, failure
+        from ..output import Exec
+        from ..run import failure
         from ..views.container import OutputView
         from ..views.live import run
 
@@ -352,7 +353,7 @@ def _since(text):
 @argument("-d", "--driver", default=None, help="Specify volume driver name (default local).")
 @argument("name", nargs="?", default=None, help="VOLUME name (a random one if left out).")
 def _volume_create(volumes, engine, args):
-    from ..containers import parse_labels
+    from ..run import parse_labels
 
     volume = volumes.create_volume(engine, args.name, parse_labels(args.label), args.driver)
     print(volume.name)

@@ -12,8 +12,9 @@ import sys
 import threading
 
 from .. import ansi, units
-from ..containers import Container, Exited, Output, RunResult, Started, ports_text
+from ..containers import Container, ports_text
 from ..markup import MUTED, PRE, badge, box, code, esc
+from ..output import Exited, Output, RunResult, Started
 from .lines import BoundedLines
 from .live import WIDGET_MIME, LiveView
 
@@ -272,7 +273,7 @@ class ContainerCard:
 
     # -- handlers -------------------------------------------------------------------------
     def _on_logs(self, _button=None) -> None:
-        from ..containers import log_events
+        from ..output import log_events
 
         window = OutputWindow(self.max_lines)
         try:

@@ -1,0 +1,257 @@
+"""A container's output: the typed events (`Started`, `Output`, a chunk of stdout or
+stderr, and `Exited`) read from an attach or exec socket or a `/logs` response, and
+`RunResult`, what a foreground run, `docker exec` or `docker logs` leaves.  Knows nothing
+of IPython or widgets.
+
+The full output lives in a `LogStore` (spooled to a temp file past 1 MB, so memory stays
+bounded).
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import socket
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+from . import units
+from .containers import ContainerError, inspect_container
+from .display import ShownOnce
+
+STREAMS = {1: "stdout", 2: "stderr"}
+
+
+# -- output ---------------------------------------------------------------------------------
+class LogStore:
+    """The whole output of a run, in memory up to `spill` bytes per stream, then in a temp
+    file: a container printing gigabytes costs disk, not kernel memory."""
+
+    def __init__(self, spill: int = 1 << 20):
+        self._files = {s: tempfile.SpooledTemporaryFile(max_size=spill, mode="w+b") for s in ("all", "stdout", "stderr")}
+        self.bytes = 0
+
+    def write(self, stream: str, data: bytes) -> None:
+        self._files["all"].write(data)
+        self._files[stream].write(data)
+        self.bytes += len(data)
+
+    def text(self, stream: str = "all") -> str:
+        f = self._files[stream]
+        f.seek(0)
+        data = f.read()
+        f.seek(0, os.SEEK_END)
+        return data.decode("utf-8", "replace")
+
+    def close(self) -> None:
+        for f in self._files.values():
+            f.close()
+
+    def __del__(self):  # closed here, so the temp files never warn at interpreter exit
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    @property
+    def on_disk(self) -> bool:
+        return any(getattr(f, "_rolled", False) for f in self._files.values())
+
+
+@dataclass
+class Started:
+    id: str
+    name: str
+
+
+@dataclass
+class Output:
+    stream: str  # "stdout" or "stderr"
+    text: str
+
+
+@dataclass
+class Exited:
+    exit_code: int
+
+
+@dataclass(repr=False)
+class RunResult(ShownOnce):
+    """What a foreground `%docker_run` (or `%docker_exec`) returns."""
+
+    command: str
+    engine: str = ""
+    verb: str = "run"  # run, exec or logs: what made it
+    id: str | None = None
+    name: str | None = None
+    exit_code: int | None = None
+    started: float = 0.0
+    ended: float | None = None
+    removed: bool = False
+    note: str = ""  # what happened on an interrupt
+    store: LogStore = field(default_factory=LogStore, repr=False)
+    _window: object = field(default=None, repr=False)  # the view's bounded lines, for re-display
+    _tail: str = field(default="", repr=False)
+
+    @property
+    def logs(self) -> str:
+        """Everything the container printed, stdout and stderr interleaved as they came."""
+        return self.store.text("all")
+
+    @property
+    def stdout(self) -> str:
+        return self.store.text("stdout")
+
+    @property
+    def stderr(self) -> str:
+        return self.store.text("stderr")
+
+    @property
+    def short_id(self) -> str:
+        return units.short_id(self.id)
+
+    @property
+    def duration(self) -> float | None:
+        return None if self.ended is None else self.ended - self.started
+
+    def last_lines(self, n: int = 3) -> list[str]:
+        from . import ansi
+
+        return [ansi.strip(line) for line in self._tail.splitlines() if line.strip()][-n:]
+
+    def save_log(self, path):
+        from pathlib import Path
+
+        target = Path(path)
+        target.write_text(self.logs, encoding="utf-8")
+        return target
+
+    def __repr__(self) -> str:
+        return f"<RunResult {self.command!r} exit_code={self.exit_code} id={self.short_id}>"
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        from .views.container import OutputView
+
+        return OutputView.snapshot(self)
+
+
+class _Decoders:
+    """Incremental UTF-8 per stream, so a character split across two frames stays whole."""
+
+    def __init__(self):
+        self._d = {s: codecs.getincrementaldecoder("utf-8")("replace") for s in ("stdout", "stderr")}
+
+    def __call__(self, stream: str, data: bytes) -> str:
+        return self._d[stream].decode(data)
+
+
+def pump(frames, result: RunResult):
+    """Output events from (stream id, bytes) frames until the engine ends them."""
+    decode = _Decoders()
+    for stream_id, data in frames:
+        stream = STREAMS.get(stream_id, "stdout")
+        result.store.write(stream, data)
+        text = decode(stream, data)
+        result._tail = (result._tail + text)[-4096:]
+        yield Output(stream, text)
+
+
+def socket_frames(sock, tty: bool):
+    """Frames from a hijacked attach / exec socket."""
+    from docker.utils.socket import frames_iter
+
+    return frames_iter(sock, tty)
+
+
+def http_frames(response, tty: bool):
+    """Frames from a plain (chunked) HTTP response such as `/logs`: read through the HTTP
+    layer, since the connection stays open after the last chunk."""
+    buf, pos = bytearray(), 0
+    for chunk in response.iter_content(chunk_size=None):
+        if tty:
+            yield 1, chunk
+            continue
+        buf += chunk
+        while len(buf) - pos >= 8:
+            length = int.from_bytes(buf[pos + 4:pos + 8], "big")
+            if len(buf) - pos < 8 + length:
+                break
+            yield buf[pos], bytes(buf[pos + 8:pos + 8 + length])
+            pos += 8 + length
+        if pos > 1 << 16:
+            del buf[:pos]
+            pos = 0
+
+
+def send_stdin(sock, data: bytes | None) -> None:
+    """Write the cell to the container's stdin, then close our write side (EOF)."""
+    raw = getattr(sock, "_sock", sock)
+    if data:
+        raw.sendall(data)
+    try:
+        raw.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+
+
+def _close(sock) -> None:
+    try:
+        response = getattr(sock, "_response", None)
+        sock.close()
+        if response is not None:
+            response.close()
+    except Exception:
+        pass
+
+
+# -- exec and logs --------------------------------------------------------------------------
+class Exec:
+    """`docker exec`: the same events as a foreground run."""
+
+    def __init__(self, engine, container: str, command: list[str], user=None, workdir=None, env=(),
+                 stdin: bytes | None = None, tty: bool = False, clock=time.monotonic):
+        from .run import parse_env
+
+        self.engine, self.api, self.clock = engine, engine.api, clock
+        self.container, self.command, self.stdin, self.tty = container, list(command), stdin, tty
+        self.options = {"user": user or "", "workdir": workdir, "environment": parse_env(env) or None}
+        self.result = RunResult(" ".join(self.command), engine=engine.label, verb="exec")
+
+    def events(self):
+        info = inspect_container(self.engine, self.container)
+        if not info["State"].get("Running"):
+            raise ContainerError(f"container {self.container!r} is not running ({info['State'].get('Status')}); start it with %docker_start {self.container}")
+        self.result.id, self.result.name = info["Id"], info["Name"].lstrip("/")
+        exec_id = self.api.exec_create(info["Id"], self.command, stdin=self.stdin is not None, tty=self.tty, **self.options)["Id"]
+        self.result.started = self.clock()
+        sock = self.api.exec_start(exec_id, tty=self.tty, socket=True)
+        try:
+            yield Started(info["Id"], self.result.name)
+            if self.stdin is not None:
+                send_stdin(sock, self.stdin)
+            yield from pump(socket_frames(sock, self.tty), self.result)
+        finally:
+            _close(sock)
+        self.result.exit_code = self.api.exec_inspect(exec_id).get("ExitCode")
+        self.result.ended = self.clock()
+        yield Exited(self.result.exit_code)
+
+
+def log_events(engine, container: str, follow=False, tail=None, timestamps=False, since=None, result=None):
+    """`docker logs`: Output events (stdout and stderr apart), following if asked."""
+    info = inspect_container(engine, container)
+    tty = info["Config"].get("Tty", False)
+    api = engine.api
+    params = {"stdout": 1, "stderr": 1, "follow": int(follow), "timestamps": int(timestamps),
+              "tail": "all" if tail is None else str(tail)}
+    if since:
+        params["since"] = since
+    response = api._get(api._url("/containers/{0}/logs", info["Id"]), params=params, stream=True, timeout=None)
+    api._raise_for_status(response)
+    if result is not None:
+        result.id, result.name = info["Id"], info["Name"].lstrip("/")
+    try:
+        yield from pump(http_frames(response, tty), result or RunResult("logs", verb="logs"))
+    finally:
+        response.close()

@@ -1,4 +1,4 @@
-"""Pushing and pulling images, and the local names they travel under (tag, rmi).
+"""Pushing and pulling images.
 
 `push()` and `pull()` turn the engine's progress stream into `LayerUpdated` / `TransferNote`
 events and finish with `TransferSucceeded`.  The engine answers a failed push or pull with
@@ -383,72 +383,3 @@ def pull(engine, name: str, all_tags: bool = False, result: Transfer | None = No
         result.size = None  # --all-tags without a `latest`: the size of no single image
     result.ended = time.monotonic()
     yield TransferSucceeded(result)
-
-
-# -- local names ---------------------------------------------------------------------------
-@dataclass
-class Tagged:
-    """What `%docker_tag` returns."""
-
-    source: str
-    target: str
-    id: str
-
-    def __repr__(self) -> str:
-        return f"tagged {self.source} ({units.short_id(self.id)}) as {self.target}"
-
-
-def tag(engine, source: str, target: str) -> Tagged:
-    """`docker tag SOURCE TARGET`: both names checked before anything is sent."""
-    import docker
-
-    reference.parse(source, "source image")
-    ref = reference.parse(target, "target name")
-    if ref.digest:
-        raise InvalidInput(f"target name {target!r}: a tag cannot hold a digest; use NAME[:TAG]")
-    try:
-        image_id = engine.api.inspect_image(source)["Id"]
-        engine.api.tag(image_id, ref.repository, ref.tag or "latest", force=True)
-    except docker.errors.NotFound:
-        raise EngineError(f"no image {source} on this engine: check `%docker_images`, or pull it first") from None
-    except docker.errors.APIError as exc:
-        raise EngineError(f"tag {source} {target}: {_engine_message(exc)}") from None
-    return Tagged(source, str(ref) if ref.tag else f"{ref}:latest", image_id)
-
-
-@dataclass
-class Removed:
-    """What `%docker_rmi` returns: the CLI's `Untagged:` / `Deleted:` lines."""
-
-    untagged: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
-
-    def __repr__(self) -> str:
-        return "\n".join(self.lines) or "nothing removed"
-
-
-def remove(engine, images: list[str], force: bool = False) -> Removed:
-    """`docker rmi [-f] IMAGE...`: each removed in turn; the first refusal raises after the rest."""
-    import docker
-
-    removed, failures = Removed(), []
-    for image in images:
-        try:
-            records = engine.api.remove_image(image, force=force) or []
-        except docker.errors.NotFound:
-            failures.append(f"no such image: {image}")
-            continue
-        except docker.errors.APIError as exc:
-            failures.append(f"{image}: {_engine_message(exc)}")
-            continue
-        for record in records:
-            for key, target in (("Untagged", removed.untagged), ("Deleted", removed.deleted)):
-                if key in record:
-                    target.append(record[key])
-                    removed.lines.append(f"{key}: {record[key]}")
-    if failures:
-        done = f" (removed: {', '.join(removed.untagged) or 'nothing'})" if len(images) > 1 else ""
-        hint = "; -f removes an image other tags or stopped containers still use" if not force else ""
-        raise EngineError(f"rmi failed: {'; '.join(failures)}{done}{hint}")
-    return removed

@@ -200,7 +200,7 @@ class RegistryMagics(MagicsArea):
     @argument("target", help="TARGET_IMAGE[:TAG]: the new name, e.g. localhost:5000/me/app:1.0.")
     def docker_tag(self, line):
         """Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE (both names checked first)."""
-        from ..registry import tag
+        from ..images import tag
 
         args = parse_line(self.docker_tag, line)
         return tag(self.engine(), args.source, args.target)
@@ -212,7 +212,7 @@ class RegistryMagics(MagicsArea):
     @argument("images", nargs="+", help="IMAGE [IMAGE ...] to remove (names or ids).")
     def docker_rmi(self, line):
         """Remove one or more images; returns what was untagged and deleted, as the CLI lists it."""
-        from ..registry import remove
+        from ..images import remove
 
         args = parse_line(self.docker_rmi, line)
         return remove(self.engine(), args.images, args.force)

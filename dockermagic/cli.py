@@ -1,6 +1,6 @@
 """The `dockermagic` command: a notebook's build contexts for CI (`export`), and a notebook run
-headless with parameters (`run`).  The work is in `notebook.py`; this module parses the
-command line and shows progress and errors.
+headless with parameters (`run`).  The work is in `notebook.py` and `execution.py`; this
+module parses the command line and shows progress and errors.
 
 Exit status: 0 done; 1 a cell failed (run); 2 nothing was done (a missing file, not a
 notebook, bad options or parameters, nothing to export); 130 interrupted.
@@ -151,7 +151,7 @@ def _context(directory: str, dockerfile: str) -> str:
 # -- run --------------------------------------------------------------------------------------
 
 def _run(args) -> int:
-    from . import notebook
+    from . import execution, notebook
 
     nb = notebook.read(args.notebook)
     params = {notebook.check_name(name): notebook.parse_value(value) for name, value in args.parameter}
@@ -164,8 +164,8 @@ def _run(args) -> int:
     progress = (Bar if sys.stderr.isatty() else Lines)(sys.stderr)
     failure, interrupted, started = None, False, time.monotonic()
     try:
-        notebook.execute(nb, cwd, kernel=args.kernel, timeout=args.timeout, on_event=progress.feed)
-    except notebook.CellFailed as exc:
+        execution.execute(nb, cwd, kernel=args.kernel, timeout=args.timeout, on_event=progress.feed)
+    except execution.CellFailed as exc:
         failure, interrupted = exc, exc.interrupted
     except KeyboardInterrupt:
         interrupted = True
@@ -176,7 +176,7 @@ def _run(args) -> int:
     if interrupted:
         _say("run", "interrupted")
     elif failure is None:
-        count = len(notebook.runnable(nb))
+        count = len(execution.runnable(nb))
         print(f"ran {count} cell{'s' * (count != 1)} in {_clock(time.monotonic() - started)}", file=sys.stderr)
     status = 130 if interrupted else 1 if failure else 0
     if args.output:
@@ -233,7 +233,7 @@ class Lines:
         self.stream = stream
 
     def feed(self, event) -> None:
-        from .notebook import CellStarted
+        from .execution import CellStarted
 
         if isinstance(event, CellStarted):
             width = len(str(event.total))
@@ -261,7 +261,7 @@ class Bar:
         self.marks = ("█", "░") if "█░".encode(encoding, "replace") == "█░".encode(encoding, "ignore") else ("#", "-")
 
     def feed(self, event) -> None:
-        from .notebook import CellFinished, CellStarted
+        from .execution import CellFinished, CellStarted
 
         if isinstance(event, CellStarted):
             self.cell = event

@@ -52,10 +52,10 @@ def browser_tools() -> str:
     except ImportError:
         missing.append("the playwright package (pip install playwright)")
     if missing:
-        reason = f"the browser test needs {' and '.join(missing)}"
+        needs = " and ".join(missing)
         if os.environ.get("CI"):
-            pytest.fail(f"CI runs the real-browser test and {reason}", pytrace=False)
-        pytest.skip(f"NO BROWSER -- {reason}")
+            pytest.fail(f"CI runs the real-browser test, which needs {needs}", pytrace=False)
+        pytest.skip(f"NO BROWSER -- real-browser test skipped: it needs {needs}")
     return path
 
 

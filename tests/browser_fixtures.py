@@ -4,8 +4,9 @@
   failure with one line when `CI` is set).  Playwright cannot download its own browser here,
   so it drives /usr/bin/chromium through `executable_path`.
 - `JupyterLab`: a server of this test's own -- a free loopback port, no token, its own
-  settings, workspaces and runtime folders (news, update checks and notebook windowing off, so
-  nothing pops up and every cell stays in the DOM), the app exposed as `window.jupyterapp`.
+  config, settings, workspaces and runtime folders (nothing of ~/.jupyter applies; news,
+  update checks and notebook windowing off, so nothing pops up and every cell stays in the
+  DOM), the app exposed as `window.jupyterapp`.
   `stop()` shuts its kernels down through the REST API, then the server, then kills by pid
   whatever of its own process tree is still there.
 """
@@ -117,7 +118,7 @@ class JupyterLab:
             path.write_text(json.dumps(values))
         env = dict(self.env, JUPYTERLAB_SETTINGS_DIR=str(settings),
                    JUPYTERLAB_WORKSPACES_DIR=str(self.folder / "workspaces"),
-                   JUPYTER_RUNTIME_DIR=str(self.folder / "runtime"))
+                   JUPYTER_RUNTIME_DIR=str(self.folder / "runtime"), JUPYTER_CONFIG_DIR=str(self.folder / "config"))
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",

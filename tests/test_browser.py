@@ -50,6 +50,19 @@ KERNEL_IDLE_JS = """() => {
   const session = panel && panel.sessionContext && panel.sessionContext.session;
   return !!(session && session.kernel && session.kernel.status === 'idle');
 }"""
+# what the live views showed while they ran: states seen in any widget's HTML, in order
+WATCH_JS = """() => {
+  window.dmSeen = [];
+  const states = ['running', 'Preparing', 'Waiting', 'Pushing', 'Downloading', 'Extracting'];
+  new MutationObserver(records => {
+    for (const r of records) {
+      const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+      const html = el && el.closest('.widget-html-content');
+      if (!html) continue;
+      for (const s of states) if (html.textContent.includes(s) && !window.dmSeen.includes(s)) window.dmSeen.push(s);
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
 # `run` finished: the kernel is idle, nothing is queued, and either the last code cell ran or
 # one failed (Run All stops there)
 FINISHED_JS = """() => {
@@ -138,6 +151,7 @@ def _run_all(page, timings: dict, started: float) -> None:
     page.wait_for_function(KERNEL_IDLE_JS, timeout=OPEN_TIMEOUT * 1000, polling=250)
     page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-left-area')")  # the notebook's width
     timings["open"] = time.monotonic() - started
+    page.evaluate(WATCH_JS)
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")  # not awaited: bounded below
     page.wait_for_function(FINISHED_JS, timeout=RUN_TIMEOUT * 1000, polling=500)
     timings["run"] = time.monotonic() - started - timings["open"]
@@ -203,13 +217,15 @@ def lab_run(request, engine, engine2, engine2_address, auth_registry, tmp_path_f
                     raise
                 nb = page.evaluate("() => window.jupyterapp.shell.currentWidget.content.model.toJSON()")
                 run = Run(lab, page, nb, console, timings, [])
+                run.seen = page.evaluate("() => window.dmSeen")
                 if not _failed(nb):  # widgets render after their cell ran: the last live view, before shooting
                     run.output("run-other").locator(".jupyter-widgets").first.wait_for(timeout=RENDER_TIMEOUT)
                 run.shots = _screenshots(page, run.cell)
                 _save_notebook(nb, ARTIFACTS / "executed.ipynb")
                 (ARTIFACTS / "console.log").write_text("\n".join(console) + "\n")
                 _show(request, "\nbrowser test screenshots:\n" + "\n".join(f"  {p}" for p in run.shots)
-                      + "\n  timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()))
+                      + "\n  timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items())
+                      + f"\n  states seen while running: {', '.join(run.seen) or 'none'}")
                 yield run
             finally:
                 browser.close()
@@ -229,6 +245,11 @@ def test_every_cell_ran_in_the_browser_without_errors(lab_run, auth_registry):
     assert not _failed(lab_run.nb)
     assert all(c["execution_count"] for c in _code_cells(lab_run.nb)), "Run All stopped before the end"
     assert auth_registry["password"] not in lab_run.page.locator(".jp-Notebook").inner_text()
+
+
+def test_the_views_changed_while_their_cells_ran(lab_run):
+    """Live, not merely widgets: the page saw a build step `running` before it was done."""
+    assert "running" in lab_run.seen, lab_run.seen
 
 
 def _assert_live(output, fallback_class: str) -> None:

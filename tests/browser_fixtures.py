@@ -7,8 +7,8 @@
   config, settings, workspaces and runtime folders (nothing of ~/.jupyter applies; news,
   update checks and notebook windowing off, so nothing pops up and every cell stays in the
   DOM), the app exposed as `window.jupyterapp`.
-  `stop()` shuts its kernels down through the REST API, then the server, then kills by pid
-  whatever of its own process tree is still there.
+  `stop()` asks the server to stop (SIGTERM: it shuts its kernels down first), then kills by
+  pid whatever of its own process tree is still there.
 """
 
 from __future__ import annotations
@@ -148,17 +148,14 @@ class JupyterLab:
             return ""
 
     def stop(self) -> None:
+        """SIGTERM: jupyter_server shuts its kernels down, then exits (its REST shutdown would
+        want an XSRF cookie).  Whatever of its process tree outlives that is killed by pid."""
         if self.proc is None:
             return
         below = {pid: _cmdline(pid) for pid in _descendants(self.proc.pid)}  # kernels: their own sessions
+        self.proc.send_signal(signal.SIGTERM)
         try:
-            for kernel in self.api("api/kernels") or []:
-                self.api(f"api/kernels/{kernel['id']}", method="DELETE", timeout=15)
-            self.api("api/shutdown", method="POST")
-        except OSError:
-            pass
-        try:
-            self.proc.wait(15)
+            self.proc.wait(20)
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)

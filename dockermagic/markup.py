@@ -19,7 +19,10 @@ PRE = (
     f"{MONO};font-size:12px;white-space:pre-wrap;word-break:break-all;margin:4px 0 2px 0;"
     "padding:6px 8px;background:rgba(128,128,128,.08);border-radius:4px;max-height:32em;overflow:auto"
 )
-TABLE = "border-collapse:collapse;font-size:12.5px;margin:4px 0"
+# table-layout:auto and transparent rows: JupyterLab's own table CSS (fixed layout, zebra rows)
+# would squeeze columns and grey every other row
+TABLE = "border-collapse:collapse;table-layout:auto;font-size:12.5px;margin:4px 0"
+TR = "background:transparent"
 TH = "text-align:left;padding:2px 10px 2px 0;border-bottom:1px solid rgba(128,128,128,.4);font-weight:600"
 TD = "text-align:left;padding:2px 10px 2px 0;vertical-align:top"
 MUTED = "color:rgba(128,128,128,1)"
@@ -43,26 +46,33 @@ def esc(value) -> str:
     return escape("" if value is None else str(value), quote=True)
 
 
-def badge(state: str, text: str | None = None) -> str:
+def badge(state: str, text: str | None = None, max_width: str | None = None) -> str:
+    """A coloured state label on one line; `max_width` cuts a long one with an ellipsis (the
+    whole text stays in its title)."""
     colour = STATE_COLOURS.get(state, "#8a8a8a")
+    label = text or state
+    cut = f"max-width:{max_width};overflow:hidden;text-overflow:ellipsis;vertical-align:bottom;" if max_width else ""
     return (
-        f'<span style="display:inline-block;padding:0 6px;border-radius:8px;font-size:11px;'
-        f'font-weight:600;color:#fff;background:{colour}">{esc(text or state)}</span>'
+        f'<span title="{esc(label)}" style="display:inline-block;padding:0 6px;border-radius:8px;font-size:11px;'
+        f'line-height:16px;white-space:nowrap;{cut}font-weight:600;color:#fff;background:{colour}">{esc(label)}</span>'
     )
 
 
+CODE = f"{MONO};font-size:12px;background:rgba(128,128,128,.12);padding:0 3px;border-radius:3px"
+
+
 def code(text) -> str:
-    return f'<code style="{MONO};font-size:12px">{esc(text)}</code>'
+    return f'<code style="{CODE}">{esc(text)}</code>'
 
 
 def table(headers: list[str], rows: list[list[str]], raw: bool = False) -> str:
     """A table; cells are escaped unless `raw` (then the caller escaped them)."""
     head = "".join(f'<th style="{TH}">{esc(h)}</th>' for h in headers)
     body = "".join(
-        "<tr>" + "".join(f'<td style="{TD}">{c if raw else esc(c)}</td>' for c in row) + "</tr>"
+        f'<tr style="{TR}">' + "".join(f'<td style="{TD}">{c if raw else esc(c)}</td>' for c in row) + "</tr>"
         for row in rows
     )
-    return f'<table style="{TABLE}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f'<table style="{TABLE}"><thead><tr style="{TR}">{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def box(inner: str, kind: str = "") -> str:

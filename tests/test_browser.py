@@ -293,7 +293,7 @@ def test_transfer_view_is_a_live_widget_with_full_progress_bars(lab_run, key):
     assert bars.count() == layers  # one bar per layer row of the text form
     for i in range(bars.count()):
         assert "width: 100%" in bars.nth(i).get_attribute("style")
-        assert "progress-bar-" in bars.nth(i).get_attribute("class")  # success / info (shared)
+        assert "background-color: rgb(" in bars.nth(i).get_attribute("style")  # the badges' colours (bar_color)
     rows = output.locator(".widget-hbox")
     assert rows.count() == bars.count()
     assert re.match(r"[0-9a-f]{12} ", rows.first.inner_text())

@@ -99,7 +99,7 @@ def test_widget_view_state(ip, engine, registry, made, pushed, unique, monkeypat
     for layer in result.layers:
         label, bar, amount, _ = view._rows[layer.id]
         assert layer.id in label.value and bar.value == 1.0
-        assert bar.bar_style in ("success", "info")
+        assert bar.style.bar_color in ("#1a7f37", "#6f42c1")  # done or shared, as the badges
     assert result.digest in view._footer.value and "uploaded" in view._footer.value
     assert "succeeded" in view._header.value
     assert view.redraws >= 1

@@ -11,7 +11,7 @@ from .. import ansi, units
 from ..build import BuildResult, BuildSucceeded, Step, StepFinished, StepOutput, StepStarted
 from ..markup import MONO, MUTED, PRE, badge, box, code, esc
 from .lines import BoundedLines
-from .live import LiveView
+from .live import HTML, LiveView
 
 FINISHED_TAIL = 20  # lines a finished, successful step keeps (collapsed)
 
@@ -126,18 +126,16 @@ class BuildView(LiveView):
     def build_widget(self):
         import ipywidgets as w
 
-        self._header = w.HTML(self.header_html())
+        self._header = HTML(self.header_html())
         self._steps = w.VBox([])
-        self._footer = w.HTML(self.footer_html())
+        self._footer = HTML(self.footer_html())
         box_layout = w.Layout(border="1px solid rgba(128,128,128,.35)", padding="4px 10px", margin="2px 0")
         return w.VBox([self._header, self._steps, self._footer], layout=box_layout)
 
     def refresh(self) -> None:
-        import ipywidgets as w
-
         steps = self.result.steps
         if len(self._rows) < len(steps):
-            self._rows += [w.HTML() for _ in range(len(steps) - len(self._rows))]
+            self._rows += [HTML() for _ in range(len(steps) - len(self._rows))]
             self._steps.children = tuple(self._rows)
         for row, step in zip(self._rows, steps):
             row.value = self.step_html(step)  # unchanged values are not sent again

@@ -16,7 +16,7 @@ from ..containers import Container, ports_text
 from ..markup import MUTED, PRE, badge, box, code, esc
 from ..output import Exited, Output, RunResult, Started
 from .lines import BoundedLines
-from .live import WIDGET_MIME, LiveView
+from .live import HTML, WIDGET_MIME, LiveView
 
 ERR = "\x1e"  # marks a stderr line inside the window (a control character: never shown)
 STDERR_STYLE = "color:#cd3131"
@@ -132,7 +132,7 @@ class OutputView(LiveView):
     def build_widget(self):
         import ipywidgets as w
 
-        self._header, self._body, self._footer = w.HTML(self.header_html()), w.HTML(), w.HTML()
+        self._header, self._body, self._footer = HTML(self.header_html()), HTML(), HTML()
         layout = w.Layout(border="1px solid rgba(128,128,128,.35)", padding="4px 10px", margin="2px 0")
         return w.VBox([self._header, self._body, self._footer], layout=layout)
 
@@ -258,14 +258,14 @@ class ContainerCard:
     def build_widget(self):
         import ipywidgets as w
 
-        self._info = w.HTML(card_html(self.container, inner_only=True))
+        self._info = HTML(card_html(self.container, inner_only=True))
         self.logs_button = w.Button(description="Logs", icon="align-left", tooltip="Show the last lines of its output")
         self.stop_button = w.Button(description="Stop", icon="stop", tooltip=f"SIGTERM, then SIGKILL after {self.stop_timeout}s")
         self.remove_button = w.Button(description="Remove", icon="trash", button_style="danger", tooltip="Remove it (force)")
         self.logs_button.on_click(self._on_logs)
         self.stop_button.on_click(self._on_stop)
         self.remove_button.on_click(self._on_remove)
-        self._logs_pane = w.HTML()
+        self._logs_pane = HTML()
         buttons = w.HBox([self.logs_button, self.stop_button, self.remove_button])
         layout = w.Layout(border="1px solid rgba(128,128,128,.35)", padding="4px 10px", margin="2px 0")
         self._sync_buttons()

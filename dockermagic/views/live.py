@@ -18,6 +18,27 @@ import threading
 import time
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+_COMPACT = '<div style="line-height:1.45">'
+_html_class = None
+
+
+def HTML(*args, **kwargs):
+    """An `ipywidgets.HTML` whose content keeps the page's line height: ipywidgets gives its
+    content a 28px line height, which makes a badge 28px tall and a list of rows twice as
+    long as the same HTML in a saved notebook."""
+    global _html_class
+    if _html_class is None:
+        import ipywidgets as w
+        from traitlets import validate
+
+        class CompactHTML(w.HTML):
+            @validate("value")
+            def _compact(self, proposal):
+                value = proposal["value"]
+                return value if not value or value.startswith(_COMPACT) else f"{_COMPACT}{value}</div>"
+
+        _html_class = CompactHTML
+    return _html_class(*args, **kwargs)
 
 
 def default_mode() -> str:
@@ -61,9 +82,7 @@ class LiveView:
 
     def build_widget(self):
         """The widget tree, built once (widget mode)."""
-        import ipywidgets as w
-
-        return w.HTML(self.html())
+        return HTML(self.html())
 
     def refresh(self) -> None:
         """Push the current state into the widget's traits (widget mode)."""

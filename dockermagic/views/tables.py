@@ -6,7 +6,7 @@ Static (no widget needed): each renders to HTML and to the docker CLI's text lay
 from __future__ import annotations
 
 from .. import units
-from ..markup import MONO, MUTED, TABLE, TD, TH, badge, box, code, esc, table, text_table
+from ..markup import MONO, MUTED, TABLE, TD, TH, TR, badge, box, code, esc, table, text_table
 
 MISSING_NOTE = (
     "<missing>: a layer this engine keeps no image id for -- it was built elsewhere (a pulled "
@@ -137,11 +137,11 @@ def _compare_html(hist) -> str:
         tds = "".join(
             f'<td style="{TD}">{badge("own") + " " + _layer_cell(c, hist, scale, "#2472c8") if c else ""}</td>' for c in cells
         )
-        body.append(f"<tr>{tds}</tr>")
+        body.append(f'<tr style="{TR}">{tds}</tr>')
     summary = _scale_html(hist, sizes, scale) + esc(_summary_text(hist)).replace("\n", "<br>")
     title = "<div><b>docker history</b> · layers aligned from the base; shared layers span the columns</div>"
     return (
-        f'{title}<table style="{TABLE};width:100%"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+        f'{title}<table style="{TABLE};width:100%"><thead><tr style="{TR}">{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
         f'<div style="margin-top:4px">{summary}</div>'
     )
 

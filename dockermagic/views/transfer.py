@@ -11,9 +11,10 @@ from __future__ import annotations
 from .. import units
 from ..markup import MONO, MUTED, badge, box, code, esc
 from ..registry import FREE_STATES, LayerProgress, LayerUpdated, Transfer, TransferNote, TransferSucceeded
-from .live import LiveView
+from .live import HTML, LiveView
 
 BAR_WIDTH = 24  # characters of a text progress bar
+BAR_COLOURS = {"failed": "#cf222e", "shared": "#6f42c1", "done": "#1a7f37", "running": "#2472c8", "waiting": "#8a8a8a"}
 
 
 def layer_kind(layer: LayerProgress) -> str:
@@ -84,13 +85,13 @@ class TransferView(LiveView):
 
     def state_html(self, layer: LayerProgress) -> str:
         state = f"{layer.state} (failed)" if layer.failed else layer.state
-        return f'<code style="{MONO};font-size:12px">{esc(layer.id)}</code> {badge(layer_kind(layer), state)}'
+        return f'<code style="{MONO};font-size:12px">{esc(layer.id)}</code> {badge(layer_kind(layer), state, max_width="15em")}'
 
     def bytes_html(self, layer: LayerProgress) -> str:
         return f'<span style="{MONO};font-size:11.5px;{MUTED}">{esc(bytes_text(layer))}</span>'
 
     def bar_html(self, layer: LayerProgress) -> str:
-        colour = {"failed": "#cf222e", "shared": "#6f42c1", "done": "#1a7f37"}.get(layer_kind(layer), "#2472c8")
+        colour = BAR_COLOURS.get(layer_kind(layer), BAR_COLOURS["running"])
         pct = int(100 * layer.fraction)
         return (
             f'<div title="{pct}%" style="display:inline-block;width:160px;height:8px;background:rgba(128,128,128,.2);'
@@ -109,7 +110,7 @@ class TransferView(LiveView):
 
     def rows_html(self) -> str:
         rows = "".join(
-            f'<tr><td style="padding:1px 10px 1px 0">{self.state_html(layer)}</td>'
+            f'<tr style="background:transparent"><td style="padding:1px 10px 1px 0">{self.state_html(layer)}</td>'
             f'<td style="padding:1px 10px 1px 0">{self.bar_html(layer)}</td>'
             f'<td style="padding:1px 0">{self.bytes_html(layer)}</td></tr>'
             for layer in self.result.layers
@@ -123,18 +124,18 @@ class TransferView(LiveView):
     def build_widget(self):
         import ipywidgets as w
 
-        self._header = w.HTML(self.header_html())
+        self._header = HTML(self.header_html())
         self._layers = w.VBox([])
-        self._footer = w.HTML(self.footer_html())
+        self._footer = HTML(self.footer_html())
         box_layout = w.Layout(border="1px solid rgba(128,128,128,.35)", padding="4px 10px", margin="2px 0")
         return w.VBox([self._header, self._layers, self._footer], layout=box_layout)
 
     def _row(self, layer: LayerProgress) -> tuple:
         import ipywidgets as w
 
-        label = w.HTML(layout=w.Layout(width="22em"))
-        bar = w.FloatProgress(min=0.0, max=1.0, layout=w.Layout(width="12em"))
-        amount = w.HTML()
+        label = HTML(layout=w.Layout(width="22em"))
+        bar = w.FloatProgress(min=0.0, max=1.0, layout=w.Layout(width="12em", height="16px"))
+        amount = HTML()
         return label, bar, amount, w.HBox([label, bar, amount])
 
     def refresh(self) -> None:
@@ -147,7 +148,7 @@ class TransferView(LiveView):
             label, bar, amount, _ = row
             label.value = self.state_html(layer)  # unchanged values are not sent again
             bar.value = layer.fraction
-            bar.bar_style = {"failed": "danger", "done": "success", "shared": "info"}.get(layer_kind(layer), "")
+            bar.style.bar_color = BAR_COLOURS.get(layer_kind(layer), BAR_COLOURS["running"])  # the badges' colours
             amount.value = self.bytes_html(layer)
         if added:
             self._layers.children = tuple(row[3] for row in self._rows.values())

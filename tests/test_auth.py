@@ -283,3 +283,12 @@ def test_password_on_the_line_in_a_kernel_is_taken_out_of_the_cell(auth_registry
     seen = "\n".join(outputs)
     assert "refused" in seen and "-u dmtest" in seen
     assert "Sekrit-77" not in seen
+
+
+def test_logout_needs_no_engine(ip, docker_config, monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    config_json_path = docker_config / "config.json"
+    config_json_path.write_text('{"auths": {"127.0.0.1:5999": {"auth": "dTpw"}}}')
+    result = ip.run_line_magic("docker_logout", "127.0.0.1:5999")
+    assert "127.0.0.1:5999" in repr(result)
+    assert "127.0.0.1:5999" not in config_json_path.read_text()

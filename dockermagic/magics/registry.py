@@ -138,7 +138,10 @@ class RegistryMagics(MagicsArea):
 
         args = parse_line(self.docker_logout, line)
         result = auth.logout(args.server)
-        _reload_engine_auth(self.engine())
+        from ..engine import _engines
+
+        for engine in list(_engines.values()):  # logging out needs no engine, as with the CLI
+            _reload_engine_auth(engine)
         return result
 
     # -- moving images ------------------------------------------------------------------------

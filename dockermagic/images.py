@@ -86,6 +86,7 @@ class History(ShownOnce):
     images: list[str]
     layers: list[list[Layer]]
     no_trunc: bool = False
+    note: str = ""  # what this engine reports differently (Podman), shown under the table
 
     @property
     def shared_count(self) -> int:
@@ -105,6 +106,13 @@ class History(ShownOnce):
         return {"text/plain": history_text(self), "text/html": history_html(self)}
 
 
+PODMAN_HISTORY_NOTE = (
+    "Podman reports history its own way: a row's IMAGE is an image that has that layer on top, not "
+    "necessarily this one, and SIZE is the layer's archive size (file headers included), so small "
+    "layers look bigger than Docker Engine shows them."
+)
+
+
 def history(engine, images: list[str], no_trunc: bool = False) -> History:
     if not images:
         raise InvalidInput("name at least one image, e.g. %docker_history busybox")
@@ -122,7 +130,7 @@ def history(engine, images: list[str], no_trunc: bool = False) -> History:
             for h in raw
         ])
     mark_shared(all_layers)
-    return History(list(images), all_layers, no_trunc)
+    return History(list(images), all_layers, no_trunc, PODMAN_HISTORY_NOTE if engine.kind == "Podman" else "")
 
 
 def mark_shared(all_layers: list[list[Layer]]) -> int:

@@ -133,6 +133,9 @@ class Transfer(ShownOnce):
         """ "uploaded 1.9MB of 2.0MB; 5 layers mounted from me/base, 1 already there" """
         verb = "uploaded" if self.kind == "push" else "downloaded"
         parts = [f"{verb} {units.size(self.bytes_transferred)} of {units.size(self.size)}"]
+        if self.engine.startswith("Podman") and not any(layer.total for layer in self.layers):
+            # Podman's stream has no byte counts (a push: not even its layers): say so, not "0B"
+            parts = [f"{self.kind}ed {units.size(self.size)}; Podman reports no byte counts for a {self.kind}"]
         for repo, count in self.mounted.items():
             parts.append(f"{_layers(count)} mounted from {repo}")
         if self.already_there:

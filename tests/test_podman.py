@@ -57,6 +57,8 @@ def test_history_images_run_ps_logs(ip, docker_env, P, context, made_podman, uni
     layers = hist.layers[0]
     assert "CMD" in layers[0].created_by and "head -c 300000" in layers[1].created_by
     assert 290_000 <= layers[1].size <= 400_000  # the 300 kB of the RUN step, as Podman reports it
+    assert "Podman reports history its own way" in repr(hist)  # ids and sizes are Podman's: it says so
+    assert "Podman reports history its own way" in hist._repr_mimebundle_()["text/html"]
     images = ip.run_line_magic("docker_images", f"{P} {tag}")
     assert len(images) == 1 and images.rows[0].repository.endswith(tag.split(":")[0])
     run = ip.run_line_magic("docker_run", f"{P} --rm {tag}")
@@ -74,10 +76,12 @@ def test_push_and_pull_through_the_registry(ip, docker_env, P, context, made_pod
     ip.run_line_magic("docker_tag", f"{P} {tag} {remote}")
     sent = ip.run_line_magic("docker_push", f"{P} {remote}")
     assert sent.digest and sent.digest.startswith("sha256:")
+    assert "Podman reports no byte counts for a push" in sent.summary() and "uploaded 0B" not in sent.summary()
     pushed.add(registry, f"dm-podman/p{unique}", sent.digest)
     ip.run_line_magic("docker_rmi", f"{P} {remote}")
     got = ip.run_line_magic("docker_pull", f"{P} {remote}")
     assert got.layers  # Podman lists the layers it pulls, with no byte counts
+    assert "Podman reports no byte counts for a pull" in got.summary()
     run = ip.run_line_magic("docker_run", f"{P} --rm {remote}")
     assert run.stdout.strip() == "Hello world"
 

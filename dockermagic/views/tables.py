@@ -56,6 +56,8 @@ def history_text(hist) -> str:
         parts.append(_summary_text(hist))
     if any(l.id == "<missing>" for layers in hist.layers for l in layers):
         parts.append(MISSING_NOTE)
+    if hist.note:
+        parts.append(hist.note)
     return "\n\n".join(parts)
 
 
@@ -78,9 +80,9 @@ def history_html(hist) -> str:
 
 
 def _missing_html(hist) -> str:
-    if not any(l.id == "<missing>" for layers in hist.layers for l in layers):
-        return ""
-    return f'<div style="{MUTED};font-size:11.5px;margin-top:4px">{esc(MISSING_NOTE)}</div>'
+    notes = [MISSING_NOTE] if any(l.id == "<missing>" for layers in hist.layers for l in layers) else []
+    notes += [hist.note] if hist.note else []
+    return "".join(f'<div style="{MUTED};font-size:11.5px;margin-top:4px">{esc(n)}</div>' for n in notes)
 
 
 def _single_history_html(hist) -> str:

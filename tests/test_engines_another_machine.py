@@ -89,3 +89,18 @@ def test_the_tutorials_another_machine_cells(ip, docker_env, engine, engine2, en
     run, printed = outputs[4]
     assert run.stdout.strip() == "Hello world" and "Hello world" in printed
     assert contexts.names() == [] and contexts.current_name() == "default"
+
+
+def test_cleanup_finds_containers_on_the_engine_they_were_started_on(ip, engine2, engine2_address, made2, unique, capsys):
+    from dockermagic.engine import connect
+
+    tag = made2.image(f"dm-cleanup/bb{unique}:1")
+    engine2.api.load_image(b"".join(connect().api.get_image("busybox:latest")))  # engine 1's, copied over
+    engine2.api.tag("busybox:latest", f"dm-cleanup/bb{unique}", "1")
+    engine2.api.remove_image("busybox:latest")  # only the name: engine 2 keeps no busybox of its own
+    name = made2.container(f"dm-cleanup-{unique}")
+    ip.run_line_magic("docker_run", f"-H {engine2_address} -d --name {name} {tag} sleep 60")
+    capsys.readouterr()
+    ip.run_line_magic("docker_cleanup", "")
+    assert name in capsys.readouterr().out
+    assert not engine2.api.containers(all=True, filters={"name": name})

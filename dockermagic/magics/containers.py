@@ -91,6 +91,7 @@ class ContainerMagics(MagicsArea):
     def __init__(self, shell, settings):
         super().__init__(shell, settings)
         self.started: dict[str, str] = {}  # id -> name of the containers this session created
+        self.started_on: dict[str, object] = {}  # id -> the engine it was started on (-H / --context)
         atexit.register(self._at_exit)
 
     # -- run ------------------------------------------------------------------------------
@@ -125,15 +126,18 @@ class ContainerMagics(MagicsArea):
             stop_timeout=args.stop_timeout,
         )
         stdin = cell.encode() if cell is not None else None
-        job = ContainerRun(self.engine(), request, pull=self._puller(), stdin=stdin)
+        engine = self.engine()
+        job = ContainerRun(engine, request, pull=self._puller(), stdin=stdin)
         if args.detach:
             container = job.start_detached()
             self.started[container.id] = container.name
+            self.started_on[container.id] = engine
             card = self._card(container, request.stop_timeout)
             return self.mark_shown(container, card)
         job.create()
         if not request.rm:
             self.started[job.id] = job.result.name
+            self.started_on[job.id] = engine
         view = OutputView(job.result, "run", max_lines=self.settings.max_output_lines, **self.settings.view_options())
         try:
             run(view, job.events())
@@ -317,16 +321,30 @@ class ContainerMagics(MagicsArea):
     def docker_cleanup(self, line=""):
         """Stop and remove every container this notebook started (and still exists), saying
         which.  `%config DockerMagics.cleanup_on_exit = True` does it when the kernel exits."""
+        print(self._cleanup())
+
+    def _cleanup(self) -> str:
+        """`cleanup` on each engine this notebook started containers on."""
         from ..containers import cleanup
 
-        print(cleanup(self.engine(), self.started))
+        groups: dict[int, tuple] = {}
+        for cid, name in self.started.items():
+            engine = self.started_on.get(cid)
+            groups.setdefault(id(engine), (engine, {}))[1][cid] = name
+        said = []
+        for engine, subset in groups.values():
+            before = set(subset)
+            said.append(cleanup(engine or self.engine(), subset))
+            for cid in before - set(subset):  # handled there
+                self.started.pop(cid, None)
+                self.started_on.pop(cid, None)
+        done = [m for m in said if not m.startswith("nothing")]
+        return "; ".join(done) if done else "nothing to clean up: no container this notebook started is left"
 
     def _at_exit(self) -> None:
         if self.started and getattr(self.settings, "cleanup_on_exit", False):
             try:
-                from ..containers import cleanup
-
-                cleanup(self.engine(), self.started)
+                self._cleanup()
             except Exception:
                 pass
 

@@ -24,6 +24,7 @@ class ContainerList(ShownOnce):
     rows: list[dict]
     size: bool = False
     no_trunc: bool = False
+    engine: str = ""  # the engine's label, for the saved notebook's reader
 
     def __iter__(self):
         return iter(self.rows)
@@ -62,7 +63,7 @@ def list_containers(engine, all=False, size=False, filters=(), no_trunc=False) -
         from .engine import api_error
 
         raise ContainerError(str(api_error(exc, "docker ps"))) from exc
-    return ContainerList(rows, size, no_trunc)
+    return ContainerList(rows, size, no_trunc, engine.label)
 
 
 def inspect_container(engine, name: str) -> dict:

@@ -297,7 +297,8 @@ def _unreachable_message(endpoint: Context, where: str, exc: Exception, timeout:
         return (f"no answer from {where} within {timeout:g} s: check the host and port, that the engine "
                 "runs there and that nothing in between drops the connection.")
     if any(isinstance(e, FileNotFoundError) for e in chain) or "No such file or directory" in text:
-        return f"no engine socket at {where}: start the engine (`sudo dockerd`, `scripts/engine up`), or choose another with -H / --context{_podman_hint()}."
+        return (f"no engine socket at {where}: start the engine here (`sudo dockerd`, `scripts/engine up`), or use "
+                f"one elsewhere: %env DOCKER_HOST=tcp://HOST:2376, -H URL or --context NAME{_podman_hint()}.")
     if any(isinstance(e, PermissionError) for e in chain) or "Permission denied" in text:
         return f"permission denied on {where}: run as a user in the `docker` group, or choose another engine."
     if any(isinstance(e, ConnectionRefusedError) for e in chain) or "Connection refused" in text:

@@ -28,6 +28,7 @@ class ImageRow:
 @dataclass(repr=False)
 class ImageList(ShownOnce):
     rows: list[ImageRow]
+    engine: str = ""  # the engine's label, for the saved notebook's reader
 
     def __iter__(self):
         return iter(self.rows)
@@ -55,7 +56,7 @@ def list_images(engine, name: str | None = None, all: bool = False) -> ImageList
             repo, _, tag = repo_tag.rpartition(":")
             rows.append(ImageRow(repo, tag, image["Id"], image.get("Created"), image.get("Size", 0)))
     rows.sort(key=lambda r: (-(units.to_epoch(r.created) or 0), r.repository, r.tag))
-    return ImageList(rows)
+    return ImageList(rows, engine.label)
 
 
 @dataclass
@@ -87,6 +88,7 @@ class History(ShownOnce):
     layers: list[list[Layer]]
     no_trunc: bool = False
     note: str = ""  # what this engine reports differently (Podman), shown under the table
+    engine: str = ""  # the engine's label, for the saved notebook's reader
 
     @property
     def shared_count(self) -> int:
@@ -130,7 +132,8 @@ def history(engine, images: list[str], no_trunc: bool = False) -> History:
             for h in raw
         ])
     mark_shared(all_layers)
-    return History(list(images), all_layers, no_trunc, PODMAN_HISTORY_NOTE if engine.kind == "Podman" else "")
+    return History(list(images), all_layers, no_trunc, PODMAN_HISTORY_NOTE if engine.kind == "Podman" else "",
+                   engine.label)
 
 
 def mark_shared(all_layers: list[list[Layer]]) -> int:

@@ -62,3 +62,10 @@ def test_history_of_unknown_image(ip):
 
     with pytest.raises(InvalidInput, match="no such image"):
         ip.run_line_magic("docker_history", "dm-test/never-built:0")
+
+
+def test_saved_tables_name_the_engine(ip, engine, two_images):
+    base, derived = two_images
+    for result in (ip.run_line_magic("docker_images", base), ip.run_line_magic("docker_history", f"{base} {derived}"),
+                   ip.run_line_magic("docker_ps", "-a")):
+        assert engine.label in result._repr_mimebundle_()["text/html"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import units
 from ..containers import ports_text
 from ..markup import MUTED, badge, box, code, esc, table, text_table
+from .tables import engine_html
 
 
 def _command(row: dict, no_trunc: bool) -> str:
@@ -41,7 +42,7 @@ def ps_text(ps) -> str:
 
 def ps_html(ps) -> str:
     if not ps.rows:
-        return box(f'<span style="{MUTED}">no containers</span>', "dm-ps")
+        return box(f'<span style="{MUTED}">no containers</span>{engine_html(ps.engine)}', "dm-ps")
     rows = []
     for row in ps.rows:
         raw = _cells(ps, row)
@@ -50,4 +51,4 @@ def ps_html(ps) -> str:
         colour = {"running": "running", "exited": "waiting", "created": "pending", "paused": "interrupted", "dead": "failed"}
         cells[4] = f'{badge(colour.get(state, "waiting"), state or "?")} {esc(row.get("Status", ""))}'
         rows.append(cells)
-    return box(table(_headers(ps), rows, raw=True), "dm-ps")
+    return box(table(_headers(ps), rows, raw=True) + engine_html(ps.engine), "dm-ps")

@@ -19,15 +19,21 @@ def images_text(images) -> str:
     return text_table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows)
 
 
+def engine_html(label: str) -> str:
+    """The muted line naming the engine that answered, as every view's header does."""
+    return f'<div style="{MUTED};font-size:11.5px">{esc(label)}</div>' if label else ""
+
+
 def images_html(images) -> str:
     rows = [
         [esc(r.repository), esc(r.tag), code(r.short_id),
          f'<span title="{esc(units.timestamp(r.created))}">{esc(units.ago(r.created))}</span>', esc(units.size(r.size))]
         for r in images
     ]
+    engine = engine_html(getattr(images, "engine", ""))
     if not rows:
-        return box(f'<span style="{MUTED}">no images</span>', "dm-images")
-    return box(table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows, raw=True), "dm-images")
+        return box(f'<span style="{MUTED}">no images</span>{engine}', "dm-images")
+    return box(table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows, raw=True) + engine, "dm-images")
 
 
 def _created_by(layer, no_trunc: bool, width: int = 45) -> str:
@@ -74,9 +80,10 @@ def _summary_text(hist) -> str:
 
 
 def history_html(hist) -> str:
+    engine = engine_html(hist.engine)
     if len(hist.images) == 1:
-        return box(_single_history_html(hist) + _missing_html(hist), "dm-history")
-    return box(_compare_html(hist) + _missing_html(hist), "dm-history")
+        return box(_single_history_html(hist) + _missing_html(hist) + engine, "dm-history")
+    return box(_compare_html(hist) + _missing_html(hist) + engine, "dm-history")
 
 
 def _missing_html(hist) -> str:

@@ -3,6 +3,8 @@ cell tagged `parameters`, outputs read back as text."""
 
 from __future__ import annotations
 
+import base64
+import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -59,3 +61,27 @@ def find(nb, needle: str):
         if cell.cell_type == "code" and needle in cell.source:
             return cell
     raise AssertionError(f"no cell with {needle!r}")
+
+
+def cleanup_tutorial(engines, main_engine, reg: dict, namespace: str) -> None:
+    """What the tutorial notebook makes, gone whatever happened: its images on every engine,
+    its container, the manifests it pushed to the login registry `reg`."""
+    for eng in engines:
+        for image in eng.api.images():
+            for tag in image.get("RepoTags") or []:
+                if f"/{namespace}/" in tag:
+                    eng.api.remove_image(tag, force=True)
+    for container in main_engine.api.containers(all=True, filters={"name": f"{namespace}-box"}):
+        main_engine.api.remove_container(container["Id"], force=True)
+    token = base64.b64encode(f"{reg['user']}:{reg['password']}".encode()).decode()
+    for name in ("my-base-image", "my-derived-image"):
+        url = f"http://{reg['address']}/v2/{namespace}/{name}/manifests/latest"
+        head = urllib.request.Request(url, method="HEAD", headers={
+            "Authorization": f"Basic {token}", "Accept": "application/vnd.docker.distribution.manifest.v2+json"})
+        try:
+            digest = urllib.request.urlopen(head, timeout=10).headers["Docker-Content-Digest"]
+            delete = urllib.request.Request(url.replace("latest", digest), method="DELETE",
+                                            headers={"Authorization": f"Basic {token}"})
+            urllib.request.urlopen(delete, timeout=10).close()
+        except OSError:
+            pass

@@ -9,12 +9,10 @@ Runs in CI: a missing chromium or playwright fails there with one line; elsewher
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 import shutil
 import time
-import urllib.request
 from pathlib import Path
 from uuid import uuid4
 
@@ -23,7 +21,7 @@ import pytest
 from browser_fixtures import CHROMIUM_ARGS, JupyterLab, browser_tools
 from engine_fixtures import engine2, engine2_address  # noqa: F401
 
-from notebooks import NOTEBOOKS, ROOT, load, with_parameters
+from notebooks import NOTEBOOKS, ROOT, cleanup_tutorial, load, with_parameters
 
 pytestmark = pytest.mark.engine
 NOTEBOOK = "01-build-push-run.ipynb"
@@ -93,30 +91,6 @@ def _notebook(root: Path, **params) -> Path:
     path = root / "tutorial.ipynb"
     nbformat.write(nb, path)
     return path
-
-
-def _cleanup(engines, main_engine, reg: dict, namespace: str) -> None:
-    """What the tutorial makes, gone whatever happened: images on both engines, the container,
-    the pushed manifests."""
-    for eng in engines:
-        for image in eng.api.images():
-            for tag in image.get("RepoTags") or []:
-                if f"/{namespace}/" in tag:
-                    eng.api.remove_image(tag, force=True)
-    for container in main_engine.api.containers(all=True, filters={"name": f"{namespace}-box"}):
-        main_engine.api.remove_container(container["Id"], force=True)
-    token = base64.b64encode(f"{reg['user']}:{reg['password']}".encode()).decode()
-    for name in ("my-base-image", "my-derived-image"):
-        url = f"http://{reg['address']}/v2/{namespace}/{name}/manifests/latest"
-        head = urllib.request.Request(url, method="HEAD", headers={
-            "Authorization": f"Basic {token}", "Accept": "application/vnd.docker.distribution.manifest.v2+json"})
-        try:
-            digest = urllib.request.urlopen(head, timeout=10).headers["Docker-Content-Digest"]
-            delete = urllib.request.Request(url.replace("latest", digest), method="DELETE",
-                                            headers={"Authorization": f"Basic {token}"})
-            urllib.request.urlopen(delete, timeout=10).close()
-        except OSError:
-            pass
 
 
 def _save_notebook(nb: dict, path: Path) -> None:
@@ -230,7 +204,7 @@ def lab_run(request, engine, engine2, engine2_address, auth_registry, tmp_path_f
             finally:
                 browser.close()
     finally:
-        _cleanup((engine, engine2), engine, auth_registry, namespace)
+        cleanup_tutorial((engine, engine2), engine, auth_registry, namespace)
 
 
 def _code_cells(nb):

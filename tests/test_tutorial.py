@@ -7,13 +7,12 @@ import os
 import re
 import subprocess
 import sys
-import urllib.request
 from uuid import uuid4
 
 import pytest
 from engine_fixtures import engine2, engine2_address  # noqa: F401
 
-from notebooks import cell_text, execute, find, load, with_parameters
+from notebooks import cell_text, cleanup_tutorial, execute, find, load, with_parameters
 
 pytestmark = pytest.mark.engine
 NOTEBOOK = "01-build-push-run.ipynb"
@@ -34,32 +33,7 @@ def tutorial(engine, engine2, engine2_address, auth_registry, tmp_path_factory):
     finally:
         for key, value in saved.items():
             os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
-        for eng in (engine, engine2):
-            for image in eng.api.images():
-                for tag in image.get("RepoTags") or []:
-                    if f"/{namespace}/" in tag:
-                        eng.api.remove_image(tag, force=True)
-        for container in engine.api.containers(all=True, filters={"name": f"{namespace}-box"}):
-            engine.api.remove_container(container["Id"], force=True)
-        _delete_pushed(auth_registry, namespace)
-
-
-def _delete_pushed(reg, namespace):
-    import base64
-
-    token = base64.b64encode(f"{reg['user']}:{reg['password']}".encode()).decode()
-    for name in ("my-base-image", "my-derived-image"):
-        url = f"http://{reg['address']}/v2/{namespace}/{name}/manifests/latest"
-        head = urllib.request.Request(url, method="HEAD", headers={
-            "Authorization": f"Basic {token}",
-            "Accept": "application/vnd.docker.distribution.manifest.v2+json"})
-        try:
-            digest = urllib.request.urlopen(head, timeout=10).headers["Docker-Content-Digest"]
-            delete = urllib.request.Request(url.replace("latest", digest), method="DELETE",
-                                            headers={"Authorization": f"Basic {token}"})
-            urllib.request.urlopen(delete, timeout=10).close()
-        except OSError:
-            pass
+        cleanup_tutorial((engine, engine2), engine, auth_registry, namespace)
 
 
 def test_every_cell_ran_and_each_shows_one_output(tutorial):

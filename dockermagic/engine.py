@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from . import contexts
-from .contexts import DEFAULT_SOCKET, Context
+from .contexts import DEFAULT_SOCKET, Context  # noqa: F401 -- DEFAULT_SOCKET: part of this module's API
 from .errors import EngineError, EngineUnreachable, InvalidInput
 
 #: seconds to open a connection; also bounds the first version handshake

@@ -13,7 +13,7 @@ import re
 from IPython.core.magic import Magics, line_magic, magics_class
 from traitlets import Bool, CaselessStrEnum, Float, Int
 
-from ..errors import DockerMagicError, EngineError, EngineUnreachable, InvalidInput
+from ..errors import DockerMagicError, EngineUnreachable, InvalidInput
 
 # `%docker image ls` and friends: the CLI's management-command spellings
 ALIASES = {

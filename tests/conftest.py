@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -80,6 +81,7 @@ class Tracker:
 
     def __init__(self, engine):
         self.engine = engine
+        self.started = int(time.time())
         self.images: list[str] = []
         self.containers: list[str] = []
         self.volumes: list[str] = []
@@ -115,6 +117,14 @@ class Tracker:
                 api.remove_volume(name, force=True)
             except docker.errors.NotFound:
                 pass
+        # a tag built again leaves its earlier image untagged: those made during this test go too
+        # (the suite runs its tests one at a time, so an untagged image this new is this test's)
+        for image in api.images(filters={"dangling": True}):
+            if image.get("Created", 0) >= self.started - 1:
+                try:
+                    api.remove_image(image["Id"])
+                except docker.errors.APIError:
+                    pass
 
 
 @pytest.fixture

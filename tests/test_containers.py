@@ -4,12 +4,12 @@ card and its buttons, ps, logs, exec, stop/start/rm, inspect, cleanup."""
 import time
 import urllib.request
 
-import docker
 import pytest
 
 from dockermagic.containers import Container, ContainerError, ContainerList, Inspection
 from dockermagic.output import RunResult
 from dockermagic.run import RunFailed
+from test_run import gone
 
 pytestmark = pytest.mark.engine
 
@@ -21,14 +21,6 @@ def wait_for(predicate, seconds: float = 15, what: str = "condition"):
             return
         time.sleep(0.1)
     raise AssertionError(f"{what} not reached within {seconds}s")
-
-
-def gone(engine, name) -> bool:
-    try:
-        engine.api.inspect_container(name)
-    except docker.errors.NotFound:
-        return True
-    return False
 
 
 def test_dit_stays_up_and_card_shows_it(ip, engine, made, unique, capsys):

@@ -2,29 +2,11 @@
 (tests/streams/record_podman.py re-records them): buildah's `STEP n/N:`, `--> id`, `COMMIT`
 lines must make the same steps as Docker's classic builder."""
 
-import json
-from pathlib import Path
-
 import pytest
 
 from dockermagic.build import BuildResult, BuildStream, StepFinished, StepOutput, StepStarted
 from dockermagic.errors import BuildError
-
-STREAMS = Path(__file__).parent / "streams"
-
-
-def records(name):
-    return [json.loads(line) for line in (STREAMS / name).read_text().splitlines()]
-
-
-def feed_all(name):
-    result = BuildResult("ctx", "ctx/Dockerfile", ["t:1"])
-    stream = BuildStream(result, clock=iter(range(1000)).__next__)
-    events = []
-    for record in records(name):
-        events += stream.feed(record)
-    events += stream.finish()
-    return result, events
+from test_build_stream import feed_all, records  # noqa: F401 -- the same recorded-stream reader
 
 
 def outputs(events, index):

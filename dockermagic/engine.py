@@ -328,6 +328,11 @@ def _ssl_reason(text: str) -> str:
     return f"{match.group(2).strip()} ({match.group(1)})" if match else "the engine's certificate was not accepted"
 
 
+def connected() -> list[Engine]:
+    """The engines this kernel has connected to so far (no new connection is made)."""
+    return list(_engines.values())
+
+
 def forget(engine: Engine | None = None) -> None:
     """Drop cached clients (all of them, or one), closing their connections."""
     for key, cached in list(_engines.items()):

@@ -138,9 +138,9 @@ class RegistryMagics(MagicsArea):
 
         args = parse_line(self.docker_logout, line)
         result = auth.logout(args.server)
-        from ..engine import _engines
+        from ..engine import connected
 
-        for engine in list(_engines.values()):  # logging out needs no engine, as with the CLI
+        for engine in connected():  # logging out needs no engine, as with the CLI
             _reload_engine_auth(engine)
         return result
 

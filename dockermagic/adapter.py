@@ -1,0 +1,117 @@
+"""The one place that reaches past docker-py's public API.
+
+docker-py has no public call for a streamed `/build` with our own tar stream, a push or pull
+whose records we decode ourselves, `/containers/{id}/wait` registered before the start, the
+raw socket under an attach or exec, or `/auth` with a ready-made auth config.  Those calls
+live here, each small; every other module uses docker-py's public API or these functions.
+Nothing else in the package touches a private docker-py name (a test checks it).
+
+Every stream is closed when its consumer stops -- at the end, on an error and on Ctrl-C
+(`KeyboardInterrupt` inside the `for`, or the generator being closed) -- so the engine sees
+the connection go and cancels what it was doing.
+"""
+
+from __future__ import annotations
+
+import socket as _socket
+from contextlib import contextmanager
+
+from .errors import EngineError
+
+
+def url(api, path: str, *args) -> str:
+    """The versioned URL of an Engine API path; `{0}`, `{1}` ... are filled (quoted) from args."""
+    return api._url(path, *args)
+
+
+def api_version(api) -> str:
+    """The API version this client speaks (after the version handshake)."""
+    return api._version
+
+
+def set_api_version(api, version: str | None) -> None:
+    """Speak `version` from now on: what docker-py's `version="auto"` does, done after our own
+    bounded handshake."""
+    if version:
+        api._version = version
+
+
+@contextmanager
+def response(api, method: str, path: str, *args, params=None, data=None, json=None, headers=None,
+             stream: bool = True, timeout=None):
+    """An HTTP response of the engine, status checked (docker-py's `APIError` family on 4xx/5xx),
+    closed when the block ends.  `timeout=None`: reading may wait as long as the work takes."""
+    send = {"get": api._get, "post": api._post, "put": api._put, "delete": api._delete}[method.lower()]
+    kwargs = {"params": params, "headers": headers, "stream": stream, "timeout": timeout}
+    if json is not None:
+        resp = api._post_json(url(api, path, *args), data=json, **kwargs)
+    else:
+        resp = send(url(api, path, *args), data=data, **kwargs) if data is not None else send(url(api, path, *args), **kwargs)
+    try:
+        api._raise_for_status(resp)
+        yield resp
+    finally:
+        resp.close()
+
+
+def records(api, method: str, path: str, *args, params=None, data=None, headers=None):
+    """The engine's JSON record stream (`/build`, `/images/create`, `/images/{name}/push`,
+    `/events` ...) decoded record by record; the connection closes when the consumer stops."""
+    with response(api, method, path, *args, params=params, data=data, headers=headers) as resp:
+        yield from api._stream_helper(resp, decode=True)
+
+
+def call(api, method: str, path: str, *args, params=None, json=None, data=None, headers=None):
+    """A short request whose answer is JSON (or empty): the decoded answer."""
+    with response(api, method, path, *args, params=params, json=json, data=data, headers=headers,
+                  stream=False) as resp:
+        return api._result(resp, json=True) if resp.content else None
+
+
+def registry_config_headers(api, headers: dict) -> dict:
+    """`X-Registry-Config` for a build, from the docker config as it is now (logins made since
+    the client was opened included), so the engine can pull private base images."""
+    api.reload_config()
+    api._set_auth_headers(headers)
+    return headers
+
+
+# -- raw sockets of attach and exec ------------------------------------------------------------
+def raw_socket(sock):
+    """The OS socket under what docker-py's `attach_socket` / `exec_start(socket=True)` return."""
+    return getattr(sock, "_sock", sock)
+
+
+def shutdown_write(sock) -> None:
+    """Close our write side of an attach/exec socket: the container's stdin sees EOF."""
+    try:
+        raw_socket(sock).shutdown(_socket.SHUT_WR)
+    except OSError:
+        pass
+
+
+def close_socket(sock) -> None:
+    """Close an attach/exec socket and the HTTP response it was hijacked from."""
+    try:
+        resp = getattr(sock, "_response", None)
+        sock.close()
+        if resp is not None:
+            resp.close()
+    except Exception:  # noqa: BLE001 -- closing what may already be gone
+        pass
+
+
+# -- the engine's words, as one line ------------------------------------------------------------
+def explanation(exc: BaseException) -> str:
+    """What the engine (or the connection) said, as one line: docker-py's `explanation` when the
+    engine answered, else the exception's own text."""
+    said = getattr(exc, "explanation", None) or str(exc)
+    if isinstance(said, bytes):
+        said = said.decode("utf-8", "replace")
+    said = str(said).strip()
+    return said.splitlines()[0].strip() if said else type(exc).__name__
+
+
+def error(exc: BaseException, doing: str) -> EngineError:
+    """A docker-py or connection error as one `EngineError` line: what we were doing, what was said."""
+    return EngineError(f"{doing}: {explanation(exc)}")

@@ -1,0 +1,72 @@
+"""Which view renders which result, and IPython's display formatters told so.
+
+Results are plain data (`dockermagic.build.BuildResult`, `dockermagic.images.History` ...):
+they know nothing of IPython, widgets or HTML.  `%load_ext dockermagic` registers, for each
+result type below, a function that returns its mimebundle (`text/plain` and `text/html`), so a
+result displayed later still renders and the saved notebook keeps its HTML.  Types are named,
+not imported: a result's module and its view load when one is first displayed.
+
+A result the live view already showed in its own cell is not shown a second time there by
+the displayhook (`shown()`); in a terminal its `Out[n]` is its one-line repr.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+#: result type -> "module:function" returning that result's mimebundle (a dict of MIME -> data)
+RENDERERS = {
+}
+
+_cell: dict = {"count": None, "modes": {}, "keep": []}
+
+
+def bundle(result) -> dict:
+    """The mimebundle of `result`, from the view registered for its type (`{}` if none)."""
+    for cls in type(result).__mro__:
+        spec = RENDERERS.get(f"{cls.__module__}.{cls.__qualname__}")
+        if spec:
+            module, _, name = spec.partition(":")
+            return getattr(importlib.import_module(module), name)(result)
+    return {}
+
+
+def shown(result, execution_count, mode: str | None = None):
+    """`result` is already on screen in cell `execution_count` (its live view showed it)."""
+    if result is None:
+        return result
+    if _cell["count"] != execution_count:
+        _cell.update(count=execution_count, modes={}, keep=[])
+    _cell["modes"][id(result)] = mode
+    _cell["keep"].append(result)  # so the id stays this object's until the next cell
+    return result
+
+
+def _display(result) -> None:
+    from IPython import get_ipython
+    from IPython.display import display
+
+    shell = get_ipython()
+    if shell is not None and _cell["count"] == shell.execution_count and id(result) in _cell["modes"]:
+        if _cell["modes"][id(result)] == "text":
+            print(repr(result))  # the terminal's Out[n]: a one-line summary, not the log again
+        return
+    display(bundle(result), raw=True)
+
+
+def register(ip) -> None:
+    """Tell IPython's formatters how every result type renders."""
+    formatters = ip.display_formatter
+    for qualified in RENDERERS:
+        module, _, name = qualified.rpartition(".")
+        formatters.ipython_display_formatter.for_type_by_name(module, name, _display)
+        formatters.mimebundle_formatter.for_type_by_name(module, name, bundle)
+
+
+def unregister(ip) -> None:
+    formatters = ip.display_formatter
+    for qualified in RENDERERS:
+        for formatter in (formatters.ipython_display_formatter, formatters.mimebundle_formatter):
+            formatter.deferred_printers.pop(tuple(qualified.rsplit(".", 1)), None)
+            for cls in [c for c in formatter.type_printers if f"{c.__module__}.{c.__qualname__}" == qualified]:
+                formatter.type_printers.pop(cls, None)

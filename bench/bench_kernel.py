@@ -1,0 +1,153 @@
+"""The magics in a real kernel (widgets on) against raw docker-py doing the same work there.
+
+    python bench/bench_kernel.py [--runs N]
+
+A kernel is started (jupyter_client, the `python3` kernel) and every measurement is taken
+inside it with `time.perf_counter`, interleaved, so the magic pays for what it costs in a
+notebook: widget and comm creation, the live view's redraws, the final static HTML.  The
+docker CLI doing the same work is timed from this process in the same run, for scale.
+
+Target: magic / docker-py <= 1.1, or within 5 ms where the work itself takes a few ms.
+Needs a running engine with busybox:latest and the open registry (scripts/engine up registry).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TAG = "dm-bench/kernel"
+
+
+def registry() -> str:
+    env = Path(os.environ.get("DOCKERMAGIC_STATE", "/tmp/dockermagic-engine")) / "registry.env"
+    for line in env.read_text().splitlines() if env.exists() else []:
+        if line.startswith("DOCKERMAGIC_REGISTRY="):
+            return line.split("=", 1)[1]
+    return "127.0.0.1:5000"
+
+
+SETUP = """
+import json, statistics, time, docker
+from IPython.display import display
+%load_ext dockermagic
+api = docker.from_env().api
+client = docker.from_env()
+CTX, TAG, PUSHED = {ctx!r}, {tag!r}, {pushed!r}
+"""
+
+# name -> (raw docker-py, magic): each a statement run in the kernel
+WORK = {
+    "cached build, two-file context": (
+        "list(api.build(path=CTX, tag=TAG, decode=True))",
+        "_r = get_ipython().run_line_magic('docker_build', f'-t {TAG} {CTX}')",
+    ),
+    "run --rm busybox true": (
+        "client.containers.run('busybox', 'true', remove=True)",
+        "_r = get_ipython().run_line_magic('docker_run', '--rm busybox true')",
+    ),
+    "push, layers already there": (
+        "list(api.push(PUSHED, stream=True, decode=True))",
+        "_r = get_ipython().run_line_magic('docker_push', PUSHED)",
+    ),
+    "images (displayed)": (
+        "display(api.images())",
+        "display(get_ipython().run_line_magic('docker_images', ''))",
+    ),
+    "ps -a (displayed)": (
+        "display(api.containers(all=True))",
+        "display(get_ipython().run_line_magic('docker_ps', '-a'))",
+    ),
+}
+
+MEASURE = """
+_times = {{}}
+for _name, (_raw, _magic) in {work!r}.items():
+    exec(_raw); exec(_magic)  # warm up: imports, connections, caches
+    _t = {{'raw': [], 'magic': []}}
+    for _ in range({runs}):
+        for _way, _code in (('raw', _raw), ('magic', _magic)):
+            _began = time.perf_counter(); exec(_code); _t[_way].append(time.perf_counter() - _began)
+    _times[_name] = _t
+print('BENCH' + json.dumps(_times))
+"""
+
+CLI = {
+    "cached build, two-file context": lambda ctx, pushed: ["docker", "build", "-q", "-t", TAG, ctx],
+    "run --rm busybox true": lambda ctx, pushed: ["docker", "run", "--rm", "busybox", "true"],
+    "push, layers already there": lambda ctx, pushed: ["docker", "push", "-q", pushed],
+    "images (displayed)": lambda ctx, pushed: ["docker", "images"],
+    "ps -a (displayed)": lambda ctx, pushed: ["docker", "ps", "-a"],
+}
+
+
+def in_kernel(code: str) -> str:
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="python3")
+    out: list[str] = []
+
+    def hook(msg):
+        if msg["msg_type"] == "stream":
+            out.append(msg["content"]["text"])
+        elif msg["msg_type"] == "error":
+            out.append("\n".join(msg["content"]["traceback"]))
+
+    try:
+        reply = kc.execute_interactive(code, output_hook=hook, timeout=1800)
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError("".join(out)[-3000:])
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    return "".join(out)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    args = parser.parse_args()
+    pushed = f"{registry()}/dm-bench/kernel:1"
+    with tempfile.TemporaryDirectory() as tmp:
+        ctx = Path(tmp) / "ctx"
+        ctx.mkdir()
+        (ctx / "Dockerfile").write_text("FROM busybox\nCOPY hello.txt /hello.txt\n")
+        (ctx / "hello.txt").write_text("hello\n")
+        subprocess.run(["docker", "build", "-q", "-t", TAG, str(ctx)], check=True, capture_output=True)
+        subprocess.run(["docker", "tag", TAG, pushed], check=True)
+        subprocess.run(["docker", "push", "-q", pushed], check=True, capture_output=True)
+        try:
+            text = in_kernel(SETUP.format(ctx=str(ctx), tag=TAG, pushed=pushed) + MEASURE.format(work=WORK, runs=args.runs))
+            times = json.loads(text[text.index("BENCH") + 5:].splitlines()[0])
+            cli = {}
+            for name, argv in CLI.items():
+                samples = []
+                for _ in range(args.runs):
+                    began = time.perf_counter()
+                    subprocess.run(argv(str(ctx), pushed), check=True, capture_output=True)
+                    samples.append(time.perf_counter() - began)
+                cli[name] = statistics.median(samples)
+        finally:
+            subprocess.run(["docker", "rmi", "-f", TAG, pushed], capture_output=True)
+    print(f"in a kernel (widgets on), median of {args.runs}, interleaved:")
+    print(f"  {'work':<32} {'docker-py':>10} {'magic':>10} {'magic/raw':>10} {'magic-raw':>10} {'CLI':>10}")
+    ok = True
+    for name, t in times.items():
+        raw, magic = statistics.median(t["raw"]), statistics.median(t["magic"])
+        within = magic / raw <= 1.1 or magic - raw <= 0.005
+        ok &= within
+        print(f"  {name:<32} {raw * 1000:8.1f}ms {magic * 1000:8.1f}ms {magic / raw:10.2f} "
+              f"{(magic - raw) * 1000:8.1f}ms {cli[name] * 1000:8.1f}ms{'' if within else '   <- over'}")
+    print("\nall within 1.1x or 5 ms of docker-py" if ok else "\nsome over the bound")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -69,6 +69,7 @@ _WHITESPACE = re.compile(r"[\t\v\f\r ]+")
 _DIRECTIVE = re.compile(r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z")
 _HEREDOC = re.compile(r"([0-9]*)<<(-?)([^<]*)\Z")
 _HEREDOC_COMMANDS = {"add", "copy", "run"}
+_MAYBE_HEREDOC = re.compile(r"(?:\A|\s)[0-9]*<<[^<\s]")  # a heredoc word starts so; lexing is dearer
 _LINE_LEXER = Lexer("\\", raw_quotes=True, raw_escapes=True, skip_unset=True)
 _NAME_LEXER = Lexer("\\", skip_unset=True)
 _NAME_LEXER_RAW = Lexer("\\", raw_quotes=True, skip_unset=True)
@@ -127,7 +128,7 @@ class _Reader:
             setattr(d, name, value)
 
     def trim(self, line: str) -> tuple[str, bool]:
-        if self.cont.search(line):
+        if line.rstrip(" \t").endswith(self.directives.escape) and self.cont.search(line):
             return self.cont.sub(r"\1", line), False
         return line, True
 
@@ -168,7 +169,7 @@ class _Reader:
 
     def heredocs(self, node: Node, line: str, start: int) -> None:
         target = node.args[0] if node.command == "onbuild" and node.args and isinstance(node.args[0], Node) else node
-        if target.command not in _HEREDOC_COMMANDS or target.json or "<<" not in line:
+        if target.command not in _HEREDOC_COMMANDS or target.json or not _MAYBE_HEREDOC.search(line):
             return
         try:
             docs = heredocs_in(line)
@@ -226,6 +227,23 @@ def node_from_line(line: str, escape: str) -> Node:
 
 
 def _flags(line: str) -> tuple[str, list[str]]:
+    """Leading `--words`; those without quotes or backslashes (nearly all) the quick way."""
+    rest, words = line.lstrip(), []
+    while rest.startswith("--"):
+        match = _PLAIN_FLAG.match(rest)
+        if not match:
+            return _quoted_flags(line)
+        if match.group() == "--":
+            return rest[2:], words
+        words.append(match.group())
+        rest = rest[match.end():].lstrip()
+    return rest, words
+
+
+_PLAIN_FLAG = re.compile(r"--[^\s'\"\\]*(?=\s|\Z)")
+
+
+def _quoted_flags(line: str) -> tuple[str, list[str]]:
     """BuildKit's extractBuilderFlags: leading `--words` (quotes and backslashes read), up to
     the first word that does not start with `--`, or a lone `--`."""
     words, word, phase, quote, blank_ok = [], [], "space", "", False

@@ -31,6 +31,8 @@ class Heredoc:
     expand: bool = True  # False when any part of the delimiter was quoted
     chomp: bool = False  # <<-: leading tabs stripped from the body and the delimiter
     fd: int = 0
+    start_line: int = 0  # the first line of the body
+    end_line: int = 0  # the line of the closing delimiter
 
     @property
     def text(self) -> str:
@@ -176,7 +178,7 @@ class _Reader:
         except ShellSyntaxError as exc:
             raise SyntaxProblem(str(exc), start) from None
         for doc in docs:
-            body = []
+            body, doc.start_line = [], self.i + 1
             while self.i < len(self.lines):
                 raw = self.lines[self.i]
                 self.i += 1
@@ -186,7 +188,7 @@ class _Reader:
                 body.append(raw)
             else:
                 raise SyntaxProblem("unterminated heredoc", start)
-            doc.content = "".join(body)
+            doc.content, doc.end_line = "".join(body), self.i
             node.heredocs.append(doc)
 
 

@@ -52,6 +52,7 @@ class Dockerfile:
     directives: Directives
     warnings: list[str]
     features: dict[str, int]  # feature -> first line using it
+    nodes: list = field(default_factory=list)  # the parser's nodes, for dump()
 
     def __repr__(self) -> str:
         names = ", ".join(s.name or s.base for s in self.stages)
@@ -60,7 +61,7 @@ class Dockerfile:
 
     def dump(self) -> str:
         """BuildKit's parser dump: one S-expression per instruction."""
-        return "".join(dump(node) + "\n" for node in self._nodes)
+        return "".join(dump(node) + "\n" for node in self.nodes)
 
     def source(self, instruction: Instruction) -> str:
         """The lines of the file an instruction spans (heredoc bodies included)."""
@@ -175,9 +176,8 @@ def parse(text: str) -> Dockerfile:
                          "come before it")
         else:
             stages[-1].instructions.append(ins)
-    result = Dockerfile(text, instructions, stages, meta_args, directives, warnings, _features(instructions, stages))
-    result._nodes = nodes
-    return result
+    return Dockerfile(text, instructions, stages, meta_args, directives, warnings,
+                      _features(instructions, stages), nodes)
 
 
 def _arg_pair(arg: str) -> tuple[str, str | None]:

@@ -216,7 +216,7 @@ def unsupported(dockerfile: Dockerfile, engine_version: str, have_image) -> str 
     """One line saying what the built-in Dockerfile frontend of Docker Engine `engine_version`
     cannot build here, with the way out; None when it can.  A `# syntax=` frontend image the
     engine has (`have_image(ref) -> bool`) builds whatever it knows, so then there is nothing to
-    say; one it lacks cannot be fetched without a BuildKit session, so it must be pulled first."""
+    say; one it lacks cannot be fetched by a plain /build request, so it must be pulled first."""
     version = _version(engine_version)
     missing = [(name, line) for name, line in dockerfile.features.items()
                if FEATURES.get(name) and (FEATURES[name][1] is None or FEATURES[name][1] > version)]

@@ -9,19 +9,11 @@ instruction is kept (the instruction checks refuse it, with a suggestion)."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 
+from .dockerfile_args import SyntaxProblem, go_quote, split_line
 from .shellwords import Lexer, ShellSyntaxError
-
-
-class SyntaxProblem(ValueError):
-    """What BuildKit's parser refuses, with the line it names (1-based)."""
-
-    def __init__(self, message: str, line: int):
-        super().__init__(message)
-        self.message, self.line = message, line
 
 
 @dataclass
@@ -67,18 +59,14 @@ class Directives:
     lines: dict = field(default_factory=dict)  # name -> line
 
 
-_WHITESPACE = re.compile(r"[\t\v\f\r ]+")
 _DIRECTIVE = re.compile(r"#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*\Z")
 _HEREDOC = re.compile(r"([0-9]*)<<(-?)([^<]*)\Z")
 _HEREDOC_COMMANDS = {"add", "copy", "run"}
 _MAYBE_HEREDOC = re.compile(r"(?:\A|\s)[0-9]*<<[^<\s]")  # a heredoc word starts so; lexing is dearer
+_LEXED = re.compile(r"[\\'\"]")  # quotes and escapes: only the lexer splits those words right
 _LINE_LEXER = Lexer("\\", raw_quotes=True, raw_escapes=True, skip_unset=True)
 _NAME_LEXER = Lexer("\\", skip_unset=True)
 _NAME_LEXER_RAW = Lexer("\\", raw_quotes=True, skip_unset=True)
-
-
-class _NotStrings(ValueError):
-    pass
 
 
 def _continuation(escape: str) -> re.Pattern:
@@ -130,8 +118,10 @@ class _Reader:
             setattr(d, name, value)
 
     def trim(self, line: str) -> tuple[str, bool]:
-        if line.rstrip(" \t").endswith(self.directives.escape) and self.cont.search(line):
-            return self.cont.sub(r"\1", line), False
+        if line.rstrip(" \t").endswith(self.directives.escape):
+            match = self.cont.search(line)
+            if match:
+                return line[:match.start()] + (match.group(1) or ""), False
         return line, True
 
     def nodes(self) -> list[Node]:
@@ -208,249 +198,25 @@ def heredoc_word(word: str) -> Heredoc | None:
 
 
 def heredocs_in(line: str) -> list[Heredoc]:
-    try:
-        words = _LINE_LEXER.words(line)
-    except ShellSyntaxError:
-        return []
+    if not _LEXED.search(line) and "${" not in line:
+        words = line.split()  # what the lexer would make of it, a good deal faster
+    else:
+        try:
+            words = _LINE_LEXER.words(line)
+        except ShellSyntaxError:
+            return []
     return [doc for doc in map(heredoc_word, words) if doc is not None]
 
 
-# -- one instruction's line -----------------------------------------------------------------------
+# -- one instruction's line ------------------------------------------------------------------------
 
 def node_from_line(line: str, escape: str) -> Node:
-    parts = _WHITESPACE.split(line.strip(), maxsplit=1)
-    keyword, flags, rest = parts[0], [], ""
-    if len(parts) == 2:
-        rest, flags = _flags(parts[1])
-    rest = rest.strip()
-    parse = _DISPATCH.get(keyword.lower())
-    args, is_json = ([""], False) if parse is None else parse(rest, escape)
+    keyword, flags, rest, args, is_json = split_line(line, escape)
+    if keyword.lower() == "onbuild":
+        args = [node_from_line(rest, escape)] if rest else []
+    elif args is None:  # unknown: kept, so the instruction checks can name it
+        args = [""]
     return Node(keyword, args, flags, is_json, line)
-
-
-def _flags(line: str) -> tuple[str, list[str]]:
-    """Leading `--words`; those without quotes or backslashes (nearly all) the quick way."""
-    rest, words = line.lstrip(), []
-    while rest.startswith("--"):
-        match = _PLAIN_FLAG.match(rest)
-        if not match:
-            return _quoted_flags(line)
-        if match.group() == "--":
-            return rest[2:], words
-        words.append(match.group())
-        rest = rest[match.end():].lstrip()
-    return rest, words
-
-
-_PLAIN_FLAG = re.compile(r"--[^\s'\"\\]*(?=\s|\Z)")
-
-
-def _quoted_flags(line: str) -> tuple[str, list[str]]:
-    """BuildKit's extractBuilderFlags: leading `--words` (quotes and backslashes read), up to
-    the first word that does not start with `--`, or a lone `--`."""
-    words, word, phase, quote, blank_ok = [], [], "space", "", False
-    pos, n = 0, len(line)
-    while pos <= n:
-        ch = line[pos] if pos < n else ""
-        if phase == "space":
-            if pos == n:
-                break
-            if ch.isspace():
-                pos += 1
-                continue
-            if ch != "-" or pos + 1 == n or line[pos + 1] != "-":
-                return line[pos:], words
-            phase = "word"
-        if pos == n:
-            text = "".join(word)
-            if text != "--" and (blank_ok or text):
-                words.append(text)
-            break
-        if phase == "word":
-            if ch.isspace():
-                phase, text = "space", "".join(word)
-                if text == "--":
-                    return line[pos:], words
-                if blank_ok or text:
-                    words.append(text)
-                word, blank_ok = [], False
-                pos += 1
-                continue
-            if ch in "'\"":
-                quote, blank_ok, phase = ch, True, "quote"
-                pos += 1
-                continue
-            if ch == "\\":
-                if pos + 1 == n:
-                    pos += 1
-                    continue
-                pos += 1
-                ch = line[pos]
-            word.append(ch)
-        else:
-            if ch == quote:
-                phase = "word"
-                pos += 1
-                continue
-            if ch == "\\":
-                if pos + 1 == n:
-                    phase = "word"
-                    pos += 1
-                    continue
-                pos += 1
-                ch = line[pos]
-            word.append(ch)
-        pos += 1
-    return "", words
-
-
-def _words(rest: str, escape: str) -> list[str]:
-    """BuildKit's parseWords: words split at spaces outside quotes, quotes and escapes kept."""
-    words, word, phase, quote, blank_ok = [], [], "space", "", False
-    pos, n = 0, len(rest)
-    while pos <= n:
-        ch = rest[pos] if pos < n else ""
-        if phase == "space":
-            if pos == n:
-                break
-            if ch.isspace():
-                pos += 1
-                continue
-            phase = "word"
-        if pos == n:
-            if blank_ok or word:
-                words.append("".join(word))
-            break
-        if phase == "word":
-            if ch.isspace():
-                phase = "space"
-                if blank_ok or word:
-                    words.append("".join(word))
-                word, blank_ok = [], False
-                pos += 1
-                continue
-            if ch in "'\"":
-                quote, blank_ok, phase = ch, True, "quote"
-            if ch == escape:
-                if pos + 1 == n:
-                    pos += 1
-                    continue
-                word.append(ch)
-                pos += 1
-                ch = rest[pos]
-            word.append(ch)
-        else:
-            if ch == quote:
-                phase = "word"
-            if ch == escape and quote != "'":
-                if pos + 1 == n:
-                    phase = "word"
-                    pos += 1
-                    continue
-                pos += 1
-                word.append(ch)
-                ch = rest[pos]
-            word.append(ch)
-        pos += 1
-    return words
-
-
-def _name_values(keyword: str):
-    def parse(rest: str, escape: str):
-        words = _words(rest, escape)
-        if not words:
-            return [], False
-        if "=" not in words[0]:
-            parts = _WHITESPACE.split(rest, maxsplit=1)
-            if len(parts) < 2:
-                raise SyntaxProblem(f"{keyword} must have two arguments", 0)
-            return [parts[0], parts[1], ""], False
-        args = []
-        for word in words:
-            if "=" not in word:
-                raise SyntaxProblem(f"Syntax error - can't find = in {_go_quote(word)}. Must be of the form: name=value", 0)
-            key, value = word.split("=", 1)
-            args += [key, value, "="]
-        return args, False
-    return parse
-
-
-def _arg(rest: str, escape: str):
-    return _words(rest, escape), False
-
-
-def _split(rest: str, escape: str):
-    return (_WHITESPACE.split(rest) if rest else []), False
-
-
-def _string(rest: str, escape: str):
-    return ([rest] if rest else []), False
-
-
-def _json(rest: str) -> list[str] | None:
-    """The array when `rest` is a JSON array of strings; None when it is not JSON (shell form)."""
-    rest = rest.lstrip()
-    if not rest.startswith("["):
-        return None
-    try:
-        value = json.loads(rest, parse_constant=_no_constant)
-    except ValueError:
-        return None
-    if not isinstance(value, list):
-        return None
-    if not all(isinstance(item, str) for item in value):
-        raise _NotStrings()
-    return value
-
-
-def _no_constant(name: str):
-    raise ValueError(name)  # NaN, Infinity: not JSON to Go either
-
-
-def _maybe_json(rest: str, escape: str):
-    if not rest:
-        return [], False
-    try:
-        value = _json(rest)
-    except _NotStrings:
-        raise SyntaxProblem("when using JSON array syntax, arrays must be comprised of strings only", 0) from None
-    return ([rest], False) if value is None else (value, True)
-
-
-def _maybe_json_list(rest: str, escape: str):
-    try:
-        value = _json(rest)
-    except _NotStrings:
-        raise SyntaxProblem("when using JSON array syntax, arrays must be comprised of strings only", 0) from None
-    return _split(rest, escape) if value is None else (value, True)
-
-
-def _health(rest: str, escape: str):
-    sep = 0
-    while sep < len(rest) and not rest[sep].isspace():
-        sep += 1
-    if sep == 0:
-        return [], False
-    following = sep
-    while following < len(rest) and rest[following].isspace():
-        following += 1
-    command, is_json = _maybe_json(rest[following:], escape)
-    return [rest[:sep], *command], is_json
-
-
-def _onbuild(rest: str, escape: str):
-    if not rest:
-        return [], False
-    return [node_from_line(rest, escape)], False
-
-
-_DISPATCH = {
-    "add": _maybe_json_list, "arg": _arg, "cmd": _maybe_json, "copy": _maybe_json_list,
-    "entrypoint": _maybe_json, "env": _name_values("ENV"), "expose": _split, "from": _split,
-    "healthcheck": _health, "label": _name_values("LABEL"), "maintainer": _string,
-    "onbuild": _onbuild, "run": _maybe_json, "shell": _maybe_json, "stopsignal": _string,
-    "user": _string, "volume": _maybe_json_list, "workdir": _string,
-}
 
 
 def parse_nodes(text: str) -> tuple[list[Node], Directives, list[str]]:
@@ -464,30 +230,6 @@ def parse_nodes(text: str) -> tuple[list[Node], Directives, list[str]]:
 
 # -- BuildKit's dump --------------------------------------------------------------------------------
 
-def _go_quote(text: str) -> str:
-    """Go's strconv.Quote."""
-    out = ['"']
-    for ch in text:
-        code = ord(ch)
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch in _GO_ESCAPES:
-            out.append(_GO_ESCAPES[ch])
-        elif ch.isprintable():
-            out.append(ch)
-        elif code < 0x80:
-            out.append(f"\\x{code:02x}")
-        elif code <= 0xFFFF:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
-    out.append('"')
-    return "".join(out)
-
-
-_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
-
-
 def dump(node: Node) -> str:
     """One instruction as BuildKit's Node.Dump writes it, e.g. `(copy ["--from=a"] "x" "/")`."""
     return "(" + _dump_inner(node) + ")"
@@ -496,7 +238,7 @@ def dump(node: Node) -> str:
 def _dump_inner(node: Node) -> str:
     text = node.command
     if node.flags:
-        text += " [" + " ".join(_go_quote(f) for f in node.flags) + "]"
+        text += " [" + " ".join(go_quote(f) for f in node.flags) + "]"
     for arg in node.args:
-        text += " " + (dump(arg) if isinstance(arg, Node) else _go_quote(arg))
+        text += " " + (dump(arg) if isinstance(arg, Node) else go_quote(arg))
     return text.strip()

@@ -77,11 +77,13 @@ class Dockerfile:
         raise DockerfileError(f"target stage {target!r} could not be found; the stages are "
                               + ", ".join(s.name or str(s.index) for s in self.stages))
 
-    def base_images(self, build_args: dict | None = None, target: str | None = None) -> list[str]:
+    def base_images(self, build_args: dict | None = None, target: str | None = None,
+                    platform: str = "linux/amd64") -> list[str]:
         """The images the stages `target` needs start from (FROM, `COPY --from=IMAGE`,
-        `RUN --mount=from=IMAGE`), with ARGs substituted as BuildKit does: the ARGs before the
-        first FROM, their defaults, `build_args` over them.  Stage names and scratch left out."""
-        env = self.meta_env(build_args)
+        `RUN --mount=from=IMAGE`), with ARGs substituted as BuildKit does: TARGETOS and the
+        other platform ARGs (from `platform`, the engine's), the ARGs before the first FROM,
+        their defaults, `build_args` over them.  Stage names and scratch left out."""
+        env = self.meta_env(build_args, platform)
         lexer = Lexer(self.directives.escape)
         names = {s.name: s for s in self.stages if s.name}
         images: list[str] = []
@@ -113,11 +115,12 @@ class Dockerfile:
         visit(self.stage(target))
         return images
 
-    def meta_env(self, build_args: dict | None = None) -> dict[str, str]:
-        """The ARGs before the first FROM as BuildKit sets them: defaults expanded in order,
-        a build arg over its default; an ARG with neither stays unset."""
+    def meta_env(self, build_args: dict | None = None, platform: str = "linux/amd64") -> dict[str, str]:
+        """What FROM lines see, as BuildKit sets it: the platform ARGs, then the ARGs before
+        the first FROM (defaults expanded in order, a build arg over its default; one with
+        neither keeps what it had, e.g. `ARG TARGETARCH`, else stays unset)."""
         build_args = build_args or {}
-        lexer, env = Lexer(self.directives.escape), {}
+        lexer, env = Lexer(self.directives.escape), platform_args(platform)
         ins = iter(i for i in self.instructions if i.keyword == "ARG")
         for name, default in self.meta_args:
             line = next(ins).start_line
@@ -126,6 +129,18 @@ class Dockerfile:
             elif default is not None:
                 env[name] = _expand(lexer, default, env, line)
         return env
+
+
+def platform_args(platform: str, build_platform: str | None = None) -> dict[str, str]:
+    """BuildKit's automatic platform ARGs: TARGETPLATFORM, TARGETOS, TARGETARCH, TARGETVARIANT
+    and the BUILD* ones (the build platform is the target platform unless given)."""
+    env = {}
+    for prefix, value in (("TARGET", platform), ("BUILD", build_platform or platform)):
+        os_, _, rest = value.partition("/")
+        arch, _, variant = rest.partition("/")
+        env.update({f"{prefix}PLATFORM": value, f"{prefix}OS": os_, f"{prefix}ARCH": arch,
+                    f"{prefix}VARIANT": variant})
+    return env
 
 
 def _expand(lexer: Lexer, word: str, env: dict, line: int) -> str:
@@ -176,6 +191,9 @@ def parse(text: str) -> Dockerfile:
                          "come before it")
         else:
             stages[-1].instructions.append(ins)
+    if not stages:
+        raise DockerfileError("the Dockerfile has no FROM (dockerfile contains no stages to build); "
+                              "add one after the ARGs, e.g. FROM busybox")
     return Dockerfile(text, instructions, stages, meta_args, directives, warnings,
                       _features(instructions, stages), nodes)
 

@@ -128,6 +128,7 @@ def test_flags_accepted_and_parsed():
     ("FROM a\nRUNN x\n", "line 2: unknown instruction RUNN (did you mean RUN?)"),
     ("", "no instructions"),
     ("# nothing\n\n", "no instructions"),
+    ("ARG V=1\n", "no stages to build"),
 ])
 def test_instruction_checks(text, words):
     assert words in refused(text)
@@ -162,9 +163,19 @@ def test_base_images_with_arg_substitution_as_buildkit_does():
     assert df.base_images(target="final") == ["localhost:5000/final", "localhost:5000/base:latest", "busybox:1", "tools:2"]
     assert df.base_images({"TAG": "3", "REG": "r"}, target="build") == ["r/base:3", "busybox:1", "tools:2"]
     assert df.base_images() == ["alpine"]
-    assert df.meta_env({"TAG": "9"}) == {"REG": "localhost:5000", "TAG": "9", "BASE": "localhost:5000/base:9"}
+    env = df.meta_env({"TAG": "9"})
+    assert {k: env[k] for k in ("REG", "TAG", "BASE")} == {"REG": "localhost:5000", "TAG": "9", "BASE": "localhost:5000/base:9"}
+    assert env["TARGETOS"] == "linux" and env["TARGETARCH"] == "amd64"
     with pytest.raises(DockerfileError, match="target stage 'nope' could not be found"):
         df.base_images(target="nope")
+
+
+def test_platform_args_name_stages_in_from():
+    df = parse("ARG TARGETARCH\nFROM busybox AS tool-amd64\nFROM busybox:musl AS tool-arm64\n"
+               "FROM tool-${TARGETARCH}\nFROM alpine:${TARGETOS}\n")
+    assert df.base_images(target="tool-amd64") == ["busybox"]
+    assert df.base_images(platform="linux/arm64/v8") == ["alpine:linux"]
+    assert parse("FROM tool-${TARGETARCH}\n").base_images(platform="linux/arm64") == ["tool-arm64"]
 
 
 def test_numbered_stage_in_copy_from_is_a_stage():

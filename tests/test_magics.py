@@ -71,7 +71,9 @@ def test_dockerfile_writes_and_shows(ip, tmp_path, capsys):
 @pytest.mark.parametrize("text, words", [
     ("FROM busybox\nFORM x\n", "line 2: unknown instruction FORM"),
     ("RUN echo\nFROM busybox\n", "line 1: the first instruction is RUN"),
-    ('FROM busybox\n\nCMD ["sh", \n', "line 3: CMD"),
+    ('FROM busybox\n\nCMD ["sh", 1]\n', "line 3: when using JSON array syntax"),
+    ("FROM busybox\nENV NAME\n", "line 2: ENV must have two arguments"),
+    ("FROM busybox\nCOPY --chmown=1 a /b\n", r"line 2: unknown flag: --chmown \(did you mean chown\?\)"),
     ("# only a comment\n", "no instructions"),
 ])
 def test_dockerfile_refuses_what_no_engine_accepts_and_writes_nothing(ip, tmp_path, text, words):

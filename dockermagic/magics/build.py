@@ -29,9 +29,10 @@ class BuildMagics(MagicsArea):
     def dockerfile(self, line, cell):
         """Write the cell to CONTEXT/NAME as a Dockerfile, after checking it.
 
-        What no engine would accept (an unknown instruction, a first instruction other than
-        FROM or ARG, a broken JSON exec form) is refused with its line number, and nothing is
-        written then.  Shows the written file with its path.
+        It is read as BuildKit reads it (parser directives, continuations, heredocs, JSON or
+        shell form); what BuildKit refuses (an unknown instruction or flag, a missing argument,
+        ENV NAME without a value, a bad stage name, no FROM first) is refused with the line
+        BuildKit names, and nothing is written then.  Shows the written file with its path.
         """
         from pathlib import Path
 

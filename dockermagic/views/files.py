@@ -12,8 +12,44 @@ from ..markup import MUTED, PRE, box, code, esc
 MAX_SHOWN = 20_000  # characters of a written file shown; the file itself is whole
 
 
+def _heredoc_lines(text: str) -> set[int]:
+    """Lines (1-based) that are heredoc bodies or their closing delimiters: text, not instructions."""
+    from ..dockerfile_syntax import SyntaxProblem, parse_nodes
+
+    try:
+        nodes, _, _ = parse_nodes(text)
+    except SyntaxProblem:
+        return set()
+    return {n for node in nodes for doc in node.heredocs for n in range(doc.start_line, doc.end_line + 1)}
+
+
+def _highlight_dockerfile(text: str) -> str:
+    """Instructions highlighted, heredoc bodies shown as the text they are."""
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+
+    bodies = _heredoc_lines(text)
+    lexer = get_lexer_by_name("docker", stripnl=False, ensurenl=False)
+    formatter = HtmlFormatter(noclasses=True, nowrap=True, style="friendly")
+    chunks, html = [], []
+    for number, line in enumerate(text.splitlines(keepends=True), 1):
+        kind = number in bodies
+        if chunks and chunks[-1][0] == kind:
+            chunks[-1][1].append(line)
+        else:
+            chunks.append((kind, [line]))
+    for is_body, lines in chunks:
+        chunk = "".join(lines)
+        html.append(f'<span style="color:#4070a0">{esc(chunk)}</span>' if is_body
+                    else highlight(chunk, lexer, formatter))
+    return "".join(html)
+
+
 def _highlight(text: str, path: Path, language: str | None) -> str:
     try:
+        if language == "docker":
+            return _highlight_dockerfile(text)
         from pygments import highlight
         from pygments.formatters import HtmlFormatter
         from pygments.lexers import get_lexer_by_name, get_lexer_for_filename

@@ -103,12 +103,13 @@ def digest_of(name: bytes) -> str | None:
     return f"sha256:{found.group(1).decode()}" if found else None
 
 
-def read(api, image: str, progress=None) -> dict:
-    """Stream `image` once: {"json": {member: document}, "layers": {member: entries},
-    "links": {member: target}}; known layers (by digest in their names) are skipped.
-    `progress(event)` gets `LayerListed` / `StreamProgress` events as they happen."""
+def read(chunks, image: str):
+    """One pass over a save stream (an iterator of chunks): {"json": {member: document},
+    "layers": {member: entries}, "links": {member: target}}, returned by this generator of
+    `LayerListed` / `StreamProgress` events; known layers (by the digest in their names) are
+    skipped."""
     found = {"json": {}, "layers": {}, "links": {}}
-    stream = tarstream.Stream(api.get_image(image, chunk_size=CHUNK))
+    stream = tarstream.Stream(chunks)
     next_report = PROGRESS_EVERY
     for member in tarstream.walk(stream):
         name = text(member.name)
@@ -120,7 +121,7 @@ def read(api, image: str, progress=None) -> dict:
         known = digest_of(member.name)
         if known in LISTINGS:
             found["layers"][name] = LISTINGS[known]
-            progress and progress(LayerListed(image, name, len(LISTINGS[known]), skipped=True))
+            yield LayerListed(image, name, len(LISTINGS[known]), skipped=True)
             continue
         head = stream.peek(tarstream.BLOCK)
         if head[:1] in (b"{", b"[") and member.size <= JSON_LIMIT:
@@ -136,10 +137,10 @@ def read(api, image: str, progress=None) -> dict:
             found["layers"][name] = listing(stream, member.size)
         else:
             continue
-        progress and progress(LayerListed(image, name, len(found["layers"][name])))
-        if progress and stream.pos >= next_report:
+        yield LayerListed(image, name, len(found["layers"][name]))
+        if stream.pos >= next_report:
             next_report = stream.pos + PROGRESS_EVERY
-            progress(StreamProgress(image, stream.pos))
+            yield StreamProgress(image, stream.pos)
     return found
 
 
@@ -187,16 +188,18 @@ def _join(name: str, target: str) -> str:
     return "/".join(parts)
 
 
-def image_layers(api, image: str, inspect: dict, progress=None) -> tuple[dict, list[list[Entry]]]:
-    """Config and layer entries (base first) of an inspected image, from the session's cache
-    when every layer is known, else from one pass over its save stream."""
+def image_layers(api, image: str, inspect: dict):
+    """Events while reading; returns the config and the layer entries (base first) of an
+    inspected image, from the session's cache when every layer is known, else from one pass
+    over its save stream."""
     diff_ids = list((inspect.get("RootFS") or {}).get("Layers") or [])
     image_id = inspect.get("Id", "")
     known = sum(1 for d in diff_ids if d in LISTINGS)
-    progress and progress(ReadStarted(image, len(diff_ids), known))
+    yield ReadStarted(image, len(diff_ids), known)
     if known == len(diff_ids) and image_id in CONFIGS:
         return CONFIGS[image_id], [LISTINGS[d] for d in diff_ids]
-    config, layers = resolve(read(api, image, progress), diff_ids)
+    found = yield from read(api.get_image(image, chunk_size=CHUNK), image)
+    config, layers = resolve(found, diff_ids)
     for diff_id, entries in zip(diff_ids, layers):
         LISTINGS[diff_id] = entries
     CONFIGS[image_id] = config

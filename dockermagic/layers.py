@@ -191,9 +191,10 @@ def _inspect(engine, image: str) -> dict:
         raise InvalidInput(f"no such image: {image} (see %docker_images)") from None
 
 
-def _build(engine, image: str, inspect: dict, progress) -> tuple[ImageLayers, dict]:
+def _build(engine, image: str, inspect: dict):
+    """Events while reading; returns the `ImageLayers` and the image's final tree."""
     try:
-        config, listings = archive.image_layers(engine.api, image, inspect, progress)
+        config, listings = yield from archive.image_layers(engine.api, image, inspect)
     except (ValueError, archive.tarstream.Truncated) as exc:
         raise EngineError(f"reading the saved image {image}: {exc}") from None
     changes, tree = stack_layers(listings)
@@ -216,13 +217,9 @@ class LayerReading:
         self.result: ImageLayers | LayerComparison | None = None
 
     def events(self):
-        queue: list = []
         built = []
         for name, inspect in zip(self.images, self.inspected):
-            gen = _build(self.engine, name, inspect, queue.append)
-            built.append(gen)
-            yield from queue
-            queue.clear()
+            built.append((yield from _build(self.engine, name, inspect)))
         if len(built) == 1:
             self.result = built[0][0]
         else:
@@ -277,5 +274,5 @@ def container_diff(engine, container: str) -> ContainerDiff:
     except docker.errors.NotFound:
         raise InvalidInput(f"no such container: {container} (see %docker_ps -a)") from None
     changes = [FileChange(d.get("Path", ""), DIFF_KINDS.get(d.get("Kind"), ("C", "modified"))[1], 0, "")
-               for d in raw]
+               for d in sorted(raw, key=lambda d: d.get("Path", ""))]  # the engine's order changes per call
     return ContainerDiff(container, changes, engine.label)

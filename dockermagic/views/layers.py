@@ -13,7 +13,7 @@ from __future__ import annotations
 from .. import units
 from ..archive import LayerListed, ReadStarted, StreamProgress
 from ..layers import CHANGES, ContainerDiff, ImageLayers, LayerComparison, matches
-from ..markup import MONO, MUTED, TD, box, code, esc, table, text_table
+from ..markup import MONO, MUTED, box, code, esc, table, text_table
 from .live import HTML, LiveView
 from .tables import engine_html
 
@@ -44,10 +44,14 @@ def _tree(files) -> dict:
     return root
 
 
+def _letter(change: str) -> str:
+    return f'<b title="{change}" style="color:{COLOURS[change]}">{LETTERS[change]}</b>'
+
+
 def _leaf_html(name: str, f) -> str:
-    link = f' <span style="{MUTED}">→ {esc(f.link)}</span>' if f.link else ""
-    return (f'<div style="padding-left:1.2em">{chip(f.change, LETTERS[f.change])} <span style="{MONO};font-size:12px">'
-            f'{esc(name)}</span>{link} <span style="{MUTED}">{esc(units.size(f.size))}</span></div>')
+    # one line per file, kept short: a base image's tree holds hundreds of them
+    link = f" → {esc(f.link)}" if f.link else ""
+    return f'<div style="padding-left:1.2em">{_letter(f.change)} {esc(name)}{link} <i>{esc(units.size(f.size))}</i></div>'
 
 
 def _node_html(name: str, node: dict, budget: list) -> str:
@@ -57,10 +61,10 @@ def _node_html(name: str, node: dict, budget: list) -> str:
     f = node["file"]
     if not node["children"]:
         return _leaf_html(name, f) if f else ""
-    label = chip(f.change, LETTERS[f.change]) + " " if f and f.change != "modified" else ""
+    label = _letter(f.change) + " " if f and f.change != "modified" else ""
     inner = "".join(_node_html(k, v, budget) for k, v in sorted(node["children"].items()))
-    return (f'<details style="padding-left:1.2em"><summary>{label}<span style="{MONO};font-size:12px">{esc(name)}/</span> '
-            f'<span style="{MUTED}">{esc(units.size(node["size"]))}</span></summary>{inner}</details>')
+    return (f'<details style="padding-left:1.2em"><summary>{label}{esc(name)}/ <i>{esc(units.size(node["size"]))}</i>'
+            f'</summary>{inner}</details>')
 
 
 def tree_html(files) -> str:
@@ -70,7 +74,7 @@ def tree_html(files) -> str:
     more = len(files) - MAX_ROWS
     if more > 0:
         inner += f'<div style="{MUTED};padding-left:1.2em">… and {more} more (narrow them with the filter)</div>'
-    return inner
+    return f'<div style="{MONO};font-size:12px">{inner}</div>'
 
 
 # -- one image ------------------------------------------------------------------------------------
@@ -88,12 +92,12 @@ def _waste_html(result: ImageLayers) -> str:
     rows = [[esc(w.path), esc(str(w.layers)), esc(units.size(w.size))] for w in result.waste[:10]]
     if not rows:
         return ""
-    return (f'<details style="margin-top:4px"><summary>{chip("wasted")} where: {len(result.waste)} paths written or '
-            f'removed again</summary>{table(["PATH", "LAYERS", "WASTED"], rows, raw=True)}</details>')
+    return (f'<details open style="margin-top:4px"><summary>{chip("wasted")} where: {_n(len(result.waste), "path")} '
+            f'written or removed again</summary>{table(["PATH", "LAYERS", "WASTED"], rows, raw=True)}</details>')
 
 
 def _largest_html(result: ImageLayers, pattern: str | None) -> str:
-    found = [(i, f) for i, f in result.largest(len(result.files())) if matches(f.path, pattern)][:10]
+    found = [(i, f) for i, f in result.largest(len(result.files())) if f.size and matches(f.path, pattern)][:10]
     rows = [[esc(f.path), chip(f.change), esc(str(i)), esc(units.size(f.size))] for i, f in found]
     return (f'<details style="margin-top:4px"><summary>largest files</summary>'
             f'{table(["PATH", "CHANGE", "LAYER", "SIZE"], rows, raw=True)}</details>') if rows else ""
@@ -130,11 +134,15 @@ def layers_text(result: ImageLayers, pattern: str | None = None, max_rows: int =
     return "\n".join(lines)
 
 
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 # -- two images ------------------------------------------------------------------------------------
 def comparison_html(result: LayerComparison, pattern: str | None = None) -> str:
     a, b = result.first, result.second
     head = (f'<div><b>docker layers</b> {code(a.image)} → {code(b.image)} <span style="{MUTED}">· '
-            f'{len(result.shared)} shared layers, {len(result.differences)} files differ</span></div>')
+            f'{_n(len(result.shared), "shared layer")}, {_n(len(result.differences), "file")} differ</span></div>')
     shared = table(["", "LAYER", "INSTRUCTION", "SIZE"], [
         [chip("shared"), code(units.short_id(l.digest)), esc(l.created_by[:90]), esc(units.size(l.size))]
         for l in result.shared], raw=True) if result.shared else f'<div style="{MUTED}">no layers in common</div>'
@@ -150,8 +158,8 @@ def comparison_html(result: LayerComparison, pattern: str | None = None) -> str:
 
 
 def comparison_text(result: LayerComparison, pattern: str | None = None) -> str:
-    lines = [f"{result.first.image} -> {result.second.image}: {len(result.shared)} shared layers, "
-             f"{len(result.differences)} files differ"]
+    lines = [f"{result.first.image} -> {result.second.image}: {_n(len(result.shared), 'shared layer')}, "
+             f"{_n(len(result.differences), 'file')} differ"]
     lines += [f"shared  {units.short_id(l.digest)}  {units.size(l.size)}  {l.created_by}" for l in result.shared]
     lines += [f"{LETTERS[f.change]} {f.path}  {units.size(f.size)}" for f in result.differences if matches(f.path, pattern)]
     return "\n".join(lines)

@@ -198,7 +198,11 @@ def image_layers(api, image: str, inspect: dict):
     yield ReadStarted(image, len(diff_ids), known)
     if known == len(diff_ids) and image_id in CONFIGS:
         return CONFIGS[image_id], [LISTINGS[d] for d in diff_ids]
-    found = yield from read(api.get_image(image, chunk_size=CHUNK), image)
+    chunks = api.get_image(image, chunk_size=CHUNK)
+    try:
+        found = yield from read(chunks, image)
+    finally:
+        chunks.close()  # stopped early (Ctrl-C, a bad archive): the engine sees the connection go
     config, layers = resolve(found, diff_ids)
     for diff_id, entries in zip(diff_ids, layers):
         LISTINGS[diff_id] = entries

@@ -222,3 +222,18 @@ def test_podman(ip, docker_env, podman_address, context, made_podman, unique):
     assert changed["/d/a"].change == "removed" and changed["/gone"].change == "removed"
     assert changed["/k"].change == "modified" and files(result.layers[2])["/k"].kind == "hardlink"
     assert {w.path for w in result.waste} >= {"/big1", "/k", "/gone"}
+
+
+def test_the_widget_filters_paths(probe, engine):
+    from dockermagic.views.layers import LayersView
+    from dockermagic.views.live import run
+
+    reading = LayerReading(engine, [probe])
+    view = LayersView([probe], mode="widget", interval=0)
+    run(view, reading.events())
+    leaf = '<b title="added" style="color:#1a7f37">A</b> busybox <i>'
+    assert leaf in view._box.value
+    view._filter.value = "/d"  # what typing in the box does
+    assert "sub/" in view._box.value and leaf not in view._box.value and "paths matching" in view._box.value
+    view._filter.value = ""
+    assert leaf in view._box.value

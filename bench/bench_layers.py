@@ -7,7 +7,7 @@ Needs a running engine with busybox:latest.  Reading the stream is the floor: th
 makes the archive as it sends it, so `docker save` to /dev/null is what any reader pays.
 Methods alternate within each round; the median and best of the rounds are reported, with
 the ratios to the CLI (target: magic/CLI <= 1.5), and the kernel's resident memory growth
-while the magic lists the layer (target: < 100 MB; sampled every 10 ms).  The session cache
+while the magic lists the layer (target: < 100 MB; sampled every 10 ms).  The cache of layers
 is emptied before each magic round, so every round really reads.  The image is removed.
 """
 

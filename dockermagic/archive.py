@@ -9,7 +9,7 @@ Three layouts come down that stream:
   alike, told apart by their first bytes), `index.json`, and a `manifest.json` as above;
 - Podman: `<diff id>.tar` per layer, with `<v1 id>/layer.tar` symlinks to them.
 
-A layer once listed is kept for the session by its diff id (the digest of its tar, which the
+A layer once listed is kept while the kernel runs, by its diff id (the digest of its tar, which the
 engine reports before anything is read): an image whose layers are all known is not streamed
 again, and a known layer whose member name carries its digest (OCI, Podman) is skipped unread.
 """
@@ -42,7 +42,7 @@ class Entry:
     mtime: int = 0
 
 
-#: diff id -> that layer's entries; image id -> its config (per session, content-addressed)
+#: diff id -> that layer's entries; image id -> its config (for the kernel's life, content-addressed)
 LISTINGS: dict[str, list[Entry]] = {}
 CONFIGS: dict[str, dict] = {}
 
@@ -52,7 +52,7 @@ CONFIGS: dict[str, dict] = {}
 class ReadStarted:
     image: str
     layers: int
-    known: int  # layers already listed this session
+    known: int  # layers already listed in this kernel
 
 
 @dataclass
@@ -190,7 +190,7 @@ def _join(name: str, target: str) -> str:
 
 def image_layers(api, image: str, inspect: dict):
     """Events while reading; returns the config and the layer entries (base first) of an
-    inspected image, from the session's cache when every layer is known, else from one pass
+    inspected image, from the cache when every layer is known, else from one pass
     over its save stream."""
     diff_ids = list((inspect.get("RootFS") or {}).get("Layers") or [])
     image_id = inspect.get("Id", "")

@@ -1,6 +1,6 @@
 """`%docker_layers` and `%docker_diff` on the real engine (and Podman): whiteouts, an opaque
 directory, hard and symbolic links, a file written again, the added-then-deleted waste, names
-that are markup or not UTF-8, two images compared, the session cache, a 300 MB layer read in
+that are markup or not UTF-8, two images compared, the cache of layers already read, a 300 MB layer read in
 bounded memory, and the OCI layout of newer engines."""
 
 from __future__ import annotations
@@ -158,9 +158,11 @@ def test_a_300mb_layer_in_bounded_memory(ip, context, made, unique, engine):
     assert peak < 100e6, f"{peak / 1e6:.0f} MB held while reading"
 
 
-def _as_oci(stream: bytes) -> bytes:
+def _as_oci(stream: bytes, compress: bool = False) -> bytes:
     """A save stream of this engine rewritten in the OCI layout newer engines write (blobs by
-    digest, index.json, and manifest.json naming the blobs), in name order as they write it."""
+    digest, index.json, and manifest.json naming the blobs), in name order as they write it;
+    `compress`: layer blobs gzipped, as an image pulled and saved as it came may have them."""
+    import gzip
     import hashlib
 
     src = tarfile.open(fileobj=io.BytesIO(stream))
@@ -168,6 +170,7 @@ def _as_oci(stream: bytes) -> bytes:
     blobs = {}
     config = src.extractfile(manifest["Config"]).read()
     layers = [src.extractfile(name).read() for name in manifest["Layers"]]
+    layers = [gzip.compress(layer) for layer in layers] if compress else layers
     for data in [config, *layers]:
         blobs[f"blobs/sha256/{hashlib.sha256(data).hexdigest()}"] = data
     digest = lambda data: "sha256:" + hashlib.sha256(data).hexdigest()  # noqa: E731
@@ -186,10 +189,10 @@ def _as_oci(stream: bytes) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("with_manifest", [True, False])
-def test_the_oci_layout(probe, engine, with_manifest):
+@pytest.mark.parametrize("with_manifest, compress", [(True, False), (False, False), (True, True)])
+def test_the_oci_layout(probe, engine, with_manifest, compress):
     saved = b"".join(engine.api.get_image(probe))
-    oci = _as_oci(saved)
+    oci = _as_oci(saved, compress)
     if not with_manifest:  # a pure OCI layout: index.json is all there is
         src = tarfile.open(fileobj=io.BytesIO(oci))
         out = io.BytesIO()

@@ -21,7 +21,7 @@ class LayerMagics(MagicsArea):
         """The files each layer of IMAGE adds, modifies and removes, and the space it wastes.
 
         Read from the engine's save stream (`docker save`), never held in memory or on disk;
-        a layer read once this session is not read again.  Whiteouts and opaque directories are
+        a layer read once in this kernel is not read again.  Whiteouts and opaque directories are
         applied as the storage driver applies them; waste and efficiency are counted as dive
         counts them.  Returns an `ImageLayers` (`.layers` base first, each with `.files`:
         `.path`, `.change` -- added, modified or removed --, `.size`; `.wasted_bytes`,

@@ -16,6 +16,7 @@ AREAS = [
     "dockermagic.magics.containers:ContainerMagics",
     "dockermagic.magics.registry:RegistryMagics",
     "dockermagic.magics.engines:EngineMagics",
+    "dockermagic.magics.layers:LayerMagics",
 ]
 
 _loaded: dict[int, list] = {}
@@ -37,6 +38,7 @@ def load_ipython_extension(ipython) -> None:
     for instance in instances:
         ipython.register_magics(instance)
     ipython.configurables.append(settings)
+    importlib.import_module("dockermagic.views.formatters").register(ipython)
     _loaded[id(ipython)] = instances
     notice = no_engine_notice()
     if notice:

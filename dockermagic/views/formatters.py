@@ -16,6 +16,9 @@ import importlib
 
 #: result type -> "module:function" returning that result's mimebundle (a dict of MIME -> data)
 RENDERERS = {
+    "dockermagic.layers.ImageLayers": "dockermagic.views.layers:bundle",
+    "dockermagic.layers.LayerComparison": "dockermagic.views.layers:bundle",
+    "dockermagic.layers.ContainerDiff": "dockermagic.views.layers:diff_bundle",
 }
 
 _cell: dict = {"count": None, "modes": {}, "keep": []}

@@ -13,6 +13,7 @@ the connection go and cancels what it was doing.
 
 from __future__ import annotations
 
+import codecs
 import socket as _socket
 from contextlib import contextmanager
 
@@ -58,7 +59,46 @@ def records(api, method: str, path: str, *args, params=None, data=None, headers=
     """The engine's JSON record stream (`/build`, `/images/create`, `/images/{name}/push`,
     `/events` ...) decoded record by record; the connection closes when the consumer stops."""
     with response(api, method, path, *args, params=params, data=data, headers=headers) as resp:
-        yield from api._stream_helper(resp, decode=True)
+        yield from stream_records(api, resp)
+
+
+def stream_records(api, resp):
+    """The records of a response already open (the caller closes it)."""
+    return json_records(api._stream_helper(resp, decode=False))
+
+
+def json_records(chunks):
+    """JSON records from chunks of bytes (or text) cut anywhere, as docker-py's `json_stream`
+    splits them, but whole: a UTF-8 character cut between two chunks stays one character (docker-py
+    decodes each chunk alone), and a line that is no JSON object -- which would make docker-py wait
+    for the end of the stream and then raise its own error -- is one `EngineError` at once."""
+    from docker.utils.json_stream import json_splitter
+
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    buffered = ""
+    for chunk in chunks:
+        text = chunk if isinstance(chunk, str) else decoder.decode(bytes(chunk))
+        buffered += text
+        if "}" not in text and "\n" not in text:
+            continue  # no record can have ended here: a long record is parsed once, not per chunk
+        while (split := json_splitter(buffered)) is not None:
+            record, buffered = split
+            yield _record(record)
+        line, newline, _ = buffered.partition("\n")
+        if newline and line.strip():
+            raise EngineError(f"the engine sent a line that is no JSON record: {line.strip()[:80]!r}")
+    buffered = (buffered + decoder.decode(b"", final=True)).strip()
+    while buffered and (split := json_splitter(buffered)) is not None:
+        record, buffered = split
+        yield _record(record)
+    if buffered:
+        raise EngineError(f"the engine's stream ended inside a record: {buffered[:80]!r}")
+
+
+def _record(value) -> dict:
+    if not isinstance(value, dict):
+        raise EngineError(f"the engine sent a record that is no JSON object: {str(value)[:80]!r}")
+    return value
 
 
 def call(api, method: str, path: str, *args, params=None, json=None, data=None, headers=None):

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import ansi, reference, terminal, units
+from . import adapter, ansi, reference, terminal, units
 from .context import context_files, context_stream
 from .display import ShownOnce
 from .errors import BuildError, InvalidInput
@@ -343,7 +343,7 @@ def build(engine, request: BuildRequest, result: BuildResult | None = None, cloc
     try:
         response = api._post(api._url("/build"), data=context, params=params, headers=headers, stream=True, timeout=None)
         api._raise_for_status(response)
-        for record in api._stream_helper(response, decode=True):
+        for record in adapter.stream_records(api, response):
             yield from stream.feed(record)
     except BuildError:
         yield from stream.pending

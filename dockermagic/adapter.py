@@ -13,6 +13,8 @@ the connection go and cancels what it was doing.
 
 from __future__ import annotations
 
+import codecs
+import json
 import socket as _socket
 from contextlib import contextmanager
 
@@ -58,7 +60,74 @@ def records(api, method: str, path: str, *args, params=None, data=None, headers=
     """The engine's JSON record stream (`/build`, `/images/create`, `/images/{name}/push`,
     `/events` ...) decoded record by record; the connection closes when the consumer stops."""
     with response(api, method, path, *args, params=params, data=data, headers=headers) as resp:
-        yield from api._stream_helper(resp, decode=True)
+        yield from stream_records(api, resp)
+
+
+def stream_records(api, resp):
+    """The records of a response already open (the caller closes it)."""
+    return json_records(api._stream_helper(resp, decode=False))
+
+
+def json_records(chunks):
+    """JSON records from chunks of bytes (or text) cut anywhere, as docker-py's `json_stream`
+    splits them, but whole: a UTF-8 character cut between two chunks stays one character (docker-py
+    decodes each chunk alone), a space that ends a chunk kept (docker-py's `json_splitter` strips
+    the unfinished next record's end), and a line that is no JSON object -- which would make
+    docker-py wait for the end of the stream and then raise its own error -- is one `EngineError`
+    at once."""
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    buffered = ""
+    for chunk in chunks:
+        text = chunk if isinstance(chunk, str) else decoder.decode(bytes(chunk))
+        buffered += text
+        if "}" not in text and "\n" not in text:
+            continue  # no record can have ended here: a long record is parsed once, not per chunk
+        while (split := _json_splitter(buffered)) is not None:
+            record, buffered = split
+            yield _record(record)
+        line, newline, _ = buffered.partition("\n")
+        if newline and line.strip():
+            raise EngineError(f"the engine sent a line that is no JSON record: {line.strip()[:80]!r}")
+    buffered = (buffered + decoder.decode(b"", final=True)).strip()
+    while buffered and (split := _json_splitter(buffered)) is not None:
+        record, buffered = split
+        yield _record(record)
+    if buffered:
+        raise EngineError(f"the engine's stream ended inside a record: {buffered[:80]!r}")
+
+
+_JSON = json.JSONDecoder()
+
+
+def _json_splitter(buffer: str):
+    """(the first JSON value, the rest), or None while it is not all there."""
+    buffer = buffer.lstrip()
+    try:
+        value, end = _JSON.raw_decode(buffer)
+    except ValueError:
+        return None
+    return value, buffer[end:]
+
+
+# the engine's progress message (moby's jsonmessage.JSONMessage), field by field, where present
+_TEXT_FIELDS = ("stream", "status", "id", "progress", "error")
+_NUMBER_FIELDS = {"progressDetail": ("current", "total"), "errorDetail": ("code",)}
+
+
+def _record(value) -> dict:
+    if not isinstance(value, dict):
+        raise EngineError(f"the engine sent a record that is no JSON object: {str(value)[:80]!r}")
+    odd = [k for k in _TEXT_FIELDS if k in value and not isinstance(value[k], str)]
+    for key, numbers in _NUMBER_FIELDS.items():
+        part = value.get(key)
+        if part is not None and not (isinstance(part, dict) and all(
+                isinstance(part.get(n, 0), int) and not isinstance(part.get(n, 0), bool) for n in numbers)):
+            odd.append(key)
+    if isinstance(value.get("errorDetail"), dict) and not isinstance(value["errorDetail"].get("message", ""), str):
+        odd.append("errorDetail")
+    if odd:
+        raise EngineError(f"the engine sent a record whose {', '.join(odd)} is not what its API says: {str(value)[:80]!r}")
+    return value
 
 
 def call(api, method: str, path: str, *args, params=None, json=None, data=None, headers=None):

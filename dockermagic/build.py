@@ -14,10 +14,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import ansi, reference, units
+from . import adapter, ansi, reference, terminal, units
 from .context import context_files, context_stream
 from .display import ShownOnce
 from .errors import BuildError, InvalidInput
+from .terminal import STORED_LINE
 
 # the classic builder's (Docker) and buildah's (Podman) step and result lines
 _STEP = re.compile(r"^(?:Step (\d+)/(\d+) : |(?:\[(\d+)/\d+\] )?STEP (\d+)(?:/(\d+))?: )(.*)$")  # buildah: "[2/2] STEP 1/3: "
@@ -178,12 +179,15 @@ class BuildStream:
                 text = "\n" + text  # a command's last line without newline: end it here
         text = self._partial + text
         *lines, self._partial = text.split("\n")
+        if len(self._partial) > 2 * STORED_LINE:  # one endless line stays bounded while it grows
+            self._partial = terminal.render(self._partial, STORED_LINE)
         return self._lines(lines)
 
     def _lines(self, lines: list[str]) -> list:
         events: list = []
         log = self.result.log_lines
         for line in lines:
+            line = terminal.render(line, STORED_LINE)  # a progress bar's last state, not its 3,000 redraws
             match = _STEP.match(line)
             if match:
                 events += self._end_step()
@@ -339,7 +343,7 @@ def build(engine, request: BuildRequest, result: BuildResult | None = None, cloc
     try:
         response = api._post(api._url("/build"), data=context, params=params, headers=headers, stream=True, timeout=None)
         api._raise_for_status(response)
-        for record in api._stream_helper(response, decode=True):
+        for record in adapter.stream_records(api, response):
             yield from stream.feed(record)
     except BuildError:
         yield from stream.pending

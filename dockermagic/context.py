@@ -4,6 +4,7 @@ engine as the tar stream `docker build` sends."""
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -75,7 +76,11 @@ def context_files(context_dir: str, dockerfile: str):
     if ignore.exists():
         exclude = [line.strip() for line in ignore.read_text().splitlines() if line.strip() and not line.strip().startswith("#")]
     name, outside = process_dockerfile(os.path.abspath(dockerfile), context)
-    paths = sorted(exclude_paths(context, exclude, dockerfile=name) if exclude else _walk(context))
+    try:
+        paths = sorted(exclude_paths(context, exclude, dockerfile=name) if exclude else _walk(context))
+    except (re.error, KeyError, ValueError, IndexError) as exc:  # docker-py's fnmatch on a broken pattern
+        raise InvalidInput(f"{ignore}: a pattern is not valid ({type(exc).__name__}: {exc}); "
+                           "the docker CLI refuses it too (syntax error in pattern)") from None
     return context, paths, name, outside
 
 

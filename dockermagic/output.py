@@ -14,11 +14,13 @@ import os
 import socket
 import tempfile
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 from . import units
 from .containers import ContainerError, inspect_container
 from .display import ShownOnce
+from .terminal import ROWS, STORED_LINE, Terminal
 
 STREAMS = {1: "stdout", 2: "stderr"}
 
@@ -26,23 +28,45 @@ STREAMS = {1: "stdout", 2: "stderr"}
 # -- output ---------------------------------------------------------------------------------
 class LogStore:
     """The whole output of a run, in memory up to `spill` bytes per stream, then in a temp
-    file: a container printing gigabytes costs disk, not kernel memory."""
+    file: a container printing gigabytes costs disk, not kernel memory.  What is kept is what
+    a terminal shows (`terminal.Terminal`: a progress bar's last state, lines of at most
+    `terminal.STORED_LINE` characters), each stream on its own and both as they began."""
 
     def __init__(self, spill: int = 1 << 20):
         self._files = {s: tempfile.SpooledTemporaryFile(max_size=spill, mode="w+b") for s in ("all", "stdout", "stderr")}
+        self._terminals = {s: Terminal(STORED_LINE, on_line=self._began, on_commit=self._commit, tag=s)
+                           for s in ("stdout", "stderr")}
+        self._order: deque = deque()  # lines not yet in the "all" file, as they began
         self.bytes = 0
 
     def write(self, stream: str, data: bytes) -> None:
-        self._files["all"].write(data)
-        self._files[stream].write(data)
+        self._terminals[stream].write(data)
         self.bytes += len(data)
+
+    def _began(self, line) -> None:
+        self._order.append(line)
+        if len(self._order) > 4 * ROWS:  # one stream redrawing a line for ever holds up no other
+            self._to_all(self._order.popleft())
+
+    def _commit(self, line) -> None:
+        self._files[line.tag].write(line.render().encode("utf-8", "replace") + b"\n")
+        while self._order and self._order[0].done:
+            self._to_all(self._order.popleft())
+
+    def _to_all(self, line) -> None:
+        self._files["all"].write(line.render().encode("utf-8", "replace") + b"\n")
 
     def text(self, stream: str = "all") -> str:
         f = self._files[stream]
         f.seek(0)
         data = f.read()
         f.seek(0, os.SEEK_END)
-        return data.decode("utf-8", "replace")
+        if stream != "all":
+            return data.decode("utf-8", "replace") + self._terminals[stream].pending_text()
+        rest = "\n".join(line.render() for line in self._order)
+        last = self._order[-1] if self._order else None
+        ended = last is None or last.done or self._terminals[last.tag].ended
+        return data.decode("utf-8", "replace") + rest + ("\n" if self._order and ended else "")
 
     def close(self) -> None:
         for f in self._files.values():

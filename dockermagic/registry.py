@@ -13,7 +13,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from . import auth, reference, units
+from . import adapter, auth, reference, units
 from .display import ShownOnce
 from .errors import EngineError, InvalidInput
 
@@ -276,7 +276,7 @@ def _send(engine, url: str, params: dict, server: str, stream: TransferStream):
     try:
         response = api._post(url, params=params, headers=headers, stream=True, timeout=None)
         api._raise_for_status(response)
-        for record in api._stream_helper(response, decode=True):
+        for record in adapter.stream_records(api, response):
             yield from stream.feed(record)
     except TransferError:
         raise

@@ -297,17 +297,17 @@ def test_kernel_interrupt_in_an_executed_notebook(engine, unique, tmp_path):
 
 
 def test_output_window_keeps_streams_apart_and_lines_whole():
-    from dockermagic.views.container import ERR, OutputWindow
+    from dockermagic.views.container import OutputWindow
 
     window = OutputWindow(limit=30)
     window.write("stdout", "par")
     window.write("stderr", "error one\nerr")
     window.write("stdout", "tial line\n")
     window.write("stderr", "or two\n")
-    assert window.lines.lines() == [ERR + "error one", "partial line", ERR + "error two"]
+    assert window.lines.rows() == [("stdout", "partial line"), ("stderr", "error one"), ("stderr", "error two")]
     window.write("stdout", "y" * 100_000)  # one endless line: cut, the window stays small
     window.write("stdout", "z" * 100_000)
-    assert len(window.html()) < 10_000 and "more characters" in window.text()
+    assert len(window.html()) < 10_000 and "characters left out" in window.text()
     for i in range(1000):
         window.write("stdout", f"line {i}\n")
     assert len(window.lines.lines()) <= 31 and window.lines.dropped > 900 and "line 999" in window.text()

@@ -27,7 +27,7 @@ def view_build(engine, context, dockerfile, mode="widget", **view_args):
     return view, result, error
 
 
-HOSTILE = "FROM busybox\nRUN echo '<script>alert(1)</script><img src=x onerror=alert(2)>' && printf '\\033[31mred\\033[0m \\033]0;title\\007\\033[2Kdone\\n'\n"
+HOSTILE = "FROM busybox\nRUN echo '<script>alert(1)</script><img src=x onerror=alert(2)>' && printf '\\033[31mred\\033[0m \\033]0;title\\007\\033[Kdone\\n'\n"
 
 
 def test_widget_rows_follow_steps_and_escape_everything(engine, context):

@@ -15,50 +15,38 @@ from .. import ansi, units
 from ..containers import Container, ports_text
 from ..markup import MUTED, PRE, badge, box, code, esc
 from ..output import Exited, Output, RunResult, Started
+from ..terminal import Terminal
 from .lines import BoundedLines
 from .live import HTML, WIDGET_MIME, LiveView
 
-ERR = "\x1e"  # marks a stderr line inside the window (a control character: never shown)
 STDERR_STYLE = "color:#cd3131"
-PARTIAL_LIMIT = 8192  # a line without newline is cut here, so one endless line stays bounded
 
 
 class OutputWindow:
-    """The lines a view keeps of two interleaved streams, each split into lines on its own."""
+    """The lines a view keeps of two interleaved streams: each stream is its own terminal
+    (a progress bar on stderr does not overwrite stdout), lines kept in the order they began."""
 
     def __init__(self, limit: int = 400):
         self.lines = BoundedLines(limit)
-        self.partial = {"stdout": "", "stderr": ""}
+        self._terminals = {s: Terminal(on_line=self.lines.append, tag=s) for s in ("stdout", "stderr")}
 
-    def write(self, stream: str, text: str) -> None:
-        text = self.partial.get(stream, "") + text
-        *done, rest = text.split("\n")
-        mark = ERR if stream == "stderr" else ""
-        for line in done:
-            self.lines.add(mark + line)
-        if len(rest) > PARTIAL_LIMIT:
-            self.lines.add(mark + rest)
-            rest = ""
-        self.partial[stream] = rest
-
-    def _all(self) -> list[str]:
-        tail = [p if s == "stdout" else ERR + p for s, p in self.partial.items() if p]
-        return self.lines.lines() + tail
+    def write(self, stream: str, text) -> None:
+        self._terminals.get(stream, self._terminals["stdout"]).write(text)
 
     def __len__(self) -> int:
-        return len(self.lines) + sum(1 for p in self.partial.values() if p)
+        return len(self.lines)
 
     def html(self) -> str:
         out = []
-        for line in self._all():
-            if line.startswith(ERR):
-                out.append(f'<span style="{STDERR_STYLE}">{ansi.to_html(line[1:])}</span>')
+        for tag, line in self.lines.rows():
+            if tag == "stderr":
+                out.append(f'<span style="{STDERR_STYLE}">{ansi.to_html(line)}</span>')
             else:
                 out.append(ansi.to_html(line))
         return "\n".join(out)
 
     def text(self) -> str:
-        return "\n".join(ansi.strip(line.lstrip(ERR)) for line in self._all())
+        return self.lines.text()
 
 
 class OutputView(LiveView):

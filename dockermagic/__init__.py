@@ -25,6 +25,7 @@ def load_ipython_extension(ipython) -> None:
     import importlib
 
     from .magics.base import DockerMagics
+    from .views import formatters
 
     if id(ipython) in _loaded:
         return
@@ -37,6 +38,7 @@ def load_ipython_extension(ipython) -> None:
     for instance in instances:
         ipython.register_magics(instance)
     ipython.configurables.append(settings)
+    formatters.register(ipython)  # results render through their views, in this cell and later ones
     _loaded[id(ipython)] = instances
     notice = no_engine_notice()
     if notice:
@@ -67,7 +69,11 @@ def no_engine_notice() -> str | None:
 
 
 def unload_ipython_extension(ipython) -> None:
+    from .views import formatters
+
     instances = _loaded.pop(id(ipython), [])
+    if instances:
+        formatters.unregister(ipython)
     registry = ipython.magics_manager.magics
     for instance in instances:
         for kind, names in instance.magics.items():

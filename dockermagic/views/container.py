@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import sys
 import threading
+import weakref
+from datetime import datetime, timezone
 
 from .. import ansi, units
 from ..containers import Container, ports_text
 from ..markup import MUTED, PRE, badge, box, code, esc
 from ..output import Exited, Output, RunResult, Started
+from ..watch import ContainerStatus, watch
 from .lines import BoundedLines
 from .live import HTML, WIDGET_MIME, LiveView
 
@@ -69,7 +72,6 @@ class OutputView(LiveView):
         self.result = result
         self.verb = verb
         self.window = OutputWindow(max_lines)
-        result._window = self.window
         self.state = "starting"
         self.error: str | None = None
         self._echoed = 0
@@ -77,12 +79,13 @@ class OutputView(LiveView):
 
     @classmethod
     def snapshot(cls, result: RunResult) -> dict:
+        """HTML and text of a finished run, from the last output the result keeps."""
         view = cls.__new__(cls)
         LiveView.__init__(view, mode="none")
         view.result, view.verb, view.error = result, result.verb, result.note or None
-        view.window = result._window or OutputWindow()
-        if result._window is None:
-            view.window.write("stdout", result._tail)
+        view.window = OutputWindow()
+        for stream, text in result.tail.pieces:
+            view.window.write(stream, text)
         view.state = _final_state(result)
         view.ended = view.started + (result.duration or 0)
         return view._repr_mimebundle_()
@@ -168,6 +171,11 @@ class OutputView(LiveView):
             print("… output left out here (the full log is on the returned object's .logs) …\n" + "\n".join(tail))
 
 
+def run_bundle(result: RunResult) -> dict:
+    """A `RunResult` shown again: how it ended and its last output."""
+    return OutputView.snapshot(result)
+
+
 def _final_state(result: RunResult) -> str:
     if result.note:
         return "interrupted"
@@ -183,43 +191,68 @@ def _badge(state: str, result: RunResult) -> str:
 
 
 # -- the detached container's card ------------------------------------------------------------
-STATUS_EVENTS = {"start", "die", "stop", "kill", "pause", "unpause", "restart", "destroy", "rename", "oom", "health_status"}
 STATUS_STATES = {"running": "running", "exited": "failed", "dead": "failed", "removed": "waiting", "created": "pending",
-                 "paused": "interrupted", "restarting": "running"}
+                 "paused": "interrupted", "restarting": "running", "removing": "waiting"}
+_cards: "weakref.WeakValueDictionary[str, ContainerCard]" = weakref.WeakValueDictionary()
 
 
-def _status_badge(status: str, exit_code=None) -> str:
-    state = STATUS_STATES.get(status, "waiting")
-    if status == "exited" and exit_code == 0:
+def card_for(container: Container) -> "ContainerCard | None":
+    """The card showing `container` in this kernel, if one still does."""
+    return _cards.get(container.id)
+
+
+def _status_badge(status: ContainerStatus) -> str:
+    state = STATUS_STATES.get(status.status, "waiting")
+    exited = status.status == "exited" and status.exit_code is not None
+    if exited and status.exit_code == 0:
         state = "done"
-    return badge(state, status + (f" ({exit_code})" if status == "exited" and exit_code is not None else ""))
+    html = badge(state, status.status + (f" ({status.exit_code})" if exited else ""))
+    if status.removed and status.at is not None:
+        when = datetime.fromtimestamp(status.at, timezone.utc)
+        html += f' <span style="{MUTED}" title="{esc(when.isoformat())}">at {esc(when.strftime("%H:%M:%S"))} UTC</span>'
+    return html
 
 
-def card_html(c: Container, inner_only: bool = False) -> str:
-    state = c.info.get("State", {})
-    status = state.get("Status", "?")
-    ports = ports_text(c.ports) or "none"
-    created = c.created
+def _current(c: Container, status: ContainerStatus | None) -> ContainerStatus:
+    if status is not None:
+        return status
+    state = c.info.get("State") or {}
+    return ContainerStatus(state.get("Status", "?"), state.get("ExitCode"), info=c.info)
+
+
+def card_html(c: Container, status: ContainerStatus | None = None, inner_only: bool = False) -> str:
+    status = _current(c, status)
+    info = status.info or c.info
+    ports = ports_text((info.get("NetworkSettings") or {}).get("Ports") or {}) or "none"
+    created = info.get("Created")
     body = (
-        f'<div><b>{esc(c.name)}</b> {code(c.short_id)} {_status_badge(status, state.get("ExitCode"))} '
+        f'<div><b>{esc(c.name)}</b> {code(c.short_id)} {_status_badge(status)} '
         f'<span style="{MUTED}">image</span> {code(c.image)}</div>'
         f'<div style="font-size:12px"><span style="{MUTED}">ports</span> {code(ports)} '
         f'<span style="{MUTED}">· created <span title="{esc(units.timestamp(created))}">{esc(units.ago(created))}</span>'
-        f' · {esc(" ".join((c.info.get("Config") or {}).get("Cmd") or []))}</span></div>'
+        f' · {esc(" ".join((info.get("Config") or {}).get("Cmd") or []))}</span></div>'
     )
     return body if inner_only else box(body, "dm-container")
 
 
-def card_text(c: Container) -> str:
-    state = c.info.get("State", {})
-    ports = ports_text(c.ports)
-    return (f"{c.id}\n{c.name}  {c.short_id}  {c.image}  {state.get('Status', '?')}"
+def card_text(c: Container, status: ContainerStatus | None = None) -> str:
+    status = _current(c, status)
+    ports = ports_text(((status.info or c.info).get("NetworkSettings") or {}).get("Ports") or {})
+    when = f" at {units.timestamp(status.at)}" if status.removed and status.at is not None else ""
+    return (f"{c.id}\n{c.name}  {c.short_id}  {c.image}  {status.status}{when}"
             + (f"  {ports}" if ports else "") + f"  created {units.ago(c.created)}")
+
+
+def container_bundle(c: Container) -> dict:
+    """A `Container` shown again: the card as it was when the container was last looked at."""
+    return {"text/plain": card_text(c), "text/html": card_html(c)}
 
 
 class ContainerCard:
     """A detached container: name, id, image, live status, ports, created; buttons for its
-    logs, stop and remove.  The status follows the engine's events for this container."""
+    logs, stop and remove.  The status follows the engine's events for this container (a
+    `watch.ContainerWatch`, driven by a thread here); the buttons call the container's own
+    `stop()`, `remove()` and `output.log_events`."""
 
     def __init__(self, container: Container, mode: str = "widget", max_lines: int = 200, stop_timeout: int = 10):
         self.container = container
@@ -227,11 +260,13 @@ class ContainerCard:
         self.max_lines = max_lines
         self.stop_timeout = stop_timeout
         self.widget = None
+        self.status: ContainerStatus | None = None
         self.logs = OutputWindow(max_lines)
         self._handle = None
-        self._events = None
+        self._watch = None
         self._lock = threading.RLock()
         self.watcher: threading.Thread | None = None
+        _cards[container.id] = self
 
     def show(self) -> "ContainerCard":
         from IPython.display import display
@@ -241,24 +276,25 @@ class ContainerCard:
             return self
         if self.mode == "widget":
             self.widget = self.build_widget()
-            self.watch()
         self._handle = display(self._bundle(), raw=True, display_id=True)
+        if self.mode == "widget":
+            self.watch()
         return self
 
     def _bundle(self) -> dict:
-        bundle = {"text/plain": card_text(self.container), "text/html": self.html()}
+        bundle = {"text/plain": card_text(self.container, self.status), "text/html": self.html()}
         if self.widget is not None:
             bundle[WIDGET_MIME] = {"version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}
         return bundle
 
     def html(self) -> str:
         logs = f'<pre style="{PRE}">{self.logs.html()}</pre>' if len(self.logs) else ""
-        return box(card_html(self.container, inner_only=True) + logs, "dm-container")
+        return box(card_html(self.container, self.status, inner_only=True) + logs, "dm-container")
 
     def build_widget(self):
         import ipywidgets as w
 
-        self._info = HTML(card_html(self.container, inner_only=True))
+        self._info = HTML(card_html(self.container, self.status, inner_only=True))
         self.logs_button = w.Button(description="Logs", icon="align-left", tooltip="Show the last lines of its output")
         self.stop_button = w.Button(description="Stop", icon="stop", tooltip=f"SIGTERM, then SIGKILL after {self.stop_timeout}s")
         self.remove_button = w.Button(description="Remove", icon="trash", button_style="danger", tooltip="Remove it (force)")
@@ -301,53 +337,44 @@ class ContainerCard:
         return thread
 
     def _on_remove(self, _button=None) -> None:
-        self.container.remove(force=True)
-        self.update()
+        self.remove_button.disabled = True
+        try:
+            self.container.remove(force=True)  # the watch sees it go and says when
+        except Exception:
+            self._sync_buttons()
+            raise
 
     # -- live status ----------------------------------------------------------------------
     def watch(self) -> None:
-        """Follow the engine's events for this container in a thread, until it is removed."""
-        api = self.container.engine.api
-        try:
-            self._events = api.events(filters={"container": [self.container.id], "type": ["container"]}, decode=True)
-        except Exception:
-            return
+        """Follow the container's status in a thread, until it is removed."""
+        self._watch = watch(self.container.engine, self.container)
 
         def follow():
             try:
-                for event in self._events:
-                    action = str(event.get("Action") or event.get("status") or "").split(":")[0]
-                    if action in STATUS_EVENTS:  # not exec_*, attach, ...: the card would not change
-                        self.update()
-                    if action == "destroy":
-                        break
-            except Exception:
+                for status in self._watch:
+                    self.status = status
+                    self.update()
+            except Exception:  # noqa: BLE001 -- the engine went away: the card keeps its last state
                 pass
-            finally:
-                self.close()
 
         self.watcher = threading.Thread(target=follow, name="dockermagic-card", daemon=True)
         self.watcher.start()
 
     def close(self) -> None:
-        if self._events is not None:
-            try:
-                self._events.close()
-            except Exception:
-                pass
+        if self._watch is not None:
+            self._watch.close()
 
     def update(self) -> None:
         with self._lock:
-            self.container.reload()
             if self.widget is not None:
-                self._info.value = card_html(self.container, inner_only=True)
+                self._info.value = card_html(self.container, self.status, inner_only=True)
                 self._logs_pane.value = f'<pre style="{PRE}">{self.logs.html()}</pre>' if len(self.logs) else ""
                 self._sync_buttons()
             if self._handle is not None:
                 self._handle.update(self._bundle(), raw=True)
 
     def _sync_buttons(self) -> None:
-        status = self.container.info.get("State", {}).get("Status")
+        status = _current(self.container, self.status).status
         self.stop_button.disabled = status not in ("running", "restarting", "paused")
-        self.remove_button.disabled = status == "removed"
+        self.remove_button.disabled = status in ("removed", "removing")
         self.logs_button.disabled = status == "removed"

@@ -6,6 +6,7 @@ import pytest
 
 from dockermagic.build import BuildRequest, BuildResult, build
 from dockermagic.errors import BuildError
+from dockermagic.views import formatters
 from dockermagic.views.build import BuildView
 from dockermagic.views.live import run
 
@@ -81,5 +82,5 @@ def test_text_mode_echoes_like_the_cli(engine, context, capsys):
 
 def test_result_snapshot_renders_again(engine, context):
     view, result, _ = view_build(engine, context, "FROM busybox\nRUN echo snap\n", mode="html")
-    bundle = result._repr_mimebundle_()
+    bundle = formatters.bundle(result)
     assert "snap" in bundle["text/html"] and "Step 2/2" in bundle["text/plain"]

@@ -79,6 +79,21 @@ def test_card_widget_buttons_and_live_status(ip, engine, made, unique):
     assert not card.watcher.is_alive()  # the watch ends with the container
 
 
+def test_card_of_a_container_removed_elsewhere_ends_removed_with_the_time(ip, engine, made, unique):
+    ip.run_line_magic("config", "DockerMagics.display = 'widget'")
+    name = made.container(f"dm-ctr-{unique}")
+    container = ip.run_line_magic("docker_run", f"-dit --name {name} busybox sh")
+    card = card_for(container)
+    wait_for(lambda: card.status is not None and card.status.status == "running", 10, "the card's first look")
+    ip.run_line_magic("docker_rm", f"-f {name}")  # another cell, not the card's button
+    wait_for(lambda: "removed" in card._info.value, 10, "the card showing removed")
+    assert card.status.removed and card.status.at and " UTC" in card._info.value and "removing" not in card._info.value
+    assert "removed at " in card._bundle()["text/plain"]
+    card.watcher.join(5)
+    assert not card.watcher.is_alive()
+    assert "<b>" + name in formatters.bundle(container)["text/html"]  # shown again later: still a card
+
+
 def test_ps_all_size_quiet_filter(ip, engine, made, unique, capsys):
     up, done = made.container(f"dm-ctr-up-{unique}"), made.container(f"dm-ctr-done-{unique}")
     ip.run_line_magic("docker_run", f"-dit --name {up} -l dm.ps={unique} busybox sh")

@@ -341,6 +341,9 @@ def stopped(result: BuildResult, exc: BaseException, clock=time.monotonic) -> No
 
 
 def _ends_steps(build_events):
+    """However the build's events stop -- its stream's error, a lost connection, Ctrl-C inside
+    or outside the generator -- the result records it (`stopped`) before the error goes on."""
+
     @functools.wraps(build_events)
     def events(engine, request: BuildRequest, result: BuildResult | None = None, clock=time.monotonic):
         if result is None:

@@ -10,7 +10,7 @@ from dockermagic.containers import Container, ContainerError, ContainerList, Ins
 from dockermagic.output import RunResult
 from dockermagic.run import RunFailed
 from dockermagic.views import formatters
-from dockermagic.views.container import card_for
+from dockermagic.views.card import card_for
 from test_run import gone
 
 pytestmark = pytest.mark.engine

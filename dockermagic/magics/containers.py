@@ -164,7 +164,7 @@ class ContainerMagics(MagicsArea):
         return default_mode() if mode in ("auto", None) else mode
 
     def _card(self, container, stop_timeout: int):
-        from ..views.container import ContainerCard
+        from ..views.card import ContainerCard
 
         card = ContainerCard(container, self._mode(), max_lines=min(200, self.settings.max_output_lines),
                              stop_timeout=stop_timeout)

@@ -19,7 +19,7 @@ RENDERERS = {
     "dockermagic.build.BuildResult": "dockermagic.views.build:build_bundle",
     "dockermagic.registry.Transfer": "dockermagic.views.transfer:transfer_bundle",
     "dockermagic.output.RunResult": "dockermagic.views.container:run_bundle",
-    "dockermagic.containers.Container": "dockermagic.views.container:container_bundle",
+    "dockermagic.containers.Container": "dockermagic.views.card:container_bundle",
     "dockermagic.containers.ContainerList": "dockermagic.views.ps:ps_bundle",
     "dockermagic.containers.Inspection": "dockermagic.views.objects:inspection_bundle",
     "dockermagic.images.ImageList": "dockermagic.views.tables:images_bundle",

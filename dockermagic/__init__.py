@@ -26,6 +26,7 @@ def load_ipython_extension(ipython) -> None:
     import importlib
 
     from .magics.base import DockerMagics
+    from .views import formatters
 
     if id(ipython) in _loaded:
         return
@@ -38,7 +39,7 @@ def load_ipython_extension(ipython) -> None:
     for instance in instances:
         ipython.register_magics(instance)
     ipython.configurables.append(settings)
-    importlib.import_module("dockermagic.views.formatters").register(ipython)
+    formatters.register(ipython)  # results render through their views, in this cell and later ones
     _loaded[id(ipython)] = instances
     notice = no_engine_notice()
     if notice:
@@ -69,7 +70,11 @@ def no_engine_notice() -> str | None:
 
 
 def unload_ipython_extension(ipython) -> None:
+    from .views import formatters
+
     instances = _loaded.pop(id(ipython), [])
+    if instances:
+        formatters.unregister(ipython)
     registry = ipython.magics_manager.magics
     for instance in instances:
         for kind, names in instance.magics.items():

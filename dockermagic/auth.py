@@ -19,7 +19,6 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .display import ShownOnce
 from .errors import EngineError, InvalidInput
 
 INDEX_URL = "https://index.docker.io/v1/"  # Docker Hub's key in the config file, as the CLI writes it
@@ -207,7 +206,7 @@ def header(server: str) -> bytes:
 
 # -- logging in ------------------------------------------------------------------------------
 @dataclass(repr=False)
-class Login(ShownOnce):
+class Login:
     """What `%docker_login` returns: who is logged in where, and where that is kept."""
 
     server: str
@@ -223,14 +222,6 @@ class Login(ShownOnce):
 
     def __repr__(self) -> str:
         return self.text()
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        from .markup import badge, box, code, esc, MUTED
-
-        who = f" as {code(self.username)}" if self.username else ""
-        html = (f"<div>{badge('succeeded', self.status)} {code(display_server(self.server))}{who} "
-                f'<span style="{MUTED}">· credentials from {esc(self.source)} · kept in {esc(self.kept_in)}</span></div>')
-        return {"text/plain": self.text(), "text/html": box(html, "dm-login")}
 
 
 def verify(engine, creds: Credentials) -> str:

@@ -7,6 +7,7 @@ carrying the failing step and the partial result.  It knows nothing of IPython o
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -16,7 +17,6 @@ from pathlib import Path
 
 from . import adapter, ansi, reference, terminal, units
 from .context import context_files, context_stream
-from .display import ShownOnce
 from .errors import BuildError, InvalidInput
 from .terminal import STORED_LINE
 
@@ -77,7 +77,7 @@ class BuildSucceeded:
 
 
 @dataclass(repr=False)
-class BuildResult(ShownOnce):
+class BuildResult:
     """What `%docker_build` returns: the image and how it was made."""
 
     context: str
@@ -91,10 +91,20 @@ class BuildResult(ShownOnce):
     started: float = 0.0
     ended: float | None = None
     error: str | None = None
+    interrupted: bool = False  # stopped by Ctrl-C (or its consumer), not by the engine
 
     @property
     def short_id(self) -> str:
         return units.short_id(self.id)
+
+    @property
+    def state(self) -> str:
+        """`running`, `succeeded`, `failed` or `interrupted`."""
+        if self.interrupted:
+            return "interrupted"
+        if self.error is not None:
+            return "failed"
+        return "succeeded" if self.ok else "running"
 
     @property
     def log(self) -> str:
@@ -127,11 +137,6 @@ class BuildResult(ShownOnce):
     def __repr__(self) -> str:
         state = f"id={self.short_id}" if self.ok else f"failed: {self.error}"
         return f"<BuildResult {', '.join(self.tags) or '<untagged>'} {state} steps={len(self.steps)} cached={self.cached}>"
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        from .views.build import BuildView
-
-        return BuildView.snapshot(self)
 
 
 def _is_chatter(line: str) -> bool:
@@ -320,6 +325,43 @@ def _flag(value: bool) -> str:
     return "1" if value else "0"
 
 
+INTERRUPTED = "the build was stopped here (closing its stream makes the engine cancel it)"
+
+
+def stopped(result: BuildResult, exc: BaseException, clock=time.monotonic) -> None:
+    """A build that ended without an image: its running steps end as it did, failed or
+    interrupted (Ctrl-C, or its consumer closing the events)."""
+    interrupted = isinstance(exc, (KeyboardInterrupt, GeneratorExit))
+    if interrupted:
+        result.interrupted = True
+        result.error = result.error or INTERRUPTED
+    elif result.error is None:
+        result.error = str(exc)
+    for step in result.steps:
+        if step.state == "running":
+            step.state = "interrupted" if interrupted else "failed"
+    if result.ended is None:
+        result.ended = clock()
+
+
+def _ends_steps(build_events):
+    """However the build's events stop -- its stream's error, a lost connection, Ctrl-C inside
+    or outside the generator -- the result records it (`stopped`) before the error goes on."""
+
+    @functools.wraps(build_events)
+    def events(engine, request: BuildRequest, result: BuildResult | None = None, clock=time.monotonic):
+        if result is None:
+            result = BuildResult(request.context, request.dockerfile, list(request.tags), engine=engine.label)
+        try:
+            yield from build_events(engine, request, result, clock)
+        except BaseException as exc:
+            stopped(result, exc, clock)
+            raise
+
+    return events
+
+
+@_ends_steps
 def build(engine, request: BuildRequest, result: BuildResult | None = None, clock=time.monotonic):
     """Run the build on `engine`, yielding events; raises `BuildError` on failure.
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import units
-from .display import ShownOnce
 from .errors import EngineError, InvalidInput
 
 
@@ -18,7 +17,7 @@ class ContainerError(EngineError):
 
 # -- containers -----------------------------------------------------------------------------
 @dataclass(repr=False)
-class ContainerList(ShownOnce):
+class ContainerList:
     """What `%docker_ps` returns: the engine's list entries, newest first."""
 
     rows: list[dict]
@@ -37,14 +36,7 @@ class ContainerList(ShownOnce):
         return [(r.get("Names") or ["?"])[0].lstrip("/") for r in self.rows]
 
     def __repr__(self) -> str:
-        from .views.ps import ps_text
-
-        return ps_text(self)
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        from .views.ps import ps_html, ps_text
-
-        return {"text/plain": ps_text(self), "text/html": ps_html(self)}
+        return f"<ContainerList {len(self.rows)} container{'s' if len(self.rows) != 1 else ''}: {', '.join(self.names)}>"
 
 
 def list_containers(engine, all=False, size=False, filters=(), no_trunc=False) -> ContainerList:
@@ -92,7 +84,7 @@ def ports_text(ports: dict | list | None) -> str:
 
 
 @dataclass(repr=False)
-class Container(ShownOnce):
+class Container:
     """A container on the engine (what `%docker_run -d` returns).  `.status` asks the engine."""
 
     engine: object
@@ -164,11 +156,6 @@ class Container(ShownOnce):
     def __repr__(self) -> str:
         return f"<Container {self.name} {self.short_id} {self.image} {self.info.get('State', {}).get('Status', '?')}>"
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        from .views.container import card_html, card_text
-
-        return {"text/plain": card_text(self), "text/html": card_html(self)}
-
 
 def stop_container(api, container: str, timeout: int = 10) -> None:
     """`POST /containers/ID/stop?t=N`: SIGTERM, SIGKILL after `timeout` seconds.  (docker-py's
@@ -233,7 +220,7 @@ def cleanup(engine, started: dict) -> str:
 
 
 @dataclass(repr=False)
-class Inspection(ShownOnce):
+class Inspection:
     """`docker inspect` output: `.data` is the list of objects, as the CLI's JSON array."""
 
     data: list
@@ -248,11 +235,6 @@ class Inspection(ShownOnce):
         import json
 
         return json.dumps(self.data, indent=4, default=str)
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        from .markup import PRE, box, esc
-
-        return {"text/plain": repr(self), "text/html": box(f'<pre style="{PRE}">{esc(repr(self))}</pre>', "dm-inspect")}
 
 
 def inspect_any(engine, names) -> Inspection:

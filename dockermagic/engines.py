@@ -1,5 +1,5 @@
 """What `%docker_info`, `%docker_version` and `%docker_context` return: facts about engines and
-contexts, each showing itself as an HTML table and as the docker CLI's text."""
+contexts (`views/engines.py` shows them as HTML tables and as the docker CLI's text)."""
 
 from __future__ import annotations
 
@@ -7,23 +7,10 @@ import platform
 from dataclasses import dataclass, field
 
 from . import contexts
-from .display import ShownOnce
-
-
-class _Shown(ShownOnce):
-    def __repr__(self) -> str:
-        from .views import engines
-
-        return getattr(engines, f"{self._view}_text")(self)
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        from .views import engines
-
-        return {"text/plain": repr(self), "text/html": getattr(engines, f"{self._view}_html")(self)}
 
 
 @dataclass(repr=False)
-class EngineInfo(_Shown):
+class EngineInfo:
     """`docker info`, the part a notebook reader needs: which engine, where, what it holds."""
 
     label: str
@@ -48,11 +35,13 @@ class EngineInfo(_Shown):
     paused: int
     stopped: int
     raw: dict = field(default_factory=dict, repr=False)
-    _view = "info"
+
+    def __repr__(self) -> str:
+        return f"<EngineInfo {self.kind} {self.version} at {self.address} images={self.images} containers={self.containers}>"
 
 
 @dataclass(repr=False)
-class EngineVersion(_Shown):
+class EngineVersion:
     """`docker version`: the client side (dockermagic, docker-py, the API version in use) and the
     engine's."""
 
@@ -62,17 +51,23 @@ class EngineVersion(_Shown):
     server: dict
     components: list[tuple[str, str]]
     raw: dict = field(default_factory=dict, repr=False)
-    _view = "version"
+
+    def __repr__(self) -> str:
+        return (f"<EngineVersion {self.kind} {self.server.get('Version', '?')} API {self.server.get('API version', '?')}"
+                f" (client API {self.client.get('API version', '?')})>")
 
 
 @dataclass(repr=False)
-class ContextList(_Shown):
+class ContextList:
     """`docker context ls`: `current` is the context in effect (with its reason)."""
 
     contexts: list[contexts.Context]
     current: str
     why: str  # "docker context use", "DOCKER_CONTEXT", "DOCKER_HOST", ...
-    _view = "contexts"
+
+    def __repr__(self) -> str:
+        names = ", ".join(n + (" *" if n == self.current else "") for n in self.names)
+        return f"<ContextList {names} (* in use: {self.why})>"
 
     def __iter__(self):
         return iter(self.contexts)
@@ -86,7 +81,7 @@ class ContextList(_Shown):
 
 
 @dataclass(repr=False)
-class CurrentEngine(_Shown):
+class CurrentEngine:
     """`%docker_context` alone: which engine the next cell will use, and why."""
 
     context: str | None
@@ -94,7 +89,9 @@ class CurrentEngine(_Shown):
     source: str
     label: str
     tls: bool
-    _view = "current"
+
+    def __repr__(self) -> str:
+        return f"<CurrentEngine {self.context or 'default'}: {self.address}{' (TLS)' if self.tls else ''} chosen by {self.source}>"
 
 
 _GOARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm"}  # spelled as the engines spell them

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import reference, units
-from .display import ShownOnce
 from .errors import EngineError, InvalidInput
 from .registry import _engine_message
 
@@ -26,7 +25,7 @@ class ImageRow:
 
 
 @dataclass(repr=False)
-class ImageList(ShownOnce):
+class ImageList:
     rows: list[ImageRow]
     engine: str = ""  # the engine's label, for the saved notebook's reader
 
@@ -37,14 +36,8 @@ class ImageList(ShownOnce):
         return len(self.rows)
 
     def __repr__(self) -> str:
-        from .views.tables import images_text
-
-        return images_text(self)
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        from .views.tables import images_html, images_text
-
-        return {"text/plain": images_text(self), "text/html": images_html(self)}
+        names = ", ".join(f"{r.repository}:{r.tag}" for r in self.rows)
+        return f"<ImageList {len(self.rows)} image{'s' if len(self.rows) != 1 else ''}: {names}>"
 
 
 def list_images(engine, name: str | None = None, all: bool = False) -> ImageList:
@@ -81,7 +74,7 @@ class Layer:
 
 
 @dataclass(repr=False)
-class History(ShownOnce):
+class History:
     """Layer histories, newest layer first as `docker history` prints them."""
 
     images: list[str]
@@ -98,14 +91,9 @@ class History(ShownOnce):
         return [sum(layer.size for layer in layers) for layers in self.layers]
 
     def __repr__(self) -> str:
-        from .views.tables import history_text
-
-        return history_text(self)
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        from .views.tables import history_html, history_text
-
-        return {"text/plain": history_text(self), "text/html": history_html(self)}
+        layers = "/".join(str(len(layers)) for layers in self.layers)
+        shared = f" shared={self.shared_count}" if len(self.images) > 1 else ""
+        return f"<History {', '.join(self.images)} layers={layers}{shared}>"
 
 
 PODMAN_HISTORY_NOTE = (

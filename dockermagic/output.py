@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 from . import units
 from .containers import ContainerError, inspect_container
-from .display import ShownOnce
 from .terminal import ROWS, STORED_LINE, Terminal
 
 STREAMS = {1: "stdout", 2: "stderr"}
@@ -83,6 +82,30 @@ class LogStore:
         return any(getattr(f, "_rolled", False) for f in self._files.values())
 
 
+class Tail:
+    """The last `limit` characters a container printed, each piece with its stream: enough for
+    a result shown again to show its last lines, stderr apart, whatever the log's size."""
+
+    def __init__(self, limit: int = 16384):
+        self.limit = limit
+        self.pieces: deque = deque()  # (stream, text)
+        self.size = 0
+
+    def add(self, stream: str, text: str) -> None:
+        if self.pieces and self.pieces[-1][0] == stream:  # one piece per run of a stream
+            _, before = self.pieces.pop()
+            self.size -= len(before)
+            text = before + text
+        text = text[-self.limit:]
+        self.pieces.append((stream, text))
+        self.size += len(text)
+        while self.size > self.limit and len(self.pieces) > 1:
+            self.size -= len(self.pieces.popleft()[1])
+
+    def text(self) -> str:
+        return "".join(text for _, text in self.pieces)
+
+
 @dataclass
 class Started:
     id: str
@@ -101,7 +124,7 @@ class Exited:
 
 
 @dataclass(repr=False)
-class RunResult(ShownOnce):
+class RunResult:
     """What a foreground `%docker_run` (or `%docker_exec`) returns."""
 
     command: str
@@ -115,8 +138,7 @@ class RunResult(ShownOnce):
     removed: bool = False
     note: str = ""  # what happened on an interrupt
     store: LogStore = field(default_factory=LogStore, repr=False)
-    _window: object = field(default=None, repr=False)  # the view's bounded lines, for re-display
-    _tail: str = field(default="", repr=False)
+    tail: Tail = field(default_factory=Tail, repr=False)  # the last output, for showing it again
 
     @property
     def logs(self) -> str:
@@ -142,7 +164,7 @@ class RunResult(ShownOnce):
     def last_lines(self, n: int = 3) -> list[str]:
         from . import ansi
 
-        return [ansi.strip(line) for line in self._tail.splitlines() if line.strip()][-n:]
+        return [ansi.strip(line) for line in self.tail.text().splitlines() if line.strip()][-n:]
 
     def save_log(self, path):
         from pathlib import Path
@@ -153,11 +175,6 @@ class RunResult(ShownOnce):
 
     def __repr__(self) -> str:
         return f"<RunResult {self.command!r} exit_code={self.exit_code} id={self.short_id}>"
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        from .views.container import OutputView
-
-        return OutputView.snapshot(self)
 
 
 class _Decoders:
@@ -177,7 +194,7 @@ def pump(frames, result: RunResult):
         stream = STREAMS.get(stream_id, "stdout")
         result.store.write(stream, data)
         text = decode(stream, data)
-        result._tail = (result._tail + text)[-4096:]
+        result.tail.add(stream, text)
         yield Output(stream, text)
 
 

@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass, field
 
 from . import adapter, auth, reference, units
-from .display import ShownOnce
 from .errors import EngineError, InvalidInput
 
 # a layer's state, as the engine names it, once it has nothing more to do
@@ -86,7 +85,7 @@ class TransferSucceeded:
 
 
 @dataclass(repr=False)
-class Transfer(ShownOnce):
+class Transfer:
     """What `%docker_push` / `%docker_pull` return: the layers, the digest, the bytes moved."""
 
     kind: str  # "push" or "pull"
@@ -145,11 +144,6 @@ class Transfer(ShownOnce):
     def __repr__(self) -> str:
         state = f"digest={self.digest}" if self.ok else f"failed: {self.error}"
         return f"<Transfer {self.kind} {self.name} {state} layers={len(self.layers)} bytes_transferred={self.bytes_transferred}>"
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        from .views.transfer import TransferView
-
-        return TransferView.snapshot(self)
 
 
 def _layers(count: int) -> str:

@@ -7,8 +7,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import units
-from .display import ShownOnce
 from .errors import EngineError, InvalidInput
 
 _VOLUME_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
@@ -114,7 +112,7 @@ class Volume:
 
 
 @dataclass(repr=False)
-class VolumeList(ShownOnce):
+class VolumeList:
     volumes: list[Volume]
 
     def __iter__(self):
@@ -127,22 +125,8 @@ class VolumeList(ShownOnce):
     def names(self) -> list[str]:
         return [v.name for v in self.volumes]
 
-    def _rows(self) -> list[list[str]]:
-        return [[v.driver, v.name, units.ago(v.created) if v.created else ""] for v in self.volumes]
-
     def __repr__(self) -> str:
-        from .markup import text_table
-
-        return text_table(["DRIVER", "VOLUME NAME", "CREATED"], self._rows())
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        from .markup import MUTED, box, table
-
-        if not self.volumes:
-            html = box(f'<span style="{MUTED}">no volumes</span>', "dm-volumes")
-        else:
-            html = box(table(["DRIVER", "VOLUME NAME", "CREATED"], self._rows()), "dm-volumes")
-        return {"text/plain": repr(self), "text/html": html}
+        return f"<VolumeList {len(self.volumes)} volume{'s' if len(self.volumes) != 1 else ''}: {', '.join(self.names)}>"
 
 
 def _refused(exc, doing: str) -> VolumeError:

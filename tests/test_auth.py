@@ -18,6 +18,7 @@ from registry_fixtures import config_json, docker_config, pushed  # noqa: F401
 from dockermagic import auth
 from dockermagic.errors import InvalidInput
 from dockermagic.registry import PushError
+from dockermagic.views import formatters
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,7 +55,7 @@ def test_login_from_env_keeps_it_as_docker_login_does(ip, auth_registry, docker_
     monkeypatch.setenv("DM_TEST_PW", password)
     result = ip.run_line_magic("docker_login", f"{server} -u {user} --password-env DM_TEST_PW")
     assert repr(result).startswith(f"Login Succeeded: {server} as {user}")
-    assert password not in repr(result) and password not in str(result._repr_mimebundle_())
+    assert password not in repr(result) and password not in str(formatters.bundle(result))
     assert config_json(docker_config)["auths"][server] == {"auth": b64(user, password)}
     assert oct((docker_config / "config.json").stat().st_mode & 0o777) == "0o600"
 

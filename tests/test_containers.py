@@ -9,6 +9,8 @@ import pytest
 from dockermagic.containers import Container, ContainerError, ContainerList, Inspection
 from dockermagic.output import RunResult
 from dockermagic.run import RunFailed
+from dockermagic.views import formatters
+from dockermagic.views.card import card_for
 from test_run import gone
 
 pytestmark = pytest.mark.engine
@@ -48,7 +50,7 @@ def test_published_port_is_reached_over_loopback(ip, made, unique):
 
     wait_for(answers, 10, "httpd answering")
     assert answers() == container.short_id
-    assert f"127.0.0.1:{port}->8080/tcp" in repr(ip.run_line_magic("docker_ps", f"-f name={name}"))
+    assert f"127.0.0.1:{port}->8080/tcp" in formatters.bundle(ip.run_line_magic("docker_ps", f"-f name={name}"))["text/plain"]
 
 
 def test_card_widget_buttons_and_live_status(ip, engine, made, unique):
@@ -56,7 +58,7 @@ def test_card_widget_buttons_and_live_status(ip, engine, made, unique):
     name = made.container(f"dm-ctr-{unique}")
     container = ip.run_line_magic(
         "docker_run", f"-d --name {name} --stop-timeout 1 -p 127.0.0.1::80 busybox sh -c 'echo \"<i>hello</i>\"; echo oops >&2; sleep 60'")
-    card = container._card
+    card = card_for(container)
     info = card._info.value
     assert name in info and container.short_id in info and "busybox" in info and "running" in info
     assert "127.0.0.1:" in info and "-&gt;80/tcp" in info and "created" in info
@@ -77,6 +79,21 @@ def test_card_widget_buttons_and_live_status(ip, engine, made, unique):
     assert not card.watcher.is_alive()  # the watch ends with the container
 
 
+def test_card_of_a_container_removed_elsewhere_ends_removed_with_the_time(ip, engine, made, unique):
+    ip.run_line_magic("config", "DockerMagics.display = 'widget'")
+    name = made.container(f"dm-ctr-{unique}")
+    container = ip.run_line_magic("docker_run", f"-dit --name {name} busybox sh")
+    card = card_for(container)
+    wait_for(lambda: card.status is not None and card.status.status == "running", 10, "the card's first look")
+    ip.run_line_magic("docker_rm", f"-f {name}")  # another cell, not the card's button
+    wait_for(lambda: "removed" in card._info.value, 10, "the card showing removed")
+    assert card.status.removed and card.status.at and " UTC" in card._info.value and "removing" not in card._info.value
+    assert "removed at " in card._bundle()["text/plain"]
+    card.watcher.join(5)
+    assert not card.watcher.is_alive()
+    assert "<b>" + name in formatters.bundle(container)["text/html"]  # shown again later: still a card
+
+
 def test_ps_all_size_quiet_filter(ip, engine, made, unique, capsys):
     up, done = made.container(f"dm-ctr-up-{unique}"), made.container(f"dm-ctr-done-{unique}")
     ip.run_line_magic("docker_run", f"-dit --name {up} -l dm.ps={unique} busybox sh")
@@ -85,12 +102,12 @@ def test_ps_all_size_quiet_filter(ip, engine, made, unique, capsys):
     assert isinstance(running, ContainerList) and running.names == [up]
     everything = ip.run_line_magic("docker_ps", f"-a -s -f label=dm.ps={unique}")
     assert sorted(everything.names) == sorted([up, done])
-    text = repr(everything)
+    text = formatters.bundle(everything)["text/plain"]
     assert text.splitlines()[0].split() == ["CONTAINER", "ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES", "SIZE"]
     assert "0B (virtual 1.99MB)" in text or "0B (virtual 2MB)" in text  # the -dit one wrote nothing
     assert "6B (virtual" in text  # /file: "12345\n"
     assert "Exited (0)" in text and "Up " in text
-    html = everything._repr_mimebundle_()["text/html"]
+    html = formatters.bundle(everything)["text/html"]
     assert "<table" in html and up in html
     capsys.readouterr()
     assert ip.run_line_magic("docker_ps", f"-q -a -f label=dm.ps={unique}") is None

@@ -13,6 +13,7 @@ from dockermagic import contexts
 from dockermagic.contexts import UnknownContext
 from dockermagic.engine import Selection, connect, resolve, split_global_flags
 from dockermagic.errors import InvalidInput
+from dockermagic.views import formatters
 
 ENGINE1 = "unix:///var/run/docker.sock"
 
@@ -28,8 +29,8 @@ def test_cli_context_is_seen_and_used_by_the_magics(ip, docker_env, engine2, eng
     assert name in listing.names and listing.current == "default"
     row = next(c for c in listing if c.name == name)
     assert row.host == engine2_address and row.description == "made by the CLI"
-    assert f"{name} " in repr(listing) and "default *" in repr(listing)
-    assert name in listing._repr_mimebundle_()["text/html"]
+    assert f"{name} " in formatters.bundle(listing)["text/plain"] and "default *" in formatters.bundle(listing)["text/plain"]
+    assert name in formatters.bundle(listing)["text/html"]
     # -- and `docker context use` in the terminal moves the notebook too
     cli("context", "use", name)
     current = ip.run_line_magic("docker_context", "")
@@ -164,7 +165,7 @@ def test_split_global_flags():
 
 def test_context_list_escapes_what_it_shows(ip, docker_env):
     ip.run_line_magic("docker_context", "create esc1 --docker host=unix:///x/docker.sock --description <b>bold</b>")
-    html = ip.run_line_magic("docker_context", "ls")._repr_mimebundle_()["text/html"]
+    html = formatters.bundle(ip.run_line_magic("docker_context", "ls"))["text/html"]
     assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold</b>" not in html
 
 

@@ -16,6 +16,7 @@ from engine_fixtures import cli, docker_env, engine2, engine2_address, ssh_engin
 from dockermagic import engine as engine_module
 from dockermagic.engine import connect
 from dockermagic.errors import EngineUnreachable
+from dockermagic.views import formatters
 
 
 def test_info_and_version_name_the_engine(ip, docker_env, engine):
@@ -24,13 +25,13 @@ def test_info_and_version_name_the_engine(ip, docker_env, engine):
     assert info.api_version == engine.version["ApiVersion"] and info.storage_driver
     assert info.os_type == "linux" and info.arch and info.images >= 1
     assert info.containers == info.running + info.paused + info.stopped
-    text, html = repr(info), info._repr_mimebundle_()["text/html"]
+    text, html = formatters.bundle(info)["text/plain"], formatters.bundle(info)["text/html"]
     assert "Storage driver:" in text and "Images:" in text and engine.label in text
     assert "<table" in html and "Storage driver" in html and "Docker Engine" in html
     version = ip.run_line_magic("docker_version", "")
     assert version.server["Engine"] == "Docker Engine" and version.server["API version"] == engine.version["ApiVersion"]
-    assert version.client["API version"] and "Components:" in repr(version)
-    assert "<table" in version._repr_mimebundle_()["text/html"]
+    assert version.client["API version"] and "Components:" in formatters.bundle(version)["text/plain"]
+    assert "<table" in formatters.bundle(version)["text/html"]
     assert ip.run_line_magic("docker", "version").server == version.server
 
 
@@ -79,7 +80,7 @@ def test_tls_contexts_both_ways_with_the_cli(ip, docker_env, tls_engine):
     assert ip.run_line_magic("docker_context", f"inspect {made_by_cli}")[0]["TLSMaterial"] == theirs["TLSMaterial"]
     made_here = unique_name("tls-nb")
     ip.run_line_magic("docker_context", f"create {made_here} --docker host={tls_engine.address},ca={c['ca']},cert={c['cert']},key={c['key']}")
-    assert "(TLS)" in repr(ip.run_line_magic("docker_context", "ls"))
+    assert "(TLS)" in formatters.bundle(ip.run_line_magic("docker_context", "ls"))["text/plain"]
     out = cli("--context", made_here, "version", "--format", "{{.Server.Version}}").stdout.strip()
     assert out and out == ip.run_line_magic("docker_version", f"--context {made_here}").server["Version"]
 

@@ -2,6 +2,8 @@
 
 import pytest
 
+from dockermagic.views import formatters
+
 pytestmark = pytest.mark.engine
 
 
@@ -23,10 +25,10 @@ def test_images_lists_rows_like_the_cli(ip, two_images):
     base, derived = two_images
     images = ip.run_line_magic("docker_images", base)
     assert [(r.repository, r.tag) for r in images] == [(base, "latest")]
-    text = repr(images)
+    text = formatters.bundle(images)["text/plain"]
     assert text.splitlines()[0].split() == ["REPOSITORY", "TAG", "IMAGE", "ID", "CREATED", "SIZE"]
     assert base in text and "ago" in text
-    html = images._repr_mimebundle_()["text/html"]
+    html = formatters.bundle(images)["text/html"]
     assert "<table" in html and base in html
     assert len(ip.run_line_magic("docker", f"images {derived}")) == 1
 
@@ -36,10 +38,10 @@ def test_history_of_one_image(ip, two_images):
     hist = ip.run_line_magic("docker_history", base)
     layers = hist.layers[0]
     assert layers[0].created_by.endswith('CMD ["sh"]') and "base-" in layers[1].created_by
-    text = repr(hist)
+    text = formatters.bundle(hist)["text/plain"]
     assert text.splitlines()[0].split()[:3] == ["IMAGE", "CREATED", "CREATED"]
     full = ip.run_line_magic("docker_history", f"--no-trunc {base}")
-    assert full.layers[0][0].id.startswith("sha256:") and full.layers[0][0].id in repr(full)
+    assert full.layers[0][0].id.startswith("sha256:") and full.layers[0][0].id in formatters.bundle(full)["text/plain"]
 
 
 def test_history_side_by_side_marks_shared_layers(ip, two_images):
@@ -52,9 +54,9 @@ def test_history_side_by_side_marks_shared_layers(ip, two_images):
     assert [l.id for l in shared_b] == [l.id for l in shared_d]
     own = [l for l in derived_layers if not l.shared]
     assert len(own) == 2 and any("hello.sh" in l.created_by for l in own)
-    html = hist._repr_mimebundle_()["text/html"]
+    html = formatters.bundle(hist)["text/html"]
     assert html.count("colspan=\"2\"") == len(shared_b)
-    assert "shared layers" in repr(hist) and f"{derived}: 2 own layers" in repr(hist)
+    assert "shared layers" in formatters.bundle(hist)["text/plain"] and f"{derived}: 2 own layers" in formatters.bundle(hist)["text/plain"]
 
 
 def test_history_of_unknown_image(ip):
@@ -68,4 +70,4 @@ def test_saved_tables_name_the_engine(ip, engine, two_images):
     base, derived = two_images
     for result in (ip.run_line_magic("docker_images", base), ip.run_line_magic("docker_history", f"{base} {derived}"),
                    ip.run_line_magic("docker_ps", "-a")):
-        assert engine.label in result._repr_mimebundle_()["text/html"]
+        assert engine.label in formatters.bundle(result)["text/html"]

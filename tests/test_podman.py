@@ -9,6 +9,7 @@ from engine_fixtures import docker_env, made_podman, podman, podman_address  # n
 from registry_fixtures import pushed  # noqa: F401
 
 from dockermagic.errors import BuildError
+from dockermagic.views import formatters
 
 DOCKERFILE = "FROM busybox\nRUN echo marker-{u} && head -c 300000 /dev/urandom > /blob\nCMD [\"echo\", \"Hello world\"]\n"
 
@@ -57,8 +58,8 @@ def test_history_images_run_ps_logs(ip, docker_env, P, context, made_podman, uni
     layers = hist.layers[0]
     assert "CMD" in layers[0].created_by and "head -c 300000" in layers[1].created_by
     assert 290_000 <= layers[1].size <= 400_000  # the 300 kB of the RUN step, as Podman reports it
-    assert "Podman reports history its own way" in repr(hist)  # ids and sizes are Podman's: it says so
-    assert "Podman reports history its own way" in hist._repr_mimebundle_()["text/html"]
+    assert "Podman reports history its own way" in formatters.bundle(hist)["text/plain"]  # ids and sizes are Podman's: it says so
+    assert "Podman reports history its own way" in formatters.bundle(hist)["text/html"]
     images = ip.run_line_magic("docker_images", f"{P} {tag}")
     assert len(images) == 1 and images.rows[0].repository.endswith(tag.split(":")[0])
     run = ip.run_line_magic("docker_run", f"{P} --rm {tag}")

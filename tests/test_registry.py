@@ -10,6 +10,7 @@ from registry_fixtures import build_image, docker_config, layer_dockerfile, push
 
 from dockermagic.errors import EngineError, InvalidInput
 from dockermagic.registry import PullError, PushError
+from dockermagic.views import formatters
 from dockermagic.views.transfer import TransferView
 
 DOWN = "127.0.0.1:5999"  # nothing listens here
@@ -37,7 +38,7 @@ def test_push_shows_each_layer_and_what_was_sent(ip, engine, registry, made, pus
     assert result.bytes_transferred >= 600_000
     assert f"uploaded {result.summary().split()[1]}" in out  # the summary line closes the output
     assert repr(result).startswith(f"<Transfer push {name} digest=sha256:")
-    bundle = result._repr_mimebundle_()
+    bundle = formatters.bundle(result)
     assert "digest" in bundle["text/plain"] and result.digest in bundle["text/html"]
 
 

@@ -13,6 +13,7 @@ import pytest
 from dockermagic.errors import InvalidInput
 from dockermagic.output import RunResult
 from dockermagic.run import NameInUse, RunFailed, RunInterrupted, UnknownImage
+from dockermagic.views import formatters
 from dockermagic.views.container import OutputView
 
 pytestmark = pytest.mark.engine
@@ -168,7 +169,7 @@ def test_hostile_output_is_text_and_colours_render(ip, views):
     result = ip.run_line_magic("docker_run", f"--rm busybox sh -c \"{HOSTILE}\"")
     view = views[-1]
     body = view._body.value  # the live widget's trait
-    for html in (body, view.html(), result._repr_mimebundle_()["text/html"]):
+    for html in (body, view.html(), formatters.bundle(result)["text/html"]):
         assert "<script" not in html and "<img" not in html and "<b>err" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;img src=x onerror=alert(2)&gt;" in html
         assert '<span style="color:#cd3131">red</span> plain' in html

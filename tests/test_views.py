@@ -6,6 +6,7 @@ import pytest
 
 from dockermagic.build import BuildRequest, BuildResult, build
 from dockermagic.errors import BuildError
+from dockermagic.views import formatters
 from dockermagic.views.build import BuildView
 from dockermagic.views.live import run
 
@@ -81,5 +82,54 @@ def test_text_mode_echoes_like_the_cli(engine, context, capsys):
 
 def test_result_snapshot_renders_again(engine, context):
     view, result, _ = view_build(engine, context, "FROM busybox\nRUN echo snap\n", mode="html")
-    bundle = result._repr_mimebundle_()
+    bundle = formatters.bundle(result)
     assert "snap" in bundle["text/html"] and "Step 2/2" in bundle["text/plain"]
+
+
+def test_a_build_stopped_midway_ends_its_steps_in_the_result(engine, context, unique):
+    import time
+
+    from dockermagic.build import StepOutput
+
+    (context / "Dockerfile").write_text(f"FROM busybox\nRUN echo started-{unique} && sleep 30\n")
+    request = BuildRequest.make(str(context), no_cache=True)
+    result = BuildResult(request.context, request.dockerfile, request.tags, engine=engine.label)
+    events = build(engine, request, result)
+    for event in events:
+        if isinstance(event, StepOutput) and f"started-{unique}" in event.line:
+            break
+    events.close()  # what `run()` does when Ctrl-C lands in the view
+    assert result.state == "interrupted" and result.steps[-1].state == "interrupted"
+    assert result.error and result.ended is not None
+    shown = formatters.bundle(result)
+    assert "interrupted" in shown["text/plain"] and "interrupted" in shown["text/html"]
+    deadline = time.monotonic() + 20  # closing the stream makes the engine cancel the build
+    while time.monotonic() < deadline:
+        left = [c for c in engine.api.containers(all=True) if unique in (c.get("Command") or "")]
+        if not left:
+            break
+        time.sleep(0.5)
+    assert left == []
+
+
+def test_a_result_renders_through_ipythons_formatters_once_per_cell(ip, engine, context, capsys):
+    view, result, _ = view_build(engine, context, "FROM busybox\nRUN echo again\n", mode="html")
+    data, _ = ip.display_formatter.mimebundle_formatter(result)
+    assert "again" in data["text/html"] and "Step 2/2" in data["text/plain"]
+    formatters.shown(result, ip.execution_count, "html")
+    capsys.readouterr()
+    ip.display_formatter.format(result)  # the displayhook, in the cell whose view showed it
+    assert capsys.readouterr().out == ""
+    formatters.shown(result, ip.execution_count, "text")
+    ip.display_formatter.format(result)
+    assert capsys.readouterr().out.strip() == repr(result)  # a terminal's Out[n]: one line
+    formatters.shown(result, ip.execution_count - 1, "text")  # a later cell: shown in full
+    ip.display_formatter.format(result)
+    assert "Step 2/2" in capsys.readouterr().out
+    ip.run_line_magic("unload_ext", "dockermagic")
+    try:
+        for formatter in (ip.display_formatter.mimebundle_formatter, ip.display_formatter.ipython_display_formatter):
+            with pytest.raises(KeyError):
+                formatter.lookup(result)
+    finally:
+        ip.run_line_magic("load_ext", "dockermagic")

@@ -6,6 +6,7 @@ import pytest
 from dockermagic.containers import Inspection
 from dockermagic.errors import InvalidInput
 from dockermagic.run import RunFailed
+from dockermagic.views import formatters
 from dockermagic.volumes import VolumeError, VolumeList, parse_volume
 
 from notebooks import cell_text, execute, find, load, with_parameters
@@ -19,8 +20,8 @@ def test_volume_create_ls_inspect_rm(ip, engine, made, unique, capsys):
     assert capsys.readouterr().out.strip() == name
     listed = ip.run_line_magic("docker_volume", f"ls -f name={name}")
     assert isinstance(listed, VolumeList) and listed.names == [name]
-    assert repr(listed).split()[:3] == ["DRIVER", "VOLUME", "NAME"] and name in repr(listed)
-    assert name in listed._repr_mimebundle_()["text/html"]
+    assert formatters.bundle(listed)["text/plain"].split()[:3] == ["DRIVER", "VOLUME", "NAME"] and name in formatters.bundle(listed)["text/plain"]
+    assert name in formatters.bundle(listed)["text/html"]
     inspected = ip.run_line_magic("docker_volume", f"inspect {name}")
     assert isinstance(inspected, Inspection) and inspected[0]["Labels"] == {"dm.test": unique}
     assert inspected[0]["Mountpoint"].endswith(f"/{name}/_data")

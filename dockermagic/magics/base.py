@@ -149,13 +149,3 @@ class MagicsArea(Magics):
         from ..engine import connect
 
         return connect(host)
-
-    def mark_shown(self, result, view=None):
-        """The live view already shows `result` in this cell: do not display it twice."""
-        if result is not None and self.shell is not None:
-            try:
-                result._shown_in = self.shell.execution_count
-                result._shown_as = getattr(view, "mode", None)
-            except AttributeError:
-                pass
-        return result

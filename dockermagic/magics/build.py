@@ -6,6 +6,7 @@ from IPython.core.magic import cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..errors import InvalidInput
+from ..views.formatters import shown
 from .args import parse_line
 from .base import MagicsArea, reports_errors
 
@@ -104,7 +105,7 @@ class BuildMagics(MagicsArea):
         result = BuildResult(request.context, request.dockerfile, request.tags, engine=engine.label)
         view = BuildView(result, max_lines=self.settings.max_output_lines, **self.settings.view_options())
         run(view, build(engine, request, result))
-        return self.mark_shown(result, view)
+        return shown(result, self.shell.execution_count, view.mode)
 
     @line_magic
     @reports_errors

@@ -11,6 +11,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.utils.process import arg_split
 
 from ..errors import InvalidInput
+from ..views.formatters import shown
 from .base import MagicsArea, reports_errors
 
 IT_IN_NOTEBOOK = (
@@ -133,7 +134,7 @@ class ContainerMagics(MagicsArea):
             self.started[container.id] = container.name
             self.started_on[container.id] = engine
             card = self._card(container, request.stop_timeout)
-            return self.mark_shown(container, card)
+            return shown(container, self.shell.execution_count, card.mode)
         job.create()
         if not request.rm:
             self.started[job.id] = job.result.name
@@ -148,7 +149,7 @@ class ContainerMagics(MagicsArea):
             raise err from None
         if job.result.exit_code != 0 and not args.no_raise_error:
             raise failure(job.result)
-        return self.mark_shown(job.result, view)
+        return shown(job.result, self.shell.execution_count, view.mode)
 
     def _puller(self):
         """`%docker_pull` (with its transfer view) when that magic is there, else docker-py's."""
@@ -163,11 +164,10 @@ class ContainerMagics(MagicsArea):
         return default_mode() if mode in ("auto", None) else mode
 
     def _card(self, container, stop_timeout: int):
-        from ..views.container import ContainerCard
+        from ..views.card import ContainerCard
 
         card = ContainerCard(container, self._mode(), max_lines=min(200, self.settings.max_output_lines),
                              stop_timeout=stop_timeout)
-        container._card = card  # the card a test (or a user) can reach from the container
         card.show()
         return card
 
@@ -218,7 +218,7 @@ class ContainerMagics(MagicsArea):
             run(view, log_events(engine, args.container, args.follow, tail, args.timestamps, since, result))
         except KeyboardInterrupt:
             pass  # stop following; the container runs on
-        return self.mark_shown(result, view)
+        return shown(result, self.shell.execution_count, view.mode)
 
     @line_cell_magic
     @reports_errors
@@ -247,7 +247,7 @@ class ContainerMagics(MagicsArea):
         run(view, job.events())
         if job.result.exit_code != 0 and not args.no_raise_error:
             raise failure(job.result)
-        return self.mark_shown(job.result, view)
+        return shown(job.result, self.shell.execution_count, view.mode)
 
     # -- stop, start, rm, inspect -----------------------------------------------------------
     @line_magic

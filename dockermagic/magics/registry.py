@@ -11,6 +11,7 @@ from IPython.core.magic import line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..errors import InvalidInput
+from ..views.formatters import shown
 from .args import parse_line
 from .base import MagicsArea, reports_errors
 
@@ -193,7 +194,7 @@ class RegistryMagics(MagicsArea):
             return result
         view = TransferView(result, **self.settings.view_options())
         run(view, move(engine, args.name, args.all_tags, result))
-        return self.mark_shown(result, view)
+        return shown(result, self.shell.execution_count, view.mode)
 
     # -- local names --------------------------------------------------------------------------
     @line_magic

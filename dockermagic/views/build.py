@@ -35,7 +35,7 @@ class BuildView(LiveView):
             view.outputs[step.index] = lines = BoundedLines(view.max_lines)
             for line in step.output.split("\n") if step.output else []:
                 lines.add(line)
-        view.state = "succeeded" if result.ok else "failed"
+        view.state = result.state
         view.error = result.error
         view.ended = view.started + (result.duration or 0)
         return view._repr_mimebundle_()
@@ -55,15 +55,11 @@ class BuildView(LiveView):
             self.state = "succeeded"
 
     def fail(self, exc: BaseException) -> None:
+        # the steps' own states are the build's (`build()` ends them); this is what the view says
         with self._lock:
-            self.state = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-            self.error = (
-                "the build was stopped here (closing its stream makes the engine cancel it)"
-                if isinstance(exc, KeyboardInterrupt) else str(exc)
-            )
-            for step in self.result.steps:
-                if step.state == "running":
-                    step.state = self.state
+            interrupted = isinstance(exc, KeyboardInterrupt) or self.result.state == "interrupted"
+            self.state = "interrupted" if interrupted else "failed"
+            self.error = self.result.error if interrupted else str(exc)
 
     # -- HTML -----------------------------------------------------------------------------
     def header_html(self) -> str:
@@ -175,3 +171,8 @@ class BuildView(LiveView):
                       f"({units.size(r.size)}, {r.cached} of {r.cacheable} steps from cache)")
                 for tag in r.tags:
                     print(f"Successfully tagged {tag}")
+
+
+def build_bundle(result: BuildResult) -> dict:
+    """A `BuildResult` shown again: its steps, their output and how it ended."""
+    return BuildView.snapshot(result)

@@ -100,3 +100,19 @@ def current_text(cur) -> str:
 
 def current_html(cur) -> str:
     return box("<div><b>docker context</b></div>" + _pairs_html(_current_pairs(cur)), "dm-context")
+
+
+def info_bundle(info) -> dict:
+    return {"text/plain": info_text(info), "text/html": info_html(info)}
+
+
+def version_bundle(ver) -> dict:
+    return {"text/plain": version_text(ver), "text/html": version_html(ver)}
+
+
+def contexts_bundle(listing) -> dict:
+    return {"text/plain": contexts_text(listing), "text/html": contexts_html(listing)}
+
+
+def current_bundle(cur) -> dict:
+    return {"text/plain": current_text(cur), "text/html": current_html(cur)}

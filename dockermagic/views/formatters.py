@@ -16,6 +16,20 @@ import importlib
 
 #: result type -> "module:function" returning that result's mimebundle (a dict of MIME -> data)
 RENDERERS = {
+    "dockermagic.build.BuildResult": "dockermagic.views.build:build_bundle",
+    "dockermagic.registry.Transfer": "dockermagic.views.transfer:transfer_bundle",
+    "dockermagic.output.RunResult": "dockermagic.views.container:run_bundle",
+    "dockermagic.containers.Container": "dockermagic.views.card:container_bundle",
+    "dockermagic.containers.ContainerList": "dockermagic.views.ps:ps_bundle",
+    "dockermagic.containers.Inspection": "dockermagic.views.objects:inspection_bundle",
+    "dockermagic.images.ImageList": "dockermagic.views.tables:images_bundle",
+    "dockermagic.images.History": "dockermagic.views.tables:history_bundle",
+    "dockermagic.volumes.VolumeList": "dockermagic.views.objects:volumes_bundle",
+    "dockermagic.auth.Login": "dockermagic.views.objects:login_bundle",
+    "dockermagic.engines.EngineInfo": "dockermagic.views.engines:info_bundle",
+    "dockermagic.engines.EngineVersion": "dockermagic.views.engines:version_bundle",
+    "dockermagic.engines.ContextList": "dockermagic.views.engines:contexts_bundle",
+    "dockermagic.engines.CurrentEngine": "dockermagic.views.engines:current_bundle",
     "dockermagic.layers.ImageLayers": "dockermagic.views.layers:bundle",
     "dockermagic.layers.LayerComparison": "dockermagic.views.layers:bundle",
     "dockermagic.layers.ContainerDiff": "dockermagic.views.layers:diff_bundle",

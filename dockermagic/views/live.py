@@ -169,12 +169,18 @@ class LiveView:
 
 
 def run(view: LiveView, events) -> None:
-    """Feed every event to the view; on any failure the view shows it, then it propagates."""
+    """Feed every event to the view; on any failure the view shows it, then it propagates.
+
+    A failure on this side (Ctrl-C while the view draws) closes the event source first, so the
+    core ends its work and records how it ended before the view shows it."""
     view.start()
     try:
         for event in events:
             view.feed(event)
     except BaseException as exc:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
         view.fail(exc)
         view.finish()
         raise

@@ -52,3 +52,7 @@ def ps_html(ps) -> str:
         cells[4] = f'{badge(colour.get(state, "waiting"), state or "?")} {esc(row.get("Status", ""))}'
         rows.append(cells)
     return box(table(_headers(ps), rows, raw=True) + engine_html(ps.engine), "dm-ps")
+
+
+def ps_bundle(ps) -> dict:
+    return {"text/plain": ps_text(ps), "text/html": ps_html(ps)}

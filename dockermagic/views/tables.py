@@ -175,3 +175,11 @@ def _scale_html(hist, sizes: list[int], scale: int) -> str:
             "</div>"
         )
     return f'<div style="margin-top:6px">{"".join(rows)}</div>'
+
+
+def images_bundle(images) -> dict:
+    return {"text/plain": images_text(images), "text/html": images_html(images)}
+
+
+def history_bundle(hist) -> dict:
+    return {"text/plain": history_text(hist), "text/html": history_html(hist)}

@@ -186,3 +186,8 @@ class TransferView(LiveView):
                 for layer in r.layers:
                     if layer.failed:
                         print(f"{layer.id}: {layer.state} (failed)", flush=True)
+
+
+def transfer_bundle(result: Transfer) -> dict:
+    """A `Transfer` shown again: its layers, the digest, what crossed the wire."""
+    return TransferView.snapshot(result)

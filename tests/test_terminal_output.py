@@ -12,6 +12,7 @@ from dockermagic.build import BuildRequest, BuildResult, build
 from dockermagic.views.build import BuildView
 from dockermagic.views.container import OutputView
 from dockermagic.views.live import run
+from dockermagic.views import formatters
 from notebooks import execute
 
 pytestmark = pytest.mark.engine
@@ -41,7 +42,7 @@ def test_container_progress_bar_ends_in_its_last_state(ip, views):
     ip.run_line_magic("config", "DockerMagics.display = 'widget'")
     result = ip.run_line_magic("docker_run", f'--rm busybox sh -c "{PROGRESS}"')
     view = views[-1]
-    bundle = result._repr_mimebundle_()
+    bundle = formatters.bundle(result)
     for shown in (view._body.value, view.html(), view.text(), bundle["text/html"], bundle["text/plain"]):
         _last_state_only(shown)
     assert result.stdout == result.logs == "progress 3000\n"

@@ -271,23 +271,30 @@ def _is_true(value) -> bool:
     return True
 
 
+def _call(method, args, name: str, part: str):
+    try:
+        return method(*args)
+    except TypeError as exc:
+        raise TemplateError(f"--format: at <{part}>: wrong arguments for {name}: {exc}") from None
+
+
 def _field(value, name: str, args=(), part: str = ""):
     if isinstance(value, dict):
         if name not in value:
             raise TemplateError(f'--format: at <{part}>: map has no entry for key "{name}"')
+        found = value[name]
+        if callable(found):
+            return _call(found, args, name, part)
         if args:
             raise TemplateError(f"--format: at <{part}>: {name} is not a method but has arguments")
-        return value[name]
+        return found
     if value is None or value is NO_VALUE:
         raise TemplateError(f"--format: at <{part}>: nil pointer evaluating interface {{}}.{name}")
     attr = None if name.startswith("_") or isinstance(value, (str, int, float, list, tuple)) else getattr(value, name, None)
     if attr is None and not hasattr(value, name) or name.startswith("_"):
         raise TemplateError(f"--format: at <{part}>: can't evaluate field {name} in type {go_type(value)}")
     if callable(attr):
-        try:
-            return attr(*args)
-        except TypeError as exc:
-            raise TemplateError(f"--format: at <{part}>: wrong arguments for {name}: {exc}") from None
+        return _call(attr, args, name, part)
     if args:
         raise TemplateError(f"--format: at <{part}>: {name} is not a method but has arguments")
     return attr

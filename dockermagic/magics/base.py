@@ -14,6 +14,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from traitlets import Bool, CaselessStrEnum, Float, Int
 
 from ..errors import DockerMagicError, EngineUnreachable, InvalidInput
+from .expand import NO_VAR_EXPAND, caller_namespace, expand
 
 # `%docker image ls` and friends: the CLI's management-command spellings
 ALIASES = {
@@ -40,6 +41,9 @@ def reports_errors(method):
         from ..engine import selecting, split_global_flags
 
         selection = None
+        ns = caller_namespace(self.shell)
+        if ns is not None:
+            line = expand(line, ns)
         try:
             if global_flags:
                 selection, line = split_global_flags(line)
@@ -55,6 +59,7 @@ def reports_errors(method):
             err.show_traceback = self.settings.show_traceback
             raise err from exc
 
+    setattr(wrapper, NO_VAR_EXPAND, True)  # expanded by the wrapper, `{{...}}` templates kept
     if global_flags:
         from ..engine import GLOBAL_FLAGS_HELP
 

@@ -16,6 +16,8 @@ AREAS = [
     "dockermagic.magics.containers:ContainerMagics",
     "dockermagic.magics.registry:RegistryMagics",
     "dockermagic.magics.engines:EngineMagics",
+    "dockermagic.magics.networks:NetworkMagics",
+    "dockermagic.magics.system:SystemMagics",
 ]
 
 _loaded: dict[int, list] = {}
@@ -25,6 +27,7 @@ def load_ipython_extension(ipython) -> None:
     import importlib
 
     from .magics.base import DockerMagics
+    from .views import formatters
 
     if id(ipython) in _loaded:
         return
@@ -37,6 +40,7 @@ def load_ipython_extension(ipython) -> None:
     for instance in instances:
         ipython.register_magics(instance)
     ipython.configurables.append(settings)
+    formatters.register(ipython)
     _loaded[id(ipython)] = instances
     notice = no_engine_notice()
     if notice:
@@ -67,7 +71,10 @@ def no_engine_notice() -> str | None:
 
 
 def unload_ipython_extension(ipython) -> None:
+    from .views import formatters
+
     instances = _loaded.pop(id(ipython), [])
+    formatters.unregister(ipython)
     registry = ipython.magics_manager.magics
     for instance in instances:
         for kind, names in instance.magics.items():

@@ -12,9 +12,24 @@ JSON, one line each; `inspect --format json` is the JSON list on one line.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from .gofuncs import HEADER_FUNCTIONS
 from .gotemplate import Template, TemplateError, parse
+
+
+@dataclass
+class Formatted:
+    """What a `--format` template (or `-q`) printed: shown as is, kept as `.text`."""
+
+    text: str
+
+    def __repr__(self) -> str:
+        return self.text.rstrip("\n")
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
 
 
 def tabwrite(text: str, minwidth: int = 10, padding: int = 3) -> str:
@@ -56,11 +71,7 @@ class Header(dict):
         self["Label"] = lambda name: str(name).split(".")[-1].replace("-", " ").replace("_", " ")
 
 
-def listing(fmt: str, rows, header: dict, default_table: str, quiet: bool = False) -> str:
-    """A listing formatted as the CLI formats it; `rows` are dicts or objects with the fields,
-    `header` the column name of each field, `default_table` the command's `table ...` format."""
-    rows = list(rows)
-    fmt = fmt or "table"
+def _listing_template(fmt: str, default_table: str, quiet: bool) -> tuple[str, bool]:
     is_table = fmt.startswith("table")
     if fmt == "json":
         text = "{{json .}}"
@@ -68,9 +79,20 @@ def listing(fmt: str, rows, header: dict, default_table: str, quiet: bool = Fals
         text = fmt[len("table"):].strip(" ") or ("{{.ID}}" if quiet else default_table[len("table"):].strip(" "))
     else:
         text = fmt.strip(" ")
-    if quiet and not is_table and fmt != "json" and not text:
-        text = "{{.ID}}"
-    text = text.replace("\\t", "\t").replace("\\n", "\n")
+    return text.replace("\\t", "\t").replace("\\n", "\n"), is_table
+
+
+def check_listing(fmt: str) -> None:
+    """A listing's `--format` parsed, so a bad template fails before the engine is asked."""
+    if fmt:
+        parse(_listing_template(fmt, "table", False)[0])
+
+
+def listing(fmt: str, rows, header: dict, default_table: str, quiet: bool = False) -> str:
+    """A listing formatted as the CLI formats it; `rows` are dicts or objects with the fields,
+    `header` the column name of each field, `default_table` the command's `table ...` format."""
+    rows = list(rows)
+    text, is_table = _listing_template(fmt or "table", default_table, quiet)
     template = parse(text)
     body = "".join(template.execute(row) + "\n" for row in rows)
     if not is_table:
@@ -89,4 +111,4 @@ def inspect(fmt: str, objects: list) -> str:
     return "".join(template.execute(obj) + "\n" for obj in objects)
 
 
-__all__ = ["Header", "Template", "TemplateError", "inspect", "listing", "tabwrite"]
+__all__ = ["Formatted", "Header", "Template", "TemplateError", "inspect", "listing", "tabwrite"]

@@ -205,3 +205,18 @@ def printf(fmt, *args) -> str:
     if used < len(args):
         out.append("%!(EXTRA " + ", ".join(f"{go_type(a)}={go_str(a)}" for a in args[used:]) + ")")
     return "".join(out)
+
+
+_RFC3339 = re.compile(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)")
+
+
+def go_time(text: str) -> str:
+    """An engine timestamp (RFC 3339) as Go's `time.Time.String()` prints it, which is what the
+    CLI's `CreatedAt` fields show: `2026-12-01 09:21:04.842140173 +0000 UTC`."""
+    m = _RFC3339.fullmatch(text or "")
+    if not m:
+        return text or ""
+    day, clock, frac, zone = m.groups()
+    frac = (frac or "").rstrip("0")
+    offset = "+0000 UTC" if zone == "Z" else f"{zone.replace(':', '')} {zone.replace(':', '')}"
+    return f"{day} {clock}{'.' + frac if frac else ''} {offset}"

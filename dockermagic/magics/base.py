@@ -24,6 +24,9 @@ ALIASES = {
     ("container", "run"): "run", ("container", "ls"): "ps", ("container", "list"): "ps",
     ("container", "logs"): "logs", ("container", "exec"): "exec", ("container", "stop"): "stop",
     ("container", "start"): "start", ("container", "rm"): "rm", ("container", "inspect"): "inspect",
+    ("image", "prune"): "image_prune", ("container", "prune"): "container_prune",
+    ("volume", "prune"): "volume_prune", ("builder", "prune"): "builder_prune",
+    ("system", "events"): "events",
 }
 
 

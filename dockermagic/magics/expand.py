@@ -15,7 +15,7 @@ import sys
 from IPython.core import magic as _magic
 from IPython.utils.text import DollarFormatter
 
-TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
+TEMPLATE = re.compile(r"\{\{.*?(?:\}\}|\Z)", re.S)  # an unclosed one runs to the end
 NO_VAR_EXPAND = _magic.MAGIC_NO_VAR_EXPAND_ATTR
 _RUNNERS = {"run_line_magic", "run_cell_magic"}
 _MARK = "\x00"

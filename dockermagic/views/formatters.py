@@ -16,6 +16,14 @@ import importlib
 
 #: result type -> "module:function" returning that result's mimebundle (a dict of MIME -> data)
 RENDERERS = {
+    "dockermagic.formats.Formatted": "dockermagic.views.formatted:formatted_bundle",
+    "dockermagic.networks.Network": "dockermagic.views.networks:network_bundle",
+    "dockermagic.networks.NetworkList": "dockermagic.views.networks:list_bundle",
+    "dockermagic.networks.NetworkChange": "dockermagic.views.networks:change_bundle",
+    "dockermagic.system.DiskUsage": "dockermagic.views.system:df_bundle",
+    "dockermagic.system.Pruned": "dockermagic.views.system:pruned_bundle",
+    "dockermagic.system.SystemPruned": "dockermagic.views.system:pruned_bundle",
+    "dockermagic.system.EventLog": "dockermagic.views.system:events_bundle",
 }
 
 _cell: dict = {"count": None, "modes": {}, "keep": []}

@@ -119,11 +119,12 @@ def parse_filters(values) -> dict:
     return filters
 
 
-def parse_pairs(values, option: str) -> dict:
+def parse_pairs(values, option: str, bare: bool = False) -> dict:
+    """KEY=VALUE options; with `bare`, KEY alone means an empty value (`--opt encrypted`)."""
     pairs = {}
     for item in values or ():
         key, sep, value = item.partition("=")
-        if not key or not sep:
+        if not key or not (sep or bare):
             raise InvalidInput(f"{option} {item!r}: expected KEY=VALUE")
         pairs[key] = value
     return pairs

@@ -8,12 +8,11 @@
 from __future__ import annotations
 
 import functools
-import re
 
 from IPython.core.magic import Magics, line_magic, magics_class
 from traitlets import Bool, CaselessStrEnum, Float, Int
 
-from ..errors import DockerMagicError, EngineUnreachable, InvalidInput
+from ..errors import DockerMagicError, EngineUnreachable
 from .expand import NO_VAR_EXPAND, caller_namespace, expand
 
 # `%docker image ls` and friends: the CLI's management-command spellings
@@ -26,7 +25,7 @@ ALIASES = {
     ("container", "start"): "start", ("container", "rm"): "rm", ("container", "inspect"): "inspect",
     ("image", "prune"): "image_prune", ("container", "prune"): "container_prune",
     ("volume", "prune"): "volume_prune", ("builder", "prune"): "builder_prune",
-    ("system", "events"): "events",
+    ("system", "events"): "events", ("buildx", "build"): "build",
 }
 
 
@@ -125,23 +124,18 @@ class DockerMagics(Magics):
             return self._dispatch(line)
 
     def _dispatch(self, line: str):
-        words = line.split()
-        if not words:
+        from .checks import resolve
+
+        if not line.split():
             print("usage: %docker SUBCOMMAND [OPTIONS]   supported: " + ", ".join(self.subcommands()))
             return None
-        sub, rest = words[0], line.strip()[len(words[0]):]
-        if len(words) > 1 and (sub, words[1]) in ALIASES:
-            sub, rest = ALIASES[(sub, words[1])], rest.strip()[len(words[1]):]
-        if not re.fullmatch(r"[a-z][a-z0-9_-]*", sub):
-            raise InvalidInput(f"'docker {sub}' is not a subcommand; supported: {', '.join(self.subcommands())}")
-        magic = self.shell.find_line_magic(f"docker_{sub.replace('-', '_')}")
-        if magic is None:
-            raise InvalidInput(f"'docker {sub}' is not supported; supported: {', '.join(self.subcommands())}")
-        return magic(rest.strip())
+        name, rest = resolve(self.shell, line)
+        return self.shell.find_line_magic(name)(rest)
 
     def subcommands(self) -> list[str]:
-        names = self.shell.magics_manager.magics["line"]
-        return sorted(name[len("docker_"):] for name in names if name.startswith("docker_"))
+        from .checks import subcommands
+
+        return subcommands(self.shell)
 
 
 class MagicsArea(Magics):

@@ -131,7 +131,7 @@ class NetworkMagics(MagicsArea):
         return networks.create(
             engine, args.name, driver=args.driver, subnets=args.subnet, gateways=args.gateway, ip_ranges=args.ip_range,
             aux=networks.parse_pairs(args.aux_address, "--aux-address"), internal=args.internal,
-            attachable=args.attachable, ipv6=args.ipv6, options=networks.parse_pairs(args.opt, "--opt"),
+            attachable=args.attachable, ipv6=args.ipv6, options=networks.parse_pairs(args.opt, "--opt", bare=True),
             labels=_labels(args.label), ipam_driver=args.ipam_driver,
             ipam_options=networks.parse_pairs(args.ipam_opt, "--ipam-opt"),
         )

@@ -306,6 +306,11 @@ class EventLog:
     stopped: str = ""
     label: str = ""
 
+    def __repr__(self) -> str:
+        why = {"until": "reached --until", "interrupted": "interrupted", "": "running"}.get(self.stopped, self.stopped)
+        kept = f", the last {len(self.events)} kept" if self.seen > len(self.events) else ""
+        return f"EventLog({self.seen} events{kept}; {why})"
+
 
 def events(engine, since: str | None = None, until: str | None = None, filters: dict | None = None):
     """The engine's events as `EngineEvent`s, from `since`, ending at `until` (the engine closes

@@ -101,6 +101,16 @@ def test_create_options_are_what_the_engine_keeps(ip, engine, nets, unique):
     assert raw["Labels"] == {"dm.test": unique, "tier": "back"}
 
 
+def test_ipam_and_attachable_options_are_kept(ip, engine, nets, unique):
+    net = f"dm-net-{unique}"
+    nets.append(net)
+    ip.run_line_magic("docker_network", f"create --attachable --ipam-driver default --ipam-opt dm.test={unique} "
+                                        f"--subnet {_subnet()} --opt encrypted {net}")
+    raw = engine.api.inspect_network(net)
+    assert raw["Attachable"] is True and raw["IPAM"]["Driver"] == "default"
+    assert raw["IPAM"]["Options"] == {"dm.test": unique} and raw["Options"] == {"encrypted": ""}
+
+
 @pytest.mark.skipif(shutil.which("docker") is None, reason="no docker CLI on PATH to compare with")
 @pytest.mark.parametrize("fmt", ["", "table {{.Name}}\\t{{.Driver}}\\t{{.Labels}}", "{{json .}}", "json",
                                  "{{.Name}}|{{.Label \"dm.test\"}}|{{.Internal}}"])

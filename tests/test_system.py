@@ -102,6 +102,13 @@ def test_events_between_since_and_until_are_the_clis_lines(ip, engine, made, uni
     formatted = ip.run_line_magic("docker", f"system events --since {since} --until {until} "
                                             f"--filter label=dm.test={unique} --filter event=die --format '{{{{.Action}}}} {{{{.Actor.Attributes.exitCode}}}}'")
     assert [e.Action for e in formatted.events] == ["die"]
+    as_json = ip.run_line_magic("docker_events", f"--since {since} --until {until} --filter label=dm.test={unique} --format json")
+    from dockermagic.gofmt import go_json
+
+    cli_json = subprocess.run(["docker", "events", "--since", since, "--until", until, "--filter", f"label=dm.test={unique}",
+                               "--format", "{{json .}}"], capture_output=True, text=True, check=True, timeout=30).stdout
+    assert "".join(go_json(e) + "\n" for e in as_json.events) == cli_json
+    assert repr(log) == "EventLog(4 events; reached --until)"
     assert "die" in bundle(log)["text/html"]
 
 

@@ -180,7 +180,9 @@ def test_rm_reports_a_missing_network_unless_forced(ip, unique):
 
 
 def test_help_and_listing(ip, capsys):
-    assert "connect" in ip.find_line_magic("docker_network").__doc__
+    doc = ip.find_line_magic("docker_network").__doc__
+    assert "--aux-address" in doc and "--alias" in doc and "--no-trunc" in doc
+    assert "--volumes" in ip.find_line_magic("docker_system").__doc__
     ip.run_line_magic("docker", "")
     listed = capsys.readouterr().out
     assert "network" in listed and "system" in listed and "events" in listed

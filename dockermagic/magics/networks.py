@@ -186,6 +186,19 @@ class NetworkMagics(MagicsArea):
         return system.prune(engine, "network", filters)
 
 
+def _usages(parsers: dict) -> str:
+    """Each subcommand's usage, so `%docker_network?` shows every option."""
+    seen, out = set(), []
+    for parser in parsers.values():
+        if id(parser) not in seen:
+            seen.add(id(parser))
+            out.append(parser.format_help().rstrip())
+    return "\n\nSubcommands:\n\n" + "\n\n".join(out)
+
+
+NetworkMagics.docker_network.__doc__ += _usages(SUBCOMMANDS)
+
+
 def _labels(values) -> dict:
     from ..run import parse_labels
 

@@ -206,6 +206,15 @@ class SystemMagics(MagicsArea):
         return self._prune_kind("builder", args, args.all, keep_storage=_bytes(args.keep_storage))
 
 
+def _with_usages() -> None:
+    from .networks import _usages
+
+    SystemMagics.docker_system.__doc__ += _usages(SYSTEM)
+
+
+_with_usages()
+
+
 def _bytes(text: str | None) -> int | None:
     import re
 

@@ -12,7 +12,8 @@ import time
 import pytest
 
 from dockermagic.errors import InvalidInput
-from dockermagic.system import DiskUsage, EventLog, Pruned, parse_time, system_warning
+from dockermagic.events import EventLog, parse_time
+from dockermagic.system import DiskUsage, Pruned, system_warning
 from dockermagic.views.formatters import bundle
 
 pytestmark = pytest.mark.engine

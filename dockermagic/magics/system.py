@@ -123,22 +123,22 @@ class SystemMagics(MagicsArea):
         return self._follow(parse_line(self.docker_events, line))
 
     def _follow(self, args):
-        from .. import formats, system
+        from .. import events, formats
         from ..networks import parse_filters
         from ..views.live import run
         from ..views.system import EventsView
 
-        since = system.parse_time(args.since, "--since") if args.since else None
-        until = system.parse_time(args.until, "--until") if args.until else None
+        since = events.parse_time(args.since, "--since") if args.since else None
+        until = events.parse_time(args.until, "--until") if args.until else None
         render = None
         if args.format:
             template = formats.parse("{{json .}}" if args.format == "json" else args.format)
             render = template.execute
         filters = parse_filters(args.filter)
         engine = self.engine()
-        log = system.EventLog([], label=engine.label)
+        log = events.EventLog([], label=engine.label)
         view = EventsView(log, render=render, **self.settings.view_options())
-        stream = system.logged(system.events(engine, since, until, filters), log, self.settings.max_output_lines)
+        stream = events.logged(events.events(engine, since, until, filters), log, self.settings.max_output_lines)
         try:
             run(view, stream)
         except KeyboardInterrupt:

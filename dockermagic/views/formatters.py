@@ -23,7 +23,7 @@ RENDERERS = {
     "dockermagic.system.DiskUsage": "dockermagic.views.system:df_bundle",
     "dockermagic.system.Pruned": "dockermagic.views.system:pruned_bundle",
     "dockermagic.system.SystemPruned": "dockermagic.views.system:pruned_bundle",
-    "dockermagic.system.EventLog": "dockermagic.views.system:events_bundle",
+    "dockermagic.events.EventLog": "dockermagic.views.system:events_bundle",
 }
 
 _cell: dict = {"count": None, "modes": {}, "keep": []}

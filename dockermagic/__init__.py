@@ -17,6 +17,8 @@ AREAS = [
     "dockermagic.magics.registry:RegistryMagics",
     "dockermagic.magics.engines:EngineMagics",
     "dockermagic.magics.layers:LayerMagics",
+    "dockermagic.magics.networks:NetworkMagics",
+    "dockermagic.magics.system:SystemMagics",
 ]
 
 _loaded: dict[int, list] = {}

@@ -6,13 +6,14 @@ import time
 from datetime import datetime, timezone
 
 
-def size(n: float | None) -> str:
-    """Decimal units like `docker images`: 0B, 999B, 4.27kB, 1.24MB, 2.1GB."""
+def size(n: float | None, precision: int = 3) -> str:
+    """Decimal units like `docker images`: 0B, 999B, 4.27kB, 1.24MB, 2.1GB (`docker system df`
+    prints four digits: precision=4)."""
     if n is None or n < 0:
         return "?"
     for unit in ("B", "kB", "MB", "GB", "TB"):
         if n < 1000 or unit == "TB":
-            return f"{n:.0f}{unit}" if unit == "B" else f"{n:.3g}{unit}"
+            return f"{n:.0f}{unit}" if unit == "B" else f"{n:.{precision}g}{unit}"
         n /= 1000
     return f"{n}TB"  # pragma: no cover
 

@@ -8,12 +8,12 @@
 from __future__ import annotations
 
 import functools
-import re
 
 from IPython.core.magic import Magics, line_magic, magics_class
 from traitlets import Bool, CaselessStrEnum, Float, Int
 
-from ..errors import DockerMagicError, EngineUnreachable, InvalidInput
+from ..errors import DockerMagicError, EngineUnreachable
+from .expand import NO_VAR_EXPAND, caller_namespace, expand
 
 # `%docker image ls` and friends: the CLI's management-command spellings
 ALIASES = {
@@ -23,6 +23,9 @@ ALIASES = {
     ("container", "run"): "run", ("container", "ls"): "ps", ("container", "list"): "ps",
     ("container", "logs"): "logs", ("container", "exec"): "exec", ("container", "stop"): "stop",
     ("container", "start"): "start", ("container", "rm"): "rm", ("container", "inspect"): "inspect",
+    ("image", "prune"): "image_prune", ("container", "prune"): "container_prune",
+    ("volume", "prune"): "volume_prune", ("builder", "prune"): "builder_prune",
+    ("system", "events"): "events", ("buildx", "build"): "build",
 }
 
 
@@ -40,6 +43,9 @@ def reports_errors(method):
         from ..engine import selecting, split_global_flags
 
         selection = None
+        ns = caller_namespace(self.shell)
+        if ns is not None:
+            line = expand(line, ns)
         try:
             if global_flags:
                 selection, line = split_global_flags(line)
@@ -55,6 +61,7 @@ def reports_errors(method):
             err.show_traceback = self.settings.show_traceback
             raise err from exc
 
+    setattr(wrapper, NO_VAR_EXPAND, True)  # expanded by the wrapper, `{{...}}` templates kept
     if global_flags:
         from ..engine import GLOBAL_FLAGS_HELP
 
@@ -117,23 +124,18 @@ class DockerMagics(Magics):
             return self._dispatch(line)
 
     def _dispatch(self, line: str):
-        words = line.split()
-        if not words:
+        from .checks import resolve
+
+        if not line.split():
             print("usage: %docker SUBCOMMAND [OPTIONS]   supported: " + ", ".join(self.subcommands()))
             return None
-        sub, rest = words[0], line.strip()[len(words[0]):]
-        if len(words) > 1 and (sub, words[1]) in ALIASES:
-            sub, rest = ALIASES[(sub, words[1])], rest.strip()[len(words[1]):]
-        if not re.fullmatch(r"[a-z][a-z0-9_-]*", sub):
-            raise InvalidInput(f"'docker {sub}' is not a subcommand; supported: {', '.join(self.subcommands())}")
-        magic = self.shell.find_line_magic(f"docker_{sub.replace('-', '_')}")
-        if magic is None:
-            raise InvalidInput(f"'docker {sub}' is not supported; supported: {', '.join(self.subcommands())}")
-        return magic(rest.strip())
+        name, rest = resolve(self.shell, line)
+        return self.shell.find_line_magic(name)(rest)
 
     def subcommands(self) -> list[str]:
-        names = self.shell.magics_manager.magics["line"]
-        return sorted(name[len("docker_"):] for name in names if name.startswith("docker_"))
+        from .checks import subcommands
+
+        return subcommands(self.shell)
 
 
 class MagicsArea(Magics):

@@ -33,6 +33,14 @@ RENDERERS = {
     "dockermagic.layers.ImageLayers": "dockermagic.views.layers:bundle",
     "dockermagic.layers.LayerComparison": "dockermagic.views.layers:bundle",
     "dockermagic.layers.ContainerDiff": "dockermagic.views.layers:diff_bundle",
+    "dockermagic.formats.Formatted": "dockermagic.views.formatted:formatted_bundle",
+    "dockermagic.networks.Network": "dockermagic.views.networks:network_bundle",
+    "dockermagic.networks.NetworkList": "dockermagic.views.networks:list_bundle",
+    "dockermagic.networks.NetworkChange": "dockermagic.views.networks:change_bundle",
+    "dockermagic.system.DiskUsage": "dockermagic.views.system:df_bundle",
+    "dockermagic.system.Pruned": "dockermagic.views.system:pruned_bundle",
+    "dockermagic.system.SystemPruned": "dockermagic.views.system:pruned_bundle",
+    "dockermagic.events.EventLog": "dockermagic.views.system:events_bundle",
 }
 
 _cell: dict = {"count": None, "modes": {}, "keep": []}

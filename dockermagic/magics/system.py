@@ -8,6 +8,7 @@ from IPython.core.magic import line_magic, magics_class
 from IPython.core.magic_arguments import MagicArgumentParser, argument, magic_arguments
 
 from ..errors import InvalidInput
+from ..views.formatters import shown
 from .args import parse_line, split
 from .base import MagicsArea, reports_errors
 
@@ -144,7 +145,7 @@ class SystemMagics(MagicsArea):
         except KeyboardInterrupt:
             log.stopped = "interrupted"  # what the user asked for: the log so far is the result
             view.finish()
-        return self.mark_shown(log, view)
+        return shown(log, self.shell.execution_count, view.mode)
 
     # -- prunes of one kind ---------------------------------------------------------------------
     def _prune_kind(self, kind: str, args, all_: bool = False, keep_storage=None):

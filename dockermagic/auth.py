@@ -19,6 +19,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import adapter
 from .display import ShownOnce
 from .errors import EngineError, InvalidInput
 
@@ -235,20 +236,15 @@ class Login(ShownOnce):
 
 def verify(engine, creds: Credentials) -> str:
     """Ask the engine to log in to the registry (POST /auth); returns its identity token, if any."""
-    api = engine.api
     try:
-        response = api._post_json(api._url("/auth"), data=creds.as_auth_config())
-        answer = api._result(response, json=True) or {}
+        answer = adapter.call(engine.api, "POST", "/auth", json=creds.as_auth_config()) or {}
     except Exception as exc:
         raise LoginError(_login_message(exc, creds)) from None
     return answer.get("IdentityToken") or ""
 
 
 def _login_message(exc: Exception, creds: Credentials) -> str:
-    explanation = getattr(exc, "explanation", None) or str(exc)
-    if isinstance(explanation, bytes):
-        explanation = explanation.decode("utf-8", "replace")
-    said = scrub(str(explanation).strip().splitlines()[0] if str(explanation).strip() else type(exc).__name__, creds)
+    said = scrub(adapter.explanation(exc), creds)
     server = display_server(creds.server)
     low = said.lower()
     if "401" in said or "unauthorized" in low or "incorrect username or password" in low:

@@ -11,10 +11,11 @@ import json
 import os
 import re
 import time
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import ansi, reference, units
+from . import adapter, ansi, reference, units
 from .context import context_files, context_stream
 from .display import ShownOnce
 from .errors import BuildError, InvalidInput
@@ -331,27 +332,20 @@ def build(engine, request: BuildRequest, result: BuildResult | None = None, cloc
     params = dict(request.params, dockerfile=dockerfile_name)
     headers = {"Content-Type": "application/tar"}
     try:  # registry credentials for pulling private base images, as the docker config has them now
-        api.reload_config()
-        api._set_auth_headers(headers)
+        adapter.registry_config_headers(api, headers)
     except Exception:  # noqa: BLE001 -- a broken credential helper must not stop a local build
         pass
-    response = None
-    try:
-        response = api._post(api._url("/build"), data=context, params=params, headers=headers, stream=True, timeout=None)
-        api._raise_for_status(response)
-        for record in api._stream_helper(response, decode=True):
-            yield from stream.feed(record)
+    records = adapter.records(api, "POST", "/build", params=params, data=context, headers=headers)
+    try:  # an interrupted build: closing the stream makes the engine cancel it
+        with closing(records):
+            for record in records:
+                yield from stream.feed(record)
     except BuildError:
         yield from stream.pending
         raise
     except Exception as exc:
-        from .engine import api_error
-
         result.error = str(exc)
-        raise BuildError(str(api_error(exc, "build failed")), result=result) from exc
-    finally:
-        if response is not None:
-            response.close()  # an interrupted build: closing the stream makes the engine cancel it
+        raise BuildError(str(adapter.error(exc, "build failed")), result=result) from exc
     yield from stream.finish()
     if result.id is None:
         result.error = "the engine ended the build without an image id"

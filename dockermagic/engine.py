@@ -22,9 +22,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from . import contexts
+from . import adapter, contexts
 from .contexts import DEFAULT_SOCKET, Context  # noqa: F401 -- DEFAULT_SOCKET: part of this module's API
-from .errors import EngineError, EngineUnreachable, InvalidInput
+from .errors import EngineUnreachable, InvalidInput
 
 #: seconds to open a connection; also bounds the first version handshake
 CONNECT_TIMEOUT = float(os.environ.get("DOCKERMAGIC_CONNECT_TIMEOUT", "5"))
@@ -225,7 +225,7 @@ def _open(endpoint: Context, source: str, name: str | None, timeout: float):
             # the engine's own CA (or skip-tls-verify) would be ignored wherever those are set
             api.trust_env = False
         version = api.version(api_version=False)
-        api._version = version.get("ApiVersion") or api._version
+        adapter.set_api_version(api, version.get("ApiVersion"))
     except (docker.errors.DockerException, RequestException, OSError, ssl.SSLError) as exc:
         raise EngineUnreachable(_unreachable_message(endpoint, where, exc, timeout)) from exc
     # connecting stays bounded; reading does not (builds, pulls, `logs -f` may be quiet for long)
@@ -340,10 +340,3 @@ def forget(engine: Engine | None = None) -> None:
             cached.api.close()
             del _engines[key]
 
-
-def api_error(exc: Exception, doing: str) -> EngineError:
-    """A docker-py APIError as one line: what we were doing and what the engine said."""
-    explanation = getattr(exc, "explanation", None) or str(exc)
-    if isinstance(explanation, bytes):
-        explanation = explanation.decode("utf-8", "replace")
-    return EngineError(f"{doing}: {str(explanation).strip()}")

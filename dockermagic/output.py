@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import codecs
 import os
-import socket
 import tempfile
 import time
 from dataclasses import dataclass, field
 
-from . import units
+from . import adapter, units
 from .containers import ContainerError, inspect_container
 from .display import ShownOnce
 
@@ -186,23 +185,10 @@ def http_frames(response, tty: bool):
 
 def send_stdin(sock, data: bytes | None) -> None:
     """Write the cell to the container's stdin, then close our write side (EOF)."""
-    raw = getattr(sock, "_sock", sock)
     if data:
-        raw.sendall(data)
-    try:
-        raw.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
+        adapter.raw_socket(sock).sendall(data)
+    adapter.shutdown_write(sock)
 
-
-def _close(sock) -> None:
-    try:
-        response = getattr(sock, "_response", None)
-        sock.close()
-        if response is not None:
-            response.close()
-    except Exception:
-        pass
 
 
 # -- exec and logs --------------------------------------------------------------------------
@@ -232,7 +218,7 @@ class Exec:
                 send_stdin(sock, self.stdin)
             yield from pump(socket_frames(sock, self.tty), self.result)
         finally:
-            _close(sock)
+            adapter.close_socket(sock)
         self.result.exit_code = self.api.exec_inspect(exec_id).get("ExitCode")
         self.result.ended = self.clock()
         yield Exited(self.result.exit_code)
@@ -247,11 +233,7 @@ def log_events(engine, container: str, follow=False, tail=None, timestamps=False
               "tail": "all" if tail is None else str(tail)}
     if since:
         params["since"] = since
-    response = api._get(api._url("/containers/{0}/logs", info["Id"]), params=params, stream=True, timeout=None)
-    api._raise_for_status(response)
-    if result is not None:
-        result.id, result.name = info["Id"], info["Name"].lstrip("/")
-    try:
+    with adapter.response(api, "GET", "/containers/{0}/logs", info["Id"], params=params) as response:
+        if result is not None:
+            result.id, result.name = info["Id"], info["Name"].lstrip("/")
         yield from pump(http_frames(response, tty), result or RunResult("logs", verb="logs"))
-    finally:
-        response.close()

@@ -15,10 +15,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from . import reference, units
+from . import adapter, reference, units
 from .containers import Container, ContainerError, stop_container
 from .errors import InvalidInput
-from .output import Exited, RunResult, Started, _close, pump, send_stdin, socket_frames
+from .output import Exited, RunResult, Started, pump, send_stdin, socket_frames
 from .volumes import parse_mount, parse_volume
 
 _NAME = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
@@ -220,16 +220,14 @@ class ContainerRun:
             raise UnknownImage(f"unknown image {self.request.image!r}: not on this engine and the pull failed ({exc})") from exc
 
     def _refused(self, exc) -> ContainerError:
-        from .engine import api_error
-
-        explanation = str(getattr(exc, "explanation", "") or exc)
+        explanation = adapter.explanation(exc)
         if exc.status_code == 409 and "already in use" in explanation:
             owner = re.search(r"by container \"?([0-9a-f]{12})", explanation)
             return NameInUse(
                 f"the name {self.request.name!r} is already in use" + (f" by container {owner.group(1)}" if owner else "")
                 + f"; remove it (%docker_rm -f {self.request.name}) or choose another --name"
             )
-        return ContainerError(str(api_error(exc, f"could not create a container from {self.request.image}")))
+        return ContainerError(str(adapter.error(exc, f"could not create a container from {self.request.image}")))
 
     def _fetch_name(self) -> None:
         try:
@@ -263,9 +261,7 @@ class ContainerRun:
                 self.api.start(self.id)
             except Exception as exc:
                 self._remove_quietly()
-                from .engine import api_error
-
-                raise ContainerError(str(api_error(exc, f"{req.label} could not start"))) from exc
+                raise ContainerError(str(adapter.error(exc, f"{req.label} could not start"))) from exc
             yield Started(self.id, result.name)
             if req.interactive:
                 send_stdin(sock, self.stdin)
@@ -275,7 +271,7 @@ class ContainerRun:
             except KeyboardInterrupt:
                 raise self.interrupt() from None
         finally:
-            _close(sock)
+            adapter.close_socket(sock)
         result.ended = self.clock()
         result.removed = req.rm
         if self._naming is not None:
@@ -286,11 +282,7 @@ class ContainerRun:
     def _wait(self, condition: str):
         """`POST /wait` sent now, its answer read later: the engine registers the wait when
         it sends the headers, so an exit right after start is not missed."""
-        api = self.api
-        response = api._post(api._url("/containers/{0}/wait", self.id), params={"condition": condition},
-                             stream=True, timeout=None)
-        api._raise_for_status(response)
-        return response
+        return adapter.sent(self.api, "POST", "/containers/{0}/wait", self.id, params={"condition": condition})
 
     def _exit_code(self) -> int | None:
         response, self._waiting = self._waiting, None
@@ -358,7 +350,7 @@ def pull_image(engine, image: str) -> None:
             if "error" in record or "errorDetail" in record:
                 raise DockerMagicError((record.get("errorDetail") or {}).get("message") or record.get("error"))
     except docker.errors.APIError as exc:
-        raise DockerMagicError(str(getattr(exc, "explanation", None) or exc).strip()) from exc
+        raise DockerMagicError(adapter.explanation(exc)) from exc
     except OSError as exc:
         raise DockerMagicError(str(exc)) from exc
 

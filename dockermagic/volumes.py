@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import units
+from . import adapter, units
 from .display import ShownOnce
 from .errors import EngineError, InvalidInput
 
@@ -146,9 +146,7 @@ class VolumeList(ShownOnce):
 
 
 def _refused(exc, doing: str) -> VolumeError:
-    from .engine import api_error
-
-    return VolumeError(str(api_error(exc, doing)))
+    return VolumeError(str(adapter.error(exc, doing)))
 
 
 def create_volume(engine, name: str | None = None, labels: dict | None = None, driver: str | None = None) -> Volume:

@@ -66,9 +66,9 @@ def translate(exc: Exception) -> DockerMagicError | None:
     """A docker-py / requests exception as a one-line dockermagic error (None: not ours)."""
     module = type(exc).__module__ or ""
     if module.startswith("docker"):
-        from ..engine import api_error
+        from ..adapter import error
 
-        return api_error(exc, "the engine refused")
+        return error(exc, "the engine refused")
     if module.startswith(("requests", "urllib3")):
         return EngineUnreachable(f"lost the connection to the engine: {str(exc).splitlines()[0][:200]}")
     return None

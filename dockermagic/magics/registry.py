@@ -251,8 +251,6 @@ def _scrub_history_db(hm, clean, needle: str) -> None:
 def _reload_engine_auth(engine) -> None:
     """docker-py keeps the config file's logins in memory (builds use them): read them again."""
     try:
-        from docker.auth import load_config
-
-        engine.api._auth_configs = load_config(credstore_env=engine.api.credstore_env)
+        engine.api.reload_config()
     except Exception:
         pass

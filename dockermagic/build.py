@@ -8,14 +8,13 @@ carrying the failing step and the partial result.  It knows nothing of IPython o
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import adapter, ansi, reference, units
+from . import adapter, ansi, pairs, reference, units
 from .context import context_files, context_stream
 from .display import ShownOnce
 from .errors import BuildError, InvalidInput
@@ -261,22 +260,6 @@ def _explain(message: str, step: Step | None) -> str:
     return message
 
 
-def _parse_pairs(values, option: str, from_env: bool = False) -> dict:
-    pairs = {}
-    for item in values or []:
-        key, sep, value = item.partition("=")
-        if not key:
-            raise InvalidInput(f"{option} {item!r}: expected KEY=VALUE")
-        if not sep:
-            if not from_env:
-                raise InvalidInput(f"{option} {item!r}: expected KEY=VALUE")
-            if key not in os.environ:
-                continue  # as the CLI does: a bare name not in the environment is left out
-            value = os.environ[key]
-        pairs[key] = value
-    return pairs
-
-
 @dataclass
 class BuildRequest:
     """A checked build: everything the engine needs, before anything is sent."""
@@ -307,9 +290,9 @@ class BuildRequest:
             "target": target or None, "networkmode": network or None,
         }
         if build_args:
-            params["buildargs"] = json.dumps(_parse_pairs(build_args, "--build-arg", from_env=True))
+            params["buildargs"] = json.dumps(pairs.env_map(build_args, "--build-arg"))
         if labels:
-            params["labels"] = json.dumps(_parse_pairs(labels, "--label"))
+            params["labels"] = json.dumps(pairs.label_map(labels, "--label"))
         return cls(str(ctx), str(dockerfile), checked, params)
 
 

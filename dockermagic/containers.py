@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import adapter, units
+from . import adapter, pairs, units
 from .display import ShownOnce
-from .errors import EngineError, InvalidInput
+from .errors import EngineError
 
 
 class ContainerError(EngineError):
@@ -49,12 +49,7 @@ class ContainerList(ShownOnce):
 
 def list_containers(engine, all=False, size=False, filters=(), no_trunc=False) -> ContainerList:
     """`docker ps [-a] [-s] [-f KEY=VALUE]`."""
-    wanted: dict[str, list] = {}
-    for item in filters or ():
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise InvalidInput(f"-f {item!r}: expected KEY=VALUE, e.g. name=web, status=exited, label=app")
-        wanted.setdefault(key, []).append(value)
+    wanted = pairs.filter_map(filters, "-f", "name=web, status=exited, label=app")
     import docker
 
     try:

@@ -23,6 +23,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import pairs
 from .errors import InvalidInput
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
@@ -164,15 +165,11 @@ def all_contexts() -> list[Context]:
 
 def parse_endpoint(spec: str) -> dict:
     """`host=URL,ca=PATH,cert=PATH,key=PATH,skip-tls-verify=BOOL` -> a dict (the CLI's --docker)."""
-    fields: dict = {}
-    for part in filter(None, (p.strip() for p in spec.split(","))):
-        key, sep, value = part.partition("=")
-        key = key.strip().lower()
-        if not sep or key not in ("host", "ca", "cert", "key", "skip-tls-verify"):
-            raise InvalidInput(
-                f"--docker {spec!r}: expected host=URL[,ca=PATH,cert=PATH,key=PATH,skip-tls-verify=BOOL], not {part!r}"
-            )
-        fields[key] = value.strip()
+    expected = "host=URL[,ca=PATH,cert=PATH,key=PATH,skip-tls-verify=BOOL]"
+    fields: dict = pairs.fields(spec, "--docker", expected)
+    for key in fields:
+        if key not in ("host", "ca", "cert", "key", "skip-tls-verify"):
+            raise InvalidInput(f"--docker {spec!r}: expected {expected}, not {key!r}")
     if "skip-tls-verify" in fields:
         fields["skip-tls-verify"] = fields["skip-tls-verify"].lower() in ("1", "true", "yes")
     for key in TLS_FILES:

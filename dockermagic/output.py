@@ -15,7 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-from . import adapter, units
+from . import adapter, pairs, units
 from .containers import ContainerError, inspect_container
 from .display import ShownOnce
 
@@ -197,11 +197,9 @@ class Exec:
 
     def __init__(self, engine, container: str, command: list[str], user=None, workdir=None, env=(),
                  stdin: bytes | None = None, tty: bool = False, clock=time.monotonic):
-        from .run import parse_env
-
         self.engine, self.api, self.clock = engine, engine.api, clock
         self.container, self.command, self.stdin, self.tty = container, list(command), stdin, tty
-        self.options = {"user": user or "", "workdir": workdir, "environment": parse_env(env) or None}
+        self.options = {"user": user or "", "workdir": workdir, "environment": pairs.env_list(env, "-e") or None}
         self.result = RunResult(" ".join(self.command), engine=engine.label, verb="exec")
 
     def events(self):

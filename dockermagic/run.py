@@ -9,13 +9,12 @@ raises a `ContainerError` before anything starts.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
 from dataclasses import dataclass, field
 
-from . import adapter, reference, units
+from . import adapter, pairs, reference, units
 from .containers import Container, ContainerError, stop_container
 from .errors import InvalidInput
 from .output import Exited, RunResult, Started, pump, send_stdin, socket_frames
@@ -49,35 +48,8 @@ class RunInterrupted(ContainerError):
 # -- the request ----------------------------------------------------------------------------
 def parse_env(values, files=()) -> list[str]:
     """`-e KEY=VALUE`, `-e KEY` (from this environment; left out if unset) and `--env-file`."""
-    items: list[str] = []
-    for path in files or ():
-        try:
-            text = open(os.path.expanduser(path), encoding="utf-8").read()
-        except OSError as exc:
-            raise InvalidInput(f"--env-file {path!r}: {exc.strerror or exc}") from exc
-        items += [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
-    items += list(values or ())
-    env = []
-    for item in items:
-        key, sep, _ = item.partition("=")
-        if not key or any(c.isspace() for c in key):
-            raise InvalidInput(f"-e {item!r}: expected KEY=VALUE (or KEY to pass this environment's value)")
-        if not sep:
-            if key not in os.environ:
-                continue
-            item = f"{key}={os.environ[key]}"
-        env.append(item)
-    return env
-
-
-def parse_labels(values) -> dict:
-    labels = {}
-    for item in values or ():
-        key, _, value = item.partition("=")
-        if not key:
-            raise InvalidInput(f"--label {item!r}: expected KEY=VALUE")
-        labels[key] = value
-    return labels
+    env = [item for path in files or () for item in pairs.env_list(pairs.env_file_lines(path), "--env-file")]
+    return env + pairs.env_list(values, "-e")
 
 
 def parse_publish(spec: str) -> list[tuple[str, dict]]:
@@ -147,7 +119,7 @@ class RunRequest:
         config = {
             "command": list(command) or None, "hostname": hostname, "user": user, "detach": detach,
             "stdin_open": interactive, "tty": tty, "environment": parse_env(env, env_file) or None,
-            "working_dir": workdir, "labels": parse_labels(label) or None, "name": name,
+            "working_dir": workdir, "labels": pairs.label_map(label, "--label") or None, "name": name,
             "entrypoint": None if entrypoint is None else [entrypoint] if entrypoint else [""],
             "ports": [tuple(p.split("/")) for p in bindings] or None,
             "volumes": [v.target for v in volumes] or None, "stop_timeout": stop_timeout,

@@ -371,9 +371,9 @@ def _since(text):
 @argument("-d", "--driver", default=None, help="Specify volume driver name (default local).")
 @argument("name", nargs="?", default=None, help="VOLUME name (a random one if left out).")
 def _volume_create(volumes, engine, args):
-    from ..run import parse_labels
+    from ..pairs import label_map
 
-    volume = volumes.create_volume(engine, args.name, parse_labels(args.label), args.driver)
+    volume = volumes.create_volume(engine, args.name, label_map(args.label, "--label"), args.driver)
     print(volume.name)
     return None
 
@@ -382,11 +382,9 @@ def _volume_create(volumes, engine, args):
 @argument("-q", "--quiet", action="store_true", help="Only display volume names.")
 @argument("-f", "--filter", action="append", default=[], metavar="KEY=VALUE", help="Filter (name=, label=, dangling=); repeatable.")
 def _volume_ls(volumes, engine, args):
-    filters: dict[str, list] = {}
-    for item in args.filter:
-        key, _, value = item.partition("=")
-        filters.setdefault(key, []).append(value)
-    listed = volumes.list_volumes(engine, filters)
+    from ..pairs import filter_map
+
+    listed = volumes.list_volumes(engine, filter_map(args.filter, "-f", "name=data, label=app, dangling=true"))
     if args.quiet:
         print("\n".join(listed.names))
         return None

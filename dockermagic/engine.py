@@ -81,35 +81,32 @@ Global options (the docker CLI's, before the magic's own options; for this call 
                       TLS files for -H (default: DOCKER_CERT_PATH or ~/.docker)
 """
 
-_VALUE = r"(?:\"[^\"]*\"|'[^']*'|[^\s\"']+)"
-_FLAG = re.compile(
-    r"^\s*(?:(?P<name>-H|--host|--context|-c|--tlscacert|--tlscert|--tlskey)(?:=|\s+)(?P<value>" + _VALUE + r")"
-    r"|(?P<switch>--tlsverify|--tls)(?:=(?P<bool>true|false|1|0))?)(?=\s|$)"
-)
-_FIELDS = {"-H": "host", "--host": "host", "--context": "context", "-c": "context",
+_VALUED = {"-H": "host", "--host": "host", "--context": "context", "-c": "context",
            "--tlscacert": "tlscacert", "--tlscert": "tlscert", "--tlskey": "tlskey"}
+_SWITCHES = {"--tls": "tls", "--tlsverify": "tlsverify"}
 
 
-def split_global_flags(line: str, short_context: bool = False) -> tuple[Selection | None, str]:
-    """Leading `-H URL`, `--context NAME`, TLS flags -> (Selection or None, the rest of the line).
+def split_global_flags(words: list[str], short_context: bool = False) -> tuple[Selection | None, list[str]]:
+    """Leading `-H URL`, `--context NAME`, TLS flags -> (Selection or None, the words after them).
 
     `-c` (the CLI's short --context) only with `short_context`: after a subcommand's name it
     can mean something else (`docker run -c` is --cpu-shares).
     """
     values: dict = {}
-    rest = line or ""
-    while (match := _FLAG.match(rest)) is not None:
-        if match.group("name") == "-c" and not short_context:
-            break
-        if match.group("switch"):
-            values[match.group("switch").lstrip("-")] = (match.group("bool") or "true") in ("true", "1")
+    i = 0
+    while i < len(words):
+        name, eq, value = words[i].partition("=")
+        if name in _SWITCHES and (not eq or value in ("true", "false", "1", "0")):
+            values[_SWITCHES[name]] = not eq or value in ("true", "1")
+            i += 1
+        elif name in _VALUED and (name != "-c" or short_context) and (eq or i + 1 < len(words)):
+            values[_VALUED[name]] = value if eq else words[i + 1]
+            i += 1 if eq else 2
         else:
-            value = match.group("value")
-            values[_FIELDS[match.group("name")]] = value[1:-1] if value[0] in "\"'" else value
-        rest = rest[match.end():]
+            break
     if not values:
-        return None, line
-    return Selection(**values), rest.lstrip()
+        return None, list(words)
+    return Selection(**values), list(words[i:])
 
 
 _selection: ContextVar[Selection | None] = ContextVar("dockermagic_engine_selection", default=None)

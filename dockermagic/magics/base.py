@@ -37,7 +37,8 @@ def reports_errors(method):
 
     @functools.wraps(method)
     def wrapper(self, line="", *args, **kwargs):
-        from ..engine import selecting, split_global_flags
+        from ..engine import selecting
+        from .args import global_flags as split_global_flags
 
         selection = None
         try:
@@ -110,26 +111,29 @@ class DockerMagics(Magics):
         `%docker -H tcp://127.0.0.1:2376 --tlsverify images`, `%docker -c e2 ps`
         (-H/--host, -c/--context, --tls, --tlsverify, --tlscacert, --tlscert, --tlskey).
         """
-        from ..engine import selecting, split_global_flags
+        from ..engine import selecting
+        from .args import global_flags
 
-        selection, line = split_global_flags(line, short_context=True)
+        selection, line = global_flags(line, short_context=True)
         with selecting(selection):
             return self._dispatch(line)
 
     def _dispatch(self, line: str):
-        words = line.split()
+        from .args import join, split
+
+        words = split(line)
         if not words:
             print("usage: %docker SUBCOMMAND [OPTIONS]   supported: " + ", ".join(self.subcommands()))
             return None
-        sub, rest = words[0], line.strip()[len(words[0]):]
-        if len(words) > 1 and (sub, words[1]) in ALIASES:
-            sub, rest = ALIASES[(sub, words[1])], rest.strip()[len(words[1]):]
+        sub, rest = words[0], words[1:]
+        if rest and (sub, rest[0]) in ALIASES:
+            sub, rest = ALIASES[(sub, rest[0])], rest[1:]
         if not re.fullmatch(r"[a-z][a-z0-9_-]*", sub):
             raise InvalidInput(f"'docker {sub}' is not a subcommand; supported: {', '.join(self.subcommands())}")
         magic = self.shell.find_line_magic(f"docker_{sub.replace('-', '_')}")
         if magic is None:
             raise InvalidInput(f"'docker {sub}' is not supported; supported: {', '.join(self.subcommands())}")
-        return magic(rest.strip())
+        return magic(join(rest))
 
     def subcommands(self) -> list[str]:
         names = self.shell.magics_manager.magics["line"]

@@ -8,9 +8,9 @@ import atexit
 
 from IPython.core.magic import line_cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
-from IPython.utils.process import arg_split
 
 from ..errors import InvalidInput
+from .args import parse_line, split
 from .base import MagicsArea, reports_errors
 
 IT_IN_NOTEBOOK = (
@@ -38,7 +38,7 @@ def _value_count(parser, token: str) -> int:
 def split_at_first_positional(parser, line: str):
     """`[OPTIONS] FIRST [ARGS...]` as the docker CLI reads it: options stop at FIRST (the image
     or container); everything after it belongs to the command, even `-x` words."""
-    tokens = arg_split(line, posix=True)
+    tokens = split(line)
     i = 0
     while i < len(tokens) and tokens[i].startswith("-") and tokens[i] != "-":
         if tokens[i] == "--":
@@ -48,11 +48,6 @@ def split_at_first_positional(parser, line: str):
     options, rest = tokens[:i], tokens[i:]
     args = parser.parse_args(options + rest[:1])
     return args, rest[1:]
-
-
-def parse(method, line: str):
-    """Options with shell quoting (`sh -c 'echo hi'` is three words)."""
-    return method.parser.parse_args(arg_split(line, posix=True))
 
 
 def run_options(func):
@@ -184,7 +179,7 @@ class ContainerMagics(MagicsArea):
         """List containers, as `docker ps` does.  Returns a `ContainerList`."""
         from ..containers import list_containers
 
-        args = parse(self.docker_ps, line)
+        args = parse_line(self.docker_ps, line)
         listed = list_containers(self.engine(), args.all, args.size, args.filter, args.no_trunc)
         if args.quiet:
             print("\n".join(row["Id"] if args.no_trunc else row["Id"][:12] for row in listed))
@@ -206,7 +201,7 @@ class ContainerMagics(MagicsArea):
         from ..views.container import OutputView
         from ..views.live import run
 
-        args = parse(self.docker_logs, line)
+        args = parse_line(self.docker_logs, line)
         tail = None if args.tail == "all" else args.tail
         if tail is not None and not str(tail).isdigit():
             raise InvalidInput(f"--tail {args.tail!r}: a number of lines, or all")
@@ -259,7 +254,7 @@ class ContainerMagics(MagicsArea):
         """Stop running containers: SIGTERM, then SIGKILL after --time seconds."""
         from ..containers import act
 
-        args = parse(self.docker_stop, line)
+        args = parse_line(self.docker_stop, line)
         act(self.engine(), "stop", args.containers, timeout=args.time)
 
     @line_magic
@@ -270,7 +265,7 @@ class ContainerMagics(MagicsArea):
         """Start stopped containers (detached)."""
         from ..containers import act
 
-        args = parse(self.docker_start, line)
+        args = parse_line(self.docker_start, line)
         act(self.engine(), "start", args.containers)
 
     @line_magic
@@ -283,7 +278,7 @@ class ContainerMagics(MagicsArea):
         """Remove containers."""
         from ..containers import act
 
-        args = parse(self.docker_rm, line)
+        args = parse_line(self.docker_rm, line)
         done = act(self.engine(), "rm", args.containers, force=args.force, volumes=args.volumes)
         for cid in [i for i, n in self.started.items() if n in done or i in done]:
             self.started.pop(cid, None)
@@ -297,7 +292,7 @@ class ContainerMagics(MagicsArea):
         it (JSON).  Returns an `Inspection` (`.data` is the list; `[0]` the first)."""
         from ..containers import inspect_any
 
-        args = parse(self.docker_inspect, line)
+        args = parse_line(self.docker_inspect, line)
         return inspect_any(self.engine(), args.names)
 
     # -- volumes and clean-up -------------------------------------------------------------------
@@ -308,13 +303,13 @@ class ContainerMagics(MagicsArea):
         `inspect NAME...`, `rm [-f] NAME...`."""
         from .. import volumes
 
-        words = line.split(None, 1)
-        sub, rest = (words[0], words[1] if len(words) > 1 else "") if words else ("", "")
+        words = split(line)
+        sub, rest = (words[0], words[1:]) if words else ("", [])
         handlers = {"create": _volume_create, "ls": _volume_ls, "list": _volume_ls, "inspect": _volume_inspect,
                     "rm": _volume_rm, "remove": _volume_rm}
         if sub not in handlers:
             raise InvalidInput("usage: %docker_volume create|ls|inspect|rm ...  (e.g. %docker_volume create data)")
-        return handlers[sub](volumes, self.engine(), parse(handlers[sub], rest))
+        return handlers[sub](volumes, self.engine(), handlers[sub].parser.parse_args(rest))
 
     @line_magic
     @reports_errors

@@ -22,7 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from . import adapter, contexts
+from . import adapter, contexts, dockerconfig
 from .contexts import DEFAULT_SOCKET, Context  # noqa: F401 -- DEFAULT_SOCKET: part of this module's API
 from .errors import EngineUnreachable, InvalidInput
 
@@ -145,7 +145,7 @@ def _with_flags(endpoint: Context, flags: Selection | None) -> Context:
     """The CLI's --tls/--tlsverify/--tlscacert/... over what DOCKER_TLS_VERIFY/DOCKER_CERT_PATH set."""
     if flags is None or not (flags.tls or flags.tlsverify or flags.tlscacert or flags.tlscert or flags.tlskey):
         return endpoint
-    certs = os.environ.get("DOCKER_CERT_PATH") or str(contexts.config_dir())
+    certs = os.environ.get("DOCKER_CERT_PATH") or str(dockerconfig.folder())
 
     def pick(given, current, name):
         if given:

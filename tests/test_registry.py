@@ -166,7 +166,7 @@ def test_pull_without_login(ip, auth_registry, unique):
 @pytest.mark.parametrize("magic, line", [
     ("docker_push", "Me/App:1"), ("docker_pull", "127.0.0.1:5000/UPPER:1"), ("docker_pull", "'bad name'"),
     ("docker_tag", "busybox:latest not/ok:"), ("docker_push", "app@sha256:" + "0" * 64),
-    ("docker_push", "-a app:1"),
+    ("docker_push", "-a app:1"), ("docker_pull", "me/app:café"), ("docker_tag", "busybox:latest me/ａpp:1"),
 ])
 def test_malformed_references_are_refused_before_sending(ip, magic, line):
     with pytest.raises(InvalidInput):

@@ -58,12 +58,14 @@ def test_derived_image_push_reuses_the_base_layers(ip, engine, registry, made, p
     assert len(shared) == len(first.layers)
     assert f"me-{unique}/my-base-image" in second.mounted  # the base's own layer came along for free
     summary = second.summary()
-    assert "mounted from" in summary
+    assert f"mounted from {next(iter(second.mounted))}" in summary
+    own = [layer for layer in second.layers if layer.state == "Pushed"]
+    assert len(own) == 1 and second.bytes_transferred == own[0].transferred
     assert second.bytes_transferred < 10_000 < 1_000_000 < first.bytes_transferred
     assert second.size > 1_000_000
 
 
-def test_pull_of_a_removed_image_shows_progress(ip, engine, registry, made, pushed, unique, capsys):
+def test_pull_of_a_removed_image_shows_progress(ip, engine, registry, made, pushed, unique, capsys, monkeypatch):
     name = f"{registry}/dmtest-{unique}/pulled:1"
     build_image(engine, made, name, layer_dockerfile(unique, kilobytes=1500))
     sent = ip.run_line_magic("docker_push", name)
@@ -73,9 +75,15 @@ def test_pull_of_a_removed_image_shows_progress(ip, engine, registry, made, push
     assert not engine.api.images(name=name)
     capsys.readouterr()
 
+    states = []
+    monkeypatch.setattr(TransferView, "feed", lambda view, event, feed=TransferView.feed: (
+        states.append(getattr(getattr(event, "layer", None), "state", None)), feed(view, event))[-1])
     result = ip.run_line_magic("docker_pull", name)
     out = capsys.readouterr().out
     assert "Pulling fs layer" in out and "Pull complete" in out and "Already exists" in out
+    assert {"Pulling fs layer", "Download complete", "Extracting", "Pull complete", "Already exists"} <= set(states)
+    assert all(0.0 <= layer.fraction <= 1.0 for layer in result.layers)
+    assert "layer already there" in result.summary() or "layers already there" in result.summary()
     assert result.digest == sent.digest
     fetched = [layer for layer in result.layers if layer.state == "Pull complete"]
     assert len(fetched) == 1 and result.already_there == len(result.layers) - 1
@@ -155,7 +163,8 @@ def test_push_without_login_marks_the_failed_layer(ip, engine, auth_registry, ma
     with pytest.raises(PushError, match=f"{server} wants a login to push .*: run %docker_login {server}") as info:
         ip.run_line_magic("docker_push", name)
     assert info.value.layer is not None and info.value.layer.failed
-    assert info.value.result.error
+    assert "no basic auth credentials" in str(info.value) and "\n" not in str(info.value)
+    assert info.value.result.error == "no basic auth credentials"
 
 
 def test_pull_without_login(ip, auth_registry, unique):

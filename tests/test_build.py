@@ -121,7 +121,7 @@ def test_relative_context_and_dockerfile_paths(ip, made, context, unique, monkey
 
 def test_docker_dispatch_is_the_same_build(ip, made, context, unique):
     write(context, "FROM busybox\n")
-    result = ip.run_line_magic("docker", f"build -t {made.image(f'dm-test/d{unique}')} -f Dockerfile {context}")
+    result = ip.run_line_magic("docker", f"build -t {made.image(f'dm-test/d{unique}')} -f Dockerfile --rm {context}")
     assert result.ok and result.tags == [f"dm-test/d{unique}"]
 
 

@@ -25,6 +25,7 @@ _LAYER = re.compile(r"^ ?-{2,3}> ([0-9a-f]{11,64})$")  # buildah prints 11 chara
 _CACHED = re.compile(r"^ ?-{2,3}> Using cache( [0-9a-f]+)?$")
 _RUNNING = re.compile(r"^ ---> Running in ([0-9a-f]+)$")
 _CHATTER = re.compile(r"^(Removing intermediate container |Successfully built |Successfully tagged |(\[\d+/\d+\] )?COMMIT|[0-9a-f]{64}$)")
+_RESET = re.compile(r"(?:\x1b\[0?m)+")
 _BUILDER_PREFIX = re.compile(r"^(Step \d|(\[\d+/\d+\] )?(STEP \d|COMMIT)| ?-{2,3}> |Removing intermediate|Successfully )")
 
 
@@ -177,7 +178,11 @@ class BuildStream:
             else:
                 text = "\n" + text  # a command's last line without newline: end it here
         text = self._partial + text
-        *lines, self._partial = text.split("\n")
+        *lines, rest = text.split("\n")
+        if lines and _RESET.fullmatch(rest):
+            lines[-1] += rest  # the engine ends a stderr chunk "\x1b[91m...\n\x1b[0m": the reset closes that line
+            rest = ""
+        self._partial = rest
         return self._lines(lines)
 
     def _lines(self, lines: list[str]) -> list:

@@ -46,7 +46,7 @@ def test_steps_outputs_layers_then_the_cached_rebuild(engine, made, context, uni
     assert all(s.layer_id and len(s.layer_id) == 12 for s in result.steps)
     assert result.id.startswith("sha256:") and result.id[7:19] == result.steps[-1].layer_id
     outputs = [e.line for e in events if isinstance(e, StepOutput) and e.step.index == 2]
-    assert "hello" in outputs and any("<b>to stderr</b>" in line for line in outputs)
+    assert sorted(outputs) == ["\x1b[91m<b>to stderr</b>\x1b[0m", "hello"]  # in either order the engine sends them
     # a last line printed without a newline is its own line, not glued to the builder's chatter
     step3 = [e.line for e in events if isinstance(e, StepOutput) and e.step.index == 3]
     assert step3 == ["\x1b[31mred\x1b[0m", "no newline"]
@@ -76,6 +76,22 @@ def test_failure_inside_the_200_stream_raises(engine, context, case, step, code,
     assert result.error and not result.ok and result.steps[-1] is err.step
     if code:
         assert "about to fail" in result.steps[-1].output
+
+
+@pytest.mark.parametrize("chunks", [
+    ["hello\n", "\x1b[91m<b>to stderr</b>\n\x1b[0m", " ---> abcdef012345\n"],
+    ["\x1b[91m<b>to stderr</b>\n\x1b[0m", "hello\n", " ---> abcdef012345\n"],
+])
+def test_the_stderr_colour_reset_closes_its_own_line(chunks):
+    result = BuildResult("ctx", "ctx/Dockerfile", [])
+    stream = BuildStream(result)
+    events = stream.feed({"stream": "Step 1/1 : RUN echo hello && echo x >&2\n"})
+    for chunk in chunks:
+        events += stream.feed({"stream": chunk})
+    events += stream.finish()
+    lines = [e.line for e in events if isinstance(e, StepOutput)]
+    assert sorted(lines) == ["\x1b[91m<b>to stderr</b>\x1b[0m", "hello"]
+    assert result.steps[0].layer_id == "abcdef012345"
 
 
 def test_podman_style_lines():

@@ -24,6 +24,8 @@ def test_a_retagged_image_goes_and_an_untagged_image_of_others_stays(engine, tmp
         first = _build(api, tmp_path, ours)
         kept.append(_build(api, tmp_path, theirs))
         _build(api, tmp_path, theirs)  # someone else's image, untagged while this test runs
+        # a container keeps it from other suites' clean-ups on this shared engine (they do not force)
+        holder = api.create_container(kept[0], "true", name=f"dm-test-hold-{unique}")["Id"]
         second = _build(api, tmp_path, ours)
         api.tag("busybox:latest", f"{ours}-plain", "1")  # an image that is busybox itself
         tracker.image(f"{ours}-plain:1")
@@ -35,8 +37,13 @@ def test_a_retagged_image_goes_and_an_untagged_image_of_others_stays(engine, tmp
             except docker.errors.NotFound:
                 pass
         assert api.inspect_image(kept[0])["RepoTags"] == []  # still there: not this test's to remove
+        assert api.inspect_container(holder)["Image"] == kept[0]
         assert "busybox:latest" in api.inspect_image("busybox:latest")["RepoTags"]
     finally:
+        try:
+            api.remove_container(f"dm-test-hold-{unique}", force=True)
+        except docker.errors.NotFound:
+            pass
         for name in (theirs, *kept):
             try:
                 api.remove_image(name, force=True)

@@ -44,7 +44,7 @@ def response(api, method: str, path: str, *args, params=None, data=None, json=No
     """An HTTP response of the engine, status checked (docker-py's `APIError` family on 4xx/5xx),
     closed when the block ends.  `timeout=None`: reading may wait as long as the work takes."""
     send = {"get": api._get, "post": api._post, "put": api._put, "delete": api._delete}[method.lower()]
-    kwargs = {"params": params, "headers": headers, "stream": stream, "timeout": timeout}
+    kwargs = {"params": params, "headers": dict(headers or {}), "stream": stream, "timeout": timeout}
     if json is not None:
         resp = api._post_json(url(api, path, *args), data=json, **kwargs)
     else:
@@ -54,6 +54,19 @@ def response(api, method: str, path: str, *args, params=None, data=None, json=No
         yield resp
     finally:
         resp.close()
+
+
+def sent(api, method: str, path: str, *args, params=None, headers=None):
+    """A request sent now whose answer is read later (`/containers/{id}/wait` before the start):
+    status checked, the open response returned -- the caller closes it."""
+    send = {"get": api._get, "post": api._post}[method.lower()]
+    resp = send(url(api, path, *args), params=params, headers=headers, stream=True, timeout=None)
+    try:
+        api._raise_for_status(resp)
+    except BaseException:
+        resp.close()
+        raise
+    return resp
 
 
 def records(api, method: str, path: str, *args, params=None, data=None, headers=None):

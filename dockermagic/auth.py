@@ -13,12 +13,10 @@ is scrubbed.
 from __future__ import annotations
 
 import base64
-import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import adapter, dockerconfig
 from .errors import EngineError, InvalidInput
 
 INDEX_URL = "https://index.docker.io/v1/"  # Docker Hub's key in the config file, as the CLI writes it
@@ -69,36 +67,11 @@ def display_server(server: str) -> str:
 
 def config_path() -> Path:
     """The docker config file, as the CLI finds it: `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`."""
-    folder = os.environ.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
-    return Path(folder) / "config.json"
+    return dockerconfig.config_path()
 
 
 def _read_config() -> dict:
-    path = config_path()
-    if not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8") or "{}")
-    except (OSError, ValueError) as exc:
-        raise LoginError(f"cannot read the docker config file {path}: {exc}; fix or move it") from None
-    return data if isinstance(data, dict) else {}
-
-
-def _write_config(data: dict) -> None:
-    """Replace the config file at once (a reader never sees half a file); mode 0600."""
-    path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".config.json.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out, indent="\t")
-            out.write("\n")
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    return dockerconfig.read(error=LoginError)
 
 
 def helper_for(server: str, config: dict | None = None) -> str | None:
@@ -174,7 +147,7 @@ def keep(creds: Credentials) -> str:
     else:
         token = base64.b64encode(f"{creds.username}:{creds.password}".encode("utf-8")).decode("ascii")
         auths[creds.server] = {"auth": token}
-    _write_config(config)
+    dockerconfig.write(config)
     return str(config_path())
 
 
@@ -192,7 +165,7 @@ def forget(server: str) -> bool:
         found = found or bool(auths[key])
         del auths[key]
     if keys:
-        _write_config(config)
+        dockerconfig.write(config)
     return found
 
 
@@ -226,20 +199,15 @@ class Login:
 
 def verify(engine, creds: Credentials) -> str:
     """Ask the engine to log in to the registry (POST /auth); returns its identity token, if any."""
-    api = engine.api
     try:
-        response = api._post_json(api._url("/auth"), data=creds.as_auth_config())
-        answer = api._result(response, json=True) or {}
+        answer = adapter.call(engine.api, "POST", "/auth", json=creds.as_auth_config()) or {}
     except Exception as exc:
         raise LoginError(_login_message(exc, creds)) from None
     return answer.get("IdentityToken") or ""
 
 
 def _login_message(exc: Exception, creds: Credentials) -> str:
-    explanation = getattr(exc, "explanation", None) or str(exc)
-    if isinstance(explanation, bytes):
-        explanation = explanation.decode("utf-8", "replace")
-    said = scrub(str(explanation).strip().splitlines()[0] if str(explanation).strip() else type(exc).__name__, creds)
+    said = scrub(adapter.explanation(exc), creds)
     server = display_server(creds.server)
     low = said.lower()
     if "401" in said or "unauthorized" in low or "incorrect username or password" in low:

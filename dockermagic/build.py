@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 import time
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import adapter, ansi, reference, terminal, units
+from . import adapter, ansi, pairs, reference, terminal, units
 from .context import context_files, context_stream
 from .errors import BuildError, InvalidInput
 from .terminal import STORED_LINE
@@ -26,6 +26,7 @@ _LAYER = re.compile(r"^ ?-{2,3}> ([0-9a-f]{11,64})$")  # buildah prints 11 chara
 _CACHED = re.compile(r"^ ?-{2,3}> Using cache( [0-9a-f]+)?$")
 _RUNNING = re.compile(r"^ ---> Running in ([0-9a-f]+)$")
 _CHATTER = re.compile(r"^(Removing intermediate container |Successfully built |Successfully tagged |(\[\d+/\d+\] )?COMMIT|[0-9a-f]{64}$)")
+_RESET = re.compile(r"(?:\x1b\[0?m)+")
 _BUILDER_PREFIX = re.compile(r"^(Step \d|(\[\d+/\d+\] )?(STEP \d|COMMIT)| ?-{2,3}> |Removing intermediate|Successfully )")
 
 
@@ -183,7 +184,11 @@ class BuildStream:
             else:
                 text = "\n" + text  # a command's last line without newline: end it here
         text = self._partial + text
-        *lines, self._partial = text.split("\n")
+        *lines, rest = text.split("\n")
+        if lines and _RESET.fullmatch(rest):
+            lines[-1] += rest  # the engine ends a stderr chunk "\x1b[91m...\n\x1b[0m": the reset closes that line
+            rest = ""
+        self._partial = rest
         if len(self._partial) > 2 * STORED_LINE:  # one endless line stays bounded while it grows
             self._partial = terminal.render(self._partial, STORED_LINE)
         return self._lines(lines)
@@ -269,22 +274,6 @@ def _explain(message: str, step: Step | None) -> str:
     return message
 
 
-def _parse_pairs(values, option: str, from_env: bool = False) -> dict:
-    pairs = {}
-    for item in values or []:
-        key, sep, value = item.partition("=")
-        if not key:
-            raise InvalidInput(f"{option} {item!r}: expected KEY=VALUE")
-        if not sep:
-            if not from_env:
-                raise InvalidInput(f"{option} {item!r}: expected KEY=VALUE")
-            if key not in os.environ:
-                continue  # as the CLI does: a bare name not in the environment is left out
-            value = os.environ[key]
-        pairs[key] = value
-    return pairs
-
-
 @dataclass
 class BuildRequest:
     """A checked build: everything the engine needs, before anything is sent."""
@@ -315,9 +304,9 @@ class BuildRequest:
             "target": target or None, "networkmode": network or None,
         }
         if build_args:
-            params["buildargs"] = json.dumps(_parse_pairs(build_args, "--build-arg", from_env=True))
+            params["buildargs"] = json.dumps(pairs.env_map(build_args, "--build-arg"))
         if labels:
-            params["labels"] = json.dumps(_parse_pairs(labels, "--label"))
+            params["labels"] = json.dumps(pairs.label_map(labels, "--label"))
         return cls(str(ctx), str(dockerfile), checked, params)
 
 
@@ -377,27 +366,20 @@ def build(engine, request: BuildRequest, result: BuildResult | None = None, cloc
     params = dict(request.params, dockerfile=dockerfile_name)
     headers = {"Content-Type": "application/tar"}
     try:  # registry credentials for pulling private base images, as the docker config has them now
-        api.reload_config()
-        api._set_auth_headers(headers)
+        adapter.registry_config_headers(api, headers)
     except Exception:  # noqa: BLE001 -- a broken credential helper must not stop a local build
         pass
-    response = None
-    try:
-        response = api._post(api._url("/build"), data=context, params=params, headers=headers, stream=True, timeout=None)
-        api._raise_for_status(response)
-        for record in adapter.stream_records(api, response):
-            yield from stream.feed(record)
+    records = adapter.records(api, "POST", "/build", params=params, data=context, headers=headers)
+    try:  # an interrupted build: closing the stream makes the engine cancel it
+        with closing(records):
+            for record in records:
+                yield from stream.feed(record)
     except BuildError:
         yield from stream.pending
         raise
     except Exception as exc:
-        from .engine import api_error
-
         result.error = str(exc)
-        raise BuildError(str(api_error(exc, "build failed")), result=result) from exc
-    finally:
-        if response is not None:
-            response.close()  # an interrupted build: closing the stream makes the engine cancel it
+        raise BuildError(str(adapter.error(exc, "build failed")), result=result) from exc
     yield from stream.finish()
     if result.id is None:
         result.error = "the engine ended the build without an image id"

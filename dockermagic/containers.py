@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import units
+from . import adapter, pairs, units
 from .errors import EngineError, InvalidInput
 
 
@@ -41,20 +41,13 @@ class ContainerList:
 
 def list_containers(engine, all=False, size=False, filters=(), no_trunc=False) -> ContainerList:
     """`docker ps [-a] [-s] [-f KEY=VALUE]`."""
-    wanted: dict[str, list] = {}
-    for item in filters or ():
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise InvalidInput(f"-f {item!r}: expected KEY=VALUE, e.g. name=web, status=exited, label=app")
-        wanted.setdefault(key, []).append(value)
+    wanted = pairs.filter_map(filters, "-f", "name=web, status=exited, label=app")
     import docker
 
     try:
         rows = engine.api.containers(all=all, size=size, filters=wanted or None)
     except docker.errors.APIError as exc:
-        from .engine import api_error
-
-        raise ContainerError(str(api_error(exc, "docker ps"))) from exc
+        raise ContainerError(str(adapter.error(exc, "docker ps"))) from exc
     return ContainerList(rows, size, no_trunc, engine.label)
 
 
@@ -161,16 +154,13 @@ def stop_container(api, container: str, timeout: int = 10) -> None:
     """`POST /containers/ID/stop?t=N`: SIGTERM, SIGKILL after `timeout` seconds.  (docker-py's
     `stop()` adds the grace period to the client's timeout, which fails when that is a
     (connect, read) pair; waiting for a container to stop needs no read timeout anyway.)"""
-    response = api._post(api._url("/containers/{0}/stop", container), params={"t": int(timeout)}, timeout=None)
-    api._raise_for_status(response)
+    adapter.call(api, "POST", "/containers/{0}/stop", container, params={"t": int(timeout)})
 
 
 def act(engine, verb: str, names, **options) -> list[str]:
     """`docker stop|start|rm NAME...`: each name printed when done, as the CLI does; the
     first failure raises after the others were tried."""
     import docker
-
-    from .engine import api_error
 
     api = engine.api
     calls = {
@@ -186,7 +176,7 @@ def act(engine, verb: str, names, **options) -> list[str]:
             errors.append(f"no such container: {name!r}")
             continue
         except docker.errors.APIError as exc:
-            message = str(api_error(exc, f"docker {verb} {name}"))
+            message = str(adapter.error(exc, f"docker {verb} {name}"))
             if verb == "rm" and exc.status_code == 409:
                 message = f"container {name!r} is running: stop it first (%docker_stop {name}) or use %docker_rm -f {name}"
             errors.append(message)

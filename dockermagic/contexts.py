@@ -14,15 +14,13 @@ and needs all three files, where the CLI also accepts a CA alone.  Hence this sm
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import dockerconfig, pairs
 from .errors import InvalidInput
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
@@ -62,36 +60,9 @@ class Context:
         return TLSConfig(client_cert=client_cert, ca_cert=self.ca, verify=not self.skip_tls_verify)
 
 
-def config_dir() -> Path:
-    """`$DOCKER_CONFIG`, or `~/.docker`: where config.json and contexts/ live."""
-    return Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
-
-
-def _id(name: str) -> str:
-    return hashlib.sha256(name.encode("utf-8")).hexdigest()
-
-
-def _meta_dir(name: str) -> Path:
-    return config_dir() / "contexts" / "meta" / _id(name)
-
-
-def _tls_dir(name: str) -> Path:
-    return config_dir() / "contexts" / "tls" / _id(name) / "docker"
-
-
-def _read_config() -> dict:
-    path = config_dir() / "config.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        raise InvalidInput(f"cannot read {path}: {exc}") from None
-
-
 def current_name() -> str:
     """The context `docker context use` chose (config.json `currentContext`), or "default"."""
-    return _read_config().get("currentContext") or DEFAULT
+    return dockerconfig.read().get("currentContext") or DEFAULT
 
 
 def default_context() -> Context:
@@ -102,7 +73,7 @@ def default_context() -> Context:
     verify = bool(os.environ.get("DOCKER_TLS_VERIFY"))
     if not (verify or os.environ.get("DOCKER_TLS")):
         return Context(DEFAULT, host, description)
-    certs = Path(os.environ.get("DOCKER_CERT_PATH") or config_dir())
+    certs = Path(os.environ.get("DOCKER_CERT_PATH") or dockerconfig.folder())
     files = {k: str(certs / f) for k, f in TLS_FILES.items() if (certs / f).is_file()}
     return Context(DEFAULT, host, description, skip_tls_verify=not verify, **files)
 
@@ -111,18 +82,14 @@ def load(name: str) -> Context:
     """The context called `name`; `UnknownContext` if the store has none."""
     if name == DEFAULT:
         return default_context()
-    meta = _meta_dir(name) / "meta.json"
-    try:
-        data = json.loads(meta.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    data = dockerconfig.read_meta(name)
+    if data is None:
         raise UnknownContext(
-            f'context "{name}" does not exist in {config_dir() / "contexts"}; '
+            f'context "{name}" does not exist in {dockerconfig.folder() / "contexts"}; '
             "`%docker_context ls` lists the contexts there, `%docker_context create` makes one"
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise InvalidInput(f'context "{name}" is unreadable ({meta}): {exc}') from None
+        )
     endpoint = (data.get("Endpoints") or {}).get("docker") or {}
-    tls_dir = _tls_dir(name)
+    tls_dir = dockerconfig.tls_dir(name)
     files = {k: str(tls_dir / f) for k, f in TLS_FILES.items() if (tls_dir / f).is_file()}
     return Context(
         data.get("Name", name), endpoint.get("Host") or DEFAULT_SOCKET,
@@ -140,20 +107,14 @@ def inspect(name: str) -> dict:
         "Metadata": {"Description": context.description} if context.description else {},
         "Endpoints": {"docker": {"Host": context.host, "SkipTLSVerify": context.skip_tls_verify}},
         "TLSMaterial": {"docker": files} if files else {},
-        "Storage": {"MetadataPath": str(_meta_dir(name)) if stored else "<IN MEMORY>",
-                    "TLSPath": str(_tls_dir(name).parent) if stored else "<IN MEMORY>"},
+        "Storage": {"MetadataPath": str(dockerconfig.meta_dir(name)) if stored else "<IN MEMORY>",
+                    "TLSPath": str(dockerconfig.tls_dir(name).parent) if stored else "<IN MEMORY>"},
     }
 
 
 def names() -> list[str]:
     """Names of the stored contexts (not "default"), sorted."""
-    root = config_dir() / "contexts" / "meta"
-    found = []
-    for meta in root.glob("*/meta.json") if root.is_dir() else []:
-        try:
-            found.append(json.loads(meta.read_text(encoding="utf-8"))["Name"])
-        except (OSError, ValueError, KeyError):
-            continue  # a broken entry: the CLI lists the others too
+    found = [meta["Name"] for meta in dockerconfig.stored_metas() if isinstance(meta, dict) and "Name" in meta]
     return sorted(found)
 
 
@@ -164,15 +125,11 @@ def all_contexts() -> list[Context]:
 
 def parse_endpoint(spec: str) -> dict:
     """`host=URL,ca=PATH,cert=PATH,key=PATH,skip-tls-verify=BOOL` -> a dict (the CLI's --docker)."""
-    fields: dict = {}
-    for part in filter(None, (p.strip() for p in spec.split(","))):
-        key, sep, value = part.partition("=")
-        key = key.strip().lower()
-        if not sep or key not in ("host", "ca", "cert", "key", "skip-tls-verify"):
-            raise InvalidInput(
-                f"--docker {spec!r}: expected host=URL[,ca=PATH,cert=PATH,key=PATH,skip-tls-verify=BOOL], not {part!r}"
-            )
-        fields[key] = value.strip()
+    expected = "host=URL[,ca=PATH,cert=PATH,key=PATH,skip-tls-verify=BOOL]"
+    fields: dict = pairs.fields(spec, "--docker", expected)
+    for key in fields:
+        if key not in ("host", "ca", "cert", "key", "skip-tls-verify"):
+            raise InvalidInput(f"--docker {spec!r}: expected {expected}, not {key!r}")
     if "skip-tls-verify" in fields:
         fields["skip-tls-verify"] = fields["skip-tls-verify"].lower() in ("1", "true", "yes")
     for key in TLS_FILES:
@@ -193,7 +150,7 @@ def create(name: str, host: str | None = None, *, description: str = "", ca: str
         raise InvalidInput('"default" is a reserved context name')
     if not _NAME.match(name or ""):
         raise InvalidInput(f"context name {name!r} is invalid: use letters, digits and _ . + - (starting with a letter or digit)")
-    if (_meta_dir(name) / "meta.json").exists():
+    if (dockerconfig.meta_dir(name) / "meta.json").exists():
         raise InvalidInput(f'context "{name}" already exists; `%docker_context rm {name}` first')
     from .engine import check_address
 
@@ -202,15 +159,13 @@ def create(name: str, host: str | None = None, *, description: str = "", ca: str
             "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": bool(skip_tls_verify)}}}
     sources = {"ca": ca, "cert": cert, "key": key}
     if any(sources.values()):
-        tls_dir = _tls_dir(name)
+        tls_dir = dockerconfig.tls_dir(name)
         tls_dir.mkdir(parents=True, exist_ok=True)
         for kind, source in sources.items():
             if source:
                 shutil.copyfile(source, tls_dir / TLS_FILES[kind])
                 os.chmod(tls_dir / TLS_FILES[kind], 0o600 if kind == "key" else 0o644)
-    meta_dir = _meta_dir(name)
-    meta_dir.mkdir(parents=True, exist_ok=True)
-    (meta_dir / "meta.json").write_text(json.dumps(meta, separators=(",", ":")), encoding="utf-8")
+    dockerconfig.write_meta(name, meta)
     return load(name)
 
 
@@ -223,8 +178,8 @@ def remove(name: str, force: bool = False) -> None:
         if not force:
             raise InvalidInput(f'context "{name}" is in use, set -f flag to force remove')
         _write_current(None)
-    shutil.rmtree(_meta_dir(name), ignore_errors=True)
-    shutil.rmtree(_tls_dir(name).parent, ignore_errors=True)
+    shutil.rmtree(dockerconfig.meta_dir(name), ignore_errors=True)
+    shutil.rmtree(dockerconfig.tls_dir(name).parent, ignore_errors=True)
 
 
 def use(name: str) -> Context:
@@ -236,15 +191,9 @@ def use(name: str) -> Context:
 
 def _write_current(name: str | None) -> None:
     """Set or clear `currentContext`, keeping every other key of config.json (auths too)."""
-    config = _read_config()
+    config = dockerconfig.read()
     if name:
         config["currentContext"] = name
     elif config.pop("currentContext", None) is None:
         return
-    directory = config_dir()
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".config.json.", dir=directory)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(config, fh, indent="\t")
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, directory / "config.json")
+    dockerconfig.write(config)

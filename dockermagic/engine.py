@@ -22,9 +22,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from . import contexts
+from . import adapter, contexts, dockerconfig
 from .contexts import DEFAULT_SOCKET, Context  # noqa: F401 -- DEFAULT_SOCKET: part of this module's API
-from .errors import EngineError, EngineUnreachable, InvalidInput
+from .errors import EngineUnreachable, InvalidInput
 
 #: seconds to open a connection; also bounds the first version handshake
 CONNECT_TIMEOUT = float(os.environ.get("DOCKERMAGIC_CONNECT_TIMEOUT", "5"))
@@ -81,35 +81,32 @@ Global options (the docker CLI's, before the magic's own options; for this call 
                       TLS files for -H (default: DOCKER_CERT_PATH or ~/.docker)
 """
 
-_VALUE = r"(?:\"[^\"]*\"|'[^']*'|[^\s\"']+)"
-_FLAG = re.compile(
-    r"^\s*(?:(?P<name>-H|--host|--context|-c|--tlscacert|--tlscert|--tlskey)(?:=|\s+)(?P<value>" + _VALUE + r")"
-    r"|(?P<switch>--tlsverify|--tls)(?:=(?P<bool>true|false|1|0))?)(?=\s|$)"
-)
-_FIELDS = {"-H": "host", "--host": "host", "--context": "context", "-c": "context",
+_VALUED = {"-H": "host", "--host": "host", "--context": "context", "-c": "context",
            "--tlscacert": "tlscacert", "--tlscert": "tlscert", "--tlskey": "tlskey"}
+_SWITCHES = {"--tls": "tls", "--tlsverify": "tlsverify"}
 
 
-def split_global_flags(line: str, short_context: bool = False) -> tuple[Selection | None, str]:
-    """Leading `-H URL`, `--context NAME`, TLS flags -> (Selection or None, the rest of the line).
+def split_global_flags(words: list[str], short_context: bool = False) -> tuple[Selection | None, list[str]]:
+    """Leading `-H URL`, `--context NAME`, TLS flags -> (Selection or None, the words after them).
 
     `-c` (the CLI's short --context) only with `short_context`: after a subcommand's name it
     can mean something else (`docker run -c` is --cpu-shares).
     """
     values: dict = {}
-    rest = line or ""
-    while (match := _FLAG.match(rest)) is not None:
-        if match.group("name") == "-c" and not short_context:
-            break
-        if match.group("switch"):
-            values[match.group("switch").lstrip("-")] = (match.group("bool") or "true") in ("true", "1")
+    i = 0
+    while i < len(words):
+        name, eq, value = words[i].partition("=")
+        if name in _SWITCHES and (not eq or value in ("true", "false", "1", "0")):
+            values[_SWITCHES[name]] = not eq or value in ("true", "1")
+            i += 1
+        elif name in _VALUED and (name != "-c" or short_context) and (eq or i + 1 < len(words)):
+            values[_VALUED[name]] = value if eq else words[i + 1]
+            i += 1 if eq else 2
         else:
-            value = match.group("value")
-            values[_FIELDS[match.group("name")]] = value[1:-1] if value[0] in "\"'" else value
-        rest = rest[match.end():]
+            break
     if not values:
-        return None, line
-    return Selection(**values), rest.lstrip()
+        return None, list(words)
+    return Selection(**values), list(words[i:])
 
 
 _selection: ContextVar[Selection | None] = ContextVar("dockermagic_engine_selection", default=None)
@@ -148,7 +145,7 @@ def _with_flags(endpoint: Context, flags: Selection | None) -> Context:
     """The CLI's --tls/--tlsverify/--tlscacert/... over what DOCKER_TLS_VERIFY/DOCKER_CERT_PATH set."""
     if flags is None or not (flags.tls or flags.tlsverify or flags.tlscacert or flags.tlscert or flags.tlskey):
         return endpoint
-    certs = os.environ.get("DOCKER_CERT_PATH") or str(contexts.config_dir())
+    certs = os.environ.get("DOCKER_CERT_PATH") or str(dockerconfig.folder())
 
     def pick(given, current, name):
         if given:
@@ -225,7 +222,7 @@ def _open(endpoint: Context, source: str, name: str | None, timeout: float):
             # the engine's own CA (or skip-tls-verify) would be ignored wherever those are set
             api.trust_env = False
         version = api.version(api_version=False)
-        api._version = version.get("ApiVersion") or api._version
+        adapter.set_api_version(api, version.get("ApiVersion"))
     except (docker.errors.DockerException, RequestException, OSError, ssl.SSLError) as exc:
         raise EngineUnreachable(_unreachable_message(endpoint, where, exc, timeout)) from exc
     # connecting stays bounded; reading does not (builds, pulls, `logs -f` may be quiet for long)
@@ -340,10 +337,3 @@ def forget(engine: Engine | None = None) -> None:
             cached.api.close()
             del _engines[key]
 
-
-def api_error(exc: Exception, doing: str) -> EngineError:
-    """A docker-py APIError as one line: what we were doing and what the engine said."""
-    explanation = getattr(exc, "explanation", None) or str(exc)
-    if isinstance(explanation, bytes):
-        explanation = explanation.decode("utf-8", "replace")
-    return EngineError(f"{doing}: {str(explanation).strip()}")

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import reference, units
+from . import adapter, reference, units
 from .errors import EngineError, InvalidInput
-from .registry import _engine_message
 
 
 @dataclass
@@ -167,7 +166,7 @@ def tag(engine, source: str, target: str) -> Tagged:
     except docker.errors.NotFound:
         raise EngineError(f"no image {source} on this engine: check `%docker_images`, or pull it first") from None
     except docker.errors.APIError as exc:
-        raise EngineError(f"tag {source} {target}: {_engine_message(exc)}") from None
+        raise EngineError(f"tag {source} {target}: {adapter.explanation(exc)}") from None
     return Tagged(source, str(ref) if ref.tag else f"{ref}:latest", image_id)
 
 
@@ -195,7 +194,7 @@ def remove(engine, images: list[str], force: bool = False) -> Removed:
             failures.append(f"no such image: {image}")
             continue
         except docker.errors.APIError as exc:
-            failures.append(f"{image}: {_engine_message(exc)}")
+            failures.append(f"{image}: {adapter.explanation(exc)}")
             continue
         for record in records:
             for key, target in (("Untagged", removed.untagged), ("Deleted", removed.deleted)):

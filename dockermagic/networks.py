@@ -108,28 +108,6 @@ def check_name(name: str) -> str:
     return name
 
 
-def parse_filters(values) -> dict:
-    """`-f key=value` (repeatable) as the engine's filters."""
-    filters: dict[str, list[str]] = {}
-    for item in values or ():
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise InvalidInput(f"--filter {item!r}: expected KEY=VALUE, e.g. driver=bridge or label=app")
-        filters.setdefault(key, []).append(value)
-    return filters
-
-
-def parse_pairs(values, option: str, bare: bool = False) -> dict:
-    """KEY=VALUE options; with `bare`, KEY alone means an empty value (`--opt encrypted`)."""
-    pairs = {}
-    for item in values or ():
-        key, sep, value = item.partition("=")
-        if not key or not (sep or bare):
-            raise InvalidInput(f"{option} {item!r}: expected KEY=VALUE")
-        pairs[key] = value
-    return pairs
-
-
 def _ip(text: str, option: str):
     try:
         return ipaddress.ip_address(text)

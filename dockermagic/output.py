@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import codecs
 import os
-import socket
 import tempfile
 import time
 from collections import deque
 from dataclasses import dataclass, field
 
-from . import units
+from . import adapter, pairs, units
 from .containers import ContainerError, inspect_container
 from .terminal import ROWS, STORED_LINE, Terminal
 
@@ -227,23 +226,10 @@ def http_frames(response, tty: bool):
 
 def send_stdin(sock, data: bytes | None) -> None:
     """Write the cell to the container's stdin, then close our write side (EOF)."""
-    raw = getattr(sock, "_sock", sock)
     if data:
-        raw.sendall(data)
-    try:
-        raw.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
+        adapter.raw_socket(sock).sendall(data)
+    adapter.shutdown_write(sock)
 
-
-def _close(sock) -> None:
-    try:
-        response = getattr(sock, "_response", None)
-        sock.close()
-        if response is not None:
-            response.close()
-    except Exception:
-        pass
 
 
 # -- exec and logs --------------------------------------------------------------------------
@@ -252,11 +238,9 @@ class Exec:
 
     def __init__(self, engine, container: str, command: list[str], user=None, workdir=None, env=(),
                  stdin: bytes | None = None, tty: bool = False, clock=time.monotonic):
-        from .run import parse_env
-
         self.engine, self.api, self.clock = engine, engine.api, clock
         self.container, self.command, self.stdin, self.tty = container, list(command), stdin, tty
-        self.options = {"user": user or "", "workdir": workdir, "environment": parse_env(env) or None}
+        self.options = {"user": user or "", "workdir": workdir, "environment": pairs.env_list(env, "-e") or None}
         self.result = RunResult(" ".join(self.command), engine=engine.label, verb="exec")
 
     def events(self):
@@ -273,7 +257,7 @@ class Exec:
                 send_stdin(sock, self.stdin)
             yield from pump(socket_frames(sock, self.tty), self.result)
         finally:
-            _close(sock)
+            adapter.close_socket(sock)
         self.result.exit_code = self.api.exec_inspect(exec_id).get("ExitCode")
         self.result.ended = self.clock()
         yield Exited(self.result.exit_code)
@@ -288,11 +272,7 @@ def log_events(engine, container: str, follow=False, tail=None, timestamps=False
               "tail": "all" if tail is None else str(tail)}
     if since:
         params["since"] = since
-    response = api._get(api._url("/containers/{0}/logs", info["Id"]), params=params, stream=True, timeout=None)
-    api._raise_for_status(response)
-    if result is not None:
-        result.id, result.name = info["Id"], info["Name"].lstrip("/")
-    try:
+    with adapter.response(api, "GET", "/containers/{0}/logs", info["Id"], params=params) as response:
+        if result is not None:
+            result.id, result.name = info["Id"], info["Name"].lstrip("/")
         yield from pump(http_frames(response, tty), result or RunResult("logs", verb="logs"))
-    finally:
-        response.close()

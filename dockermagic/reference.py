@@ -11,11 +11,12 @@ from .errors import InvalidInput
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*"
 _DOMAIN_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _DOMAIN = rf"(?:{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?"
-_TAG = r"[\w][\w.-]{0,127}"
+_TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"  # Go's \w: ASCII only, so `app:café` is refused
 _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,}"
 _REFERENCE = re.compile(
     rf"^(?:(?P<domain>{_DOMAIN})/)?(?P<path>{_COMPONENT}(?:/{_COMPONENT})*)"
-    rf"(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?$"
+    rf"(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?",
+    re.ASCII,
 )
 
 EXAMPLE = "e.g. me/app:1.0 or localhost:5000/me/app:1.0"
@@ -45,7 +46,7 @@ class Reference:
 def parse(ref: str, what: str = "image name") -> Reference:
     """Parse and check a reference; `what` names the argument in the error message."""
     text = (ref or "").strip()
-    match = _REFERENCE.match(text)
+    match = _REFERENCE.fullmatch(text)
     if match is None or len(text) > 255 + 128 + 80:
         raise InvalidInput(f"{what} {ref!r}: invalid reference format: {_why(text)}")
     domain, path = match.group("domain"), match.group("path")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+from contextlib import closing
 from dataclasses import dataclass, field
 
 from . import adapter, auth, reference, units
@@ -262,32 +263,21 @@ def _safe_parse(name: str):
 
 
 # -- push and pull -------------------------------------------------------------------------
-def _send(engine, url: str, params: dict, server: str, stream: TransferStream):
+def _send(engine, path: str, args: tuple, params: dict, server: str, stream: TransferStream):
     """Send a push/pull request and yield its events; any failure raises `stream.error`."""
     api, result = engine.api, stream.result
     headers = {"X-Registry-Auth": auth.header(server)}  # the engine wants one: "{}" for anonymous
-    response = None
-    try:
-        response = api._post(url, params=params, headers=headers, stream=True, timeout=None)
-        api._raise_for_status(response)
-        for record in adapter.stream_records(api, response):
-            yield from stream.feed(record)
+    records = adapter.records(api, "POST", path, *args, params=params, headers=headers)
+    try:  # an interrupted transfer: closing the stream makes the engine stop
+        with closing(records):
+            for record in records:
+                yield from stream.feed(record)
     except TransferError:
         raise
     except Exception as exc:
-        result.error = _engine_message(exc)
+        result.error = adapter.explanation(exc)
         result.ended = time.monotonic()
         raise stream.error(explain(result.error, result), result=result) from None
-    finally:
-        if response is not None:
-            response.close()  # an interrupted transfer: closing the stream makes the engine stop
-
-
-def _engine_message(exc: Exception) -> str:
-    explanation = getattr(exc, "explanation", None) or str(exc)
-    if isinstance(explanation, bytes):
-        explanation = explanation.decode("utf-8", "replace")
-    return str(explanation).strip().splitlines()[0] if str(explanation).strip() else type(exc).__name__
 
 
 def _layer_sizes(engine, image: str) -> dict:
@@ -352,9 +342,8 @@ def push(engine, name: str, all_tags: bool = False, result: Transfer | None = No
     image = _local_image(engine, ref, all_tags)
     result.size = image.get("Size")
     sizes = _layer_sizes(engine, image["Id"])
-    url = engine.api._url("/images/{0}/push", ref.repository)
     params = {} if all_tags else {"tag": ref.tag}
-    yield from _send(engine, url, params, auth.server_of(ref), TransferStream(result, sizes, PushError))
+    yield from _send(engine, "/images/{0}/push", (ref.repository,), params, auth.server_of(ref), TransferStream(result, sizes, PushError))
     if not result.digests:
         result.error = "the engine ended the push without a digest"
         raise PushError(f"push {shown}: {result.error}", result=result)
@@ -369,11 +358,10 @@ def pull(engine, name: str, all_tags: bool = False, result: Transfer | None = No
     if result is None:
         result = Transfer("pull", shown, engine=engine.label)
     result.started = time.monotonic()
-    url = engine.api._url("/images/create")
     params = {"fromImage": ref.repository}
     if not all_tags:
         params["tag"] = ref.digest or ref.tag
-    yield from _send(engine, url, params, auth.server_of(ref), TransferStream(result, error=PullError))
+    yield from _send(engine, "/images/create", (), params, auth.server_of(ref), TransferStream(result, error=PullError))
     try:
         result.size = engine.api.inspect_image(ref.repository if all_tags else str(ref)).get("Size")
     except Exception:

@@ -9,16 +9,15 @@ raises a `ContainerError` before anything starts.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
 from dataclasses import dataclass, field
 
-from . import reference, units
+from . import adapter, pairs, reference, units
 from .containers import Container, ContainerError, stop_container
 from .errors import InvalidInput
-from .output import Exited, RunResult, Started, _close, pump, send_stdin, socket_frames
+from .output import Exited, RunResult, Started, pump, send_stdin, socket_frames
 from .volumes import parse_mount, parse_volume
 
 _NAME = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
@@ -49,35 +48,8 @@ class RunInterrupted(ContainerError):
 # -- the request ----------------------------------------------------------------------------
 def parse_env(values, files=()) -> list[str]:
     """`-e KEY=VALUE`, `-e KEY` (from this environment; left out if unset) and `--env-file`."""
-    items: list[str] = []
-    for path in files or ():
-        try:
-            text = open(os.path.expanduser(path), encoding="utf-8").read()
-        except OSError as exc:
-            raise InvalidInput(f"--env-file {path!r}: {exc.strerror or exc}") from exc
-        items += [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
-    items += list(values or ())
-    env = []
-    for item in items:
-        key, sep, _ = item.partition("=")
-        if not key or any(c.isspace() for c in key):
-            raise InvalidInput(f"-e {item!r}: expected KEY=VALUE (or KEY to pass this environment's value)")
-        if not sep:
-            if key not in os.environ:
-                continue
-            item = f"{key}={os.environ[key]}"
-        env.append(item)
-    return env
-
-
-def parse_labels(values) -> dict:
-    labels = {}
-    for item in values or ():
-        key, _, value = item.partition("=")
-        if not key:
-            raise InvalidInput(f"--label {item!r}: expected KEY=VALUE")
-        labels[key] = value
-    return labels
+    env = [item for path in files or () for item in pairs.env_list(pairs.env_file_lines(path), "--env-file")]
+    return env + pairs.env_list(values, "-e")
 
 
 def parse_publish(spec: str) -> list[tuple[str, dict]]:
@@ -147,7 +119,7 @@ class RunRequest:
         config = {
             "command": list(command) or None, "hostname": hostname, "user": user, "detach": detach,
             "stdin_open": interactive, "tty": tty, "environment": parse_env(env, env_file) or None,
-            "working_dir": workdir, "labels": parse_labels(label) or None, "name": name,
+            "working_dir": workdir, "labels": pairs.label_map(label, "--label") or None, "name": name,
             "entrypoint": None if entrypoint is None else [entrypoint] if entrypoint else [""],
             "ports": [tuple(p.split("/")) for p in bindings] or None,
             "volumes": [v.target for v in volumes] or None, "stop_timeout": stop_timeout,
@@ -220,16 +192,14 @@ class ContainerRun:
             raise UnknownImage(f"unknown image {self.request.image!r}: not on this engine and the pull failed ({exc})") from exc
 
     def _refused(self, exc) -> ContainerError:
-        from .engine import api_error
-
-        explanation = str(getattr(exc, "explanation", "") or exc)
+        explanation = adapter.explanation(exc)
         if exc.status_code == 409 and "already in use" in explanation:
             owner = re.search(r"by container \"?([0-9a-f]{12})", explanation)
             return NameInUse(
                 f"the name {self.request.name!r} is already in use" + (f" by container {owner.group(1)}" if owner else "")
                 + f"; remove it (%docker_rm -f {self.request.name}) or choose another --name"
             )
-        return ContainerError(str(api_error(exc, f"could not create a container from {self.request.image}")))
+        return ContainerError(str(adapter.error(exc, f"could not create a container from {self.request.image}")))
 
     def _fetch_name(self) -> None:
         try:
@@ -263,9 +233,7 @@ class ContainerRun:
                 self.api.start(self.id)
             except Exception as exc:
                 self._remove_quietly()
-                from .engine import api_error
-
-                raise ContainerError(str(api_error(exc, f"{req.label} could not start"))) from exc
+                raise ContainerError(str(adapter.error(exc, f"{req.label} could not start"))) from exc
             yield Started(self.id, result.name)
             if req.interactive:
                 send_stdin(sock, self.stdin)
@@ -275,7 +243,7 @@ class ContainerRun:
             except KeyboardInterrupt:
                 raise self.interrupt() from None
         finally:
-            _close(sock)
+            adapter.close_socket(sock)
         result.ended = self.clock()
         result.removed = req.rm
         if self._naming is not None:
@@ -286,11 +254,7 @@ class ContainerRun:
     def _wait(self, condition: str):
         """`POST /wait` sent now, its answer read later: the engine registers the wait when
         it sends the headers, so an exit right after start is not missed."""
-        api = self.api
-        response = api._post(api._url("/containers/{0}/wait", self.id), params={"condition": condition},
-                             stream=True, timeout=None)
-        api._raise_for_status(response)
-        return response
+        return adapter.sent(self.api, "POST", "/containers/{0}/wait", self.id, params={"condition": condition})
 
     def _exit_code(self) -> int | None:
         response, self._waiting = self._waiting, None
@@ -358,7 +322,7 @@ def pull_image(engine, image: str) -> None:
             if "error" in record or "errorDetail" in record:
                 raise DockerMagicError((record.get("errorDetail") or {}).get("message") or record.get("error"))
     except docker.errors.APIError as exc:
-        raise DockerMagicError(str(getattr(exc, "explanation", None) or exc).strip()) from exc
+        raise DockerMagicError(adapter.explanation(exc)) from exc
     except OSError as exc:
         raise DockerMagicError(str(exc)) from exc
 

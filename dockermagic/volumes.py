@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import adapter, pairs, units
 from .errors import EngineError, InvalidInput
 
 _VOLUME_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
@@ -72,15 +73,7 @@ def parse_mount(spec: str):
     """`--mount type=volume|bind|tmpfs,source=...,target=...[,readonly]` as a docker-py Mount."""
     from docker.types import Mount
 
-    fields: dict[str, str] = {}
-    for item in spec.split(","):
-        key, sep, value = item.partition("=")
-        key = key.strip().lower()
-        if key in ("readonly", "ro") and not sep:
-            value = "true"
-        elif not sep or not key:
-            raise InvalidInput(f"--mount {spec!r}: expected KEY=VALUE pairs, e.g. type=volume,source=data,target=/data")
-        fields[key] = value
+    fields = pairs.fields(spec, "--mount", "KEY=VALUE pairs, e.g. type=volume,source=data,target=/data", flags=("readonly", "ro"))
     kind = fields.pop("type", "volume")
     target = fields.pop("target", None) or fields.pop("destination", None) or fields.pop("dst", None)
     source = fields.pop("source", None) or fields.pop("src", None)
@@ -130,9 +123,7 @@ class VolumeList:
 
 
 def _refused(exc, doing: str) -> VolumeError:
-    from .engine import api_error
-
-    return VolumeError(str(api_error(exc, doing)))
+    return VolumeError(str(adapter.error(exc, doing)))
 
 
 def create_volume(engine, name: str | None = None, labels: dict | None = None, driver: str | None = None) -> Volume:

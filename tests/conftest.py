@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -76,8 +77,18 @@ def unique() -> str:
     return uuid.uuid4().hex[:8]
 
 
+def _with_tag(name: str) -> str:
+    """`me/app` as the engine's tag events name it: `me/app:latest`."""
+    return name if "@" in name or ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
+
+
 class Tracker:
-    """Names of what a test made; removed at teardown whatever happened."""
+    """Names of what a test made; removed at teardown whatever happened.
+
+    A tag built again leaves its earlier image untagged.  The engine is shared (other suites
+    run on it too), so "untagged since the test began" would take others' images: the engine's
+    `tag` events say which images carried this test's names, and only those go.
+    """
 
     def __init__(self, engine):
         self.engine = engine
@@ -85,8 +96,12 @@ class Tracker:
         self.images: list[str] = []
         self.containers: list[str] = []
         self.volumes: list[str] = []
+        self._tags = None
+        self._tagged: list[tuple[str, str]] = []
 
     def image(self, name: str) -> str:
+        if self._tags is None:
+            self._watch_tags()
         self.images.append(name)
         return name
 
@@ -98,6 +113,40 @@ class Tracker:
         self.volumes.append(name)
         return name
 
+    def _watch_tags(self) -> None:
+        """Follow the engine's image `tag` events from the test's start (the engine keeps only its
+        last 256 events of all kinds, so a busy shared engine may have dropped them by teardown)."""
+        try:
+            self._tags = self.engine.api.events(since=self.started, filters={"type": "image", "event": "tag"}, decode=True)
+        except Exception:  # noqa: BLE001 -- an engine without events: its retagged images stay
+            self._tags = False
+            return
+
+        def follow(stream=self._tags, found=self._tagged):
+            try:
+                for event in stream:
+                    found.append((((event.get("Actor") or {}).get("Attributes") or {}).get("name"), event.get("id")))
+            except Exception:  # noqa: BLE001 -- the stream closed at teardown
+                pass
+
+        threading.Thread(target=follow, name="dm-test-tags", daemon=True).start()
+
+    def _retagged(self) -> set[str]:
+        """Ids of the images that carried one of this test's image names during the test."""
+        if not self._tags:
+            return set()
+        try:
+            recent = list(self.engine.api.events(since=self.started, until=int(time.time()) + 1,
+                                                 filters={"type": "image", "event": "tag"}, decode=True))
+        except Exception:  # noqa: BLE001 -- what the stream saw is still known
+            recent = []
+        finally:
+            self._tags.close()
+        events = list(self._tagged) + [(((e.get("Actor") or {}).get("Attributes") or {}).get("name"), e.get("id"))
+                                       for e in recent]
+        names = {_with_tag(name) for name in self.images}
+        return {image_id for name, image_id in events if name in names and image_id}
+
     def cleanup(self) -> None:
         import docker
 
@@ -107,6 +156,7 @@ class Tracker:
                 api.remove_container(name, force=True, v=True)
             except docker.errors.NotFound:
                 pass
+        retagged = self._retagged()
         for name in reversed(self.images):
             try:
                 api.remove_image(name, force=True)
@@ -117,14 +167,12 @@ class Tracker:
                 api.remove_volume(name, force=True)
             except docker.errors.NotFound:
                 pass
-        # a tag built again leaves its earlier image untagged: those made during this test go too
-        # (the suite runs its tests one at a time, so an untagged image this new is this test's)
-        for image in api.images(filters={"dangling": True}):
-            if image.get("Created", 0) >= self.started - 1:
-                try:
-                    api.remove_image(image["Id"])
-                except docker.errors.APIError:
-                    pass
+        for image_id in retagged:  # only if nothing else names it now (a `FROM busybox` build is busybox)
+            try:
+                if not [t for t in api.inspect_image(image_id).get("RepoTags") or [] if t != "<none>:<none>"]:
+                    api.remove_image(image_id)
+            except docker.errors.APIError:
+                pass
 
 
 @pytest.fixture

@@ -30,9 +30,23 @@ from pathlib import Path
 
 import pytest
 
-from conftest import STATE, Tracker, _env_file, _up
+from conftest import IN_CI, STATE, Tracker, _env_file, _up
 
 ENV_VARS = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_TLS")
+
+
+def _missing(fixture: str, needs: str):
+    """A fixture that cannot start: a loud skip here, a failure in CI (as a missing engine is)."""
+    if IN_CI:
+        pytest.fail(f"CI runs the {fixture} tests, which need {needs}", pytrace=False)
+    pytest.skip(f"NO {fixture.upper()} -- {fixture} tests skipped: they need {needs}")
+
+
+def _module(name: str, fixture: str, why: str):
+    try:
+        return __import__(name)
+    except ImportError:
+        _missing(fixture, f"the {name} package ({why})")
 
 
 @pytest.fixture
@@ -170,8 +184,8 @@ class TLSEngine:
 def tls_engine(engine):
     """A third dockerd on tcp://127.0.0.1:PORT with --tlsverify, stopped at the session's end."""
     if os.geteuid() != 0 or shutil.which("dockerd") is None:
-        pytest.skip("a TLS engine needs root and dockerd")
-    pytest.importorskip("cryptography")
+        _missing("TLS engine", "root and dockerd")
+    _module("cryptography", "TLS engine", "the fixture makes its certificates with it")
     folder = Path(tempfile.mkdtemp(prefix="dm-tls-", dir="/tmp"))  # short: socket paths live under it
     certs = _certificates(folder)
     port = _free_port()
@@ -242,8 +256,8 @@ def ssh_engine(engine2_address):
     imports it); stopped at the end of the session."""
     sshd = shutil.which("sshd") or ("/usr/sbin/sshd" if os.path.exists("/usr/sbin/sshd") else None)
     if sshd is None or shutil.which("ssh") is None or os.geteuid() != 0:
-        pytest.skip("an ssh engine needs root, sshd (openssh-server) and ssh")
-    pytest.importorskip("paramiko", reason="docker-py's ssh:// transport imports paramiko")
+        _missing("ssh engine", "root, sshd (openssh-server) and ssh")
+    _module("paramiko", "ssh engine", "docker-py's ssh:// transport imports it")
     folder = Path(tempfile.mkdtemp(prefix="dm-ssh-", dir="/tmp"))
     for key in ("host", "client"):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(folder / key)], check=True)

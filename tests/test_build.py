@@ -45,10 +45,11 @@ def test_build_args_labels_target_file(ip, engine, made, context, unique, monkey
     monkeypatch.setenv("FROMENV", "env-value")
     tag = made.image(f"dm-test/a{unique}")
     result = ip.run_line_magic(
-        "docker_build", f"--no-cache -t {tag} --build-arg WHO=world --build-arg FROMENV --label dm.test={unique} --target first {context}")
+        "docker_build", f"--no-cache -t {tag} --build-arg WHO=world --build-arg FROMENV --label dm.test={unique} --label dm.bare --target first {context}")
     assert "hi-world-env-value" in result.log
     assert "second-stage" not in result.log
-    assert engine.api.inspect_image(tag)["Config"]["Labels"]["dm.test"] == unique
+    labels = engine.api.inspect_image(tag)["Config"]["Labels"]
+    assert labels["dm.test"] == unique and labels["dm.bare"] == ""  # a bare --label KEY: empty, as the CLI
     other = context / "other.Dockerfile"
     other.write_text("FROM busybox\nRUN echo from-other-file\n")
     result = ip.run_line_magic("docker_build", f"-t {tag} -f other.Dockerfile {context}")
@@ -91,7 +92,8 @@ def test_missing_base_image_says_what_to_do(ip, context):
     ("-t UPPER/case {ctx}", "must be lowercase"),
     ("{ctx}/nope", "does not exist"),
     ("-f missing.Dockerfile {ctx}", "no Dockerfile"),
-    ("--label novalue {ctx}", "KEY=VALUE"),
+    ("--label =novalue {ctx}", "empty name"),
+    ("--build-arg =x {ctx}", "KEY=VALUE"),
     ("--rm=maybe {ctx}", "true or false"),
 ])
 def test_bad_input_fails_before_anything_is_sent(ip, context, line, words):
@@ -119,7 +121,7 @@ def test_relative_context_and_dockerfile_paths(ip, made, context, unique, monkey
 
 def test_docker_dispatch_is_the_same_build(ip, made, context, unique):
     write(context, "FROM busybox\n")
-    result = ip.run_line_magic("docker", f"build -t {made.image(f'dm-test/d{unique}')} -f Dockerfile {context}")
+    result = ip.run_line_magic("docker", f"build -t {made.image(f'dm-test/d{unique}')} -f Dockerfile --rm {context}")
     assert result.ok and result.tags == [f"dm-test/d{unique}"]
 
 

@@ -1,12 +1,13 @@
-"""The build stream parser on streams recorded from a real Docker Engine 20.10
-(tests/streams/record_build.py re-records them)."""
+"""The build stream parser on the Docker Engine's own streams, made live (the cases of
+tests/streams/build_cases.py), and the recorded-stream reader the Podman stream tests use."""
 
 import json
 from pathlib import Path
 
 import pytest
+from streams.build_cases import CASES
 
-from dockermagic.build import BuildResult, BuildStream, StepFinished, StepOutput, StepStarted
+from dockermagic.build import BuildRequest, BuildResult, BuildStream, StepFinished, StepOutput, StepStarted, build
 from dockermagic.errors import BuildError
 
 STREAMS = Path(__file__).parent / "streams"
@@ -26,8 +27,18 @@ def feed_all(name):
     return result, events
 
 
-def test_steps_outputs_and_layers():
-    result, events = feed_all("build_ok.jsonl")
+def build_case(engine, context, case: str, tag: str | None = None, no_cache: bool = False):
+    """Build a case on the engine through `build()`: (its result, every event it yielded)."""
+    (context / "Dockerfile").write_text(CASES[case])
+    request = BuildRequest.make(str(context), tags=[tag] if tag else [], no_cache=no_cache)
+    result = BuildResult(request.context, request.dockerfile, list(request.tags))
+    return result, list(build(engine, request, result))
+
+
+@pytest.mark.engine
+def test_steps_outputs_layers_then_the_cached_rebuild(engine, made, context, unique):
+    tag = made.image(f"dm-test/stream{unique}")
+    result, events = build_case(engine, context, "ok", tag, no_cache=True)
     assert [s.index for s in result.steps] == [1, 2, 3, 4]
     assert all(s.total == 4 for s in result.steps)
     assert result.steps[1].instruction.startswith("RUN echo hello")
@@ -35,7 +46,7 @@ def test_steps_outputs_and_layers():
     assert all(s.layer_id and len(s.layer_id) == 12 for s in result.steps)
     assert result.id.startswith("sha256:") and result.id[7:19] == result.steps[-1].layer_id
     outputs = [e.line for e in events if isinstance(e, StepOutput) and e.step.index == 2]
-    assert "hello" in outputs and any("<b>to stderr</b>" in line for line in outputs)
+    assert sorted(outputs) == ["\x1b[91m<b>to stderr</b>\x1b[0m", "hello"]  # in either order the engine sends them
     # a last line printed without a newline is its own line, not glued to the builder's chatter
     step3 = [e.line for e in events if isinstance(e, StepOutput) and e.step.index == 3]
     assert step3 == ["\x1b[31mred\x1b[0m", "no newline"]
@@ -45,29 +56,42 @@ def test_steps_outputs_and_layers():
     kinds = [type(e) for e in events]
     assert kinds.count(StepStarted) == 4 and kinds.count(StepFinished) == 4
 
-
-def test_cached_steps_are_marked():
-    result, _ = feed_all("build_cached.jsonl")
-    assert [s.state for s in result.steps] == ["base", "cached", "cached", "cached"]
-    assert result.cached == 3 and result.cacheable == 3
+    again, _ = build_case(engine, context, "ok", tag)
+    assert [s.state for s in again.steps] == ["base", "cached", "cached", "cached"]
+    assert again.cached == 3 and again.cacheable == 3 and again.id == result.id
 
 
-@pytest.mark.parametrize("name, step, code, words", [
-    ("build_fail_run.jsonl", 2, 3, "returned a non-zero code: 3"),
-    ("build_fail_copy.jsonl", 2, None, "COPY failed"),
+@pytest.mark.engine
+@pytest.mark.parametrize("case, step, code, words", [
+    ("fail_run", 2, 3, "returned a non-zero code: 3"),
+    ("fail_copy", 2, None, "COPY failed"),
 ])
-def test_failure_inside_the_200_stream_raises(name, step, code, words):
-    result = BuildResult("ctx", "ctx/Dockerfile", [])
-    stream = BuildStream(result)
+def test_failure_inside_the_200_stream_raises(engine, context, case, step, code, words):
     with pytest.raises(BuildError) as info:
-        for record in records(name):
-            stream.feed(record)
+        build_case(engine, context, case, no_cache=True)
     err = info.value
+    result = err.result
     assert words in str(err) and f"step {step}/2" in str(err)
     assert err.exit_code == code and err.step.state == "failed" and err.step.index == step
-    assert err.result is result and result.error and not result.ok
+    assert result.error and not result.ok and result.steps[-1] is err.step
     if code:
         assert "about to fail" in result.steps[-1].output
+
+
+@pytest.mark.parametrize("chunks", [
+    ["hello\n", "\x1b[91m<b>to stderr</b>\n\x1b[0m", " ---> abcdef012345\n"],
+    ["\x1b[91m<b>to stderr</b>\n\x1b[0m", "hello\n", " ---> abcdef012345\n"],
+])
+def test_the_stderr_colour_reset_closes_its_own_line(chunks):
+    result = BuildResult("ctx", "ctx/Dockerfile", [])
+    stream = BuildStream(result)
+    events = stream.feed({"stream": "Step 1/1 : RUN echo hello && echo x >&2\n"})
+    for chunk in chunks:
+        events += stream.feed({"stream": chunk})
+    events += stream.finish()
+    lines = [e.line for e in events if isinstance(e, StepOutput)]
+    assert sorted(lines) == ["\x1b[91m<b>to stderr</b>\x1b[0m", "hello"]
+    assert result.steps[0].layer_id == "abcdef012345"
 
 
 def test_podman_style_lines():

@@ -4,6 +4,7 @@ DOCKER_HOST, DOCKER_CONTEXT and `docker context use` -- against engine 1 and eng
 from __future__ import annotations
 
 import json
+import shlex
 
 import pytest
 from engine_fixtures import cli, docker_env, engine2, engine2_address, unique_name  # noqa: F401
@@ -44,10 +45,10 @@ def test_cli_context_is_seen_and_used_by_the_magics(ip, docker_env, engine2, eng
 
 def test_notebook_context_is_seen_and_used_by_the_cli(ip, docker_env, engine2_address, capsys):
     name = unique_name("nb")
-    ip.run_line_magic("docker_context", f"create {name} --docker host={engine2_address} --description from-notebook")
+    ip.run_line_magic("docker_context", f'create {name} --docker host={engine2_address} --description "from the notebook"')
     assert f'Successfully created context "{name}"' in capsys.readouterr().out
     out = json.loads(cli("context", "inspect", name).stdout)[0]
-    assert out["Endpoints"]["docker"]["Host"] == engine2_address and out["Metadata"]["Description"] == "from-notebook"
+    assert out["Endpoints"]["docker"]["Host"] == engine2_address and out["Metadata"]["Description"] == "from the notebook"
     ours = ip.run_line_magic("docker_context", f"inspect {name}")[0]
     assert {k: ours[k] for k in ("Name", "Metadata", "Endpoints", "Storage")} == {k: out[k] for k in ("Name", "Metadata", "Endpoints", "Storage")}
     ip.run_line_magic("docker_context", f"use {name}")
@@ -154,13 +155,19 @@ def test_the_magics_take_the_global_flags(ip, docker_env, engine2_address, engin
 
 
 def test_split_global_flags():
-    assert split_global_flags("-H tcp://h:2376 --tlsverify -t x .") == (Selection(host="tcp://h:2376", tlsverify=True), "-t x .")
-    assert split_global_flags('--context "my ctx" ls') == (Selection(context="my ctx"), "ls")
-    assert split_global_flags("-t x --context e2 .") == (None, "-t x --context e2 .")  # only leading flags
-    assert split_global_flags("-c 512 busybox") == (None, "-c 512 busybox")  # docker run -c: --cpu-shares
-    assert split_global_flags("-c e2 ps", short_context=True) == (Selection(context="e2"), "ps")
-    assert split_global_flags("--tlsfoo x") == (None, "--tlsfoo x")
-    assert split_global_flags("") == (None, "")
+    def split(line, short_context=False):
+        selection, rest = split_global_flags(shlex.split(line), short_context)
+        return selection, shlex.join(rest)
+
+    assert split("-H tcp://h:2376 --tlsverify -t x .") == (Selection(host="tcp://h:2376", tlsverify=True), "-t x .")
+    assert split('--context "my ctx" ls') == (Selection(context="my ctx"), "ls")
+    assert split("--host=unix:///x.sock --tls=false images") == (Selection(host="unix:///x.sock"), "images")
+    assert split("-t x --context e2 .") == (None, "-t x --context e2 .")  # only leading flags
+    assert split("-c 512 busybox") == (None, "-c 512 busybox")  # docker run -c: --cpu-shares
+    assert split("-c e2 ps", short_context=True) == (Selection(context="e2"), "ps")
+    assert split("--tlsfoo x") == (None, "--tlsfoo x")
+    assert split("-H") == (None, "-H")
+    assert split("") == (None, "")
 
 
 def test_context_list_escapes_what_it_shows(ip, docker_env):

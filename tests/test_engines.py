@@ -193,3 +193,16 @@ def test_an_engine_over_ssh(ip, docker_env, ssh_engine, engine2, monkeypatch, co
         assert engine2.api.images(name=tag)
     finally:
         engine2.api.remove_image(tag, force=True)
+
+
+def test_a_fixture_that_cannot_start_fails_in_ci_and_skips_loudly_elsewhere(monkeypatch):
+    import engine_fixtures
+
+    monkeypatch.setattr(engine_fixtures, "IN_CI", True)
+    with pytest.raises(pytest.fail.Exception, match="CI runs the TLS engine tests, which need root"):
+        engine_fixtures._missing("TLS engine", "root")
+    with pytest.raises(pytest.fail.Exception, match="the paramiko-not-here package"):
+        engine_fixtures._module("paramiko-not-here", "ssh engine", "docker-py's ssh transport")
+    monkeypatch.setattr(engine_fixtures, "IN_CI", False)
+    with pytest.raises(pytest.skip.Exception, match="NO TLS ENGINE -- TLS engine tests skipped"):
+        engine_fixtures._missing("TLS engine", "root")

@@ -4,6 +4,7 @@ import os
 import stat
 
 import pytest
+from IPython.core.error import UsageError
 
 from dockermagic.errors import DockerfileError, InvalidInput
 
@@ -54,8 +55,10 @@ def test_show_traceback_brings_the_traceback_back(ip, capsys):
 
 def test_bad_option_is_a_usage_error(ip, capsys):
     result = ip.run_cell("%docker_build --no-such-flag .")
-    assert result.error_in_exec is not None
-    assert "unrecognized arguments" in capsys.readouterr().err + capsys.readouterr().out or True
+    assert isinstance(result.error_in_exec, UsageError)
+    out = capsys.readouterr()
+    assert "UsageError: unrecognized arguments: --no-such-flag" in out.err + out.out
+    assert "Traceback" not in out.err + out.out
 
 
 def test_dockerfile_writes_and_shows(ip, tmp_path, capsys):

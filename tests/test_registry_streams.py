@@ -1,10 +1,10 @@
 """Push and pull stream parsing, on streams recorded from the real engine and registry.
 
-    python tests/test_registry_streams.py --record     # re-record (engine + 127.0.0.1:5000/5001 up)
+    python tests/test_registry_streams.py --record     # re-record (engine and the open registry up)
 
-The recorded cases are what a live test cannot make happen on demand in a fixed shape: a
-push whose `current` overshoots `total`, a derived push with mounted layers, a failure inside
-the HTTP 200 stream, a pull of layers that are not local.  Everything else is tested live.
+The one recording is what a live test cannot make happen on demand: a push whose `current`
+overshoots `total`.  Mounted layers, a failure inside the HTTP 200 stream and a pull of layers
+that are not local are made live by tests/test_registry.py.
 """
 
 from __future__ import annotations
@@ -54,38 +54,6 @@ def test_first_push_clamps_overshoot_and_counts_bytes():
     states = [state for e, state in events if isinstance(e, LayerUpdated) and e.state_changed]
     assert "Preparing" in states and "Pushing" in states and "Pushed" in states
     assert any(isinstance(e, TransferNote) and "digest:" in e.text for e, _ in events)
-
-
-def test_derived_push_reports_mounted_layers():
-    result, _ = feed_all("push", "push_derived.jsonl")
-    assert result.mounted, [layer.state for layer in result.layers]
-    repo = next(iter(result.mounted))
-    assert f"mounted from {repo}" in result.summary()
-    pushed = [layer for layer in result.layers if layer.state == "Pushed"]
-    assert len(pushed) == 1
-    assert result.bytes_transferred == pushed[0].transferred
-
-
-def test_failure_inside_the_stream_raises_and_marks_the_layer():
-    with pytest.raises(PushError) as info:
-        feed_all("push", "push_noauth.jsonl", image="127.0.0.1:5001/rec/app:1")
-    err = info.value
-    assert "wants a login" in str(err) and "%docker_login 127.0.0.1:5001" in str(err)
-    assert "no basic auth credentials" in str(err)
-    assert err.layer is not None and err.layer.failed
-    assert err.result.error == "no basic auth credentials"
-
-
-def test_pull_of_missing_layers():
-    result, events = feed_all("pull", "pull_fresh.jsonl")
-    states = {state for e, state in events if isinstance(e, LayerUpdated)}
-    assert {"Pulling fs layer", "Downloading", "Download complete", "Extracting", "Pull complete"} <= states
-    assert "Already exists" in states
-    assert result.already_there >= 1
-    assert result.bytes_transferred > 0
-    assert result.digest.startswith("sha256:")
-    assert "1 layer already there" in result.summary() or "layers already there" in result.summary()
-    assert all(0.0 <= layer.fraction <= 1.0 for layer in result.layers)
 
 
 @pytest.mark.parametrize("message, expected", [
@@ -153,29 +121,21 @@ def record() -> None:  # pragma: no cover - run by hand against the real engine
 
     import docker
 
+    from conftest import _env_file
+
     api = docker.APIClient(version="auto")
-    tag = uuid.uuid4().hex[:8]
-    base, derived = f"127.0.0.1:5000/rec-{tag}/base", f"127.0.0.1:5000/rec-{tag}/derived"
-
-    def build(name, dockerfile):
-        for _ in api.build(fileobj=io.BytesIO(dockerfile.encode()), tag=name, rm=True, forcerm=True, decode=True):
-            pass
-
-    def save(name, stream):
-        (STREAMS / name).write_text("".join(json.dumps(r) + "\n" for r in stream))
-
-    build(f"{base}:1", f"FROM busybox\nRUN head -c 3000000 /dev/urandom > /blob-{tag}\n")
-    build(f"{derived}:1", f"FROM {base}:1\nRUN echo {tag} > /derived\n")
-    save("push_first.jsonl", api.push(base, "1", stream=True, decode=True, auth_config={}))
-    save("push_derived.jsonl", api.push(derived, "1", stream=True, decode=True, auth_config={}))
-    api.tag(f"{base}:1", f"127.0.0.1:5001/rec-{tag}/base", "1")
-    save("push_noauth.jsonl", api.push(f"127.0.0.1:5001/rec-{tag}/base", "1", stream=True, decode=True, auth_config={}))
-    for name in (f"{derived}:1", f"{base}:1", f"127.0.0.1:5001/rec-{tag}/base:1"):
-        api.remove_image(name)
-    save("pull_fresh.jsonl", api.pull(base, "1", stream=True, decode=True, auth_config={}))
+    base = f"{_env_file('registry.env')['DOCKERMAGIC_REGISTRY']}/rec-{uuid.uuid4().hex[:8]}/base"
+    blob = uuid.uuid4().hex
+    build = api.build(fileobj=io.BytesIO(f"FROM busybox\nRUN head -c 3000000 /dev/urandom > /blob-{blob}\n".encode()),
+                      tag=f"{base}:1", rm=True, forcerm=True, decode=True)
+    for _ in build:
+        pass
+    records = api.push(base, "1", stream=True, decode=True, auth_config={})
+    (STREAMS / "push_first.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     api.remove_image(f"{base}:1")
 
 
 if __name__ == "__main__":  # pragma: no cover
     if "--record" in sys.argv:
+        sys.path.insert(0, str(Path(__file__).parent))
         record()

@@ -35,6 +35,10 @@ def test_volume_create_ls_inspect_rm(ip, engine, made, unique, capsys):
         ip.run_line_magic("docker_volume", "prune")
     with pytest.raises(InvalidInput):
         ip.run_line_magic("docker_volume", "create 'bad name'")
+    with pytest.raises(InvalidInput, match="-f 'foo': expected KEY=VALUE"):
+        ip.run_line_magic("docker_volume", "ls -f foo")
+    with pytest.raises(InvalidInput, match="empty name"):
+        ip.run_line_magic("docker_volume", f"create -l =x {name}")
 
 
 def test_named_volume_keeps_a_file_across_containers(ip, engine, made, unique):

@@ -1,6 +1,7 @@
-"""Splitting a magic's line as a shell would, so quoting works as on the docker command line:
+"""The one tokenizer of magic lines: POSIX shell words, as the docker command line splits them.
 `--build-arg MSG="hello world"` passes `MSG=hello world` (IPython's own `parse_argstring`
-keeps the quotes)."""
+keeps the quotes), and `%docker SUBCOMMAND ...` or the CLI's global flags hand the rest of the
+line on with `join`, which `split` reads back to the same words."""
 
 from __future__ import annotations
 
@@ -9,13 +10,36 @@ import shlex
 from IPython.core.error import UsageError
 
 
-def split(line: str) -> list[str]:
+def split(line: str, strict: bool = True) -> list[str]:
+    """The line's words.  Unbalanced quotes: a UsageError that does not repeat the line (it may
+    hold a secret) -- or, with `strict=False`, the whitespace-separated words, for code that must
+    look at every word of even a broken line (finding a password on it)."""
     try:
-        return shlex.split(line, posix=True)
+        return shlex.split(line or "", posix=True)
     except ValueError as exc:
-        raise UsageError(f"{exc} in: {line}") from None
+        if not strict:
+            return (line or "").split()
+        raise UsageError(f"{str(exc).lower()} on the magic's line: check its quotes") from None
+
+
+def join(words) -> str:
+    """Words back into a line that `split` reads as the same words."""
+    return shlex.join(words)
 
 
 def parse_line(magic_func, line: str):
     """`parse_argstring` with shell quoting: the magic's argparse namespace, or a UsageError."""
     return magic_func.parser.parse_args(split(line))
+
+
+def global_flags(line: str, short_context: bool = False):
+    """The CLI's leading global flags (`-H URL`, `--context NAME`, TLS flags) -> (Selection or
+    None, the rest of the line).  A line that does not split is left to the magic's own parser."""
+    from ..engine import split_global_flags
+
+    try:
+        words = split(line)
+    except UsageError:
+        return None, line
+    selection, rest = split_global_flags(words, short_context)
+    return (None, line) if selection is None else (selection, join(rest))

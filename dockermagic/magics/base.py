@@ -40,7 +40,8 @@ def reports_errors(method):
 
     @functools.wraps(method)
     def wrapper(self, line="", *args, **kwargs):
-        from ..engine import selecting, split_global_flags
+        from ..engine import selecting
+        from .args import global_flags as split_global_flags
 
         selection = None
         ns = caller_namespace(self.shell)
@@ -73,9 +74,9 @@ def translate(exc: Exception) -> DockerMagicError | None:
     """A docker-py / requests exception as a one-line dockermagic error (None: not ours)."""
     module = type(exc).__module__ or ""
     if module.startswith("docker"):
-        from ..engine import api_error
+        from ..adapter import error
 
-        return api_error(exc, "the engine refused")
+        return error(exc, "the engine refused")
     if module.startswith(("requests", "urllib3")):
         return EngineUnreachable(f"lost the connection to the engine: {str(exc).splitlines()[0][:200]}")
     return None
@@ -117,9 +118,10 @@ class DockerMagics(Magics):
         `%docker -H tcp://127.0.0.1:2376 --tlsverify images`, `%docker -c e2 ps`
         (-H/--host, -c/--context, --tls, --tlsverify, --tlscacert, --tlscert, --tlskey).
         """
-        from ..engine import selecting, split_global_flags
+        from ..engine import selecting
+        from .args import global_flags
 
-        selection, line = split_global_flags(line, short_context=True)
+        selection, line = global_flags(line, short_context=True)
         with selecting(selection):
             return self._dispatch(line)
 

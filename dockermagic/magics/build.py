@@ -7,7 +7,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..errors import InvalidInput
 from ..views.formatters import shown
-from .args import parse_line
+from .args import parse_line, split
 from .base import MagicsArea, reports_errors
 
 
@@ -88,7 +88,9 @@ class BuildMagics(MagicsArea):
         from ..views.build import BuildView
         from ..views.live import run
 
-        args = parse_line(self.docker_build, line.replace("--rm=", "--rm "))
+        # --rm is the CLI's boolean flag: bare, it takes no value (`--rm .` builds "."); `--rm=false`
+        words = ["--rm=true" if word == "--rm" else word for word in split(line)]
+        args = self.docker_build.parser.parse_args(words)
         rm = _bool(args.rm)
         request = BuildRequest.make(
             args.path, file=args.file, tags=args.tag, build_args=args.build_arg, labels=args.label,

@@ -34,12 +34,13 @@ _SUB = re.compile(r"[a-z][a-z0-9_-]*")
 def resolve(shell, line: str) -> tuple[str, str]:
     """(`docker_...` magic name, the rest of the line) for a `%docker` line (global flags already
     split off); an unsupported or unknown subcommand is one `InvalidInput`."""
+    from .args import join, split
     from .base import ALIASES
 
-    words = line.split()
-    sub, rest = words[0], line.strip()[len(words[0]):]
-    if len(words) > 1 and (sub, words[1]) in ALIASES:
-        sub, rest = ALIASES[(sub, words[1])], rest.strip()[len(words[1]):]
+    words = split(line)
+    sub, rest = words[0], words[1:]
+    if rest and (sub, rest[0]) in ALIASES:
+        sub, rest = ALIASES[(sub, rest[0])], rest[1:]
     supported = ", ".join(subcommands(shell))
     if not _SUB.fullmatch(sub):
         raise InvalidInput(f"'docker {sub}' is not a subcommand; supported: {supported}")
@@ -50,7 +51,7 @@ def resolve(shell, line: str) -> tuple[str, str]:
     name = f"docker_{sub.replace('-', '_')}"
     if shell.find_line_magic(name) is None:
         raise InvalidInput(f"'docker {sub}' is not supported; supported: {supported}")
-    return name, rest.strip()
+    return name, join(rest)
 
 
 def subcommands(shell) -> list[str]:
@@ -61,15 +62,15 @@ def subcommands(shell) -> list[str]:
 def check(shell, line: str):
     """Parse a `docker ...` (or `%docker ...`) command line as the magic it reaches would, and
     return what that magic's parser made of it; nothing is sent to any engine."""
-    from ..engine import split_global_flags
+    from .args import global_flags
 
     line = re.sub(r"^\s*%?docker\b", "", line)
-    _, line = split_global_flags(line, short_context=True)
+    _, line = global_flags(line, short_context=True)
     if not line.strip():
         return None
     name, rest = resolve(shell, line)
     method = shell.find_line_magic(name)
-    _, rest = split_global_flags(rest) if name != "docker" else (None, rest)
+    _, rest = global_flags(rest) if name != "docker" else (None, rest)
     checker = getattr(method, "check", None) or _CHECKERS.get(name)
     if checker is not None:
         return checker(method, rest)

@@ -8,10 +8,10 @@ import atexit
 
 from IPython.core.magic import line_cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
-from IPython.utils.process import arg_split
 
 from ..errors import InvalidInput
 from ..views.formatters import shown
+from .args import parse_line, split
 from .base import MagicsArea, reports_errors
 
 IT_IN_NOTEBOOK = (
@@ -39,7 +39,7 @@ def _value_count(parser, token: str) -> int:
 def split_at_first_positional(parser, line: str):
     """`[OPTIONS] FIRST [ARGS...]` as the docker CLI reads it: options stop at FIRST (the image
     or container); everything after it belongs to the command, even `-x` words."""
-    tokens = arg_split(line, posix=True)
+    tokens = split(line)
     i = 0
     while i < len(tokens) and tokens[i].startswith("-") and tokens[i] != "-":
         if tokens[i] == "--":
@@ -49,11 +49,6 @@ def split_at_first_positional(parser, line: str):
     options, rest = tokens[:i], tokens[i:]
     args = parser.parse_args(options + rest[:1])
     return args, rest[1:]
-
-
-def parse(method, line: str):
-    """Options with shell quoting (`sh -c 'echo hi'` is three words)."""
-    return method.parser.parse_args(arg_split(line, posix=True))
 
 
 def run_options(func):
@@ -184,7 +179,7 @@ class ContainerMagics(MagicsArea):
         """List containers, as `docker ps` does.  Returns a `ContainerList`."""
         from ..containers import list_containers
 
-        args = parse(self.docker_ps, line)
+        args = parse_line(self.docker_ps, line)
         listed = list_containers(self.engine(), args.all, args.size, args.filter, args.no_trunc)
         if args.quiet:
             print("\n".join(row["Id"] if args.no_trunc else row["Id"][:12] for row in listed))
@@ -206,7 +201,7 @@ class ContainerMagics(MagicsArea):
         from ..views.container import OutputView
         from ..views.live import run
 
-        args = parse(self.docker_logs, line)
+        args = parse_line(self.docker_logs, line)
         tail = None if args.tail == "all" else args.tail
         if tail is not None and not str(tail).isdigit():
             raise InvalidInput(f"--tail {args.tail!r}: a number of lines, or all")
@@ -259,7 +254,7 @@ class ContainerMagics(MagicsArea):
         """Stop running containers: SIGTERM, then SIGKILL after --time seconds."""
         from ..containers import act
 
-        args = parse(self.docker_stop, line)
+        args = parse_line(self.docker_stop, line)
         act(self.engine(), "stop", args.containers, timeout=args.time)
 
     @line_magic
@@ -270,7 +265,7 @@ class ContainerMagics(MagicsArea):
         """Start stopped containers (detached)."""
         from ..containers import act
 
-        args = parse(self.docker_start, line)
+        args = parse_line(self.docker_start, line)
         act(self.engine(), "start", args.containers)
 
     @line_magic
@@ -283,7 +278,7 @@ class ContainerMagics(MagicsArea):
         """Remove containers."""
         from ..containers import act
 
-        args = parse(self.docker_rm, line)
+        args = parse_line(self.docker_rm, line)
         done = act(self.engine(), "rm", args.containers, force=args.force, volumes=args.volumes)
         for cid in [i for i, n in self.started.items() if n in done or i in done]:
             self.started.pop(cid, None)
@@ -297,7 +292,7 @@ class ContainerMagics(MagicsArea):
         it (JSON).  Returns an `Inspection` (`.data` is the list; `[0]` the first)."""
         from ..containers import inspect_any
 
-        args = parse(self.docker_inspect, line)
+        args = parse_line(self.docker_inspect, line)
         return inspect_any(self.engine(), args.names)
 
     # -- volumes and clean-up -------------------------------------------------------------------
@@ -308,13 +303,13 @@ class ContainerMagics(MagicsArea):
         `inspect NAME...`, `rm [-f] NAME...`."""
         from .. import volumes
 
-        words = line.split(None, 1)
-        sub, rest = (words[0], words[1] if len(words) > 1 else "") if words else ("", "")
+        words = split(line)
+        sub, rest = (words[0], words[1:]) if words else ("", [])
         handlers = {"create": _volume_create, "ls": _volume_ls, "list": _volume_ls, "inspect": _volume_inspect,
                     "rm": _volume_rm, "remove": _volume_rm}
         if sub not in handlers:
             raise InvalidInput("usage: %docker_volume create|ls|inspect|rm ...  (e.g. %docker_volume create data)")
-        return handlers[sub](volumes, self.engine(), parse(handlers[sub], rest))
+        return handlers[sub](volumes, self.engine(), handlers[sub].parser.parse_args(rest))
 
     @line_magic
     @reports_errors
@@ -371,9 +366,9 @@ def _since(text):
 @argument("-d", "--driver", default=None, help="Specify volume driver name (default local).")
 @argument("name", nargs="?", default=None, help="VOLUME name (a random one if left out).")
 def _volume_create(volumes, engine, args):
-    from ..run import parse_labels
+    from ..pairs import label_map
 
-    volume = volumes.create_volume(engine, args.name, parse_labels(args.label), args.driver)
+    volume = volumes.create_volume(engine, args.name, label_map(args.label, "--label"), args.driver)
     print(volume.name)
     return None
 
@@ -382,11 +377,9 @@ def _volume_create(volumes, engine, args):
 @argument("-q", "--quiet", action="store_true", help="Only display volume names.")
 @argument("-f", "--filter", action="append", default=[], metavar="KEY=VALUE", help="Filter (name=, label=, dangling=); repeatable.")
 def _volume_ls(volumes, engine, args):
-    filters: dict[str, list] = {}
-    for item in args.filter:
-        key, _, value = item.partition("=")
-        filters.setdefault(key, []).append(value)
-    listed = volumes.list_volumes(engine, filters)
+    from ..pairs import filter_map
+
+    listed = volumes.list_volumes(engine, filter_map(args.filter, "-f", "name=data, label=app, dangling=true"))
     if args.quiet:
         print("\n".join(listed.names))
         return None

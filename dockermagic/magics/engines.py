@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 
 from IPython.core.magic import line_magic, magics_class
-from IPython.core.magic_arguments import MagicArgumentParser, argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import MagicArgumentParser, argument, magic_arguments
 
 from ..errors import InvalidInput
+from .args import parse_line, split
 from .base import MagicsArea, reports_errors
 
 
@@ -66,12 +67,13 @@ class EngineMagics(MagicsArea):
         """
         from .. import engines
 
-        sub = (line.split() or [None])[0]
-        if sub is None:
+        words = split(line)
+        if not words:
             return engines.current(self.engine())
+        sub = words[0]
         if sub not in SUBCOMMANDS:
             raise InvalidInput(f"'docker context {sub}' is not supported here; use {', '.join(SUBCOMMANDS)}")
-        args = SUBCOMMANDS[sub].parse_argstring(line.strip()[len(sub):])
+        args = SUBCOMMANDS[sub].parse_args(words[1:])
         return getattr(self, f"_context_{sub}")(args)
 
     # -- %docker_context's subcommands -----------------------------------------------------------
@@ -131,7 +133,7 @@ class EngineMagics(MagicsArea):
         OS/arch, storage driver, images and containers.  Returns an `EngineInfo`."""
         from ..engines import info
 
-        parse_argstring(self.docker_info, line)
+        parse_line(self.docker_info, line)
         return info(self.engine())
 
     @line_magic
@@ -142,5 +144,5 @@ class EngineMagics(MagicsArea):
         engine (Docker Engine or Podman, its API range, OS/arch).  Returns an `EngineVersion`."""
         from ..engines import version
 
-        parse_argstring(self.docker_version, line)
+        parse_line(self.docker_version, line)
         return version(self.engine())

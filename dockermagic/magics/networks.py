@@ -6,6 +6,7 @@ from __future__ import annotations
 from IPython.core.magic import line_magic, magics_class
 from IPython.core.magic_arguments import MagicArgumentParser, argument, magic_arguments
 
+from .. import pairs
 from ..errors import InvalidInput
 from .args import split
 from .base import MagicsArea, reports_errors
@@ -130,17 +131,17 @@ class NetworkMagics(MagicsArea):
                                "dockermagic drives one engine, not a swarm")
         return networks.create(
             engine, args.name, driver=args.driver, subnets=args.subnet, gateways=args.gateway, ip_ranges=args.ip_range,
-            aux=networks.parse_pairs(args.aux_address, "--aux-address"), internal=args.internal,
-            attachable=args.attachable, ipv6=args.ipv6, options=networks.parse_pairs(args.opt, "--opt", bare=True),
-            labels=_labels(args.label), ipam_driver=args.ipam_driver,
-            ipam_options=networks.parse_pairs(args.ipam_opt, "--ipam-opt"),
+            aux=pairs.option_map(args.aux_address, "--aux-address"), internal=args.internal,
+            attachable=args.attachable, ipv6=args.ipv6, options=pairs.option_map(args.opt, "--opt"),
+            labels=pairs.label_map(args.label), ipam_driver=args.ipam_driver,
+            ipam_options=pairs.option_map(args.ipam_opt, "--ipam-opt"),
         )
 
     def _ls(self, args, engine):
         from .. import formats, networks
 
         formats.check_listing(args.format)
-        listing = networks.list_networks(engine, networks.parse_filters(args.filter), no_trunc=args.no_trunc)
+        listing = networks.list_networks(engine, pairs.filter_map(args.filter, "--filter", "driver=bridge"), no_trunc=args.no_trunc)
         if args.quiet and not args.format:
             return formats.Formatted("".join(r.ID + "\n" for r in listing.rows))
         if args.format:
@@ -164,7 +165,7 @@ class NetworkMagics(MagicsArea):
 
         return networks.connect(engine, args.network, args.container, aliases=args.alias, ip=args.ip, ip6=args.ip6,
                                 links=args.link, link_local_ips=args.link_local_ip,
-                                driver_opts=networks.parse_pairs(args.driver_opt, "--driver-opt"))
+                                driver_opts=pairs.option_map(args.driver_opt, "--driver-opt"))
 
     def _disconnect(self, args, engine):
         from .. import networks
@@ -180,7 +181,7 @@ class NetworkMagics(MagicsArea):
         from .. import networks, system
         from .prompt import confirm
 
-        filters = networks.parse_filters(args.filter)
+        filters = pairs.filter_map(args.filter, "--filter", "driver=bridge")
         if not args.force and not confirm(PRUNE_WARNING, "docker network prune"):
             return None
         return system.prune(engine, "network", filters)
@@ -197,9 +198,3 @@ def _usages(parsers: dict) -> str:
 
 
 NetworkMagics.docker_network.__doc__ += _usages(SUBCOMMANDS)
-
-
-def _labels(values) -> dict:
-    from ..run import parse_labels
-
-    return parse_labels(values)

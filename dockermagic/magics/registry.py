@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 
 from IPython.core.error import UsageError
 from IPython.core.magic import line_magic, magics_class
@@ -12,7 +11,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..errors import InvalidInput
 from ..views.formatters import shown
-from .args import parse_line
+from .args import join, parse_line, split
 from .base import MagicsArea, reports_errors
 
 _PASSWORD_OPTION = re.compile(r"^(?:--password(?:=.*)?|-p.*)$")
@@ -20,10 +19,7 @@ _PASSWORD_OPTION = re.compile(r"^(?:--password(?:=.*)?|-p.*)$")
 
 def _password_tokens(line: str) -> tuple[list[str], str]:
     """The line's words without a `-p/--password` option, and that option's value ('' if none)."""
-    try:
-        words = shlex.split(line)
-    except ValueError:
-        words = line.split()
+    words = split(line, strict=False)  # a broken line is searched for a password too
     kept, secret, skip = [], "", False
     for i, word in enumerate(words):
         if skip:
@@ -79,8 +75,8 @@ class RegistryMagics(MagicsArea):
         from .. import auth
 
         kept_words, secret = _password_tokens(line)
-        if len(kept_words) != len(_split(line)) or secret:
-            self._forget_secret(line, " ".join(shlex.quote(w) for w in kept_words), secret)
+        if len(kept_words) != len(split(line, strict=False)) or secret:
+            self._forget_secret(line, join(kept_words), secret)
             raise InvalidInput(
                 "a password on the magic's line would be saved with the notebook, so it is refused and nothing "
                 "was sent; it was removed from IPython's history. Run `%docker_login SERVER -u USER` for a hidden "
@@ -222,12 +218,6 @@ class RegistryMagics(MagicsArea):
         return remove(self.engine(), args.images, args.force)
 
 
-def _split(line: str) -> list[str]:
-    try:
-        return shlex.split(line)
-    except ValueError:
-        return line.split()
-
 
 def _scrub_history_db(hm, clean, needle: str) -> None:
     """Rewrite this session's rows of the history database that hold the secret."""
@@ -252,8 +242,6 @@ def _scrub_history_db(hm, clean, needle: str) -> None:
 def _reload_engine_auth(engine) -> None:
     """docker-py keeps the config file's logins in memory (builds use them): read them again."""
     try:
-        from docker.auth import load_config
-
-        engine.api._auth_configs = load_config(credstore_env=engine.api.credstore_env)
+        engine.api.reload_config()
     except Exception:
         pass

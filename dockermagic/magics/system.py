@@ -7,6 +7,7 @@ from __future__ import annotations
 from IPython.core.magic import line_magic, magics_class
 from IPython.core.magic_arguments import MagicArgumentParser, argument, magic_arguments
 
+from .. import pairs
 from ..errors import InvalidInput
 from ..views.formatters import shown
 from .args import parse_line, split
@@ -85,10 +86,9 @@ class SystemMagics(MagicsArea):
 
     def _prune(self, args):
         from .. import system
-        from ..networks import parse_filters
         from .prompt import confirm
 
-        filters = parse_filters(args.filter)
+        filters = pairs.filter_map(args.filter, "--filter", "until=24h")
         engine = self.engine()
         if not args.force and not confirm(system.system_warning(args.all, args.volumes), "docker system prune"):
             return None
@@ -125,7 +125,6 @@ class SystemMagics(MagicsArea):
 
     def _follow(self, args):
         from .. import events, formats
-        from ..networks import parse_filters
         from ..views.live import run
         from ..views.system import EventsView
 
@@ -135,7 +134,7 @@ class SystemMagics(MagicsArea):
         if args.format:
             template = formats.parse("{{json .}}" if args.format == "json" else args.format)
             render = template.execute
-        filters = parse_filters(args.filter)
+        filters = pairs.filter_map(args.filter, "--filter", "until=24h")
         engine = self.engine()
         log = events.EventLog([], label=engine.label)
         view = EventsView(log, render=render, **self.settings.view_options())
@@ -150,10 +149,9 @@ class SystemMagics(MagicsArea):
     # -- prunes of one kind ---------------------------------------------------------------------
     def _prune_kind(self, kind: str, args, all_: bool = False, keep_storage=None):
         from .. import system
-        from ..networks import parse_filters
         from .prompt import confirm
 
-        filters = parse_filters(args.filter)
+        filters = pairs.filter_map(args.filter, "--filter", "until=24h")
         engine = self.engine()
         if kind == "volume":
             warning = system.volume_warning(engine, all_)

@@ -2,7 +2,7 @@
 
     scripts/engine up podman && python tests/streams/record_podman.py
 
-The same cases as record_build.py, built through Podman's Docker-compatible API
+The cases of build_cases.py, built through Podman's Docker-compatible API
 (`podman system service`, buildah underneath): `STEP n/N:`, `--> id` and `COMMIT` lines instead
 of the classic builder's `Step n/N :` and ` ---> id`.  Writes podman_build_<case>.jsonl.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import docker
 
-from record_build import CASES
+from build_cases import CASES
 
 # buildah numbers steps per stage and prefixes them with the stage: "[2/2] STEP 1/3: FROM busybox"
 MULTISTAGE = ('ARG WHO=nobody\nFROM busybox AS first\nARG WHO\nRUN echo "hi-$WHO" > /who\n'

@@ -90,24 +90,27 @@ def _run_like(method, rest):
 
 def _volume(method, rest):
     from . import containers
+    from .args import split
 
-    words = rest.split(None, 1)
+    words = split(rest)
     handlers = {"create": "_volume_create", "ls": "_volume_ls", "list": "_volume_ls", "inspect": "_volume_inspect",
                 "rm": "_volume_rm", "remove": "_volume_rm"}
     if not words or words[0] not in handlers:
         raise InvalidInput("usage: %docker_volume create|ls|inspect|rm ...")
-    return containers.parse(getattr(containers, handlers[words[0]]), words[1] if len(words) > 1 else "")
+    return getattr(containers, handlers[words[0]]).parser.parse_args(words[1:])
 
 
 def _context(method, rest):
     from .engines import SUBCOMMANDS
 
-    words = rest.split(None, 1)
+    from .args import split
+
+    words = split(rest)
     if not words:
         return None
     if words[0] not in SUBCOMMANDS:
         raise InvalidInput(f"'docker context {words[0]}' is not supported here; use {', '.join(SUBCOMMANDS)}")
-    return SUBCOMMANDS[words[0]].parse_argstring(words[1] if len(words) > 1 else "")
+    return SUBCOMMANDS[words[0]].parse_args(words[1:])
 
 
 def _build(method, rest):

@@ -7,6 +7,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 
+import shlex
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -242,9 +244,10 @@ def test_braces_reach_the_magic_as_typed_and_variables_still_expand(shell):
         shell.run_cell("%docker_echo_line 'x $name' {nowhere} {{.A}}")
     finally:
         shell.magics_manager.magics["line"].pop("docker_echo_line", None)
-    assert seen == [
+    assert [seen[0], seen[1], seen[3]] == [
         "--format '{{.Name}} {{$x := .Id}}{{$x}}' web web",
         "{{json .}} local",
-        "--format='{{.Names}}\\t{{.Image}}' web",
         "'x $name' {nowhere} {{.A}}",  # as IPython: a line that does not expand is left as it is
     ]
+    # `%docker` hands its subcommand the words it split, quoted again for the magic's own split
+    assert shlex.split(seen[2]) == ["--format={{.Names}}\\t{{.Image}}", "web"]

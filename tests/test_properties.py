@@ -104,7 +104,7 @@ REFERENCE = st.builds(
     lambda domain, path, tag: (f"{domain}/" if domain else "") + "/".join(path) + (f":{tag}" if tag else ""),
     st.one_of(st.none(), st.sampled_from(["localhost", "localhost:5000", "127.0.0.1:5001", "registry.example.com"])),
     st.lists(COMPONENT, min_size=1, max_size=3),
-    st.one_of(st.none(), st.from_regex(r"\A[\w][\w.-]{0,20}\Z", fullmatch=True)),
+    st.one_of(st.none(), st.from_regex(r"\A[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}\Z", fullmatch=True)),
 )
 
 

@@ -209,3 +209,19 @@ def context(tmp_path):
     path = tmp_path / "ctx"
     path.mkdir()
     return path
+
+
+@pytest.fixture
+def views(monkeypatch):
+    """Every OutputView a magic starts, to assert on its widgets and HTML."""
+    seen = []
+    from dockermagic.views.container import OutputView
+
+    start = OutputView.start
+
+    def recording(self):
+        seen.append(self)
+        return start(self)
+
+    monkeypatch.setattr(OutputView, "start", recording)
+    return seen

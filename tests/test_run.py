@@ -14,7 +14,6 @@ from dockermagic.errors import InvalidInput
 from dockermagic.output import RunResult
 from dockermagic.run import NameInUse, RunFailed, RunInterrupted, UnknownImage
 from dockermagic.views import formatters
-from dockermagic.views.container import OutputView
 
 pytestmark = pytest.mark.engine
 
@@ -25,20 +24,6 @@ def gone(engine, name) -> bool:
     except docker.errors.NotFound:
         return True
     return False
-
-
-@pytest.fixture
-def views(monkeypatch):
-    """Every OutputView a magic starts, to assert on its widgets and HTML."""
-    seen = []
-    start = OutputView.start
-
-    def recording(self):
-        seen.append(self)
-        return start(self)
-
-    monkeypatch.setattr(OutputView, "start", recording)
-    return seen
 
 
 def test_foreground_streams_stdout_stderr_and_rm_leaves_nothing(ip, engine, unique, capsys):

@@ -10,7 +10,6 @@ import pytest
 
 from dockermagic.build import BuildRequest, BuildResult, build
 from dockermagic.views.build import BuildView
-from dockermagic.views.container import OutputView
 from dockermagic.views.live import run
 from dockermagic.views import formatters
 from notebooks import execute
@@ -19,19 +18,6 @@ pytestmark = pytest.mark.engine
 
 PROGRESS = "seq 3000 | sed 's/^/progress /' | tr '\\n' '\\r'; echo"  # progress 1\rprogress 2\r ... \n
 CELL_BOUND = 256 * 1024  # bytes one saved cell may hold, whatever the output
-
-
-@pytest.fixture
-def views(monkeypatch):
-    seen = []
-    start = OutputView.start
-
-    def recording(self):
-        seen.append(self)
-        return start(self)
-
-    monkeypatch.setattr(OutputView, "start", recording)
-    return seen
 
 
 def _last_state_only(text: str) -> None:

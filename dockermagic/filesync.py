@@ -1,0 +1,333 @@
+"""fsutil's DiffCopy, the file protocol of a BuildKit session, both ways.
+
+Sending a folder (the build context, the Dockerfile's folder): one STAT packet per entry in
+`filepath.Walk` order (depth first, each folder's names byte-sorted, parents before children),
+an empty STAT to end; the engine compares them with its snapshot of the last build under the same
+shared key and asks (REQ, by the entry's index) only for files whose mode, size or mtime differ;
+each asked file goes as DATA chunks and an empty DATA; FIN both ways ends it.  Owners are sent as
+0, as the docker CLI sends them.  Include / exclude patterns are applied here, on our side.
+
+Receiving (a build's `-o type=local`): the same packets, the other way round.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import stat as st_
+import threading
+from dataclasses import dataclass, field
+
+from .errors import EngineError
+from .session_schema import Packet, Stat, parse
+
+STAT, REQ, DATA, FIN, ERR = range(5)
+CHUNK = 1 << 20  # the 20.10 engine takes gRPC messages up to 4 MiB
+
+# Go's os.FileMode bits, which fsutil puts on the wire instead of st_mode's
+_DIR, _SYMLINK, _DEVICE, _PIPE, _SOCKET = 1 << 31, 1 << 27, 1 << 26, 1 << 25, 1 << 24
+_SETUID, _SETGID, _CHARDEV, _STICKY = 1 << 23, 1 << 22, 1 << 21, 1 << 20
+_KINDS = {st_.S_IFDIR: _DIR, st_.S_IFLNK: _SYMLINK, st_.S_IFBLK: _DEVICE, st_.S_IFCHR: _DEVICE | _CHARDEV,
+          st_.S_IFIFO: _PIPE, st_.S_IFSOCK: _SOCKET}
+
+
+def go_mode(mode: int) -> int:
+    bits = (mode & 0o777) | _KINDS.get(st_.S_IFMT(mode), 0)
+    for unix, go in ((st_.S_ISUID, _SETUID), (st_.S_ISGID, _SETGID), (st_.S_ISVTX, _STICKY)):
+        if mode & unix:
+            bits |= go
+    return bits
+
+
+def unix_perm(mode: int) -> int:
+    perm = mode & 0o777
+    for unix, go in ((st_.S_ISUID, _SETUID), (st_.S_ISGID, _SETGID), (st_.S_ISVTX, _STICKY)):
+        if mode & go:
+            perm |= unix
+    return perm
+
+
+@dataclass
+class Transfer:
+    """What one folder's DiffCopy moved: entries and files described, files and bytes sent."""
+
+    name: str
+    entries: int = 0
+    files: int = 0
+    files_sent: int = 0
+    bytes_sent: int = 0
+
+    @property
+    def already_had(self) -> int:
+        """Files the engine kept from its last snapshot: described but not asked for."""
+        return self.files - self.files_sent
+
+
+@dataclass
+class SyncStats:
+    """Every folder sync of one session, by the engine's name for the folder (`context`, `dockerfile`)."""
+
+    transfers: list[Transfer] = field(default_factory=list)
+
+    def of(self, name: str) -> Transfer:
+        """The totals for one folder name, over every sync of it (the frontend syncs `context`
+        once for .dockerignore and once for the files)."""
+        total = Transfer(name)
+        for t in self.transfers:
+            if t.name == name:
+                total.entries += t.entries
+                total.files += t.files
+                total.files_sent += t.files_sent
+                total.bytes_sent += t.bytes_sent
+        return total
+
+    @property
+    def files_sent(self) -> int:
+        return sum(t.files_sent for t in self.transfers)
+
+    @property
+    def bytes_sent(self) -> int:
+        return sum(t.bytes_sent for t in self.transfers)
+
+
+# -- choosing the entries -----------------------------------------------------------------------
+class Selection:
+    """fsutil's walk filter: include patterns (a folder on the way to one is walked into and
+    described only when something below it is), exclude patterns with `!` exceptions (the
+    .dockerignore grammar), follow paths (included, symlinks to them followed)."""
+
+    def __init__(self, includes=(), excludes=(), follow=()):
+        from docker.utils.build import PatternMatcher
+
+        self.includes = [p.strip("/") for p in list(includes) + list(follow) if p.strip("/")]
+        self.excludes = PatternMatcher(list(excludes)) if excludes else None
+        self.exceptions = any(p.exclusion for p in self.excludes.patterns) if self.excludes else False
+
+    def included(self, path: str) -> bool:
+        from docker.utils.fnmatch import fnmatch
+
+        if not self.includes:
+            return True
+        parts = path.split("/")
+        prefixes = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+        return any(fnmatch(prefix, pattern) for pattern in self.includes for prefix in prefixes)
+
+    def leads_to_include(self, path: str) -> bool:
+        """Whether an include pattern could match something below folder `path`."""
+        from docker.utils.fnmatch import fnmatch
+
+        depth = path.count("/") + 1
+        for pattern in self.includes:
+            pieces = pattern.split("/")
+            if "**" in pattern or (len(pieces) > depth and fnmatch(path, "/".join(pieces[:depth]))):
+                return True
+        return False
+
+    def excluded(self, path: str) -> bool:
+        return bool(self.excludes) and self.excludes.matches(path)
+
+
+def walk(root: str, selection: Selection):
+    """(relative path, lstat) of every entry to describe, in `filepath.Walk` order."""
+    pending: list[tuple[str, os.stat_result]] = []  # folders described only if something below is
+
+    def visit(folder: str, prefix: str, inside_include: bool):
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError as exc:
+            raise EngineError(f"cannot read {folder} for the build: {exc.strerror}") from None
+        for name in names:
+            path = prefix + name
+            full = os.path.join(folder, name)
+            info = os.lstat(full)
+            is_dir = st_.S_ISDIR(info.st_mode)
+            inc = inside_include or selection.included(path)
+            if selection.excluded(path):
+                if is_dir and selection.exceptions:
+                    pending.append((path, info))
+                    yield from visit(full, path + "/", inc)
+                    if pending and pending[-1][0] == path:
+                        pending.pop()
+                continue
+            if not inc and not (is_dir and selection.leads_to_include(path)):
+                continue
+            if not inc:
+                pending.append((path, info))
+                yield from visit(full, path + "/", False)
+                if pending and pending[-1][0] == path:
+                    pending.pop()
+                continue
+            yield from pending
+            pending.clear()
+            yield path, info
+            if is_dir:
+                yield from visit(full, path + "/", True)
+
+    yield from visit(root, "", False)
+
+
+def _stat(path: str, info: os.stat_result, full: str):
+    stat = Stat(path=path, mode=go_mode(info.st_mode), modTime=info.st_mtime_ns)
+    if st_.S_ISREG(info.st_mode):
+        stat.size = info.st_size
+    elif st_.S_ISLNK(info.st_mode):
+        stat.linkname = os.readlink(full)
+    elif st_.S_ISBLK(info.st_mode) or st_.S_ISCHR(info.st_mode):
+        stat.devmajor, stat.devminor = os.major(info.st_rdev), os.minor(info.st_rdev)
+    return stat
+
+
+# -- sending ------------------------------------------------------------------------------------
+def send(root: str, selection: Selection, requests, transfer: Transfer):
+    """The packets (serialized) of DiffCopy's sending side; `requests` are the engine's packets.
+
+    The engine asks for files while we still describe others; its requests are read on a thread
+    of their own and answered between descriptions, so neither side ever waits for the other's
+    window to drain."""
+    asked: queue.Queue = queue.Queue()
+
+    def read():
+        try:
+            for raw in requests:
+                asked.put(parse("fsutil.types.Packet", raw))
+        except Exception as exc:  # noqa: BLE001 -- the stream ended under us: end the walk too
+            asked.put(exc)
+        asked.put(None)
+
+    threading.Thread(target=read, name="dockermagic-diffcopy", daemon=True).start()
+    files: list[str | None] = []
+    for path, info in walk(root, selection):
+        full = os.path.join(root, path)
+        regular = st_.S_ISREG(info.st_mode)
+        files.append(full if regular else None)
+        transfer.entries += 1
+        transfer.files += regular
+        yield Packet(type=STAT, stat=_stat(path, info, full)).SerializeToString()
+        while not asked.empty():
+            packet = asked.get()
+            yield from _answer(packet, files, transfer)
+            if packet is None or packet.type == FIN:
+                return
+    yield b""  # an empty STAT: no more entries
+    while True:
+        packet = asked.get()
+        yield from _answer(packet, files, transfer)
+        if packet is None or packet.type == FIN:
+            return  # after FIN the engine reads until our side of the stream ends
+
+
+def _answer(packet, files, transfer: Transfer):
+    """The packets answering one of the engine's."""
+    if packet is None:
+        raise EngineError("the engine ended the build context transfer before it was done")
+    if isinstance(packet, Exception):
+        raise packet
+    if packet.type == REQ:
+        return _file_data(packet.ID, files[packet.ID] if packet.ID < len(files) else None, transfer)
+    if packet.type == FIN:
+        return [Packet(type=FIN).SerializeToString()]
+    if packet.type == ERR:
+        raise EngineError(f"the engine failed to receive the build context: {packet.data.decode('utf-8', 'replace')}")
+    return []
+
+
+def _file_data(ident: int, full: str | None, transfer: Transfer):
+    if full is None:
+        raise EngineError(f"the engine asked for entry {ident}, which is not a file it was told of")
+    transfer.files_sent += 1
+    with open(full, "rb") as fh:
+        while True:
+            data = fh.read(CHUNK)
+            if not data:
+                break
+            transfer.bytes_sent += len(data)
+            yield Packet(type=DATA, ID=ident, data=data).SerializeToString()
+    yield Packet(type=DATA, ID=ident).SerializeToString()
+
+
+# -- receiving ----------------------------------------------------------------------------------
+def receive(dest: str, requests):
+    """The packets of DiffCopy's receiving side, writing what the engine sends into `dest`:
+    every file is asked for; owners stay ours."""
+    os.makedirs(dest, exist_ok=True)
+    events: queue.Queue = queue.Queue()
+    files: dict[int, str] = {}
+    modes: list[tuple[str, os.stat_result | None, int, int]] = []
+
+    def read():
+        handles: dict[int, object] = {}
+        index = 0
+        try:
+            for raw in requests:
+                p = parse("fsutil.types.Packet", raw)
+                if p.type == STAT and not p.HasField("stat"):
+                    events.put(("stats", None))
+                elif p.type == STAT:
+                    full = _place(dest, p.stat)
+                    if p.stat.mode & (_DIR | _SYMLINK | _DEVICE | _PIPE | _SOCKET) == 0:
+                        files[index] = full
+                    modes.append((full, None, p.stat.mode, p.stat.modTime))
+                    index += 1
+                elif p.type == DATA:
+                    fh = handles.get(p.ID) or handles.setdefault(p.ID, open(files[p.ID], "wb"))
+                    if p.data:
+                        fh.write(p.data)
+                    else:
+                        fh.close()
+                        events.put(("file", p.ID))
+                elif p.type == ERR:
+                    raise EngineError(f"the engine failed to send the build output: {p.data.decode('utf-8', 'replace')}")
+                elif p.type == FIN:
+                    events.put(("fin", None))
+        except Exception as exc:  # noqa: BLE001
+            events.put(("error", exc))
+        finally:
+            for fh in handles.values():
+                fh.close()
+        events.put(("end", None))
+
+    threading.Thread(target=read, name="dockermagic-filesend", daemon=True).start()
+    kind, value = events.get()
+    if kind == "error":
+        raise value
+    if kind != "stats":
+        return
+    for ident in sorted(files):
+        yield Packet(type=REQ, ID=ident).SerializeToString()
+    done = 0
+    while done < len(files):
+        kind, value = events.get()
+        if kind == "error":
+            raise value
+        if kind == "end":
+            raise EngineError("the engine stopped sending the build output before the last file")
+        done += kind == "file"
+    for full, _, mode, mtime in reversed(modes):  # children before parents: a folder's mtime holds
+        if not mode & _SYMLINK:
+            os.chmod(full, unix_perm(mode))
+            os.utime(full, ns=(mtime, mtime))
+    yield Packet(type=FIN).SerializeToString()
+    while events.get()[0] not in ("end", "error"):
+        pass
+
+
+def _place(dest: str, stat) -> str:
+    """Make the folder or symlink a STAT describes (files come with their data); its full path."""
+    rel = os.path.normpath(stat.path)
+    if rel.startswith("..") or os.path.isabs(rel):
+        raise EngineError(f"the engine sent an output path outside the destination: {stat.path!r}")
+    full = os.path.join(dest, rel)
+    if stat.mode & _DIR:
+        os.makedirs(full, exist_ok=True)
+    elif stat.mode & _SYMLINK:
+        if os.path.lexists(full):
+            os.unlink(full)
+        os.symlink(stat.linkname, full)
+    return full
+
+
+def receive_bytes(out, requests):
+    """A `-o type=tar` output: the engine streams the tar as plain byte messages."""
+    for raw in requests:
+        out.write(parse("moby.filesync.v1.BytesMessage", raw).data)
+    return iter(())

@@ -1,0 +1,216 @@
+"""What a BuildKit session serves besides the files: registry credentials, secrets, ssh agents,
+and where a build's output goes -- each given as the docker CLI spells it.
+
+A secret's value is read only when the engine asks for it and goes straight into the answer:
+no spec, repr or message holds it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+import threading
+from dataclasses import dataclass
+
+from . import auth
+from .errors import InvalidInput
+from .session_schema import message, parse
+
+
+def _fields(spec: str, option: str) -> dict[str, str]:
+    found = {}
+    for part in spec.split(","):
+        key, eq, value = part.partition("=")
+        if not eq or not key.strip():
+            raise InvalidInput(f"{option} {spec!r}: expected KEY=VALUE pairs separated by commas")
+        found[key.strip().lower()] = value.strip()
+    return found
+
+
+# -- secrets ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Secret:
+    """`--secret id=ID,src=PATH` or `id=ID,env=VAR`: where the value is, never the value."""
+
+    id: str
+    src: str = ""
+    env: str = ""
+
+    def read(self) -> bytes | None:
+        if self.env:
+            value = os.environ.get(self.env)
+            return None if value is None else value.encode("utf-8")
+        try:
+            with open(self.src, "rb") as fh:
+                return fh.read()
+        except OSError:
+            return None
+
+
+def parse_secret(spec: str) -> Secret:
+    """The CLI's grammar: `id=`, `src=`/`source=`, `env=`, `type=file|env`; without src or env,
+    the variable named by the id if it is set, else the file named by it."""
+    fields = _fields(spec, "--secret")
+    unknown = set(fields) - {"id", "src", "source", "env", "type"}
+    if unknown:
+        raise InvalidInput(f"--secret {spec!r}: unknown field {sorted(unknown)[0]!r}; use id=ID,src=PATH or id=ID,env=VAR")
+    ident = fields.get("id", "")
+    src = fields.get("src") or fields.get("source") or ""
+    env = fields.get("env", "")
+    kind = fields.get("type", "")
+    if kind not in ("", "file", "env"):
+        raise InvalidInput(f"--secret {spec!r}: type must be file or env")
+    if not ident:
+        ident = os.path.basename(src) if src else env
+    if not ident:
+        raise InvalidInput(f"--secret {spec!r}: which id? e.g. --secret id=token,src=token.txt")
+    if src and env:
+        raise InvalidInput(f"--secret {spec!r}: give src= or env=, not both")
+    if kind == "env" and not env:
+        env, src = src or ident, ""
+    if not src and not env:
+        if kind != "file" and ident in os.environ:
+            env = ident
+        else:
+            src = ident
+    if src:
+        src = os.path.abspath(os.path.expanduser(src))
+        if not os.path.isfile(src):
+            raise InvalidInput(f"--secret id={ident}: no file {src}")
+    elif env not in os.environ:
+        raise InvalidInput(f"--secret id={ident}: environment variable {env} is not set")
+    return Secret(ident, src, env)
+
+
+# -- ssh ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SSHAgent:
+    """`--ssh default` or `--ssh ID=SOCKET`: an ssh agent's socket the build may use."""
+
+    id: str
+    socket: str
+
+
+def parse_ssh(spec: str) -> SSHAgent:
+    ident, eq, path = spec.partition("=")
+    ident = ident.strip()
+    if not ident:
+        raise InvalidInput(f"--ssh {spec!r}: expected default, or ID=SOCKET")
+    path = path.strip() if eq else ""
+    if not path:
+        path = os.environ.get("SSH_AUTH_SOCK", "")
+        if not path:
+            raise InvalidInput(f"--ssh {ident}: SSH_AUTH_SOCK is not set; start an ssh-agent or give {ident}=SOCKET")
+    if "," in path:
+        raise InvalidInput(f"--ssh {spec!r}: give one agent socket (key files are not supported; ssh-add them to an agent)")
+    path = os.path.abspath(os.path.expanduser(path))
+    try:
+        is_socket = stat.S_ISSOCK(os.stat(path).st_mode)
+    except OSError:
+        raise InvalidInput(f"--ssh {ident}: no ssh agent socket {path}") from None
+    if not is_socket:
+        raise InvalidInput(f"--ssh {ident}: {path} is not an agent socket (key files are not supported; "
+                           "ssh-add the key to an agent and give its socket)")
+    return SSHAgent(ident, path)
+
+
+# -- outputs ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Output:
+    """`-o type=local,dest=DIR` or `-o type=tar,dest=FILE` (a bare `-o DIR` is local)."""
+
+    type: str
+    dest: str
+
+    def engine_spec(self) -> dict:
+        """What the engine is told: the type; where it lands is ours to know."""
+        return {"Type": self.type, "Attrs": {}}
+
+
+def parse_output(spec: str) -> Output:
+    if "=" not in spec:
+        fields = {"type": "local", "dest": spec}
+    else:
+        fields = _fields(spec, "--output")
+    kind = fields.get("type", "")
+    if kind not in ("local", "tar"):
+        raise InvalidInput(f"--output {spec!r}: type must be local or tar")
+    unknown = set(fields) - {"type", "dest"}
+    if unknown:
+        raise InvalidInput(f"--output {spec!r}: unknown field {sorted(unknown)[0]!r}")
+    dest = fields.get("dest", "")
+    if not dest or dest == "-":
+        raise InvalidInput(f"--output {spec!r}: give dest=DIR (local) or dest=FILE (tar)")
+    dest = os.path.abspath(os.path.expanduser(dest))
+    if kind == "tar" and os.path.isdir(dest):
+        raise InvalidInput(f"--output {spec!r}: {dest} is a folder; name a file for type=tar")
+    if kind == "local" and os.path.exists(dest) and not os.path.isdir(dest):
+        raise InvalidInput(f"--output {spec!r}: {dest} is a file; name a folder for type=local")
+    return Output(kind, dest)
+
+
+# -- the answers --------------------------------------------------------------------------------
+class NotFound(Exception):
+    """Answered as gRPC NOT_FOUND."""
+
+
+def credentials(raw: bytes) -> bytes:
+    """Auth/Credentials: what the docker config (or its helper) keeps for the host; an unknown
+    host gets an empty answer, which the engine takes as anonymous."""
+    host = parse("moby.filesync.v1.CredentialsRequest", raw).Host
+    answer = message("moby.filesync.v1.CredentialsResponse")()
+    try:
+        creds = auth.stored(auth.normalize(host))
+    except Exception:  # noqa: BLE001 -- a broken config means no credentials, as for the CLI
+        creds = None
+    if creds is not None:
+        if creds.identity_token:
+            answer.Secret = creds.identity_token
+        else:
+            answer.Username, answer.Secret = creds.username, creds.password
+    return answer.SerializeToString()
+
+
+def secret(secrets: dict[str, Secret], raw: bytes) -> bytes:
+    ident = parse("moby.buildkit.secrets.v1.GetSecretRequest", raw).ID
+    source = secrets.get(ident)
+    value = source.read() if source is not None else None
+    if value is None:
+        raise NotFound(f"secret {ident} not found")
+    return message("moby.buildkit.secrets.v1.GetSecretResponse")(data=value).SerializeToString()
+
+
+def check_agent(agents: dict[str, SSHAgent], raw: bytes) -> bytes:
+    ident = parse("moby.sshforward.v1.CheckAgentRequest", raw).ID or "default"
+    if ident not in agents:
+        raise NotFound(f"no ssh agent {ident}")
+    return b""
+
+
+def forward_agent(agent: SSHAgent, requests):
+    """ForwardAgent: one connection to the agent, bytes both ways until either side ends."""
+    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    conn.connect(agent.socket)
+    bytes_message = message("moby.filesync.v1.BytesMessage")
+
+    def pump():
+        try:
+            for raw in requests:
+                conn.sendall(parse("moby.filesync.v1.BytesMessage", raw).data)
+        except Exception:  # noqa: BLE001 -- the engine went: so does the agent connection
+            pass
+        try:
+            conn.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    threading.Thread(target=pump, name="dockermagic-ssh", daemon=True).start()
+    try:
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                return
+            yield bytes_message(data=data).SerializeToString()
+    finally:
+        conn.close()

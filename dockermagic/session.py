@@ -21,16 +21,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import socket
-import tempfile
-import threading
 import uuid
 from dataclasses import dataclass
 
-import grpc
-
-from . import adapter, filesync, session_services as services
+from . import adapter, filesync, grpcserver, session_services as services
 from .errors import EngineError, InvalidInput
 from .filesync import Selection, SyncStats, Transfer
 from .session_schema import message
@@ -78,9 +73,7 @@ class Session:
             raise InvalidInput("one --output per build: the engine exports to one place")
         self.stats = SyncStats()
         self._server = None
-        self._folder = None
-        self._sockets: list = []
-        self._threads: list[threading.Thread] = []
+        self._socket = None
 
     # -- what the build is told ------------------------------------------------------------
     def build_params(self) -> dict:
@@ -90,21 +83,19 @@ class Session:
             params["outputs"] = json.dumps([o.engine_spec() for o in self.outputs])
         return params
 
-    def methods(self) -> dict:
-        """gRPC method -> grpcio handler, for what this session offers."""
-        unary, stream = grpc.unary_unary_rpc_method_handler, grpc.stream_stream_rpc_method_handler
+    def methods(self) -> tuple[dict, dict]:
+        """gRPC method -> handler, unary and streamed, for what this session offers."""
         health = message("grpc.health.v1.HealthCheckResponse")(status=1).SerializeToString()
-        found = {HEALTH: unary(lambda raw, ctx: health),
-                 FILESYNC: stream(self._diffcopy),
-                 CREDENTIALS: unary(self._answer(services.credentials))}
+        unary = {HEALTH: lambda raw: health, CREDENTIALS: services.credentials}
+        streams = {FILESYNC: self._diffcopy}
         if self.secrets:
-            found[SECRET] = unary(self._answer(lambda raw: services.secret(self.secrets, raw)))
+            unary[SECRET] = lambda raw: services.secret(self.secrets, raw)
         if self.agents:
-            found[CHECK_AGENT] = unary(self._answer(lambda raw: services.check_agent(self.agents, raw)))
-            found[FORWARD_AGENT] = stream(self._forward_agent)
+            unary[CHECK_AGENT] = lambda raw: services.check_agent(self.agents, raw)
+            streams[FORWARD_AGENT] = self._forward_agent
         if self.outputs:
-            found[FILESEND] = stream(self._filesend)
-        return found
+            streams[FILESEND] = self._filesend
+        return unary, streams
 
     # -- lifetime ---------------------------------------------------------------------------
     def __enter__(self) -> "Session":
@@ -115,93 +106,41 @@ class Session:
         self.close()
 
     def open(self) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        methods = self.methods()
+        unary, streams = self.methods()
+        headers = [("Upgrade", "h2c"), ("X-Docker-Expose-Session-Uuid", self.id),
+                   ("X-Docker-Expose-Session-Name", self.name),
+                   ("X-Docker-Expose-Session-Sharedkey", self.key)]
+        headers += [("X-Docker-Expose-Session-Grpc-Method", m) for m in [*unary, *streams]]
         try:
-            self._folder = tempfile.mkdtemp(prefix="dockermagic-session-")  # mode 0700: ours only
-            path = os.path.join(self._folder, "grpc.sock")
-            self._server = grpc.server(ThreadPoolExecutor(max_workers=32, thread_name_prefix="dockermagic-session"),
-                                       handlers=[_Handlers(methods)],
-                                       options=[("grpc.max_receive_message_length", 16 << 20)])
-            self._server.add_insecure_port(f"unix:{path}")
-            self._server.start()
-            headers = [("Upgrade", "h2c"), ("X-Docker-Expose-Session-Uuid", self.id),
-                       ("X-Docker-Expose-Session-Name", self.name),
-                       ("X-Docker-Expose-Session-Sharedkey", self.key)]
-            headers += [("X-Docker-Expose-Session-Grpc-Method", m) for m in methods]
-            try:
-                upgraded, early = adapter.upgraded(self.engine.api, "/session", headers)
-            except EngineError:
-                raise
-            except Exception as exc:  # noqa: BLE001 -- the engine's or the connection's words
-                raise adapter.error(exc, "opening a build session") from None
-            self._sockets.append(upgraded)
-            local = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            self._sockets.append(local)
-            local.connect(path)
-            if early:
-                local.sendall(early)
-            self._pipe(upgraded, local)
-            self._pipe(local, upgraded)
+            sock, early = adapter.upgraded(self.engine.api, "/session", headers)
+        except EngineError:
+            raise
+        except Exception as exc:  # noqa: BLE001 -- the engine's or the connection's words
+            raise adapter.error(exc, "opening a build session") from None
+        self._server = grpcserver.Server(sock, unary, streams, inline=[HEALTH])
+        self._socket = sock
+        try:
+            self._server.start(early)
         except BaseException:
             self.close()
             raise
 
     def close(self) -> None:
         """End the session: the engine sees the connection go; nothing of ours keeps running."""
-        for sock in self._sockets:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            adapter.close_socket(sock)
-        self._sockets = []
         if self._server is not None:
-            self._server.stop(grace=None).wait(5)
+            self._server.close()
             self._server = None
-        for thread in self._threads:
-            thread.join(timeout=2)
-        self._threads = []
-        if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
-            self._folder = None
-
-    def _pipe(self, source, target) -> None:
-        def copy():
-            try:
-                while True:
-                    data = source.recv(1 << 20)
-                    if not data:
-                        break
-                    target.sendall(data)
-            except OSError:
-                pass
-            try:
-                target.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
-
-        thread = threading.Thread(target=copy, name="dockermagic-session-pipe", daemon=True)
-        thread.start()
-        self._threads.append(thread)
+        if self._socket is not None:
+            adapter.close_socket(self._socket)
+            self._socket = None
 
     # -- the services -----------------------------------------------------------------------
-    @staticmethod
-    def _answer(handler):
-        def serve(raw, context):
-            try:
-                return handler(raw)
-            except services.NotFound as exc:
-                context.abort(grpc.StatusCode.NOT_FOUND, str(exc))
-        return serve
-
-    def _diffcopy(self, requests, context):
-        meta = _metadata(context)
+    def _diffcopy(self, requests, call):
+        meta = call.metadata
         name = (meta.get("dir-name") or [""])[0]
         synced = self.dirs.get(name)
         if synced is None:
-            context.abort(grpc.StatusCode.NOT_FOUND, f"no folder {name!r} in this session")
+            raise grpcserver.Status(grpcserver.NOT_FOUND, f"no folder {name!r} in this session")
         excludes = meta.get("exclude-patterns", [])
         if synced.excludes and (meta.get("override-excludes") or [""])[0] != "true":
             excludes = list(synced.excludes)
@@ -210,25 +149,18 @@ class Session:
         self.stats.transfers.append(transfer)
         return filesync.send(synced.path, selection, requests, transfer)
 
-    def _filesend(self, requests, context):
+    def _filesend(self, requests, call):
         output = self.outputs[0]
         if output.type == "local":
             return filesync.receive(output.dest, requests)
         return _write_tar(output.dest, requests)
 
-    def _forward_agent(self, requests, context):
-        ident = (_metadata(context).get("buildkit.ssh.id") or ["default"])[0]
+    def _forward_agent(self, requests, call):
+        ident = (call.metadata.get("buildkit.ssh.id") or ["default"])[0]
         agent = self.agents.get(ident)
         if agent is None:
-            context.abort(grpc.StatusCode.NOT_FOUND, f"no ssh agent {ident}")
+            raise grpcserver.Status(grpcserver.NOT_FOUND, f"no ssh agent {ident}")
         return services.forward_agent(agent, requests)
-
-
-def _metadata(context) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for key, value in context.invocation_metadata():
-        found.setdefault(key, []).append(value if isinstance(value, str) else value.decode("utf-8", "replace"))
-    return found
 
 
 def _write_tar(dest: str, requests):
@@ -243,13 +175,3 @@ def _write_tar(dest: str, requests):
             os.unlink(partial)
     return
     yield  # a stream that answers nothing
-
-
-class _Handlers(grpc.GenericRpcHandler):
-    """grpcio's generic handler: the method's handler, or None (UNIMPLEMENTED)."""
-
-    def __init__(self, methods: dict):
-        self.methods = methods
-
-    def service(self, handler_call_details):
-        return self.methods.get(handler_call_details.method)

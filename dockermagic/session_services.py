@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from . import auth
 from .errors import InvalidInput
+from .grpcserver import NOT_FOUND, Status
 from .session_schema import message, parse
 
 
@@ -151,10 +152,6 @@ def parse_output(spec: str) -> Output:
 
 
 # -- the answers --------------------------------------------------------------------------------
-class NotFound(Exception):
-    """Answered as gRPC NOT_FOUND."""
-
-
 def credentials(raw: bytes) -> bytes:
     """Auth/Credentials: what the docker config (or its helper) keeps for the host; an unknown
     host gets an empty answer, which the engine takes as anonymous."""
@@ -177,14 +174,14 @@ def secret(secrets: dict[str, Secret], raw: bytes) -> bytes:
     source = secrets.get(ident)
     value = source.read() if source is not None else None
     if value is None:
-        raise NotFound(f"secret {ident} not found")
+        raise Status(NOT_FOUND, f"secret {ident} not found")
     return message("moby.buildkit.secrets.v1.GetSecretResponse")(data=value).SerializeToString()
 
 
 def check_agent(agents: dict[str, SSHAgent], raw: bytes) -> bytes:
     ident = parse("moby.sshforward.v1.CheckAgentRequest", raw).ID or "default"
     if ident not in agents:
-        raise NotFound(f"no ssh agent {ident}")
+        raise Status(NOT_FOUND, f"no ssh agent {ident}")
     return b""
 
 

@@ -1,0 +1,194 @@
+"""BuildKit sessions on the real engine: the context by DiffCopy (only what changed crosses),
+secrets, ssh agents, a private base image, outputs.  Each build is a bare `/build?version=2`
+POST with the session's parameters, as the build path makes it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tarfile
+
+import pytest
+from registry_fixtures import build_image, docker_config, pushed  # noqa: F401
+
+from dockermagic import adapter
+from dockermagic.errors import InvalidInput
+from dockermagic.session import Session
+
+pytestmark = pytest.mark.engine
+
+
+def build(engine, context, tag=None, made=None, **options):
+    """Build `context` through a session; (image id or None, the session's stats)."""
+    params = {"version": "2", "dockerfile": "Dockerfile", "rm": "1", "forcerm": "1"}
+    if tag:
+        params["t"] = made.image(tag) if made is not None else tag
+    image = None
+    with Session(engine, str(context), str(context), **options) as session:
+        params.update(session.build_params())
+        for record in adapter.records(engine.api, "POST", "/build", params=params):
+            if "error" in record:
+                raise AssertionError(f"build failed: {record['error']}")
+            if record.get("id") == "moby.image.id":
+                image = record["aux"]["ID"]
+    return image, session.stats
+
+
+def run(engine, made, image, command: str) -> str:
+    """The output of `sh -c command` in a throwaway container of `image`."""
+    api = engine.api
+    container = made.container(api.create_container(image, ["sh", "-c", command])["Id"])
+    api.start(container)
+    assert api.wait(container, timeout=60)["StatusCode"] == 0, api.logs(container)
+    return api.logs(container).decode()
+
+
+def test_a_rebuild_sends_only_the_changed_file(engine, made, unique, tmp_path):
+    ctx = tmp_path / "ctx"
+    for i in range(600):
+        folder = ctx / f"d{i // 100}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"f{i:04d}.bin").write_bytes(os.urandom(5000))
+    (ctx / "gone.txt").write_text("soon gone\n")
+    (ctx / "Dockerfile").write_text("FROM busybox\nCOPY . /data\n")
+    tag = f"dm-session/rebuild:{unique}"
+
+    first, stats = build(engine, ctx, tag, made)
+    context = stats.of("context")
+    assert context.files == 602 and context.files_sent == 602
+    assert context.bytes_sent == 600 * 5000 + len("soon gone\n") + len("FROM busybox\nCOPY . /data\n")
+
+    again, stats = build(engine, ctx, tag, made)
+    assert again == first
+    assert stats.of("context").files_sent == 0 and stats.of("context").bytes_sent == 0
+    assert stats.of("context").already_had == 602
+
+    (ctx / "d3" / "f0333.bin").write_bytes(b"new content\n")
+    (ctx / "gone.txt").unlink()
+    changed, stats = build(engine, ctx, tag, made)
+    assert changed != first
+    assert stats.of("context").files_sent == 1
+    assert stats.of("context").bytes_sent == len(b"new content\n")
+    assert run(engine, made, changed, "cat /data/d3/f0333.bin; test -e /data/gone.txt || echo gone") == "new content\ngone\n"
+
+
+def test_an_excluded_file_is_never_sent(engine, made, unique, tmp_path):
+    ctx = tmp_path / "ctx"
+    (ctx / "logs").mkdir(parents=True)
+    (ctx / "logs" / "big.log").write_bytes(b"x" * 77777)
+    (ctx / "logs" / "keep.log").write_text("kept\n")
+    (ctx / "secret.env").write_text("PASSWORD=nope\n")
+    (ctx / "app.txt").write_text("app\n")
+    (ctx / ".dockerignore").write_text("secret.env\nlogs\n!logs/keep.log\n")
+    (ctx / "Dockerfile").write_text("FROM busybox\nCOPY . /data\n")
+    image, stats = build(engine, ctx, f"dm-session/ignore:{unique}", made)
+    sent = stats.of("context").bytes_sent
+    assert sent < 77777
+    listing = run(engine, made, image, "cd /data && find . -type f | sort")
+    assert listing.split() == ["./.dockerignore", "./Dockerfile", "./app.txt", "./logs/keep.log"]
+
+
+def test_a_secret_is_mounted_and_kept_out_of_the_image(engine, made, unique, tmp_path, monkeypatch):
+    value = f"s3cret-{unique}-value"
+    (tmp_path / "token.txt").write_text(value)
+    monkeypatch.setenv("DM_SESSION_SECRET", value + "-env")
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text(
+        "FROM busybox\n"
+        "RUN --mount=type=secret,id=tok --mount=type=secret,id=envtok "
+        "sha256sum /run/secrets/tok /run/secrets/envtok | cut -d' ' -f1 > /hashes\n")
+    image, _ = build(engine, ctx, f"dm-session/secret:{unique}", made,
+                     secrets=[f"id=tok,src={tmp_path / 'token.txt'}", "id=envtok,env=DM_SESSION_SECRET"])
+    hashes = run(engine, made, image, "cat /hashes").split()
+    assert hashes == [hashlib.sha256(value.encode()).hexdigest(), hashlib.sha256((value + "-env").encode()).hexdigest()]
+    history = json.dumps(engine.api.history(image)) + json.dumps(engine.api.inspect_image(image))
+    assert value not in history
+    assert run(engine, made, image, "ls /run/secrets 2>/dev/null | wc -l").strip() == "0"
+
+
+def test_a_missing_secret_file_is_one_line_before_anything_is_sent(engine, tmp_path):
+    with pytest.raises(InvalidInput, match=r"--secret id=tok: no file .*nothere"):
+        Session(engine, str(tmp_path), secrets=[f"id=tok,src={tmp_path / 'nothere'}"])
+    with pytest.raises(InvalidInput, match="environment variable DM_SESSION_UNSET is not set"):
+        Session(engine, str(tmp_path), secrets=["id=x,env=DM_SESSION_UNSET"])
+
+
+@pytest.fixture
+def ssh_agent(tmp_path):
+    sock = tmp_path / "agent.sock"
+    proc = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL)
+    for _ in range(50):
+        if sock.exists():
+            break
+        subprocess.run(["sleep", "0.1"])
+    key = tmp_path / "id_test"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    subprocess.run(["ssh-add", "-q", str(key)], check=True, env={**os.environ, "SSH_AUTH_SOCK": str(sock)},
+                   stderr=subprocess.DEVNULL)
+    yield str(sock), (tmp_path / "id_test.pub").read_text().split()[1]
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def _with_ssh_add(ctx) -> str:
+    """Put the host's ssh-add and the libraries it loads into `ctx` (busybox has no ssh client);
+    the Dockerfile lines that install them."""
+    lines = []
+    libs = subprocess.run(["ldd", "/usr/bin/ssh-add"], capture_output=True, text=True, check=True).stdout
+    paths = ["/usr/bin/ssh-add"] + [part for line in libs.splitlines() for part in line.split() if part.startswith("/")]
+    for i, path in enumerate(paths):
+        (ctx / f"bin{i}").write_bytes(open(os.path.realpath(path), "rb").read())
+        lines.append(f"COPY --chmod=755 bin{i} {path}\n")
+    return "".join(lines)
+
+
+def test_an_ssh_agent_is_forwarded(engine, made, unique, tmp_path, ssh_agent, monkeypatch):
+    sock, public_key = ssh_agent
+    monkeypatch.setenv("SSH_AUTH_SOCK", sock)
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text("FROM busybox\n" + _with_ssh_add(ctx)
+                                    + "RUN --mount=type=ssh ssh-add -L > /keys\n")
+    image, _ = build(engine, ctx, f"dm-session/ssh:{unique}", made, ssh=["default"])
+    assert public_key in run(engine, made, image, "cat /keys")
+
+
+def test_a_private_base_is_pulled_with_the_kept_login(engine, made, pushed, unique, tmp_path, auth_registry):
+    from dockermagic import auth
+
+    address, user, password = auth_registry["address"], auth_registry["user"], auth_registry["password"]
+    auth.login(engine, address, user, password, source="test")
+    base = f"{address}/dm-session-base:{unique}"
+    build_image(engine, made, base, f"FROM busybox\nRUN echo {unique} > /base-id\n")
+    records = list(engine.api.push(base, stream=True, decode=True,
+                                   auth_config={"username": user, "password": password}))
+    assert not any("error" in r for r in records), records
+    digest = next(r["aux"]["Digest"] for r in records if isinstance(r.get("aux"), dict) and "Digest" in r["aux"])
+    pushed.add(address, f"dm-session-base", digest, (user, password))
+    engine.api.remove_image(base, force=True)
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text(f"FROM {base}\nRUN cat /base-id > /seen\n")
+    image, _ = build(engine, ctx, f"dm-session/private:{unique}", made)
+    made.image(base)
+    assert run(engine, made, image, "cat /seen").strip() == unique
+
+
+def test_outputs_local_and_tar(engine, tmp_path):
+    ctx = tmp_path / "ctx"
+    (ctx / "sub").mkdir(parents=True)
+    (ctx / "sub" / "a.txt").write_text("alpha\n")
+    (ctx / "Dockerfile").write_text("FROM scratch\nCOPY sub /out/sub\nCOPY Dockerfile /out/\n")
+    dest = tmp_path / "local"
+    build(engine, ctx, outputs=[f"type=local,dest={dest}"])
+    assert (dest / "out" / "sub" / "a.txt").read_text() == "alpha\n"
+    assert (dest / "out" / "Dockerfile").exists()
+    tar = tmp_path / "out.tar"
+    build(engine, ctx, outputs=[f"type=tar,dest={tar}"])
+    with tarfile.open(tar) as archive:
+        names = archive.getnames()
+        assert archive.extractfile("out/sub/a.txt").read() == b"alpha\n"
+    assert "out/Dockerfile" in names

@@ -71,7 +71,8 @@ class Server:
             h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 1 << 22, h2.settings.SettingCodes.MAX_FRAME_SIZE: 1 << 20})
         self.conn.initiate_connection()
         self.conn.increment_flow_control_window(1 << 24)
-        self.calls: dict[int, Call] = {}
+        self.calls: dict[int, Call] = {}  # calls with something still to write
+        self.listening: dict[int, Call] = {}  # calls whose requests have not ended
         self.cv = threading.Condition()
         self.dirty = True
         self.closed = False
@@ -93,9 +94,9 @@ class Server:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+        self._end_all()
         for thread in self.threads:
             thread.join(timeout=2)
-        self._end_all()
 
     # -- reading ----------------------------------------------------------------------------
     def _read(self) -> None:
@@ -113,7 +114,10 @@ class Server:
         self._end_all()
 
     def _end_all(self) -> None:
-        for call in list(self.calls.values()):
+        with self.cv:
+            calls = list(self.listening.values()) + list(self.calls.values())
+            self.listening.clear()
+        for call in calls:
             call.gone = True
             call.inbox.put(_END)
 
@@ -128,11 +132,11 @@ class Server:
                     started.append(self._begin(event))
                 elif isinstance(event, ev.DataReceived):
                     self.conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
-                    call = self.calls.get(event.stream_id)
+                    call = self.listening.get(event.stream_id)
                     if call is not None:
                         self._split(call, call.partial + event.data)
                 elif isinstance(event, (ev.StreamEnded, ev.StreamReset)):
-                    call = self.calls.get(event.stream_id)
+                    call = self.listening.pop(event.stream_id, None)
                     if call is not None:
                         call.gone = call.gone or isinstance(event, ev.StreamReset)
                         call.inbox.put(_END)
@@ -151,7 +155,7 @@ class Server:
             if not key.startswith(":") and key not in _HIDDEN:
                 metadata.setdefault(key, []).append(value)
         call = Call(event.stream_id, headers.get(":path", ""), metadata)
-        self.calls[event.stream_id] = call
+        self.calls[event.stream_id] = self.listening[event.stream_id] = call
         if call.method not in self.unary and call.method not in self.streams:
             self._finish(call, UNIMPLEMENTED, f"{call.method} is not served here")
             return None
@@ -174,6 +178,7 @@ class Server:
             return
         thread = threading.Thread(target=self._serve, args=(call,), name="dockermagic-grpc-call", daemon=True)
         thread.start()
+        self.threads = [t for t in self.threads if t.is_alive()] + [thread]
 
     def _serve(self, call: Call) -> None:
         code, text = OK, ""

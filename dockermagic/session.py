@@ -39,6 +39,11 @@ CHECK_AGENT = "/moby.sshforward.v1.SSH/CheckAgent"
 FORWARD_AGENT = "/moby.sshforward.v1.SSH/ForwardAgent"
 
 
+class SessionUnavailable(EngineError):
+    """The engine has no BuildKit session to give (Podman, an old engine, a proxy that refuses
+    the upgrade): the build can still go as a context tar."""
+
+
 @dataclass(frozen=True)
 class SyncedDir:
     path: str
@@ -113,10 +118,8 @@ class Session:
         headers += [("X-Docker-Expose-Session-Grpc-Method", m) for m in [*unary, *streams]]
         try:
             sock, early = adapter.upgraded(self.engine.api, "/session", headers)
-        except EngineError:
-            raise
         except Exception as exc:  # noqa: BLE001 -- the engine's or the connection's words
-            raise adapter.error(exc, "opening a build session") from None
+            raise SessionUnavailable(f"no BuildKit session: {adapter.explanation(exc)}") from None
         self._server = grpcserver.Server(sock, unary, streams, inline=[HEALTH])
         self._socket = sock
         try:

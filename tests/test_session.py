@@ -11,6 +11,7 @@ import subprocess
 import tarfile
 
 import pytest
+from engine_fixtures import podman, podman_address  # noqa: F401
 from registry_fixtures import build_image, docker_config, pushed  # noqa: F401
 
 from dockermagic import adapter
@@ -98,7 +99,7 @@ def test_a_secret_is_mounted_and_kept_out_of_the_image(engine, made, unique, tmp
     ctx.mkdir()
     (ctx / "Dockerfile").write_text(
         "FROM busybox\n"
-        "RUN --mount=type=secret,id=tok --mount=type=secret,id=envtok "
+        f"RUN --mount=type=secret,id=tok --mount=type=secret,id=envtok echo {unique} && "  # not from cache
         "sha256sum /run/secrets/tok /run/secrets/envtok | cut -d' ' -f1 > /hashes\n")
     image, _ = build(engine, ctx, f"dm-session/secret:{unique}", made,
                      secrets=[f"id=tok,src={tmp_path / 'token.txt'}", "id=envtok,env=DM_SESSION_SECRET"])
@@ -151,7 +152,7 @@ def test_an_ssh_agent_is_forwarded(engine, made, unique, tmp_path, ssh_agent, mo
     ctx = tmp_path / "ctx"
     ctx.mkdir()
     (ctx / "Dockerfile").write_text("FROM busybox\n" + _with_ssh_add(ctx)
-                                    + "RUN --mount=type=ssh ssh-add -L > /keys\n")
+                                    + f"RUN --mount=type=ssh echo {unique} && ssh-add -L > /keys\n")
     image, _ = build(engine, ctx, f"dm-session/ssh:{unique}", made, ssh=["default"])
     assert public_key in run(engine, made, image, "cat /keys")
 
@@ -192,3 +193,36 @@ def test_outputs_local_and_tar(engine, tmp_path):
         names = archive.getnames()
         assert archive.extractfile("out/sub/a.txt").read() == b"alpha\n"
     assert "out/Dockerfile" in names
+
+
+def _session_threads() -> list[str]:
+    """The session's threads still alive (given a moment to see their streams end)."""
+    import threading
+    import time
+
+    for _ in range(20):
+        alive = [t.name for t in threading.enumerate() if t.name.startswith("dockermagic-")]
+        if not alive:
+            break
+        time.sleep(0.1)
+    return alive
+
+
+def test_nothing_keeps_running_after_a_session_also_on_an_error(engine, tmp_path):
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text("FROM busybox\nRUN exit 3\n")
+    with pytest.raises(AssertionError, match="exit code: 3|returned a non-zero code: 3"):
+        build(engine, ctx)
+    with pytest.raises(KeyboardInterrupt):
+        with Session(engine, str(ctx)):
+            raise KeyboardInterrupt
+    assert _session_threads() == []
+
+
+def test_an_engine_without_sessions_says_so(podman, tmp_path):
+    from dockermagic.session import SessionUnavailable
+
+    with pytest.raises(SessionUnavailable, match="no BuildKit session: .*404"):
+        with Session(podman, str(tmp_path)):
+            pass

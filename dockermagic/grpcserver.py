@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 OK, UNKNOWN, NOT_FOUND, UNIMPLEMENTED = 0, 2, 5, 12
 _END = object()
+_QUEUED = 4 << 20  # bytes a call may have waiting to be written
 _HIDDEN = {"content-type", "te", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding", "user-agent"}
 
 
@@ -200,6 +201,8 @@ class Server:
 
     def _send(self, call: Call, message: bytes) -> None:
         with self.cv:
+            while len(call.data) > _QUEUED and not (call.gone or self.closed):
+                self.cv.wait()  # the engine reads slower than we read the disk: memory stays bounded
             call.data += frame(message)
             self.cv.notify_all()
 
@@ -219,6 +222,7 @@ class Server:
                     self._fill()
                     out = self.conn.data_to_send()
                     self.dirty = False
+                    self.cv.notify_all()
                 if out:
                     self.sock.sendall(out)
         except Exception:  # noqa: BLE001 -- the connection went; the reader ends the calls

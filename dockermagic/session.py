@@ -21,7 +21,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import socket
+import tempfile
 import uuid
 from dataclasses import dataclass
 
@@ -79,6 +81,8 @@ class Session:
         self.stats = SyncStats()
         self._server = None
         self._socket = None
+        self._key_agents: list[services.KeyAgent] = []
+        self._folder = None
 
     # -- what the build is told ------------------------------------------------------------
     def build_params(self) -> dict:
@@ -111,6 +115,11 @@ class Session:
         self.close()
 
     def open(self) -> None:
+        try:
+            self._start_key_agents()
+        except BaseException:
+            self.close()
+            raise
         unary, streams = self.methods()
         headers = [("Upgrade", "h2c"), ("X-Docker-Expose-Session-Uuid", self.id),
                    ("X-Docker-Expose-Session-Name", self.name),
@@ -136,6 +145,21 @@ class Session:
         if self._socket is not None:
             adapter.close_socket(self._socket)
             self._socket = None
+        for agent in self._key_agents:
+            agent.stop()
+        self._key_agents = []
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+    def _start_key_agents(self) -> None:
+        for ident, agent in list(self.agents.items()):
+            if agent.keys:
+                if self._folder is None:
+                    self._folder = tempfile.mkdtemp(prefix="dockermagic-ssh-")  # 0700: the agent's socket is ours only
+                keeper = services.KeyAgent(agent, self._folder)
+                self._key_agents.append(keeper)
+                self.agents[ident] = keeper.start()
 
     # -- the services -----------------------------------------------------------------------
     def _diffcopy(self, requests, call):

@@ -87,33 +87,77 @@ def parse_secret(spec: str) -> Secret:
 # -- ssh ----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SSHAgent:
-    """`--ssh default` or `--ssh ID=SOCKET`: an ssh agent's socket the build may use."""
+    """`--ssh default`, `--ssh ID=SOCKET` (an agent's socket) or `--ssh ID=KEY[,KEY]` (key files,
+    served by an ssh-agent of the session's own, as the CLI serves them from one in-process)."""
 
     id: str
-    socket: str
+    socket: str = ""
+    keys: tuple[str, ...] = ()
 
 
 def parse_ssh(spec: str) -> SSHAgent:
-    ident, eq, path = spec.partition("=")
+    ident, eq, paths = spec.partition("=")
     ident = ident.strip()
     if not ident:
-        raise InvalidInput(f"--ssh {spec!r}: expected default, or ID=SOCKET")
-    path = path.strip() if eq else ""
-    if not path:
-        path = os.environ.get("SSH_AUTH_SOCK", "")
-        if not path:
+        raise InvalidInput(f"--ssh {spec!r}: expected default, ID=SOCKET or ID=KEY")
+    paths = paths.strip() if eq else ""
+    if not paths:
+        paths = os.environ.get("SSH_AUTH_SOCK", "")
+        if not paths:
             raise InvalidInput(f"--ssh {ident}: SSH_AUTH_SOCK is not set; start an ssh-agent or give {ident}=SOCKET")
-    if "," in path:
-        raise InvalidInput(f"--ssh {spec!r}: give one agent socket (key files are not supported; ssh-add them to an agent)")
-    path = os.path.abspath(os.path.expanduser(path))
-    try:
-        is_socket = stat.S_ISSOCK(os.stat(path).st_mode)
-    except OSError:
-        raise InvalidInput(f"--ssh {ident}: no ssh agent socket {path}") from None
-    if not is_socket:
-        raise InvalidInput(f"--ssh {ident}: {path} is not an agent socket (key files are not supported; "
-                           "ssh-add the key to an agent and give its socket)")
-    return SSHAgent(ident, path)
+    found = [os.path.abspath(os.path.expanduser(p.strip())) for p in paths.split(",") if p.strip()]
+    kinds = []
+    for path in found:
+        try:
+            kinds.append(stat.S_ISSOCK(os.stat(path).st_mode))
+        except OSError:
+            raise InvalidInput(f"--ssh {ident}: no agent socket or key file {path}") from None
+    if kinds == [True]:
+        return SSHAgent(ident, found[0])
+    if any(kinds):
+        raise InvalidInput(f"--ssh {spec!r}: give one agent socket, or key files, not both")
+    return SSHAgent(ident, keys=tuple(found))
+
+
+class KeyAgent:
+    """An ssh-agent holding `--ssh ID=KEY` keys for one session; stopped with it."""
+
+    def __init__(self, agent: SSHAgent, folder: str):
+        self.agent, self.socket, self.process = agent, os.path.join(folder, f"agent-{len(os.listdir(folder))}.sock"), None
+
+    def start(self) -> SSHAgent:
+        import shutil
+        import subprocess
+        import time
+
+        from .errors import EngineError
+
+        if not shutil.which("ssh-agent") or not shutil.which("ssh-add"):
+            raise EngineError(f"--ssh {self.agent.id}: key files need ssh-agent and ssh-add (openssh-client)")
+        self.process = subprocess.Popen(["ssh-agent", "-D", "-a", self.socket], stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 5
+        while not os.path.exists(self.socket) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        env = {**os.environ, "SSH_AUTH_SOCK": self.socket, "SSH_ASKPASS_REQUIRE": "never", "DISPLAY": ""}
+        for key in self.agent.keys:
+            added = subprocess.run(["ssh-add", "-q", key], env=env, stdin=subprocess.DEVNULL,
+                                   capture_output=True, text=True, timeout=30)
+            if added.returncode != 0:
+                self.stop()
+                said = (added.stderr.strip().splitlines() or ["ssh-add failed"])[-1]
+                raise EngineError(f"--ssh {self.agent.id}: cannot use key {key}: {said}")
+        return SSHAgent(self.agent.id, self.socket)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except Exception:  # noqa: BLE001 -- it would not stop: make it
+                self.process.kill()
+                self.process.wait()
+            self.process = None
 
 
 # -- outputs ------------------------------------------------------------------------------------

@@ -146,15 +146,19 @@ def _with_ssh_add(ctx) -> str:
     return "".join(lines)
 
 
-def test_an_ssh_agent_is_forwarded(engine, made, unique, tmp_path, ssh_agent, monkeypatch):
+@pytest.mark.parametrize("given", ["socket", "key"])
+def test_an_ssh_agent_is_forwarded(engine, made, unique, tmp_path, ssh_agent, monkeypatch, given):
     sock, public_key = ssh_agent
     monkeypatch.setenv("SSH_AUTH_SOCK", sock)
     ctx = tmp_path / "ctx"
     ctx.mkdir()
     (ctx / "Dockerfile").write_text("FROM busybox\n" + _with_ssh_add(ctx)
-                                    + f"RUN --mount=type=ssh echo {unique} && ssh-add -L > /keys\n")
-    image, _ = build(engine, ctx, f"dm-session/ssh:{unique}", made, ssh=["default"])
+                                    + f"RUN --mount=type=ssh,id=dm echo {unique} && ssh-add -L > /keys\n")
+    spec = "dm=" + (sock if given == "socket" else str(tmp_path / "id_test"))
+    image, _ = build(engine, ctx, f"dm-session/ssh:{unique}", made, ssh=[spec])
     assert public_key in run(engine, made, image, "cat /keys")
+    assert _session_threads() == []
+    assert not list(tmp_path.glob("dockermagic-ssh-*"))
 
 
 def test_a_private_base_is_pulled_with_the_kept_login(engine, made, pushed, unique, tmp_path, auth_registry):

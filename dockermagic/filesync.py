@@ -128,45 +128,64 @@ class Selection:
 
 
 def walk(root: str, selection: Selection):
-    """(relative path, lstat) of every entry to describe, in `filepath.Walk` order."""
-    pending: list[tuple[str, os.stat_result]] = []  # folders described only if something below is
+    """(relative path, full path, lstat) of every entry to describe, in `filepath.Walk` order."""
+    pending: list[tuple[str, str, os.stat_result]] = []  # folders described only if something below is
+    plain = not selection.includes and not selection.excludes
 
     def visit(folder: str, prefix: str, inside_include: bool):
         try:
-            names = sorted(os.listdir(folder))
+            with os.scandir(folder) as found:
+                entries = sorted(found, key=lambda e: e.name)
         except OSError as exc:
             raise EngineError(f"cannot read {folder} for the build: {exc.strerror}") from None
-        for name in names:
-            path = prefix + name
-            full = os.path.join(folder, name)
-            info = os.lstat(full)
+        for entry in entries:
+            path = prefix + entry.name
+            info = entry.stat(follow_symlinks=False)
             is_dir = st_.S_ISDIR(info.st_mode)
+            if plain:
+                yield path, entry.path, info
+                if is_dir:
+                    yield from visit(entry.path, path + "/", True)
+                continue
             inc = inside_include or selection.included(path)
             if selection.excluded(path):
                 if is_dir and selection.exceptions:
-                    pending.append((path, info))
-                    yield from visit(full, path + "/", inc)
-                    if pending and pending[-1][0] == path:
-                        pending.pop()
-                continue
-            if not inc and not (is_dir and selection.leads_to_include(path)):
+                    yield from _maybe(pending, (path, entry.path, info), visit(entry.path, path + "/", inc))
                 continue
             if not inc:
-                pending.append((path, info))
-                yield from visit(full, path + "/", False)
-                if pending and pending[-1][0] == path:
-                    pending.pop()
+                if is_dir and selection.leads_to_include(path):
+                    yield from _maybe(pending, (path, entry.path, info), visit(entry.path, path + "/", False))
                 continue
             yield from pending
             pending.clear()
-            yield path, info
+            yield path, entry.path, info
             if is_dir:
-                yield from visit(full, path + "/", True)
+                yield from visit(entry.path, path + "/", True)
 
     yield from visit(root, "", False)
 
 
-def _stat(path: str, info: os.stat_result, full: str):
+def _maybe(pending: list, folder, below):
+    """Walk into a folder that is described only if something below it is."""
+    pending.append(folder)
+    yield from below
+    if pending and pending[-1] is folder:
+        pending.pop()
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while n > 0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def stat_packet(path: str, info: os.stat_result, full: str) -> bytes:
+    """A serialized STAT packet.  Only the Stat goes through protobuf: wrapping it by hand
+    (field 2, length-delimited; type STAT is 0, which proto3 leaves out) halves the cost of
+    describing 10,000 entries."""
     stat = Stat(path=path, mode=go_mode(info.st_mode), modTime=info.st_mtime_ns)
     if st_.S_ISREG(info.st_mode):
         stat.size = info.st_size
@@ -174,7 +193,8 @@ def _stat(path: str, info: os.stat_result, full: str):
         stat.linkname = os.readlink(full)
     elif st_.S_ISBLK(info.st_mode) or st_.S_ISCHR(info.st_mode):
         stat.devmajor, stat.devminor = os.major(info.st_rdev), os.minor(info.st_rdev)
-    return stat
+    body = stat.SerializeToString()
+    return b"\x12" + _varint(len(body)) + body
 
 
 # -- sending ------------------------------------------------------------------------------------
@@ -196,13 +216,12 @@ def send(root: str, selection: Selection, requests, transfer: Transfer):
 
     threading.Thread(target=read, name="dockermagic-diffcopy", daemon=True).start()
     files: list[str | None] = []
-    for path, info in walk(root, selection):
-        full = os.path.join(root, path)
+    for path, full, info in walk(root, selection):
         regular = st_.S_ISREG(info.st_mode)
         files.append(full if regular else None)
         transfer.entries += 1
         transfer.files += regular
-        yield Packet(type=STAT, stat=_stat(path, info, full)).SerializeToString()
+        yield stat_packet(path, info, full)
         while not asked.empty():
             packet = asked.get()
             yield from _answer(packet, files, transfer)

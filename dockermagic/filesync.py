@@ -165,6 +165,52 @@ def walk(root: str, selection: Selection):
     yield from visit(root, "", False)
 
 
+class Scan:
+    """The whole folder described ahead of time, on a thread of its own, while the engine is
+    still reading the Dockerfile: a sync without include patterns then only filters this list."""
+
+    def __init__(self, root: str):
+        self.root, self.entries, self.error = root, [], None
+        self.done = threading.Event()
+        threading.Thread(target=self._run, name="dockermagic-scan", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self.entries = [(path, full, info, stat_packet(path, info, full))
+                            for path, full, info in walk(self.root, Selection())]
+        except Exception as exc:  # noqa: BLE001 -- raised where the entries are wanted
+            self.error = exc
+        self.done.set()
+
+    def select(self, selection: Selection):
+        """The entries left after the exclude patterns (no include patterns here)."""
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+        if not selection.excludes:
+            yield from self.entries
+            return
+        pending: list = []  # excluded folders with `!` exceptions: described if something below is
+        skip = None
+        for entry in self.entries:
+            path = entry[0]
+            if skip is not None and path.startswith(skip):
+                continue
+            skip = None
+            while pending and not path.startswith(pending[-1][0] + "/"):
+                pending.pop()
+            if selection.excluded(path):
+                if st_.S_ISDIR(entry[2].st_mode):
+                    if selection.exceptions:
+                        pending.append(entry)
+                    else:
+                        skip = path + "/"
+                continue
+            yield from pending
+            pending.clear()
+            yield entry
+
+
 def _maybe(pending: list, folder, below):
     """Walk into a folder that is described only if something below it is."""
     pending.append(folder)
@@ -198,56 +244,59 @@ def stat_packet(path: str, info: os.stat_result, full: str) -> bytes:
 
 
 # -- sending ------------------------------------------------------------------------------------
-def send(root: str, selection: Selection, requests, transfer: Transfer):
-    """The packets (serialized) of DiffCopy's sending side; `requests` are the engine's packets.
+def send(root: str, selection: Selection, requests, transfer: Transfer, scan: Scan | None = None, batch: int = 256):
+    """The packets (serialized; lists of them where many go at once) of DiffCopy's sending side;
+    `requests` are the engine's packets (`grpcserver.Requests`).
 
-    The engine asks for files while we still describe others; its requests are read on a thread
-    of their own and answered between descriptions, so neither side ever waits for the other's
-    window to drain."""
-    asked: queue.Queue = queue.Queue()
-
-    def read():
-        try:
-            for raw in requests:
-                asked.put(parse("fsutil.types.Packet", raw))
-        except Exception as exc:  # noqa: BLE001 -- the stream ended under us: end the walk too
-            asked.put(exc)
-        asked.put(None)
-
-    threading.Thread(target=read, name="dockermagic-diffcopy", daemon=True).start()
+    The engine asks for files while we still describe others: its requests are answered
+    between batches of descriptions, so neither side waits for the other's window to drain."""
+    if scan is not None and not selection.includes:
+        entries = scan.select(selection)
+    else:
+        entries = ((path, full, info, stat_packet(path, info, full)) for path, full, info in walk(root, selection))
     files: list[str | None] = []
-    for path, full, info in walk(root, selection):
+    pending: list[bytes] = []
+    for path, full, info, packet in entries:
         regular = st_.S_ISREG(info.st_mode)
         files.append(full if regular else None)
         transfer.entries += 1
         transfer.files += regular
-        yield stat_packet(path, info, full)
-        while not asked.empty():
-            packet = asked.get()
-            yield from _answer(packet, files, transfer)
-            if packet is None or packet.type == FIN:
-                return
-    yield b""  # an empty STAT: no more entries
-    while True:
-        packet = asked.get()
+        pending.append(packet)
+        if len(pending) >= batch:
+            yield pending
+            pending = []
+            try:
+                while (raw := requests.poll()) is not None:
+                    packet = parse("fsutil.types.Packet", raw)
+                    yield from _answer(packet, files, transfer)
+                    if packet.type == FIN:
+                        return
+            except StopIteration:
+                return  # the engine ended the call (a cancelled build)
+    pending.append(b"")  # an empty STAT: no more entries
+    yield pending
+    for raw in requests:
+        packet = parse("fsutil.types.Packet", raw)
         yield from _answer(packet, files, transfer)
-        if packet is None or packet.type == FIN:
+        if packet.type == FIN:
             return  # after FIN the engine reads until our side of the stream ends
 
 
 def _answer(packet, files, transfer: Transfer):
     """The packets answering one of the engine's."""
-    if packet is None:
-        raise EngineError("the engine ended the build context transfer before it was done")
-    if isinstance(packet, Exception):
-        raise packet
     if packet.type == REQ:
         return _file_data(packet.ID, files[packet.ID] if packet.ID < len(files) else None, transfer)
     if packet.type == FIN:
-        return [Packet(type=FIN).SerializeToString()]
+        return [[b"\x08\x03"]]  # FIN
     if packet.type == ERR:
         raise EngineError(f"the engine failed to receive the build context: {packet.data.decode('utf-8', 'replace')}")
     return []
+
+
+def _data(ident: int, data: bytes) -> bytes:
+    """A DATA packet, by hand (type 2, ID, data): no second copy of the bytes through protobuf."""
+    head = b"\x08\x02" + (b"\x18" + _varint(ident) if ident else b"")
+    return head + (b"\x22" + _varint(len(data)) + data if data else b"")
 
 
 def _file_data(ident: int, full: str | None, transfer: Transfer):
@@ -255,13 +304,16 @@ def _file_data(ident: int, full: str | None, transfer: Transfer):
         raise EngineError(f"the engine asked for entry {ident}, which is not a file it was told of")
     transfer.files_sent += 1
     with open(full, "rb") as fh:
-        while True:
-            data = fh.read(CHUNK)
-            if not data:
-                break
+        data = fh.read(CHUNK)
+        if len(data) < CHUNK:  # the usual small file: data and end in one go
             transfer.bytes_sent += len(data)
-            yield Packet(type=DATA, ID=ident, data=data).SerializeToString()
-    yield Packet(type=DATA, ID=ident).SerializeToString()
+            yield [_data(ident, data), _data(ident, b"")] if data else [_data(ident, b"")]
+            return
+        while data:
+            transfer.bytes_sent += len(data)
+            yield _data(ident, data)
+            data = fh.read(CHUNK)
+    yield _data(ident, b"")
 
 
 # -- receiving ----------------------------------------------------------------------------------

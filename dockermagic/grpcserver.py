@@ -4,8 +4,8 @@ After `/session` is upgraded the engine is the HTTP/2 client on that very connec
 cannot serve on a connected socket, and through a byte pipe to a grpcio server every streamed
 message costs a round through grpcio's completion queue: 10,000 STAT packets took 1.6 s that
 way, against 0.1 s for the docker CLI.  Here (h2 for the framing) messages a handler yields are
-queued and one writer thread packs whatever has queued into as few DATA frames as the peer's
-windows allow, so a walk of 10,000 entries leaves in a few dozen writes.
+queued and written in as few DATA frames as the peer's windows allow (a handler may yield a list
+of messages at once), so a walk of 10,000 entries leaves in a few dozen writes.
 
 Handlers: `unary(raw: bytes) -> bytes` and `stream(requests, call) -> iterator of bytes`;
 `requests` yields the request messages (bytes), `call.metadata` is {key: [values]}.  Raising
@@ -45,12 +45,40 @@ class Call:
         self.trailers: list | None = None
         self.gone = False
 
-    def requests(self):
-        while True:
-            item = self.inbox.get()
-            if item is _END:
-                return
-            yield item
+    def requests(self) -> "Requests":
+        return Requests(self.inbox)
+
+
+class Requests:
+    """A call's request messages: iterate (blocking), or `poll()` for one already here."""
+
+    def __init__(self, inbox: queue.Queue):
+        self.inbox, self.ended = inbox, False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> bytes:
+        if self.ended:
+            raise StopIteration
+        item = self.inbox.get()
+        if item is _END:
+            self.ended = True
+            raise StopIteration
+        return item
+
+    def poll(self):
+        """The next message if one has arrived, else None; raises StopIteration at the end."""
+        if self.ended:
+            raise StopIteration
+        try:
+            item = self.inbox.get_nowait()
+        except queue.Empty:
+            return None
+        if item is _END:
+            self.ended = True
+            raise StopIteration
+        return item
 
 
 def frame(message: bytes) -> bytes:
@@ -75,17 +103,18 @@ class Server:
         self.calls: dict[int, Call] = {}  # calls with something still to write
         self.listening: dict[int, Call] = {}  # calls whose requests have not ended
         self.cv = threading.Condition()
-        self.dirty = True
+        self.writing = threading.Lock()  # one thread at a time writes to the socket: bytes stay in order
+        self.again = False  # more was queued while someone was writing
         self.closed = False
         self.threads: list[threading.Thread] = []
 
     def start(self, early: bytes = b"") -> None:
+        self._flush()  # our SETTINGS
         if early:
             self._received(early)
-        for target, name in ((self._read, "read"), (self._write, "write")):
-            thread = threading.Thread(target=target, name=f"dockermagic-grpc-{name}", daemon=True)
-            thread.start()
-            self.threads.append(thread)
+        thread = threading.Thread(target=self._read, name="dockermagic-grpc-read", daemon=True)
+        thread.start()
+        self.threads.append(thread)
 
     def close(self) -> None:
         with self.cv:
@@ -143,8 +172,7 @@ class Server:
                         call.inbox.put(_END)
                 elif isinstance(event, ev.ConnectionTerminated):
                     self.closed = True
-            self.dirty = True
-            self.cv.notify_all()
+        self._flush()  # acknowledgements, window updates
         for call in started:
             if call is not None:
                 self._run(call)
@@ -159,7 +187,7 @@ class Server:
         self.calls[event.stream_id] = self.listening[event.stream_id] = call
         if call.method not in self.unary and call.method not in self.streams:
             self._finish(call, UNIMPLEMENTED, f"{call.method} is not served here")
-            return None
+            return None  # written by the flush at the end of this read
         return call
 
     @staticmethod
@@ -198,49 +226,50 @@ class Server:
             code, text = UNKNOWN, str(exc) or type(exc).__name__
         with self.cv:
             self._finish(call, code, text)
+        self._flush()
 
-    def _send(self, call: Call, message: bytes) -> None:
+    def _send(self, call: Call, message) -> None:
+        """Queue a message (or a list of them) and write what the windows allow."""
         with self.cv:
             while len(call.data) > _QUEUED and not (call.gone or self.closed):
                 self.cv.wait()  # the engine reads slower than we read the disk: memory stays bounded
-            call.data += frame(message)
-            self.cv.notify_all()
+            if isinstance(message, list):
+                call.data += b"".join([frame(m) for m in message])
+            else:
+                call.data += frame(message)
+        self._flush()
 
     def _finish(self, call: Call, code: int, text: str) -> None:
         call.trailers = [("grpc-status", str(code))] + ([("grpc-message", quote(text[:500], safe=" "))] if text else [])
         self.cv.notify_all()
 
     # -- writing ----------------------------------------------------------------------------
-    def _write(self) -> None:
-        try:
-            while True:
+    def _flush(self) -> None:
+        """Write what is queued, as far as the windows allow.  Whoever queued something writes
+        (no writer thread to wake: a file asked for leaves on the thread that read it); if
+        another thread is writing, it picks our part up before it lets go."""
+        with self.cv:
+            self.again = True
+        while self.writing.acquire(blocking=False):
+            try:
                 with self.cv:
-                    while not self.closed and not self._pending():
-                        self.cv.wait()
-                    if self.closed:
-                        return
+                    self.again = False
                     self._fill()
                     out = self.conn.data_to_send()
-                    self.dirty = False
                     self.cv.notify_all()
-                if out:
+                if out and not self.closed:
                     self.sock.sendall(out)
-        except Exception:  # noqa: BLE001 -- the connection went; the reader ends the calls
+            except Exception:  # noqa: BLE001 -- the connection went; the reader ends the calls
+                with self.cv:
+                    self.closed = True
+                    self.cv.notify_all()
+                self.writing.release()
+                return
             with self.cv:
-                self.closed = True
-                self.cv.notify_all()
-
-    def _pending(self) -> bool:
-        if self.dirty:
-            return True
-        for call in self.calls.values():
-            if call.gone:
-                continue
-            if call.trailers is not None and not call.data:
-                return True
-            if call.data and (not call.headers_sent or self._window(call) > 0):
-                return True
-        return False
+                if not self.again:
+                    self.writing.release()
+                    return
+            self.writing.release()
 
     def _window(self, call: Call) -> int:
         try:

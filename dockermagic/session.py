@@ -82,6 +82,7 @@ class Session:
         self._server = None
         self._socket = None
         self._key_agents: list[services.KeyAgent] = []
+        self._scans: dict[str, filesync.Scan] = {}
         self._folder = None
 
     # -- what the build is told ------------------------------------------------------------
@@ -120,6 +121,8 @@ class Session:
         except BaseException:
             self.close()
             raise
+        context = self.dirs["context"].path
+        self._scans[context] = filesync.Scan(context)  # described while the engine reads the Dockerfile
         unary, streams = self.methods()
         headers = [("Upgrade", "h2c"), ("X-Docker-Expose-Session-Uuid", self.id),
                    ("X-Docker-Expose-Session-Name", self.name),
@@ -174,7 +177,8 @@ class Session:
         selection = Selection(meta.get("include-patterns", []), excludes, meta.get("followpaths", []))
         transfer = Transfer(name)
         self.stats.transfers.append(transfer)
-        return filesync.send(synced.path, selection, requests, transfer)
+        scan = self._scans.get(synced.path)
+        return filesync.send(synced.path, selection, requests, transfer, scan)
 
     def _filesend(self, requests, call):
         output = self.outputs[0]

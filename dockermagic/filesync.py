@@ -363,8 +363,8 @@ def receive(dest: str, requests):
         raise value
     if kind != "stats":
         return
-    for ident in sorted(files):
-        yield Packet(type=REQ, ID=ident).SerializeToString()
+    if files:
+        yield [Packet(type=REQ, ID=ident).SerializeToString() for ident in sorted(files)]
     done = 0
     while done < len(files):
         kind, value = events.get()

@@ -3,10 +3,10 @@
 `POST /session` is upgraded to h2c and from then on the engine is the HTTP/2 *client*: it calls
 the methods we named in the upgrade's headers (one header line each) -- health every second,
 the context and Dockerfile folders by DiffCopy, registry credentials, secrets, ssh agents, and
-FileSend for `-o` outputs.  grpcio cannot serve on a socket that is already connected, so it
-serves on a unix socket in a private folder and two threads copy bytes between that and the
-upgraded connection.  Health has its own worker threads and never waits behind a long stream:
-the engine drops the session on the first health check that takes 10 s.
+FileSend for `-o` outputs.  `grpcserver.Server` answers them on the upgraded connection itself;
+health is answered on its reading thread and never waits behind a stream (the engine drops the
+session on the first health check that takes 10 s).  The context folder is described on a
+thread of its own as soon as the session opens, while the engine still reads the Dockerfile.
 
     with Session(engine, context_dir, dockerfile_dir, excludes, secrets=[...]) as session:
         params.update(session.build_params())   # then POST /build?version=2 with no body

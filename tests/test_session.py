@@ -262,3 +262,14 @@ def test_options_are_read_as_the_cli_spells_them(tmp_path, monkeypatch):
                       ("type=tar,dest=-", "give dest=")):
         with pytest.raises(InvalidInput, match=said):
             parse_output(bad)
+
+
+def test_the_session_outlives_a_long_step(engine, unique, tmp_path):
+    """The engine checks health every second and drops the session at the first failure; an
+    output written after 12 s of RUN needs the session still there."""
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "Dockerfile").write_text(f"FROM busybox AS work\nRUN sleep 12 && echo {unique} > /done\n"
+                                    "FROM scratch\nCOPY --from=work /done /done\n")
+    build(engine, ctx, outputs=[f"type=local,dest={tmp_path / 'out'}"])
+    assert (tmp_path / "out" / "done").read_text().strip() == unique

@@ -96,10 +96,10 @@ class Selection:
     described only when something below it is), exclude patterns with `!` exceptions (the
     .dockerignore grammar), follow paths (included, symlinks to them followed)."""
 
-    def __init__(self, includes=(), excludes=(), follow=()):
+    def __init__(self, includes=(), excludes=(), follow=(), root: str | None = None):
         from docker.utils.build import PatternMatcher
 
-        self.includes = [p.strip("/") for p in list(includes) + list(follow) if p.strip("/")]
+        self.includes = [p.strip("/") for p in list(includes) + list(follow) + _targets(root, follow) if p.strip("/")]
         self.excludes = PatternMatcher(list(excludes)) if excludes else None
         self.exceptions = any(p.exclusion for p in self.excludes.patterns) if self.excludes else False
 
@@ -125,6 +125,19 @@ class Selection:
 
     def excluded(self, path: str) -> bool:
         return bool(self.excludes) and self.excludes.matches(path)
+
+
+def _targets(root: str | None, follow) -> list[str]:
+    """Where followed symlinks lead, inside `root` (a Dockerfile that is a link travels with
+    the file it points to, as fsutil's FollowPaths sends it)."""
+    found = []
+    for path in follow if root else ():
+        full = os.path.join(root, path.strip("/"))
+        if os.path.islink(full):
+            target = os.path.relpath(os.path.realpath(full), os.path.realpath(root))
+            if not target.startswith(".."):
+                found.append(target)
+    return found
 
 
 def walk(root: str, selection: Selection):

@@ -174,7 +174,7 @@ class Session:
         excludes = meta.get("exclude-patterns", [])
         if synced.excludes and (meta.get("override-excludes") or [""])[0] != "true":
             excludes = list(synced.excludes)
-        selection = Selection(meta.get("include-patterns", []), excludes, meta.get("followpaths", []))
+        selection = Selection(meta.get("include-patterns", []), excludes, meta.get("followpaths", []), synced.path)
         transfer = Transfer(name)
         self.stats.transfers.append(transfer)
         scan = self._scans.get(synced.path)

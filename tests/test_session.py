@@ -273,3 +273,21 @@ def test_the_session_outlives_a_long_step(engine, unique, tmp_path):
                                     "FROM scratch\nCOPY --from=work /done /done\n")
     build(engine, ctx, outputs=[f"type=local,dest={tmp_path / 'out'}"])
     assert (tmp_path / "out" / "done").read_text().strip() == unique
+
+
+def test_a_dockerfile_elsewhere_or_behind_a_symlink(engine, made, unique, tmp_path):
+    ctx, elsewhere = tmp_path / "ctx", tmp_path / "files"
+    (ctx / "docker").mkdir(parents=True)
+    elsewhere.mkdir()
+    (ctx / "app.txt").write_text("app\n")
+    (ctx / "docker" / "real.Dockerfile").write_text(f"FROM busybox\nCOPY app.txt /app-{unique}.txt\n")
+    os.symlink("docker/real.Dockerfile", ctx / "Dockerfile")
+    image, _ = build(engine, ctx, f"dm-session/link:{unique}", made)
+    assert run(engine, made, image, f"cat /app-{unique}.txt") == "app\n"
+    (elsewhere / "Dockerfile").write_text(f"FROM busybox\nCOPY app.txt /other-{unique}.txt\n")
+    params = {"version": "2", "dockerfile": "Dockerfile", "t": made.image(f"dm-session/outside:{unique}")}
+    with Session(engine, str(ctx), str(elsewhere)) as session:
+        params.update(session.build_params())
+        records = list(adapter.records(engine.api, "POST", "/build", params=params))
+    assert not [r for r in records if "error" in r]
+    assert run(engine, made, f"dm-session/outside:{unique}", f"cat /other-{unique}.txt") == "app\n"

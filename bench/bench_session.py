@@ -100,6 +100,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="dm-bench-session-") as tmp:
         root = Path(tmp)
         small, large = make_small(root), make_large(root, args.large_files, args.large_mb)
+        os.sync()  # the 200 MB just written is on disk before either builder's first build
         try:
             first = timed(lambda: session_build(engine, large, tags[2]))
             cli_first = timed(lambda: cli_build(large, tags[3]))

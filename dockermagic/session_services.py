@@ -241,8 +241,8 @@ def forward_agent(agent: SSHAgent, requests):
                 conn.sendall(parse("moby.filesync.v1.BytesMessage", raw).data)
         except Exception:  # noqa: BLE001 -- the engine went: so does the agent connection
             pass
-        try:
-            conn.shutdown(socket.SHUT_WR)
+        try:  # the build's end of it has closed: nobody is left to read what the agent says
+            conn.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
 

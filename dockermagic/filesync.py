@@ -7,44 +7,35 @@ shared key and asks (REQ, by the entry's index) only for files whose mode, size 
 each asked file goes as DATA chunks and an empty DATA; FIN both ways ends it.  Owners are sent as
 0, as the docker CLI sends them.  Include / exclude patterns are applied here, on our side.
 
-Receiving (a build's `-o type=local`): the same packets, the other way round.
+The other way round (a build's `-o type=local`) is `outputs.py`.
 """
 
 from __future__ import annotations
 
 import os
-import queue
 import stat as st_
 import threading
 from dataclasses import dataclass, field
 
 from .errors import EngineError
-from .session_schema import Packet, Stat, parse
+from .session_schema import Stat, parse
 
 STAT, REQ, DATA, FIN, ERR = range(5)
 CHUNK = 1 << 20  # the 20.10 engine takes gRPC messages up to 4 MiB
 
 # Go's os.FileMode bits, which fsutil puts on the wire instead of st_mode's
-_DIR, _SYMLINK, _DEVICE, _PIPE, _SOCKET = 1 << 31, 1 << 27, 1 << 26, 1 << 25, 1 << 24
-_SETUID, _SETGID, _CHARDEV, _STICKY = 1 << 23, 1 << 22, 1 << 21, 1 << 20
-_KINDS = {st_.S_IFDIR: _DIR, st_.S_IFLNK: _SYMLINK, st_.S_IFBLK: _DEVICE, st_.S_IFCHR: _DEVICE | _CHARDEV,
-          st_.S_IFIFO: _PIPE, st_.S_IFSOCK: _SOCKET}
+MODE_DIR, MODE_SYMLINK, MODE_DEVICE, MODE_PIPE, MODE_SOCKET = 1 << 31, 1 << 27, 1 << 26, 1 << 25, 1 << 24
+MODE_SETUID, MODE_SETGID, MODE_CHARDEV, MODE_STICKY = 1 << 23, 1 << 22, 1 << 21, 1 << 20
+_KINDS = {st_.S_IFDIR: MODE_DIR, st_.S_IFLNK: MODE_SYMLINK, st_.S_IFBLK: MODE_DEVICE, st_.S_IFCHR: MODE_DEVICE | MODE_CHARDEV,
+          st_.S_IFIFO: MODE_PIPE, st_.S_IFSOCK: MODE_SOCKET}
 
 
 def go_mode(mode: int) -> int:
     bits = (mode & 0o777) | _KINDS.get(st_.S_IFMT(mode), 0)
-    for unix, go in ((st_.S_ISUID, _SETUID), (st_.S_ISGID, _SETGID), (st_.S_ISVTX, _STICKY)):
+    for unix, go in ((st_.S_ISUID, MODE_SETUID), (st_.S_ISGID, MODE_SETGID), (st_.S_ISVTX, MODE_STICKY)):
         if mode & unix:
             bits |= go
     return bits
-
-
-def unix_perm(mode: int) -> int:
-    perm = mode & 0o777
-    for unix, go in ((st_.S_ISUID, _SETUID), (st_.S_ISGID, _SETGID), (st_.S_ISVTX, _STICKY)):
-        if mode & go:
-            perm |= unix
-    return perm
 
 
 @dataclass
@@ -327,91 +318,3 @@ def _file_data(ident: int, full: str | None, transfer: Transfer):
             yield _data(ident, data)
             data = fh.read(CHUNK)
     yield _data(ident, b"")
-
-
-# -- receiving ----------------------------------------------------------------------------------
-def receive(dest: str, requests):
-    """The packets of DiffCopy's receiving side, writing what the engine sends into `dest`:
-    every file is asked for; owners stay ours."""
-    os.makedirs(dest, exist_ok=True)
-    events: queue.Queue = queue.Queue()
-    files: dict[int, str] = {}
-    modes: list[tuple[str, os.stat_result | None, int, int]] = []
-
-    def read():
-        handles: dict[int, object] = {}
-        index = 0
-        try:
-            for raw in requests:
-                p = parse("fsutil.types.Packet", raw)
-                if p.type == STAT and not p.HasField("stat"):
-                    events.put(("stats", None))
-                elif p.type == STAT:
-                    full = _place(dest, p.stat)
-                    if p.stat.mode & (_DIR | _SYMLINK | _DEVICE | _PIPE | _SOCKET) == 0:
-                        files[index] = full
-                    modes.append((full, None, p.stat.mode, p.stat.modTime))
-                    index += 1
-                elif p.type == DATA:
-                    fh = handles.get(p.ID) or handles.setdefault(p.ID, open(files[p.ID], "wb"))
-                    if p.data:
-                        fh.write(p.data)
-                    else:
-                        fh.close()
-                        events.put(("file", p.ID))
-                elif p.type == ERR:
-                    raise EngineError(f"the engine failed to send the build output: {p.data.decode('utf-8', 'replace')}")
-                elif p.type == FIN:
-                    events.put(("fin", None))
-        except Exception as exc:  # noqa: BLE001
-            events.put(("error", exc))
-        finally:
-            for fh in handles.values():
-                fh.close()
-        events.put(("end", None))
-
-    threading.Thread(target=read, name="dockermagic-filesend", daemon=True).start()
-    kind, value = events.get()
-    if kind == "error":
-        raise value
-    if kind != "stats":
-        return
-    if files:
-        yield [Packet(type=REQ, ID=ident).SerializeToString() for ident in sorted(files)]
-    done = 0
-    while done < len(files):
-        kind, value = events.get()
-        if kind == "error":
-            raise value
-        if kind == "end":
-            raise EngineError("the engine stopped sending the build output before the last file")
-        done += kind == "file"
-    for full, _, mode, mtime in reversed(modes):  # children before parents: a folder's mtime holds
-        if not mode & _SYMLINK:
-            os.chmod(full, unix_perm(mode))
-            os.utime(full, ns=(mtime, mtime))
-    yield Packet(type=FIN).SerializeToString()
-    while events.get()[0] not in ("end", "error"):
-        pass
-
-
-def _place(dest: str, stat) -> str:
-    """Make the folder or symlink a STAT describes (files come with their data); its full path."""
-    rel = os.path.normpath(stat.path)
-    if rel.startswith("..") or os.path.isabs(rel):
-        raise EngineError(f"the engine sent an output path outside the destination: {stat.path!r}")
-    full = os.path.join(dest, rel)
-    if stat.mode & _DIR:
-        os.makedirs(full, exist_ok=True)
-    elif stat.mode & _SYMLINK:
-        if os.path.lexists(full):
-            os.unlink(full)
-        os.symlink(stat.linkname, full)
-    return full
-
-
-def receive_bytes(out, requests):
-    """A `-o type=tar` output: the engine streams the tar as plain byte messages."""
-    for raw in requests:
-        out.write(parse("moby.filesync.v1.BytesMessage", raw).data)
-    return iter(())

@@ -159,7 +159,9 @@ class Server:
             started = []
             for event in events:
                 if isinstance(event, ev.RequestReceived):
-                    started.append(self._begin(event))
+                    call = self._begin(event)
+                    if call is not None and call.method in self.streams:
+                        started.append(call)
                 elif isinstance(event, ev.DataReceived):
                     self.conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
                     call = self.listening.get(event.stream_id)
@@ -170,12 +172,15 @@ class Server:
                     if call is not None:
                         call.gone = call.gone or isinstance(event, ev.StreamReset)
                         call.inbox.put(_END)
+                        if call.method in self.unary and not call.gone:
+                            # a unary call runs once its request is whole: a health check
+                            # answered on this thread must never wait for bytes this thread reads
+                            started.append(call)
                 elif isinstance(event, ev.ConnectionTerminated):
                     self.closed = True
         self._flush()  # acknowledgements, window updates
         for call in started:
-            if call is not None:
-                self._run(call)
+            self._run(call)
 
     def _begin(self, event) -> Call | None:
         headers = dict(event.headers)

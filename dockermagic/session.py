@@ -27,7 +27,7 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 
-from . import adapter, filesync, grpcserver, session_services as services
+from . import adapter, filesync, grpcserver, outputs as output, session_services as services
 from .errors import EngineError, InvalidInput
 from .filesync import Selection, SyncStats, Transfer
 from .session_schema import message
@@ -75,7 +75,7 @@ class Session:
                      "dockerfile": SyncedDir(os.path.abspath(dockerfile_dir or context_dir))}
         self.secrets = {s.id: s for s in (x if isinstance(x, services.Secret) else services.parse_secret(x) for x in secrets)}
         self.agents = {a.id: a for a in (x if isinstance(x, services.SSHAgent) else services.parse_ssh(x) for x in ssh)}
-        self.outputs = [x if isinstance(x, services.Output) else services.parse_output(x) for x in outputs]
+        self.outputs = [x if isinstance(x, output.Output) else output.parse_output(x) for x in outputs]
         if len(self.outputs) > 1:
             raise InvalidInput("one --output per build: the engine exports to one place")
         self.stats = SyncStats()
@@ -181,10 +181,10 @@ class Session:
         return filesync.send(synced.path, selection, requests, transfer, scan)
 
     def _filesend(self, requests, call):
-        output = self.outputs[0]
-        if output.type == "local":
-            return filesync.receive(output.dest, requests)
-        return _write_tar(output.dest, requests)
+        target = self.outputs[0]
+        if target.type == "local":
+            return output.receive(target.dest, requests)
+        return output.write_tar(target.dest, requests)
 
     def _forward_agent(self, requests, call):
         ident = (call.metadata.get("buildkit.ssh.id") or ["default"])[0]
@@ -192,17 +192,3 @@ class Session:
         if agent is None:
             raise grpcserver.Status(grpcserver.NOT_FOUND, f"no ssh agent {ident}")
         return services.forward_agent(agent, requests)
-
-
-def _write_tar(dest: str, requests):
-    os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
-    partial = dest + ".partial"
-    try:
-        with open(partial, "wb") as out:
-            filesync.receive_bytes(out, requests)
-        os.replace(partial, dest)
-    finally:
-        if os.path.exists(partial):
-            os.unlink(partial)
-    return
-    yield  # a stream that answers nothing

@@ -1,5 +1,5 @@
-"""What a BuildKit session serves besides the files: registry credentials, secrets, ssh agents,
-and where a build's output goes -- each given as the docker CLI spells it.
+"""What a BuildKit session serves besides the files: registry credentials, secrets and ssh
+agents, each given as the docker CLI spells it.
 
 A secret's value is read only when the engine asks for it and goes straight into the answer:
 no spec, repr or message holds it.
@@ -19,7 +19,7 @@ from .grpcserver import NOT_FOUND, Status
 from .session_schema import message, parse
 
 
-def _fields(spec: str, option: str) -> dict[str, str]:
+def spec_fields(spec: str, option: str) -> dict[str, str]:
     found = {}
     for part in spec.split(","):
         key, eq, value = part.partition("=")
@@ -52,7 +52,7 @@ class Secret:
 def parse_secret(spec: str) -> Secret:
     """The CLI's grammar: `id=`, `src=`/`source=`, `env=`, `type=file|env`; without src or env,
     the variable named by the id if it is set, else the file named by it."""
-    fields = _fields(spec, "--secret")
+    fields = spec_fields(spec, "--secret")
     unknown = set(fields) - {"id", "src", "source", "env", "type"}
     if unknown:
         raise InvalidInput(f"--secret {spec!r}: unknown field {sorted(unknown)[0]!r}; use id=ID,src=PATH or id=ID,env=VAR")
@@ -158,41 +158,6 @@ class KeyAgent:
                 self.process.kill()
                 self.process.wait()
             self.process = None
-
-
-# -- outputs ------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Output:
-    """`-o type=local,dest=DIR` or `-o type=tar,dest=FILE` (a bare `-o DIR` is local)."""
-
-    type: str
-    dest: str
-
-    def engine_spec(self) -> dict:
-        """What the engine is told: the type; where it lands is ours to know."""
-        return {"Type": self.type, "Attrs": {}}
-
-
-def parse_output(spec: str) -> Output:
-    if "=" not in spec:
-        fields = {"type": "local", "dest": spec}
-    else:
-        fields = _fields(spec, "--output")
-    kind = fields.get("type", "")
-    if kind not in ("local", "tar"):
-        raise InvalidInput(f"--output {spec!r}: type must be local or tar")
-    unknown = set(fields) - {"type", "dest"}
-    if unknown:
-        raise InvalidInput(f"--output {spec!r}: unknown field {sorted(unknown)[0]!r}")
-    dest = fields.get("dest", "")
-    if not dest or dest == "-":
-        raise InvalidInput(f"--output {spec!r}: give dest=DIR (local) or dest=FILE (tar)")
-    dest = os.path.abspath(os.path.expanduser(dest))
-    if kind == "tar" and os.path.isdir(dest):
-        raise InvalidInput(f"--output {spec!r}: {dest} is a folder; name a file for type=tar")
-    if kind == "local" and os.path.exists(dest) and not os.path.isdir(dest):
-        raise InvalidInput(f"--output {spec!r}: {dest} is a file; name a folder for type=local")
-    return Output(kind, dest)
 
 
 # -- the answers --------------------------------------------------------------------------------

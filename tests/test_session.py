@@ -173,7 +173,7 @@ def test_a_private_base_is_pulled_with_the_kept_login(engine, made, pushed, uniq
                                    auth_config={"username": user, "password": password}))
     assert not any("error" in r for r in records), records
     digest = next(r["aux"]["Digest"] for r in records if isinstance(r.get("aux"), dict) and "Digest" in r["aux"])
-    pushed.add(address, f"dm-session-base", digest, (user, password))
+    pushed.add(address, "dm-session-base", digest, (user, password))
     engine.api.remove_image(base, force=True)
     ctx = tmp_path / "ctx"
     ctx.mkdir()
@@ -234,7 +234,8 @@ def test_an_engine_without_sessions_says_so(podman, tmp_path):
 
 
 def test_options_are_read_as_the_cli_spells_them(tmp_path, monkeypatch):
-    from dockermagic.session_services import parse_output, parse_secret, parse_ssh
+    from dockermagic.outputs import parse_output
+    from dockermagic.session_services import parse_ssh, parse_secret
 
     (tmp_path / "tok").write_text("x")
     monkeypatch.chdir(tmp_path)
@@ -291,3 +292,40 @@ def test_a_dockerfile_elsewhere_or_behind_a_symlink(engine, made, unique, tmp_pa
         records = list(adapter.records(engine.api, "POST", "/build", params=params))
     assert not [r for r in records if "error" in r]
     assert run(engine, made, f"dm-session/outside:{unique}", f"cat /other-{unique}.txt") == "app\n"
+
+
+def test_a_health_check_split_across_reads_is_answered():
+    """The engine's HEADERS and DATA of one check can arrive in two reads: the answer must not
+    wait on the thread that reads the second."""
+    import socket
+    import time
+
+    import h2.connection
+    import h2.events
+
+    from dockermagic import grpcserver
+
+    ours, theirs = socket.socketpair()
+    server = grpcserver.Server(ours, {"/grpc.health.v1.Health/Check": lambda raw: b"\x08\x01"}, {},
+                               inline=["/grpc.health.v1.Health/Check"])
+    server.start()
+    client = h2.connection.H2Connection()
+    client.initiate_connection()
+    client.send_headers(1, [(":method", "POST"), (":scheme", "http"), (":authority", "x"),
+                            (":path", "/grpc.health.v1.Health/Check"), ("content-type", "application/grpc")])
+    theirs.sendall(client.data_to_send())
+    time.sleep(0.2)
+    client.send_data(1, grpcserver.frame(b""), end_stream=True)
+    theirs.sendall(client.data_to_send())
+    theirs.settimeout(5)
+    answer, status = b"", None
+    while status is None:
+        for event in client.receive_data(theirs.recv(65536)):
+            if isinstance(event, h2.events.DataReceived):
+                answer += event.data
+            if isinstance(event, h2.events.TrailersReceived):
+                status = dict(event.headers)[b"grpc-status"]
+        theirs.sendall(client.data_to_send())
+    server.close()
+    theirs.close()
+    assert (answer, status) == (grpcserver.frame(b"\x08\x01"), b"0")

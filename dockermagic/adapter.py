@@ -128,7 +128,14 @@ def upgraded(api, path: str, headers: list[tuple[str, str]], timeout: float = 10
     from urllib.parse import urlsplit
 
     target = url(api, path)
-    pool = api.get_adapter(target).get_connection(target)
+    transport = api.get_adapter(target)
+    if hasattr(transport, "get_connection_with_tls_context"):  # requests >= 2.32.2: TLS settings come with the pool
+        import requests
+
+        pool = transport.get_connection_with_tls_context(requests.Request("POST", target).prepare(), api.verify,
+                                                         None, api.cert)
+    else:
+        pool = transport.get_connection(target)
     conn = pool._new_conn()
     conn.timeout = timeout
     conn.connect()

@@ -11,7 +11,7 @@ import subprocess
 import tarfile
 
 import pytest
-from engine_fixtures import podman, podman_address  # noqa: F401
+from engine_fixtures import podman, podman_address, tls_engine  # noqa: F401
 from registry_fixtures import build_image, docker_config, pushed  # noqa: F401
 
 from dockermagic import adapter
@@ -329,3 +329,27 @@ def test_a_health_check_split_across_reads_is_answered():
     server.close()
     theirs.close()
     assert (answer, status) == (grpcserver.frame(b"\x08\x01"), b"0")
+
+
+def test_a_session_over_tls(tls_engine, tmp_path, monkeypatch):
+    """A remote-style engine (TCP + TLS, client certificates): the upgrade takes the client's TLS
+    settings, and the context and output cross it."""
+    import shutil
+
+    from dockermagic.engine import connect
+
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    for src, dst in (("ca", "ca.pem"), ("cert", "cert.pem"), ("key", "key.pem")):
+        shutil.copy(tls_engine.certs[src], certs / dst)
+    monkeypatch.setenv("DOCKER_HOST", tls_engine.address)
+    monkeypatch.setenv("DOCKER_TLS_VERIFY", "1")
+    monkeypatch.setenv("DOCKER_CERT_PATH", str(certs))
+    remote = connect()
+    assert remote.address == tls_engine.address
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "a.txt").write_text("over tls\n")
+    (ctx / "Dockerfile").write_text("FROM scratch\nCOPY a.txt /a.txt\n")
+    build(remote, ctx, outputs=[f"type=local,dest={tmp_path / 'out'}"])
+    assert (tmp_path / "out" / "a.txt").read_text() == "over tls\n"

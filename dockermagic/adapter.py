@@ -147,8 +147,9 @@ def upgraded(api, path: str, headers: list[tuple[str, str]], timeout: float = 10
         sock.settimeout(timeout)
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
         answer = b""
+        read = receiver(sock)
         while b"\r\n\r\n" not in answer:
-            piece = sock.recv(65536)
+            piece = read(65536)
             if not piece:
                 raise EngineError(f"POST {path}: the engine closed the connection before answering")
             answer += piece
@@ -163,3 +164,11 @@ def upgraded(api, path: str, headers: list[tuple[str, str]], timeout: float = 10
     except BaseException:
         close_socket(sock)
         raise
+
+
+def receiver(sock):
+    """`recv` for a connection docker-py made: what has arrived, up to n bytes.  Its ssh
+    transport (`ssh HOST docker system dial-stdio`) is a pipe to a process whose `recv(n)`
+    waits for all n bytes; one read of what is there is what a stream of frames needs."""
+    pipe = getattr(getattr(sock, "proc", None), "stdout", None)
+    return pipe.read1 if pipe is not None and hasattr(pipe, "read1") else sock.recv

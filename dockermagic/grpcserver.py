@@ -87,12 +87,12 @@ def frame(message: bytes) -> bytes:
 
 
 class Server:
-    def __init__(self, sock, unary: dict, streams: dict, inline=()):
+    def __init__(self, sock, unary: dict, streams: dict, inline=(), recv=None, hangup=None):
         import h2.config
         import h2.connection
         import h2.settings
 
-        self.sock = sock
+        self.sock, self.recv, self.hangup = sock, recv or sock.recv, hangup
         self.unary, self.streams, self.inline = unary, streams, set(inline)
         config = h2.config.H2Configuration(client_side=False, header_encoding="utf-8")
         self.conn = h2.connection.H2Connection(config=config)
@@ -124,6 +124,8 @@ class Server:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+        if self.hangup is not None:
+            self.hangup()  # what ends a connection that is not a plain socket (an ssh pipe)
         self._end_all()
         for thread in self.threads:
             thread.join(timeout=2)
@@ -132,7 +134,7 @@ class Server:
     def _read(self) -> None:
         try:
             while True:
-                data = self.sock.recv(1 << 20)
+                data = self.recv(1 << 20)
                 if not data:
                     break
                 self._received(data)

@@ -132,7 +132,8 @@ class Session:
             sock, early = adapter.upgraded(self.engine.api, "/session", headers)
         except Exception as exc:  # noqa: BLE001 -- the engine's or the connection's words
             raise SessionUnavailable(f"no BuildKit session: {adapter.explanation(exc)}") from None
-        self._server = grpcserver.Server(sock, unary, streams, inline=[HEALTH])
+        self._server = grpcserver.Server(sock, unary, streams, inline=[HEALTH], recv=adapter.receiver(sock),
+                                         hangup=lambda: adapter.close_socket(sock))
         self._socket = sock
         try:
             self._server.start(early)

@@ -11,7 +11,7 @@ import subprocess
 import tarfile
 
 import pytest
-from engine_fixtures import podman, podman_address, tls_engine  # noqa: F401
+from engine_fixtures import engine2_address, podman, podman_address, ssh_engine, tls_engine  # noqa: F401
 from registry_fixtures import build_image, docker_config, pushed  # noqa: F401
 
 from dockermagic import adapter
@@ -353,3 +353,18 @@ def test_a_session_over_tls(tls_engine, tmp_path, monkeypatch):
     (ctx / "Dockerfile").write_text("FROM scratch\nCOPY a.txt /a.txt\n")
     build(remote, ctx, outputs=[f"type=local,dest={tmp_path / 'out'}"])
     assert (tmp_path / "out" / "a.txt").read_text() == "over tls\n"
+
+
+def test_a_session_over_ssh(ssh_engine, tmp_path, monkeypatch):
+    """ssh:// as the CLI does it (`ssh HOST docker system dial-stdio`): the upgrade and the
+    session's HTTP/2 go through the ssh pipe."""
+    from dockermagic.engine import connect
+
+    monkeypatch.setenv("PATH", ssh_engine.client_path())
+    remote = connect(ssh_engine.address)
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "a.txt").write_text("over ssh\n")
+    (ctx / "Dockerfile").write_text("FROM scratch\nCOPY a.txt /a.txt\n")
+    build(remote, ctx, outputs=[f"type=local,dest={tmp_path / 'out'}"])
+    assert (tmp_path / "out" / "a.txt").read_text() == "over ssh\n"

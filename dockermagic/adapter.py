@@ -197,3 +197,60 @@ def explanation(exc: BaseException) -> str:
 def error(exc: BaseException, doing: str) -> EngineError:
     """A docker-py or connection error as one `EngineError` line: what we were doing, what was said."""
     return EngineError(f"{doing}: {explanation(exc)}")
+
+
+# -- an upgraded connection (BuildKit's /session) -----------------------------------------------
+def upgraded(api, path: str, headers: list[tuple[str, str]], timeout: float = 10.0):
+    """POST `path` with `Connection: Upgrade` on a connection of its own and wait for the engine's
+    `101 Switching Protocols`: (the socket, the bytes already read past the answer's headers).
+
+    Written by hand, not through requests: a header may have to appear several times (one line
+    per gRPC method), and the engine's first bytes of the new protocol can arrive in the same
+    read as the 101, which http.client's buffered reader would swallow."""
+    from urllib.parse import urlsplit
+
+    target = url(api, path)
+    transport = api.get_adapter(target)
+    if hasattr(transport, "get_connection_with_tls_context"):  # requests >= 2.32.2: TLS settings come with the pool
+        import requests
+
+        pool = transport.get_connection_with_tls_context(requests.Request("POST", target).prepare(), api.verify,
+                                                         None, api.cert)
+    else:
+        pool = transport.get_connection(target)
+    conn = pool._new_conn()
+    conn.timeout = timeout
+    conn.connect()
+    sock = conn.sock
+    parts = urlsplit(target)
+    lines = [f"POST {parts.path} HTTP/1.1", f"Host: {parts.hostname or 'docker'}", "Content-Length: 0",
+             "Connection: Upgrade"] + [f"{name}: {value}" for name, value in headers]
+    try:
+        sock.settimeout(timeout)
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        answer = b""
+        read = receiver(sock)
+        while b"\r\n\r\n" not in answer:
+            piece = read(65536)
+            if not piece:
+                raise EngineError(f"POST {path}: the engine closed the connection before answering")
+            answer += piece
+            if len(answer) > 65536:
+                raise EngineError(f"POST {path}: the engine's answer has no end of headers")
+        head, _, rest = answer.partition(b"\r\n\r\n")
+        status = head.split(b"\r\n", 1)[0].decode("latin-1")
+        if " 101 " not in status + " ":
+            raise EngineError(f"POST {path}: the engine answered {status.partition(' ')[2] or status!r}, not 101")
+        sock.settimeout(None)
+        return sock, rest
+    except BaseException:
+        close_socket(sock)
+        raise
+
+
+def receiver(sock):
+    """`recv` for a connection docker-py made: what has arrived, up to n bytes.  Its ssh
+    transport (`ssh HOST docker system dial-stdio`) is a pipe to a process whose `recv(n)`
+    waits for all n bytes; one read of what is there is what a stream of frames needs."""
+    pipe = getattr(getattr(sock, "proc", None), "stdout", None)
+    return pipe.read1 if pipe is not None and hasattr(pipe, "read1") else sock.recv

@@ -1,0 +1,123 @@
+"""A Dockerfile's stages as BuildKit sees them: which line a vertex `[stage 2/5] RUN ...` comes
+from, and which base images (after ARG substitution) a build of a given target needs.
+
+BuildKit v0.8 (Engine 20.10) names each vertex `[NAME i/N]`, NAME being the stage's `AS` name or
+`stage-K`, i counting the stage's instructions from its FROM, but sends no line numbers: they
+come from here.  The base images are what `buildkit.build` pulls with the user's credentials
+before the build, because BuildKit without a session cannot log in to a registry.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .dockerfile import Instruction, parse
+
+_VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
+_SYNTAX = re.compile(r"^#\s*syntax\s*=\s*(\S+)\s*$", re.IGNORECASE)
+
+
+@dataclass
+class Stage:
+    index: int
+    name: str  # the AS name (lower case, as BuildKit keeps it), else stage-INDEX
+    base: str  # the FROM image after ARG substitution, or an earlier stage's name
+    instructions: list[Instruction] = field(default_factory=list)  # FROM first
+    needs: set = field(default_factory=set)  # names of the stages it copies or mounts from
+
+
+def substitute(text: str, args: dict) -> str:
+    """`$X`, `${X}`, `${X:-default}`, `${X:+alternative}` as the Dockerfile frontend expands them."""
+    def one(match):
+        name = match.group(1) or match.group(4)
+        value = args.get(name)
+        if match.group(2) == "-":
+            return value if value else match.group(3)
+        if match.group(2) == "+":
+            return match.group(3) if value else ""
+        return value or ""
+
+    return _VAR.sub(one, text)
+
+
+def stages(text: str, build_args: dict | None = None) -> list[Stage]:
+    instructions = parse(text)
+    meta: dict = {}
+    found: list[Stage] = []
+    for ins in instructions:
+        if ins.name == "ARG" and not found:
+            name, _, default = ins.value.strip().partition("=")
+            meta[name.strip()] = default.strip().strip('"')
+            continue
+        if ins.name == "FROM":
+            if not found:
+                meta.update({k: v for k, v in (build_args or {}).items() if k in meta})
+            words = [w for w in substitute(ins.value, meta).split() if not w.startswith("--platform")]
+            name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else f"stage-{len(found)}"
+            stage = Stage(len(found), name, words[0] if words else "", [ins])
+            if any(s.name == stage.base.lower() for s in found):
+                stage.needs.add(stage.base.lower())
+            found.append(stage)
+            continue
+        if found:
+            found[-1].instructions.append(ins)
+            for ref in re.findall(r"--from=(\S+)", ins.value):
+                ref = re.sub(r",.*", "", ref).lower()
+                if ref.isdigit() and int(ref) < len(found):
+                    ref = found[int(ref)].name
+                found[-1].needs.add(ref)
+    return found
+
+
+def needed(all_stages: list[Stage], target: str | None = None) -> list[Stage]:
+    """The stages a build of `target` (default: the last stage) runs, in Dockerfile order."""
+    by_name = {s.name: s for s in all_stages}
+    if not all_stages:
+        return []
+    last = by_name.get((target or "").lower(), all_stages[-1])
+    keep, todo = set(), [last.name]
+    while todo:
+        name = todo.pop()
+        if name in keep or name not in by_name:
+            continue
+        keep.add(name)
+        todo += list(by_name[name].needs)
+    return [s for s in all_stages if s.name in keep]
+
+
+def base_images(text: str, build_args: dict | None = None, target: str | None = None) -> list[str]:
+    """Images a build of `target` starts from (no `scratch`, no earlier stages), the `# syntax=`
+    frontend image first; each once, in order."""
+    all_stages = stages(text, build_args)
+    names = {s.name for s in all_stages}
+    images = [syntax] if (syntax := syntax_image(text)) else []
+    for stage in needed(all_stages, target):
+        base = stage.base
+        if base and base.lower() != "scratch" and base.lower() not in names and base not in images:
+            images.append(base)
+        for ref in stage.needs:  # COPY --from=IMAGE names an image when no stage has that name
+            if ref not in names and ref not in images and not ref.isdigit():
+                images.append(ref)
+    return images
+
+
+def syntax_image(text: str) -> str | None:
+    """The `# syntax=IMAGE` frontend named in the Dockerfile's leading comments."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            return None
+        if (m := _SYNTAX.match(stripped)) is not None:
+            return m.group(1)
+    return None
+
+
+def step_line(all_stages: list[Stage], stage_name: str, number: int) -> int | None:
+    """The Dockerfile line of instruction `number` (1 = FROM) of the stage BuildKit calls `stage_name`."""
+    for stage in all_stages:
+        if stage.name == stage_name.lower() and 0 < number <= len(stage.instructions):
+            return stage.instructions[number - 1].line
+    return None

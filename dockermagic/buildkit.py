@@ -299,6 +299,39 @@ def failure_line(vertex: Vertex | None, message: str, code: int | None) -> str:
     return f"{where} failed: {said}"
 
 
+# -- which builder -----------------------------------------------------------------------------
+def builder(engine, setting: str = "auto", environ=None) -> str:
+    """`buildkit` or `classic`, as today's docker CLI chooses: BuildKit wherever the engine has
+    it, the classic builder on Podman's API (no BuildKit), or when asked: `%config
+    DockerMagics.builder` ('buildkit' / 'classic'), else `DOCKER_BUILDKIT=0` (or 1)."""
+    import os
+
+    environ = os.environ if environ is None else environ
+    setting = (setting or "auto").lower()
+    has_buildkit = engine.kind != "Podman" and _api_at_least(engine.version.get("ApiVersion", "0"), "1.39")
+    if setting == "classic":
+        return "classic"
+    if setting == "buildkit":
+        if not has_buildkit:
+            raise InvalidInput(f"{engine.kind} {engine.version.get('Version', '')} has no BuildKit behind its API: "
+                               "use %config DockerMagics.builder = 'auto' (or 'classic')")
+        return "buildkit"
+    wanted = environ.get("DOCKER_BUILDKIT", "").strip().lower()
+    if wanted in ("0", "false", "no", "off"):
+        return "classic"
+    if wanted in ("1", "true", "yes", "on") and not has_buildkit:
+        raise InvalidInput(f"DOCKER_BUILDKIT={environ['DOCKER_BUILDKIT']} but {engine.kind} has no BuildKit behind its API: "
+                           "unset it to build with the classic builder")
+    return "buildkit" if has_buildkit else "classic"
+
+
+def _api_at_least(version: str, minimum: str) -> bool:
+    def parts(text):
+        return tuple(int(p) for p in re.findall(r"\d+", text)[:2])
+
+    return parts(version) >= parts(minimum)
+
+
 # -- the build ------------------------------------------------------------------------------
 def base_images(dockerfile_text: str, build_args: dict | None = None, target: str | None = None) -> list[str]:
     """The images a build starts from (after ARG substitution), `# syntax=` frontend included.

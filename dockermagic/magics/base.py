@@ -23,6 +23,7 @@ ALIASES = {
     ("container", "run"): "run", ("container", "ls"): "ps", ("container", "list"): "ps",
     ("container", "logs"): "logs", ("container", "exec"): "exec", ("container", "stop"): "stop",
     ("container", "start"): "start", ("container", "rm"): "rm", ("container", "inspect"): "inspect",
+    ("buildx", "build"): "build", ("buildx", "b"): "build",
 }
 
 
@@ -86,6 +87,12 @@ class DockerMagics(Magics):
     display = CaselessStrEnum(
         ["auto", "widget", "html", "text"], "auto",
         help="How views show: live widgets (auto in a kernel), HTML only, or docker-CLI-like text (auto in a terminal).",
+    ).tag(config=True)
+
+    builder = CaselessStrEnum(
+        ["auto", "buildkit", "classic"], "auto",
+        help="Which builder %docker_build uses: the engine's BuildKit wherever it has one (auto, as the docker CLI; "
+             "DOCKER_BUILDKIT=0 asks for the classic builder), always BuildKit, or the classic builder.",
     ).tag(config=True)
 
     cleanup_on_exit = Bool(

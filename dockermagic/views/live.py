@@ -175,6 +175,9 @@ def run(view: LiveView, events) -> None:
         for event in events:
             view.feed(event)
     except BaseException as exc:
+        close = getattr(events, "close", None)
+        if close is not None:  # a Ctrl-C between two events: the stream cleans up (cancels) now
+            close()
         view.fail(exc)
         view.finish()
         raise

@@ -22,7 +22,7 @@ from .build import BuildRequest, BuildResult, BuildSucceeded
 from .context import context_files, context_stream
 from .errors import BuildError, InvalidInput
 
-_PREFIX = re.compile(r"^\[([^\]\s]+) (\d+)/(\d+)\] (.*)$", re.S)
+_PREFIX = re.compile(r"^\[(?:([^\]\s]+) )?(\d+)/(\d+)\] (.*)$", re.S)  # "[stage 2/5] RUN ..." or "[2/5] RUN ..."
 _EXIT = re.compile(r"exit code: (\d+)")
 
 #: what only a BuildKit session (buildx, or the docker CLI with DOCKER_BUILDKIT=1) can do
@@ -228,8 +228,9 @@ class TraceStream:
             vertex = Vertex(v.digest, v.name, len(self.vertices) + 1, inputs=list(v.inputs))
             match = _PREFIX.match(v.name)
             if match:
-                vertex.stage, vertex.index, vertex.total = match.group(1), int(match.group(2)), int(match.group(3))
-                vertex.line = stages.step_line(self.stages, vertex.stage, vertex.index)
+                vertex.stage = match.group(1) or (self.stages[0].name if len(self.stages) == 1 else "")
+                vertex.index, vertex.total = int(match.group(2)), int(match.group(3))
+                vertex.line = stages.step_line(self.stages, match.group(1), vertex.index)
             self.vertices[v.digest] = vertex
             self.result.steps.append(vertex)
         was = vertex.state

@@ -1,9 +1,10 @@
 """A Dockerfile's stages as BuildKit sees them: which line a vertex `[stage 2/5] RUN ...` comes
 from, and which base images (after ARG substitution) a build of a given target needs.
 
-BuildKit v0.8 (Engine 20.10) names each vertex `[NAME i/N]`, NAME being the stage's `AS` name or
-`stage-K`, i counting the stage's instructions from its FROM, but sends no line numbers: they
-come from here.  The base images are what `buildkit.build` pulls with the user's credentials
+BuildKit v0.8 (Engine 20.10) names each vertex `[NAME i/N]` (`[i/N]` in a one-stage build), NAME
+being the stage's `AS` name or `stage-K`, i counting the stage's instructions that make a vertex
+(FROM, RUN, COPY, ADD, WORKDIR -- not ARG, ENV, LABEL ...), but sends no line numbers: they come
+from here.  The base images are what `buildkit.build` pulls with the user's credentials
 before the build, because BuildKit without a session cannot log in to a registry.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from .dockerfile import Instruction, parse
 
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
+VERTEX_MAKERS = {"FROM", "RUN", "COPY", "ADD", "WORKDIR"}  # what BuildKit numbers in `[stage i/N]`
 _SYNTAX = re.compile(r"^#\s*syntax\s*=\s*(\S+)\s*$", re.IGNORECASE)
 
 
@@ -115,9 +117,11 @@ def syntax_image(text: str) -> str | None:
     return None
 
 
-def step_line(all_stages: list[Stage], stage_name: str, number: int) -> int | None:
-    """The Dockerfile line of instruction `number` (1 = FROM) of the stage BuildKit calls `stage_name`."""
+def step_line(all_stages: list[Stage], stage_name: str | None, number: int) -> int | None:
+    """The Dockerfile line of step `number` (1 = FROM) of the stage BuildKit calls `stage_name`
+    (None: the one stage of a one-stage build)."""
     for stage in all_stages:
-        if stage.name == stage_name.lower() and 0 < number <= len(stage.instructions):
-            return stage.instructions[number - 1].line
+        if (stage.name == stage_name.lower()) if stage_name else len(all_stages) == 1:
+            steps = [ins for ins in stage.instructions if ins.name in VERTEX_MAKERS]
+            return steps[number - 1].line if 0 < number <= len(steps) else None
     return None

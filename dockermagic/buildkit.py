@@ -145,23 +145,26 @@ class BasePull:
 
 @dataclass(repr=False)
 class BuildKitResult(BuildResult):
-    """A BuildKit build's result: `BuildResult`'s surface, `.steps` being the vertices."""
+    """A BuildKit build's result: `BuildResult`'s surface.  `.vertices` is everything BuildKit
+    did, in the order it named them; `.steps` the vertices of Dockerfile steps (`[stage i/N]`), in
+    Dockerfile order -- so `steps[1]` of `FROM ...` / `RUN ...` is that RUN, as with the classic builder."""
 
     builder: str = "buildkit"
+    vertices: list = field(default_factory=list)
     pulls: list = field(default_factory=list)  # registry.Transfer of each base pulled first
 
     @property
     def cached(self) -> int:
-        return sum(1 for v in self.steps if v.state == "cached")
+        return sum(1 for v in self.steps if v.state == "cached" and v.index != 1)
 
     @property
     def cacheable(self) -> int:
-        """Steps of the Dockerfile (BuildKit's `[internal]` vertices and the export left out)."""
-        return sum(1 for v in self.steps if v.stage is not None and v.index != 1)
+        """Steps the cache could have answered (all but FROM, which only names the base)."""
+        return sum(1 for v in self.steps if v.index != 1)
 
     @property
     def failed(self) -> Vertex | None:
-        return next((v for v in self.steps if v.state == "error"), None)
+        return next((v for v in self.vertices if v.state == "error"), None)
 
     def __repr__(self) -> str:
         state = f"id={self.short_id}" if self.ok else f"failed: {self.error}"
@@ -232,7 +235,10 @@ class TraceStream:
                 vertex.index, vertex.total = int(match.group(2)), int(match.group(3))
                 vertex.line = stages.step_line(self.stages, match.group(1), vertex.index)
             self.vertices[v.digest] = vertex
-            self.result.steps.append(vertex)
+            self.result.vertices.append(vertex)
+            if vertex.index is not None:
+                self.result.steps.append(vertex)
+                self.result.steps.sort(key=lambda s: (s.line is None, s.line or 0, s.number))
         was = vertex.state
         vertex.cached = vertex.cached or v.cached
         vertex.started = buildkit_proto.seconds(v, "started") or vertex.started
@@ -279,7 +285,7 @@ class TraceStream:
         detail = record.get("errorDetail") or {}
         message = (detail.get("message") or record.get("error") or "the build failed").strip()
         self.finish()
-        vertex = next((v for v in self.result.steps if v.state == "error"), None)
+        vertex = self.result.failed
         code = vertex.exit_code if vertex else None
         if code is None and (m := _EXIT.search(message)):
             code = int(m.group(1))
@@ -422,7 +428,7 @@ def _cancel(api, buildid: str, result: BuildKitResult) -> None:
         adapter.call(api, "POST", "/build/cancel", params={"id": buildid})
     except Exception:  # noqa: BLE001 -- closing the stream below cancels it too
         pass
-    for vertex in result.steps:
+    for vertex in result.vertices:
         if vertex.state in ("running", "waiting"):
             vertex.canceled = True
     result.error = "canceled"

@@ -26,7 +26,7 @@ def write(ctx, dockerfile, **files):
 
 
 def step(result, text):
-    return next(v for v in result.steps if text in v.name)
+    return next(v for v in result.vertices if text in v.name)
 
 
 def test_cache_mount_outlives_the_layer_cache(ip, made, context, unique):
@@ -62,10 +62,38 @@ def test_failing_unused_stage_is_skipped_and_stages_run_at_once(ip, made, contex
                    "FROM busybox\nCOPY --from=one /one /one\nCOPY --from=two /two /two\n")
     tag = made.image(f"dm-test/p{unique}")
     result = ip.run_line_magic("docker_build", f"--no-cache -t {tag} {context}")
-    assert result.ok and not any("exit 9" in v.name for v in result.steps)
+    assert result.ok and not any("exit 9" in v.name for v in result.vertices)
     one, two = step(result, "[one 2/2]"), step(result, "[two 2/2]")
     assert one.started < two.completed and two.started < one.completed  # they overlapped
     assert result.duration < one.duration + two.duration
+
+
+def test_the_options_of_today_work_with_buildkit(ip, engine, made, context, unique, capsys):
+    write(context, "FROM busybox\nARG WHO=nobody\nCOPY . /ctx\nRUN echo hi-$WHO && ls /ctx\n",
+          keep__txt="k", secret__txt="s", __dockerignore="secret.txt\n")
+    (context / "other.Dockerfile").write_text("FROM busybox\nRUN echo from-other-file\n")
+    tag = made.image(f"dm-test/o{unique}")
+    result = ip.run_line_magic("docker_build", f"--no-cache --network host -t {tag} --build-arg WHO=world "
+                                               f"--label dm.test={unique} {context}")
+    assert isinstance(result, BuildKitResult) and [s.index for s in result.steps] == [1, 2, 3]
+    ran = result.steps[2]
+    assert "hi-world" in ran.log and "keep.txt" in ran.log and "secret.txt" not in ran.log
+    assert engine.api.inspect_image(tag)["Config"]["Labels"]["dm.test"] == unique
+    assert "from-other-file" in ip.run_line_magic("docker_build", f"-t {tag} -f other.Dockerfile {context}").log
+    capsys.readouterr()
+    quiet = ip.run_line_magic("docker_build", f"-q -t {tag} {context}")
+    assert capsys.readouterr().out.strip() == quiet.id and quiet.cached == 2
+
+
+def test_pull_pulls_every_base_first(ip, engine, made, context, unique, registry, pushed):
+    base = f"{registry}/dm-test/open{unique}:1"
+    build_image(engine, made, base, f"FROM busybox\nRUN echo open-{unique} > /open\n")
+    pushed.add_result(ip.run_line_magic("docker_push", base))
+    write(context, f"FROM {base}\nRUN cat /open\n")
+    tag = made.image(f"dm-test/u{unique}")
+    assert ip.run_line_magic("docker_build", f"-t {tag} {context}").pulls == []  # it is here: nothing pulled
+    result = ip.run_line_magic("docker_build", f"--pull -t {tag} {context}")
+    assert [t.name for t in result.pulls] == [base] and result.pulls[0].ok and result.ok
 
 
 def test_target_builds_only_that_stage(ip, made, context, unique):
@@ -115,7 +143,7 @@ def test_interrupt_cancels_and_the_next_build_works(ip, made, context, unique):
     finally:
         timer.cancel()
     assert time.monotonic() - began < 15
-    assert any(v.state == "canceled" for v in info.value.result.steps)
+    assert any(v.state == "canceled" for v in info.value.result.vertices)
     write(context, "FROM busybox\nRUN echo after\n")
     assert ip.run_line_magic("docker_build", f"-t {made.image(f'dm-test/n{unique}')} {context}").ok
 

@@ -49,7 +49,7 @@ class BuildKitView(LiveView):
         view.pulls = [TransferView(t, mode="none") for t in result.pulls]
         for pull in view.pulls:
             pull.state = "succeeded" if pull.result.ok else "failed"
-        for vertex in result.steps:
+        for vertex in result.vertices:
             lines = view.logs[vertex.digest] = BoundedLines(view.max_lines)
             for line in vertex.log_lines:
                 lines.add(line)
@@ -88,7 +88,7 @@ class BuildKitView(LiveView):
     def header_html(self) -> str:
         r = self.result
         tags = ", ".join(code(t) for t in r.tags) or f'<span style="{MUTED}">untagged</span>'
-        steps = [v for v in r.steps if v.stage is not None]
+        steps = r.steps
         done = sum(1 for v in steps if v.state in ("done", "cached"))
         pct = int(100 * done / len(steps)) if steps else (100 if self.state == "succeeded" else 0)
         colour = {"failed": "#cf222e", "canceled": "#b58900"}.get(self.state, "#2472c8" if self.state == "running" else "#1a7f37")
@@ -106,7 +106,7 @@ class BuildKitView(LiveView):
 
     def ordered(self) -> list[Vertex]:
         """Vertices in the order they started; those still waiting after them."""
-        return sorted(self.result.steps, key=lambda v: (v.started is None, v.started or 0, v.number))
+        return sorted(self.result.vertices, key=lambda v: (v.started is None, v.started or 0, v.number))
 
     def vertex_html(self, vertex: Vertex) -> str:
         name = vertex.name if len(vertex.name) <= 160 else vertex.name[:157] + "…"

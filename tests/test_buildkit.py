@@ -81,7 +81,7 @@ def test_the_options_of_today_work_with_buildkit(ip, engine, made, context, uniq
     assert engine.api.inspect_image(tag)["Config"]["Labels"]["dm.test"] == unique
     assert "from-other-file" in ip.run_line_magic("docker_build", f"-t {tag} -f other.Dockerfile {context}").log
     capsys.readouterr()
-    quiet = ip.run_line_magic("docker_build", f"-q -t {tag} {context}")
+    quiet = ip.run_line_magic("docker_build", f"-q --network host -t {tag} --build-arg WHO=world --label dm.test={unique} {context}")
     assert capsys.readouterr().out.strip() == quiet.id and quiet.cached == 2
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .. import ansi, units
 from ..build import BuildSucceeded
-from ..buildkit import BasePull, BuildKitResult, Vertex, VertexChanged, VertexLogged, VertexProgress
+from ..vertices import BasePull, BuildKitResult, Vertex, VertexChanged, VertexLogged, VertexProgress
 from ..markup import MONO, MUTED, PRE, badge, box, code, esc
 from .lines import BoundedLines
 from .live import HTML, LiveView

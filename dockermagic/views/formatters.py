@@ -16,7 +16,7 @@ import importlib
 
 #: result type -> "module:function" returning that result's mimebundle (a dict of MIME -> data)
 RENDERERS = {
-    "dockermagic.buildkit.BuildKitResult": "dockermagic.views.buildkit:bundle",
+    "dockermagic.vertices.BuildKitResult": "dockermagic.views.buildkit:bundle",
 }
 
 _cell: dict = {"count": None, "modes": {}, "keep": []}

@@ -94,7 +94,7 @@ class BuildKitView(LiveView):
         colour = {"failed": "#cf222e", "canceled": "#b58900"}.get(self.state, "#2472c8" if self.state == "running" else "#1a7f37")
         state = badge(COLOURS.get(self.state, self.state) if self.state != "canceled" else "interrupted", self.state)
         return (
-            f'<div><b>docker build</b> <span style="{MUTED}">with</span> <b>BuildKit</b> {state} {tags} '
+            f'<div><b>docker build</b> <span style="{MUTED}">with BuildKit</span> {state} {tags} '
             f'<span style="{MUTED}">· context {code(r.context)} · {esc(units.duration(self._clock()))}</span></div>'
             f'<div style="{MUTED};font-size:11.5px">{esc(r.engine)}</div>'
             f'<div title="{done}/{len(steps)} steps" style="height:4px;background:rgba(128,128,128,.2);border-radius:2px;margin:4px 0">'

@@ -119,9 +119,12 @@ def syntax_image(text: str) -> str | None:
 
 def step_line(all_stages: list[Stage], stage_name: str | None, number: int) -> int | None:
     """The Dockerfile line of step `number` (1 = FROM) of the stage BuildKit calls `stage_name`
-    (None: the one stage of a one-stage build)."""
+    (None: the one stage of a one-stage build).  BuildKit shares a vertex between builds that
+    run at once, under the name the first one gave it: a one-stage build's FROM can come named
+    after another build's stage, and is still its own line 1."""
+    known = any(stage.name == (stage_name or "").lower() for stage in all_stages)
     for stage in all_stages:
-        if (stage.name == stage_name.lower()) if stage_name else len(all_stages) == 1:
+        if (stage.name == stage_name.lower()) if known else len(all_stages) == 1:
             steps = [ins for ins in stage.instructions if ins.name in VERTEX_MAKERS]
             return steps[number - 1].line if 0 < number <= len(steps) else None
     return None

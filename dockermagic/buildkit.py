@@ -127,6 +127,7 @@ def build(engine, request: BuildRequest, result: BuildKitResult | None = None):
 
     stream = TraceStream(result, text, build_args)
     context_dir, paths, dockerfile_name, outside = context_files(request.context, request.dockerfile)
+    paths = _plain_header_first(paths, dockerfile_name)
     buildid = uuid.uuid4().hex
     # the bases are local now, and BuildKit's own --pull would need a session for a private one
     params = dict(request.params, dockerfile=dockerfile_name, version="2", buildid=buildid, pull="0")
@@ -160,6 +161,15 @@ def build(engine, request: BuildRequest, result: BuildKitResult | None = None):
     result.size = engine.api.inspect_image(result.id).get("Size")
     result.ended = time.monotonic()
     yield BuildSucceeded(result)
+
+
+def _plain_header_first(paths: list[str], dockerfile: str) -> list[str]:
+    """The Dockerfile (else a short name) first: the engine takes a request body whose first tar
+    entry has a PAX header (a name over 100 bytes) for a Dockerfile, not for a context."""
+    short = [p for p in (dockerfile, *paths) if p in paths and len(p.encode("utf-8", "surrogateescape")) <= 100]
+    if not short:
+        return paths
+    return [short[0], *(p for p in paths if p != short[0])]
 
 
 def _build_args(request: BuildRequest) -> dict:

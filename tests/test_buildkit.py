@@ -96,6 +96,13 @@ def test_pull_pulls_every_base_first(ip, engine, made, context, unique, registry
     assert [t.name for t in result.pulls] == [base] and result.pulls[0].ok and result.ok
 
 
+def test_a_long_first_name_in_the_context(ip, made, context, unique):
+    write(context, "FROM busybox\nCOPY . /ctx\nRUN ls /ctx\n")
+    (context / ("0" + "a" * 120 + ".txt")).write_text("long")  # sorts first, needs a PAX header
+    result = ip.run_line_magic("docker_build", f"--no-cache -t {made.image(f'dm-test/x{unique}')} {context}")
+    assert "0" + "a" * 120 + ".txt" in result.steps[-1].log
+
+
 def test_target_builds_only_that_stage(ip, made, context, unique):
     write(context, "FROM busybox AS first\nRUN echo first-stage\nFROM busybox AS second\nRUN echo second-stage\n")
     tag = made.image(f"dm-test/t{unique}")

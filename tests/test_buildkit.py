@@ -25,6 +25,19 @@ def write(ctx, dockerfile, **files):
         (ctx / name.replace("__", ".")).write_text(text)
 
 
+def _processes_with(marker: str) -> list[str]:
+    """Processes on this machine (the engine's build containers included) whose command line has `marker`."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if marker in cmdline:
+            found.append(cmdline)
+    return found
+
+
 def step(result, text):
     return next(v for v in result.vertices if text in v.name)
 
@@ -151,6 +164,10 @@ def test_interrupt_cancels_and_the_next_build_works(ip, made, context, unique):
         timer.cancel()
     assert time.monotonic() - began < 15
     assert any(v.state == "canceled" for v in info.value.result.vertices)
+    deadline = time.monotonic() + 10
+    while _processes_with(f"started-{unique}") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _processes_with(f"started-{unique}"), "the step's process outlived the cancel"
     write(context, "FROM busybox\nRUN echo after\n")
     assert ip.run_line_magic("docker_build", f"-t {made.image(f'dm-test/n{unique}')} {context}").ok
 

@@ -153,21 +153,24 @@ def test_base_only_in_the_authenticated_registry_is_pulled_with_the_login(ip, en
 
 
 def test_interrupt_cancels_and_the_next_build_works(ip, made, context, unique):
-    write(context, f"FROM busybox\nRUN echo started-{unique} && sleep 60\n")
+    write(context, f"FROM busybox\nRUN sleep 60 && echo done-{unique}\n")  # sh stays: its command line has the marker
+    seen = []
+    look = threading.Timer(2.5, lambda: seen.append(bool(_processes_with(f"done-{unique}"))))
     timer = threading.Timer(3.0, os.kill, (os.getpid(), signal.SIGINT))  # a real Ctrl-C
-    timer.start()
+    look.start(), timer.start()
     began = time.monotonic()
     try:
         with pytest.raises(BuildCanceled, match="canceled") as info:
             ip.run_line_magic("docker_build", f"--no-cache {context}")
     finally:
-        timer.cancel()
+        look.cancel(), timer.cancel()
+    assert seen == [True], "the step was not seen running"
     assert time.monotonic() - began < 15
     assert any(v.state == "canceled" for v in info.value.result.vertices)
     deadline = time.monotonic() + 10
-    while _processes_with(f"started-{unique}") and time.monotonic() < deadline:
+    while _processes_with(f"done-{unique}") and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not _processes_with(f"started-{unique}"), "the step's process outlived the cancel"
+    assert not _processes_with(f"done-{unique}"), "the step's process outlived the cancel"
     write(context, "FROM busybox\nRUN echo after\n")
     assert ip.run_line_magic("docker_build", f"-t {made.image(f'dm-test/n{unique}')} {context}").ok
 

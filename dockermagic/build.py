@@ -129,8 +129,9 @@ class BuildResult(ShownOnce):
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         from .views.build import BuildView
+        from .views.formatters import bundle
 
-        return BuildView.snapshot(self)
+        return bundle(self) or BuildView.snapshot(self)  # a BuildKit result has its own view
 
 
 def _is_chatter(line: str) -> bool:

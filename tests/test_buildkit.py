@@ -66,6 +66,8 @@ def test_copy_chmod_and_result_surface(ip, engine, made, context, unique):
     assert {"name", "state", "cached", "started", "completed", "log"} <= set(dir(copy))
     path = result.save_log(context / "build.log")
     assert "750" in path.read_text()
+    shown_later = result._repr_mimebundle_()  # what a later cell's display of it shows
+    assert "with BuildKit" in shown_later["text/html"] and "[2/3] COPY --chmod=750" in shown_later["text/plain"]
 
 
 def test_failing_unused_stage_is_skipped_and_stages_run_at_once(ip, made, context, unique):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from .dockerfile import Instruction, parse
 
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
+_FROM = re.compile(r"(?:--from=|--mount=\S*?\bfrom=)([^\s,]+)")  # COPY --from=X, RUN --mount=...,from=X
 VERTEX_MAKERS = {"FROM", "RUN", "COPY", "ADD", "WORKDIR"}  # what BuildKit numbers in `[stage i/N]`
 _SYNTAX = re.compile(r"^#\s*syntax\s*=\s*(\S+)\s*$", re.IGNORECASE)
 
@@ -26,7 +27,7 @@ class Stage:
     name: str  # the AS name (lower case, as BuildKit keeps it), else stage-INDEX
     base: str  # the FROM image after ARG substitution, or an earlier stage's name
     instructions: list[Instruction] = field(default_factory=list)  # FROM first
-    needs: set = field(default_factory=set)  # names of the stages it copies or mounts from
+    needs: dict = field(default_factory=dict)  # names it copies or mounts from (stages or images), in order
 
 
 def substitute(text: str, args: dict) -> str:
@@ -59,16 +60,16 @@ def stages(text: str, build_args: dict | None = None) -> list[Stage]:
             name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else f"stage-{len(found)}"
             stage = Stage(len(found), name, words[0] if words else "", [ins])
             if any(s.name == stage.base.lower() for s in found):
-                stage.needs.add(stage.base.lower())
+                stage.needs[stage.base.lower()] = None
             found.append(stage)
             continue
         if found:
             found[-1].instructions.append(ins)
-            for ref in re.findall(r"--from=(\S+)", ins.value):
-                ref = re.sub(r",.*", "", ref).lower()
+            for ref in _FROM.findall(ins.value):
+                ref = ref.lower()
                 if ref.isdigit() and int(ref) < len(found):
                     ref = found[int(ref)].name
-                found[-1].needs.add(ref)
+                found[-1].needs[ref] = None
     return found
 
 

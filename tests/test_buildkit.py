@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import threading
@@ -238,8 +239,9 @@ def test_widget_rows_follow_the_build(ip, made, context, unique):
 
 
 def test_base_images_after_arg_substitution():
-    text = "# syntax=docker/dockerfile:1\nARG V=1\nFROM busybox:$V AS a\nFROM unused\nFROM a\nCOPY --from=img:2 / /\n"
-    assert base_images(text, {"V": "2"}) == ["docker/dockerfile:1", "busybox:2", "img:2"]
+    text = ("# syntax=docker/dockerfile:1\nARG V=1\nFROM busybox:$V AS a\nFROM unused\nFROM a\nCOPY --from=img:2 / /\n"
+            "RUN --mount=type=bind,from=tools:3,target=/t ls /t\n")
+    assert base_images(text, {"V": "2"}) == ["docker/dockerfile:1", "busybox:2", "img:2", "tools:3"]
     assert base_images(text, {}, target="a") == ["docker/dockerfile:1", "busybox:1"]
 
 
@@ -247,3 +249,36 @@ def test_podman_still_builds_classic(ip, docker_env, podman_address, context, ma
     write(context, "FROM busybox\nRUN echo on-podman\n")
     result = ip.run_line_magic("docker_build", f"-H {podman_address} -t {made_podman.image(f'dm-podman/k{unique}')} {context}")
     assert type(result) is BuildResult and "on-podman" in result.log
+
+
+def test_trace_fields_of_newer_engines_are_ignored():
+    from dockermagic.buildkit_proto import decode, status_response_class
+    from dockermagic.vertices import TraceStream
+
+    status = status_response_class()()
+    vertex = status.vertexes.add(digest="sha256:1", name="[2/2] RUN echo hi", cached=False)
+    vertex.started.seconds = 100
+    status.logs.add(vertex="sha256:1", stream=1, msg=b"hi\npart")
+    newer = status.SerializeToString()
+    newer += bytes([0x22, 3]) + b"\x0a\x01w"  # field 4 (warnings, BuildKit 0.10+), length-delimited
+    aux = base64.b64encode(newer).decode()
+    assert decode(aux).vertexes[0].name == "[2/2] RUN echo hi"
+
+    result = BuildKitResult(".", "Dockerfile", [])
+    stream = TraceStream(result, "FROM busybox\nRUN echo hi\n")
+    events = stream.feed({"id": "moby.buildkit.trace", "aux": aux})
+    assert [type(e).__name__ for e in events] == ["VertexChanged", "VertexLogged"]
+    assert result.steps[0].line == 2 and result.steps[0].state == "running" and result.steps[0].log == "hi"
+    stream.finish()
+    assert result.steps[0].log_lines == ["hi", "part"]
+
+
+def test_no_active_sessions_is_explained():
+    from dockermagic.vertices import TraceStream
+
+    stream = TraceStream(BuildKitResult(".", "Dockerfile", []), "FROM busybox\n")
+    message = "failed to solve with frontend dockerfile.v0: failed to authorize: no active sessions"
+    with pytest.raises(BuildError) as info:
+        stream.feed({"errorDetail": {"message": message}, "error": message})
+    assert str(info.value).startswith("BuildKit needed a registry login, which only a BuildKit session gives")
+    assert "%docker_pull" in str(info.value)

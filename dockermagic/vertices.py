@@ -259,9 +259,9 @@ class TraceStream:
         code = vertex.exit_code if vertex else None
         if code is None and (m := _EXIT.search(message)):
             code = int(m.group(1))
-        self.result.error = message
+        self.result.error = failure_line(vertex, message, code)  # the engine's own words stay on the vertex
         self.result.ended = time.monotonic()
-        raise BuildError(failure_line(vertex, message, code), step=vertex, exit_code=code, result=self.result)
+        raise BuildError(self.result.error, step=vertex, exit_code=code, result=self.result)
 
 
 def failure_line(vertex: Vertex | None, message: str, code: int | None) -> str:

@@ -249,6 +249,12 @@ def test_podman_still_builds_classic(ip, docker_env, podman_address, context, ma
     write(context, "FROM busybox\nRUN echo on-podman\n")
     result = ip.run_line_magic("docker_build", f"-H {podman_address} -t {made_podman.image(f'dm-podman/k{unique}')} {context}")
     assert type(result) is BuildResult and "on-podman" in result.log
+    try:
+        ip.run_line_magic("config", "DockerMagics.builder = 'buildkit'")
+        with pytest.raises(InvalidInput, match="Podman .* has no BuildKit behind its API"):
+            ip.run_line_magic("docker_build", f"-H {podman_address} {context}")
+    finally:
+        ip.run_line_magic("config", "DockerMagics.builder = 'auto'")
 
 
 def test_trace_fields_of_newer_engines_are_ignored():

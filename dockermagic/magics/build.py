@@ -86,9 +86,10 @@ class BuildMagics(MagicsArea):
         Builds with the engine's own BuildKit wherever it has one (cache mounts, `COPY
         --chmod`, parallel and skipped stages), with the classic builder on Podman or when
         asked (`DOCKER_BUILDKIT=0`, `%config DockerMagics.builder = 'classic'`).  Base images
-        the engine lacks are pulled first with your registry logins.  Options are the docker CLI's.  Returns a `BuildResult` (`.id`, `.short_id`, `.tags`,
-        `.steps`, `.log`, `.save_log(path)`); a failed build raises `BuildError` naming the
-        step, its exit code and the engine's message.
+        the engine lacks are pulled first with your registry logins.  Options are the docker
+        CLI's.  Returns a `BuildResult` (`.id`, `.short_id`, `.tags`, `.steps`, `.log`,
+        `.save_log(path)`; a BuildKit build's also `.vertices`); a failed build raises
+        `BuildError` naming the step, its Dockerfile line, its exit code.
         """
         from ..build import BuildRequest, BuildResult, build
         from ..views.build import BuildView

@@ -89,7 +89,7 @@ class BuildMagics(MagicsArea):
         the engine lacks are pulled first with your registry logins.  Options are the docker
         CLI's.  Returns a `BuildResult` (`.id`, `.short_id`, `.tags`, `.steps`, `.log`,
         `.save_log(path)`; a BuildKit build's also `.vertices`); a failed build raises
-        `BuildError` naming the step, its Dockerfile line, its exit code.
+        `BuildError` naming the step (with BuildKit, its Dockerfile line) and its exit code.
         """
         from ..build import BuildRequest, BuildResult, build
         from ..views.build import BuildView

@@ -66,9 +66,9 @@ class Layer:
         return self.id if self.id == "<missing>" else units.short_id(self.id)
 
     def key(self) -> tuple:
-        """What makes two layers the same: the id, or for `<missing>` ones, how they were made."""
-        if self.id != "<missing>":
-            return ("id", self.id)
+        """What makes two layers the same: how they were made.  Not the id: BuildKit keeps no image
+        per step, so a base image's top layer has the base's id in its own history and `<missing>`
+        in the history of an image built on it."""
         return ("made", self.created_by, units.to_epoch(self.created), self.size)
 
 

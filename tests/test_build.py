@@ -8,6 +8,12 @@ from dockermagic.errors import BuildError, InvalidInput
 pytestmark = pytest.mark.engine
 
 
+@pytest.fixture(autouse=True)
+def classic_builder(monkeypatch):
+    """The classic builder's step view, as DOCKER_BUILDKIT=0 asks (BuildKit's: tests/test_buildkit.py)."""
+    monkeypatch.setenv("DOCKER_BUILDKIT", "0")
+
+
 def write(ctx, dockerfile, **files):
     (ctx / "Dockerfile").write_text(dockerfile)
     for name, text in files.items():

@@ -277,7 +277,7 @@ def test_run_builds_with_parameters_and_writes_the_executed_notebook(engine, mad
     assert nb.cells[2].metadata.tags == ["injected-parameters"]
     assert nb.cells[-1].outputs[0].text == f"int 3 | hi from the cli | ['{tag}']\n"
     build_output = nb.cells[-2].outputs[0].data
-    assert "text/html" in build_output and "Step 2/3" in build_output["text/html"]
+    assert "text/html" in build_output and "[2/2] RUN" in build_output["text/html"]
     assert "widgets" not in nb.metadata  # no widget state: the saved view is its static HTML
     assert all("execution" not in c.metadata for c in nb.cells)  # no timing noise in diffs
 
@@ -289,8 +289,7 @@ def test_run_stops_at_the_failing_cell_and_prints_it_and_its_one_line_error(engi
     assert proc.returncode == 1
     tail = proc.stderr.split("[6/7] cell 6: %docker_build -t {tag} failing\n", 1)[1].splitlines()
     assert tail[:3] == ["", "cell 6 (6/7) failed after " + tail[1].rsplit(" ", 1)[1], "  1 | %docker_build -t {tag} failing"]
-    assert tail[3].startswith("BuildError: step 2/2 RUN echo about to fail && exit 3: ")
-    assert tail[3].endswith("returned a non-zero code: 3")
+    assert tail[3] == "BuildError: [2/2] RUN echo about to fail && exit 3 (Dockerfile line 2) failed: exit code 3"
     assert tail[4:] == [f"wrote {out}"]
     assert "\x1b[" not in proc.stderr and "Traceback" not in proc.stderr
 

@@ -51,7 +51,7 @@ def test_history_side_by_side_marks_shared_layers(ip, two_images):
     shared_b = [l for l in base_layers if l.shared]
     shared_d = [l for l in derived_layers if l.shared]
     assert len(shared_b) == len(base_layers) == len(shared_d)  # the whole base is shared
-    assert [l.id for l in shared_b] == [l.id for l in shared_d]
+    assert [l.key() for l in shared_b] == [l.key() for l in shared_d]
     own = [l for l in derived_layers if not l.shared]
     assert len(own) == 2 and any("hello.sh" in l.created_by for l in own)
     html = formatters.bundle(hist)["text/html"]

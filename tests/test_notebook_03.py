@@ -203,6 +203,17 @@ def test_a_new_build_arg_value_misses_from_the_first_run_after_the_arg(nb):
     assert "bonjour, world" in cell_text(find(nb, "%docker_run --rm {greeting}:bonjour"))
 
 
+def test_buildkit_cache_mount_outlives_the_layer_cache(nb):
+    assert "with BuildKit" in find(nb, "v1 = %docker_build").outputs[0].data["text/html"]
+    assert re.search(r"^done: in the cache: lib-1\.tar\s*$", cell_text(find(nb, "run = v2.steps[-1]")), re.M)
+
+
+def test_buildkit_skips_unneeded_stages_and_runs_independent_ones_at_once(nb):
+    printed = cell_text(find(nb, "overlap = min("))
+    overlap = float(re.search(r"running at once for ([\d.]+) s", printed).group(1))
+    assert overlap > 1.0 and "stage 'broken' built: False" in printed
+
+
 def test_outputs_are_static_html_with_a_text_fallback(nb):
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -216,7 +227,7 @@ def test_outputs_are_static_html_with_a_text_fallback(nb):
 def test_the_notebook_cleans_up_after_itself(run):
     assert run.left_behind == []
     assert not (run.work / "contexts").exists()
-    assert "9 tags removed" in cell_text(find(run.nb, "removed = %docker_rmi"))
+    assert "12 tags removed" in cell_text(find(run.nb, "removed = %docker_rmi"))
 
 
 def test_committed_as_executed_with_no_widget_state():

@@ -13,6 +13,12 @@ from dockermagic.views.live import run
 pytestmark = pytest.mark.engine
 
 
+@pytest.fixture(autouse=True)
+def classic_builder(monkeypatch):
+    """The classic builder's step view, as DOCKER_BUILDKIT=0 asks (BuildKit's: tests/test_buildkit.py)."""
+    monkeypatch.setenv("DOCKER_BUILDKIT", "0")
+
+
 def view_build(engine, context, dockerfile, mode="widget", **view_args):
     (context / "Dockerfile").write_text(dockerfile)
     request = BuildRequest.make(str(context), no_cache=True)

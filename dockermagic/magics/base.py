@@ -25,7 +25,7 @@ ALIASES = {
     ("container", "start"): "start", ("container", "rm"): "rm", ("container", "inspect"): "inspect",
     ("image", "prune"): "image_prune", ("container", "prune"): "container_prune",
     ("volume", "prune"): "volume_prune", ("builder", "prune"): "builder_prune",
-    ("system", "events"): "events", ("buildx", "build"): "build",
+    ("system", "events"): "events", ("buildx", "build"): "build", ("buildx", "b"): "build",
 }
 
 
@@ -94,6 +94,12 @@ class DockerMagics(Magics):
     display = CaselessStrEnum(
         ["auto", "widget", "html", "text"], "auto",
         help="How views show: live widgets (auto in a kernel), HTML only, or docker-CLI-like text (auto in a terminal).",
+    ).tag(config=True)
+
+    builder = CaselessStrEnum(
+        ["auto", "buildkit", "classic"], "auto",
+        help="Which builder %docker_build uses: the engine's BuildKit wherever it has one (auto, as the docker CLI; "
+             "DOCKER_BUILDKIT=0 asks for the classic builder), always BuildKit, or the classic builder.",
     ).tag(config=True)
 
     cleanup_on_exit = Bool(

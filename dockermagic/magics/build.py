@@ -76,13 +76,22 @@ class BuildMagics(MagicsArea):
     @argument("--rm", nargs="?", const="true", default="true", metavar="BOOL", help="Remove intermediate containers after a successful build (default true; --rm=false keeps them).")
     @argument("--force-rm", action="store_true", help="Always remove intermediate containers. dockermagic does this already (a failed step leaves nothing behind) unless --rm=false.")
     @argument("-q", "--quiet", action="store_true", help="Suppress the build output and print the image ID on success.")
+    @argument("--load", action="store_true", help="buildx's flag: the image goes to the engine's images (what every build here does).")
+    @argument("--secret", action="append", default=[], help="Refused: needs a BuildKit session, which the Engine API alone does not give.")
+    @argument("--ssh", action="append", default=[], help="Refused: needs a BuildKit session, which the Engine API alone does not give.")
+    @argument("-o", "--output", action="append", default=[], help="Refused: exported files need a BuildKit session.")
+    @argument("--cache-to", action="append", default=[], help="Refused: a cache export needs a BuildKit session.")
     @argument("path", help="Build-context folder (PATH), e.g. . or my-image")
     def docker_build(self, line):
         """Build an image from a Dockerfile, with a live view of its steps.
 
-        Options are the docker CLI's.  Returns a `BuildResult` (`.id`, `.short_id`, `.tags`,
-        `.steps`, `.log`, `.save_log(path)`); a failed build raises `BuildError` naming the
-        step, its exit code and the engine's message.
+        Builds with the engine's own BuildKit wherever it has one (cache mounts, `COPY
+        --chmod`, parallel and skipped stages), with the classic builder on Podman or when
+        asked (`DOCKER_BUILDKIT=0`, `%config DockerMagics.builder = 'classic'`).  Base images
+        the engine lacks are pulled first with your registry logins.  Options are the docker
+        CLI's.  Returns a `BuildResult` (`.id`, `.short_id`, `.tags`, `.steps`, `.log`,
+        `.save_log(path)`; a BuildKit build's also `.vertices`); a failed build raises
+        `BuildError` naming the step (with BuildKit, its Dockerfile line) and its exit code.
         """
         from ..build import BuildRequest, BuildResult, build
         from ..views.build import BuildView
@@ -97,7 +106,12 @@ class BuildMagics(MagicsArea):
             no_cache=args.no_cache, pull=args.pull, target=args.target, network=args.network,
             rm=rm, force_rm=rm, quiet=False,
         )
+        from ..buildkit import builder, refuse_session_options
+
+        refuse_session_options(args.secret, args.ssh, args.output, args.cache_to)
         engine = self.engine()
+        if builder(engine, self.settings.builder) == "buildkit":
+            return self._buildkit(engine, request, args.quiet)
         if args.quiet:
             result = BuildResult(request.context, request.dockerfile, request.tags, engine=engine.label)
             for _ in build(engine, request, result):
@@ -106,6 +120,21 @@ class BuildMagics(MagicsArea):
             return result
         result = BuildResult(request.context, request.dockerfile, request.tags, engine=engine.label)
         view = BuildView(result, max_lines=self.settings.max_output_lines, **self.settings.view_options())
+        run(view, build(engine, request, result))
+        return shown(result, self.shell.execution_count, view.mode)
+
+    def _buildkit(self, engine, request, quiet: bool):
+        from ..buildkit import BuildKitResult, build
+        from ..views.buildkit import BuildKitView
+        from ..views.live import run
+
+        result = BuildKitResult(request.context, request.dockerfile, request.tags, engine=engine.label)
+        if quiet:
+            for _ in build(engine, request, result):
+                pass
+            print(result.id)
+            return result
+        view = BuildKitView(result, max_lines=self.settings.max_output_lines, **self.settings.view_options())
         run(view, build(engine, request, result))
         return shown(result, self.shell.execution_count, view.mode)
 

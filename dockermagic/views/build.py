@@ -71,7 +71,7 @@ class BuildView(LiveView):
         pct = int(100 * done / total) if total else (100 if self.state == "succeeded" else 0)
         colour = {"failed": "#cf222e", "interrupted": "#b58900"}.get(self.state, "#2472c8" if self.state == "running" else "#1a7f37")
         return (
-            f'<div><b>docker build</b> {badge(self.state)} {tags} '
+            f'<div><b>docker build</b> <span style="{MUTED}">with the classic builder</span> {badge(self.state)} {tags} '
             f'<span style="{MUTED}">· context {code(r.context)} · {esc(units.duration(self._clock()))}</span></div>'
             f'<div style="{MUTED};font-size:11.5px">{esc(r.engine)}</div>'
             f'<div title="{done}/{total} steps" style="height:4px;background:rgba(128,128,128,.2);border-radius:2px;margin:4px 0">'
@@ -141,7 +141,7 @@ class BuildView(LiveView):
     # -- text -----------------------------------------------------------------------------
     def text(self) -> str:
         r = self.result
-        lines = [f"docker build {r.context} [{self.state} in {units.duration(self._clock())}]"]
+        lines = [f"docker build (classic builder) {r.context} [{self.state} in {units.duration(self._clock())}]"]
         for step in r.steps:
             layer = units.short_id(step.layer_id)
             lines.append(f" Step {step.index}/{step.total}  {step.state:<8} {units.duration(step.duration):>6}  {layer:<12}  {step.instruction}")

@@ -41,6 +41,7 @@ RENDERERS = {
     "dockermagic.system.Pruned": "dockermagic.views.system:pruned_bundle",
     "dockermagic.system.SystemPruned": "dockermagic.views.system:pruned_bundle",
     "dockermagic.events.EventLog": "dockermagic.views.system:events_bundle",
+    "dockermagic.vertices.BuildKitResult": "dockermagic.views.buildkit:bundle",
 }
 
 _cell: dict = {"count": None, "modes": {}, "keep": []}

@@ -179,7 +179,7 @@ def run(view: LiveView, events) -> None:
             view.feed(event)
     except BaseException as exc:
         close = getattr(events, "close", None)
-        if close is not None:
+        if close is not None:  # a Ctrl-C between two events: the stream cleans up (cancels) now
             close()
         view.fail(exc)
         view.finish()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .dockerfile import Instruction, parse
+from .dockerfile import parse
 
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 _FROM = re.compile(r"(?:--from=|--mount=\S*?\bfrom=)([^\s,]+)")  # COPY --from=X, RUN --mount=...,from=X
@@ -22,11 +22,18 @@ _SYNTAX = re.compile(r"^#\s*syntax\s*=\s*(\S+)\s*$", re.IGNORECASE)
 
 
 @dataclass
+class _Step:
+    line: int
+    name: str
+    value: str
+
+
+@dataclass
 class Stage:
     index: int
     name: str  # the AS name (lower case, as BuildKit keeps it), else stage-INDEX
     base: str  # the FROM image after ARG substitution, or an earlier stage's name
-    instructions: list[Instruction] = field(default_factory=list)  # FROM first
+    instructions: list = field(default_factory=list)  # FROM first
     needs: dict = field(default_factory=dict)  # names it copies or mounts from (stages or images), in order
 
 
@@ -45,7 +52,8 @@ def substitute(text: str, args: dict) -> str:
 
 
 def stages(text: str, build_args: dict | None = None) -> list[Stage]:
-    instructions = parse(text)
+    instructions = [_Step(i.start_line, i.keyword, i.original.strip()[len(i.keyword):].strip())
+                    for i in parse(text).instructions]
     meta: dict = {}
     found: list[Stage] = []
     for ins in instructions:

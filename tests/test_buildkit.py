@@ -15,6 +15,7 @@ from registry_fixtures import build_image, pushed  # noqa: F401
 from dockermagic.build import BuildResult
 from dockermagic.buildkit import BuildCanceled, BuildKitResult, base_images
 from dockermagic.errors import BuildError, InvalidInput
+from dockermagic.views import formatters
 from dockermagic.views.formatters import bundle
 
 pytestmark = pytest.mark.engine
@@ -67,7 +68,7 @@ def test_copy_chmod_and_result_surface(ip, engine, made, context, unique):
     assert {"name", "state", "cached", "started", "completed", "log"} <= set(dir(copy))
     path = result.save_log(context / "build.log")
     assert "750" in path.read_text()
-    shown_later = result._repr_mimebundle_()  # what a later cell's display of it shows
+    shown_later = formatters.bundle(result)  # what a later cell's display of it shows
     assert "with BuildKit" in shown_later["text/html"] and "[2/3] COPY --chmod=750" in shown_later["text/plain"]
 
 

@@ -177,8 +177,23 @@ def waste(changes: list[list[FileChange]]) -> tuple[int, float, list[Waste]]:
 def instructions(config: dict, count: int) -> list[str]:
     """The instruction that made each layer: the config's history without its empty layers."""
     made = [h.get("created_by", "") for h in config.get("history") or [] if not h.get("empty_layer")]
-    made = [m.replace("/bin/sh -c #(nop) ", "").replace("/bin/sh -c ", "RUN ").strip() for m in made]
+    made = [instruction(m) for m in made]
     return made + [""] * (count - len(made)) if len(made) <= count else made[-count:]
+
+
+def instruction(created_by: str) -> str:
+    """A history entry as its Dockerfile line: the classic builder writes `/bin/sh -c #(nop) COPY ...`
+    and `/bin/sh -c CMD` for a RUN, BuildKit `RUN /bin/sh -c CMD # buildkit` and `COPY ... # buildkit`."""
+    text = created_by.strip()
+    if text.endswith("# buildkit"):
+        text = text[: -len("# buildkit")].rstrip()
+    if text.startswith("/bin/sh -c #(nop) "):
+        return text[len("/bin/sh -c #(nop) "):].strip()
+    if text.startswith("RUN /bin/sh -c "):
+        return "RUN " + text[len("RUN /bin/sh -c "):]
+    if text.startswith("/bin/sh -c "):
+        return "RUN " + text[len("/bin/sh -c "):]
+    return text
 
 
 # -- reading ----------------------------------------------------------------------------------

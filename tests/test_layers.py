@@ -65,7 +65,8 @@ def test_each_layer_added_modified_removed(ip, probe):
     assert changed["/gone"].change == "removed" and changed["/gone"].size == 2  # a whiteout
     assert changed["/k"].change == "modified" and changed["/k"].size == 8
     assert "/caf\\xe9" in changed and "/<b>x&y" in changed  # not UTF-8: shown as \xNN
-    assert [(f.path, f.change, f.size) for f in result.layers[4].files] == [("/big1", "removed", 100_000)]
+    # BuildKit's RUN layers also carry the folders it mounted files into (/etc for resolv.conf)
+    assert [(f.path, f.change, f.size) for f in result.layers[4].files if f.kind != "dir"] == [("/big1", "removed", 100_000)]
 
 
 def test_waste_and_efficiency_as_dive_counts(ip, probe):
@@ -240,3 +241,16 @@ def test_the_widget_filters_paths(probe, engine):
     assert "sub/" in view._box.value and leaf not in view._box.value and "paths matching" in view._box.value
     view._filter.value = ""
     assert leaf in view._box.value
+
+
+@pytest.mark.parametrize("created_by, shown", [
+    ("/bin/sh -c #(nop) COPY file:abc in /bin/busybox ", "COPY file:abc in /bin/busybox"),
+    ("/bin/sh -c echo hi > /etc/motd", "RUN echo hi > /etc/motd"),
+    ('RUN /bin/sh -c echo "my base image" > /etc/motd # buildkit', 'RUN echo "my base image" > /etc/motd'),
+    ("COPY hello.sh /hello.sh # buildkit", "COPY hello.sh /hello.sh"),
+    ("/bin/busybox sh -c /bin/busybox --install -s /bin", "/bin/busybox sh -c /bin/busybox --install -s /bin"),
+])
+def test_a_layers_instruction_as_either_builder_wrote_it(created_by, shown):
+    from dockermagic.layers import instruction
+
+    assert instruction(created_by) == shown

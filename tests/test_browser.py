@@ -49,7 +49,7 @@ KERNEL_IDLE_JS = """() => {
   return !!(session && session.kernel && session.kernel.status === 'idle');
 }"""
 # what the live views showed while they ran: states seen in any widget's HTML, in order
-WATCH_JS = """() => {
+WATCH_JS = r"""() => {
   window.dmSeen = [];
   const states = ['running', 'Preparing', 'Waiting', 'Pushing', 'Downloading', 'Extracting'];
   new MutationObserver(records => {

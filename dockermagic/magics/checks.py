@@ -78,11 +78,13 @@ def check(shell, line: str):
 
 
 def _run_like(method, rest):
-    from .containers import IT_IN_NOTEBOOK, split_at_first_positional
+    from .run_args import refuse_shell, run_extras, split_at_first_positional
 
     args, command = split_at_first_positional(method.parser, rest)
-    if method.__name__ == "docker_run" and args.interactive and args.tty and not args.detach:
-        raise InvalidInput(IT_IN_NOTEBOOK)
+    if args.tty and not getattr(args, "detach", False):
+        refuse_shell(command)
+    if method.__name__ in ("docker_run", "docker_create"):
+        run_extras(args)
     if method.__name__ == "docker_exec" and not command:
         raise InvalidInput("docker exec needs a COMMAND after the container")
     return args, command

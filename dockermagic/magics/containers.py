@@ -14,72 +14,7 @@ from ..views.formatters import shown
 from .args import parse_line, split
 from .base import MagicsArea, reports_errors
 
-IT_IN_NOTEBOOK = (
-    "-it needs a terminal, and a notebook cell has none: run it detached and step in with exec "
-    "(%docker_run -dit --name NAME IMAGE sh, then %docker_exec NAME COMMAND), or give the input "
-    "as a cell (%%docker_run IMAGE sh: the cell is the container's stdin)"
-)
-
-
-def _value_count(parser, token: str) -> int:
-    """How many following tokens an option token takes as its value (0 or 1)."""
-    actions = parser._option_string_actions
-    if token.startswith("--"):
-        action = actions.get(token)
-        return 0 if "=" in token or action is None or action.nargs == 0 else 1
-    for j, char in enumerate(token[1:], start=1):  # a cluster such as -dit or -eKEY=VALUE
-        action = actions.get("-" + char)
-        if action is None:
-            return 0
-        if action.nargs != 0:
-            return 0 if j < len(token) - 1 else 1
-    return 0
-
-
-def split_at_first_positional(parser, line: str):
-    """`[OPTIONS] FIRST [ARGS...]` as the docker CLI reads it: options stop at FIRST (the image
-    or container); everything after it belongs to the command, even `-x` words."""
-    tokens = split(line)
-    i = 0
-    while i < len(tokens) and tokens[i].startswith("-") and tokens[i] != "-":
-        if tokens[i] == "--":
-            tokens.pop(i)
-            break
-        i += 1 + _value_count(parser, tokens[i])
-    options, rest = tokens[:i], tokens[i:]
-    args = parser.parse_args(options + rest[:1])
-    return args, rest[1:]
-
-
-def run_options(func):
-    """The `docker run` options, shared by the line and the cell form."""
-    options = [
-        argument("-d", "--detach", action="store_true", help="Run container in background; shows a card and returns the container."),
-        argument("-i", "--interactive", action="store_true", help="Keep STDIN open (the cell of %%docker_run is its stdin; empty in the line form)."),
-        argument("-t", "--tty", action="store_true", help="Allocate a pseudo-TTY (with -d; a cell has no terminal)."),
-        argument("--name", default=None, help="Assign a name to the container."),
-        argument("--rm", action="store_true", help="Automatically remove the container when it exits."),
-        argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE", help="Set environment variables (KEY alone: this environment's value); repeatable."),
-        argument("--env-file", action="append", default=[], help="Read in a file of environment variables; repeatable."),
-        argument("-v", "--volume", action="append", default=[], metavar="[NAME:|HOST:]PATH[:ro]", help="Bind mount a volume (a named volume or a host path); repeatable."),
-        argument("--mount", action="append", default=[], metavar="type=...,source=...,target=...", help="Attach a filesystem mount to the container; repeatable."),
-        argument("-p", "--publish", action="append", default=[], metavar="[IP:][HOST:]PORT[/PROTO]", help="Publish a container's port(s) to the host, e.g. 127.0.0.1:8080:80; repeatable."),
-        argument("-w", "--workdir", default=None, help="Working directory inside the container."),
-        argument("-u", "--user", default=None, help="Username or UID (format: <name|uid>[:<group|gid>])."),
-        argument("--entrypoint", default=None, help="Overwrite the default ENTRYPOINT of the image."),
-        argument("--network", default=None, help="Connect a container to a network (bridge, host, none, or a network name)."),
-        argument("--init", action="store_true", help="Run an init inside the container that forwards signals and reaps processes."),
-        argument("--hostname", "-h", default=None, help="Container host name."),
-        argument("-l", "--label", action="append", default=[], metavar="KEY=VALUE", help="Set meta data on a container; repeatable."),
-        argument("--pull", default="missing", choices=["missing", "always", "never"], help='Pull image before running ("always", "missing", "never"). Default: missing.'),
-        argument("--stop-timeout", type=int, default=None, metavar="SECONDS", help="Seconds to wait after SIGTERM before SIGKILL, when stopping it or on a kernel interrupt (default 10)."),
-        argument("--no-raise-error", action="store_true", help="Do not raise an error when the container exits with a non-zero code (dockermagic's, like %%script's)."),
-        argument("image", help="IMAGE to run; pulled when missing (--pull)."),
-        argument("command", nargs=argparse.REMAINDER, help="COMMAND [ARG...]: everything after IMAGE, options included."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+from .run_args import IT_IN_NOTEBOOK, refuse_shell, run_extras, run_options, split_at_first_positional  # noqa: F401
 
 
 @magics_class
@@ -112,18 +47,21 @@ class ContainerMagics(MagicsArea):
         args, command = split_at_first_positional(self.docker_run.parser, line)
         if cell is not None and args.tty:
             raise InvalidInput("-t needs a terminal; the cell is plain stdin: drop -t (and -i, which the cell form implies)")
-        if args.interactive and args.tty and not args.detach:
-            raise InvalidInput(IT_IN_NOTEBOOK)
+        terminal = args.tty and not args.detach  # output through a terminal, nothing to type into it
+        if terminal:
+            refuse_shell(command)
+        network, extras = run_extras(args)
         request = RunRequest.make(
-            args.image, command, name=args.name, detach=args.detach, interactive=args.interactive or cell is not None,
+            args.image, command, name=args.name, detach=args.detach,
+            interactive=(args.interactive and not terminal) or cell is not None,
             tty=args.tty, rm=args.rm, env=args.env, env_file=args.env_file, volume=args.volume, mount=args.mount,
             publish=args.publish, workdir=args.workdir, user=args.user, entrypoint=args.entrypoint,
-            network=args.network, init=args.init, hostname=args.hostname, label=args.label, pull=args.pull,
-            stop_timeout=args.stop_timeout,
+            network=network, init=args.init, hostname=args.hostname, label=args.label, pull=args.pull,
+            stop_timeout=args.stop_timeout, extras=extras, attach=args.attach,
         )
         stdin = cell.encode() if cell is not None else None
         engine = self.engine()
-        job = ContainerRun(engine, request, pull=self._puller(), stdin=stdin)
+        job = ContainerRun(engine, request, pull=self._puller(), stdin=stdin, refuse=refuse_shell if terminal else None)
         if args.detach:
             container = job.start_detached()
             self.started[container.id] = container.name
@@ -219,15 +157,19 @@ class ContainerMagics(MagicsArea):
     @reports_errors
     @magic_arguments()
     @argument("-i", "--interactive", action="store_true", help="Keep STDIN open (the cell of %%docker_exec is its stdin).")
+    @argument("-t", "--tty", action="store_true", help="Allocate a pseudo-TTY: colours and line buffering (an interactive shell with nothing to type into is refused).")
+    @argument("-d", "--detach", action="store_true", help="Detached mode: run command in the background.")
     @argument("-u", "--user", default=None, help="Username or UID (format: <name|uid>[:<group|gid>]).")
     @argument("-w", "--workdir", default=None, help="Working directory inside the container.")
     @argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE", help="Set environment variables; repeatable.")
+    @argument("--privileged", action="store_true", help="Give extended privileges to the command.")
     @argument("--no-raise-error", action="store_true", help="Do not raise an error when the command exits with a non-zero code.")
     @argument("container", help="CONTAINER name or id (running).")
     @argument("command", nargs=argparse.REMAINDER, help="COMMAND [ARG...]")
     def docker_exec(self, line, cell=None):
         """Run a command in a running container, as `docker exec` does; as a cell magic the
-        cell is its stdin.  A non-zero exit raises `RunFailed`.  Returns a `RunResult`."""
+        cell is its stdin.  `-t` gives it a terminal (one stream, colours kept); `-d` starts it
+        and returns at once.  A non-zero exit raises `RunFailed`.  Returns a `RunResult`."""
         from ..output import Exec
         from ..run import failure
         from ..views.container import OutputView
@@ -236,8 +178,17 @@ class ContainerMagics(MagicsArea):
         args, command = split_at_first_positional(self.docker_exec.parser, line)
         if not command:
             raise InvalidInput("docker exec needs a COMMAND after the container, e.g. %docker_exec web ls /")
-        stdin = cell.encode() if cell is not None else (b"" if args.interactive else None)
-        job = Exec(self.engine(), args.container, command, args.user, args.workdir, args.env, stdin)
+        if cell is not None and args.tty:
+            raise InvalidInput("-t needs a terminal; the cell is plain stdin: drop -t")
+        if args.tty and not args.detach:
+            refuse_shell(command)
+        terminal = args.tty and cell is None
+        stdin = cell.encode() if cell is not None else (b"" if args.interactive and not terminal else None)
+        job = Exec(self.engine(), args.container, command, args.user, args.workdir, args.env, stdin, tty=args.tty,
+                   privileged=args.privileged)
+        if args.detach:
+            job.detached()
+            return None
         view = OutputView(job.result, "exec", max_lines=self.settings.max_output_lines, **self.settings.view_options())
         run(view, job.events())
         if job.result.exit_code != 0 and not args.no_raise_error:

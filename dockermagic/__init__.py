@@ -19,6 +19,7 @@ AREAS = [
     "dockermagic.magics.layers:LayerMagics",
     "dockermagic.magics.networks:NetworkMagics",
     "dockermagic.magics.system:SystemMagics",
+    "dockermagic.magics.lifecycle:LifecycleMagics",
 ]
 
 _loaded: dict[int, list] = {}

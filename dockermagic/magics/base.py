@@ -26,6 +26,10 @@ ALIASES = {
     ("image", "prune"): "image_prune", ("container", "prune"): "container_prune",
     ("volume", "prune"): "volume_prune", ("builder", "prune"): "builder_prune",
     ("system", "events"): "events", ("buildx", "build"): "build",
+    **{("container", verb): verb for verb in ("create", "kill", "pause", "unpause", "restart", "rename", "wait",
+                                              "update", "port", "top", "attach", "stats", "commit", "cp", "export")},
+    ("container", "remove"): "rm", ("container", "rm"): "rm",
+    **{("image", verb): verb for verb in ("save", "load", "import")},
 }
 
 

@@ -41,6 +41,8 @@ RENDERERS = {
     "dockermagic.system.Pruned": "dockermagic.views.system:pruned_bundle",
     "dockermagic.system.SystemPruned": "dockermagic.views.system:pruned_bundle",
     "dockermagic.events.EventLog": "dockermagic.views.system:events_bundle",
+    "dockermagic.lifecycle.Processes": "dockermagic.views.lifecycle:top_bundle",
+    "dockermagic.stats.Stats": "dockermagic.views.lifecycle:stats_bundle",
 }
 
 _cell: dict = {"count": None, "modes": {}, "keep": []}

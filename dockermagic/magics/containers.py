@@ -113,12 +113,24 @@ class ContainerMagics(MagicsArea):
     @argument("-q", "--quiet", action="store_true", help="Only display container IDs.")
     @argument("-f", "--filter", action="append", default=[], metavar="KEY=VALUE", help="Filter output based on conditions provided (name=, status=, label=, ancestor=, ...); repeatable.")
     @argument("--no-trunc", action="store_true", help="Don't truncate output.")
+    @argument("-l", "--latest", action="store_true", help="Show the latest created container (includes all states).")
+    @argument("-n", "--last", type=int, default=None, metavar="N", help="Show n last created containers (includes all states).")
+    @argument("--format", default="", metavar="FORMAT", help="Format output using a Go template: 'table {{.Names}}\\t{{.Status}}', json, or a template.")
     def docker_ps(self, line=""):
-        """List containers, as `docker ps` does.  Returns a `ContainerList`."""
+        """List containers, as `docker ps` does.  Returns a `ContainerList` (a `Formatted` with
+        --format: the CLI's text)."""
+        from .. import formats
         from ..containers import list_containers
 
         args = parse_line(self.docker_ps, line)
-        listed = list_containers(self.engine(), args.all, args.size, args.filter, args.no_trunc)
+        formats.check_listing(args.format)
+        listed = list_containers(self.engine(), args.all, args.size, args.filter, args.no_trunc,
+                                 latest=args.latest, last=args.last)
+        if args.format:
+            from ..fields import PS_HEADER, PS_TABLE, ContainerRow
+
+            rows = [ContainerRow(r, not args.no_trunc) for r in listed.rows]
+            return formats.Formatted(formats.listing(args.format, rows, PS_HEADER, PS_TABLE, args.quiet))
         if args.quiet:
             print("\n".join(row["Id"] if args.no_trunc else row["Id"][:12] for row in listed))
             return None
@@ -237,14 +249,24 @@ class ContainerMagics(MagicsArea):
     @line_magic
     @reports_errors
     @magic_arguments()
-    @argument("names", nargs="+", help="NAME|ID [NAME|ID...]: containers, images or volumes.")
+    @argument("-f", "--format", default="", metavar="FORMAT", help="Format output using a Go template: '{{.State.Status}}', '{{json .Config.Env}}', or json.")
+    @argument("-s", "--size", action="store_true", help="Display total file sizes if the type is container (SizeRw, SizeRootFs).")
+    @argument("--type", default=None, choices=["container", "image", "volume", "network"], help="Only look for objects of this type.")
+    @argument("names", nargs="+", help="NAME|ID [NAME|ID...]: containers, images, volumes or networks.")
     def docker_inspect(self, line):
-        """Low-level information on containers, images or volumes, as `docker inspect` shows
-        it (JSON).  Returns an `Inspection` (`.data` is the list; `[0]` the first)."""
+        """Low-level information on containers, images, volumes or networks, as `docker inspect`
+        shows it (JSON, or through --format).  Returns an `Inspection` (`.data` is the list;
+        `[0]` the first), or a `Formatted` with --format."""
+        from .. import formats
         from ..containers import inspect_any
 
         args = parse_line(self.docker_inspect, line)
-        return inspect_any(self.engine(), args.names)
+        if args.format and args.format != "json":
+            formats.parse(args.format)  # a bad template fails before anything is asked
+        found = inspect_any(self.engine(), args.names, size=args.size, kind=args.type)
+        if args.format:
+            return formats.Formatted(formats.inspect(args.format, found.data))
+        return found
 
     # -- volumes and clean-up -------------------------------------------------------------------
     @line_magic
@@ -315,22 +337,33 @@ def _since(text):
 @magic_arguments()
 @argument("-l", "--label", action="append", default=[], metavar="KEY=VALUE", help="Set metadata for a volume; repeatable.")
 @argument("-d", "--driver", default=None, help="Specify volume driver name (default local).")
+@argument("-o", "--opt", action="append", default=[], metavar="KEY=VALUE", help="Set driver specific options (local: type=tmpfs, device=tmpfs, o=size=100m); repeatable.")
 @argument("name", nargs="?", default=None, help="VOLUME name (a random one if left out).")
 def _volume_create(volumes, engine, args):
-    from ..pairs import label_map
+    from ..pairs import label_map, option_map
 
-    volume = volumes.create_volume(engine, args.name, label_map(args.label, "--label"), args.driver)
+    volume = volumes.create_volume(engine, args.name, label_map(args.label, "--label"), args.driver,
+                                   option_map(args.opt, "--opt"))
     print(volume.name)
     return None
 
 
 @magic_arguments()
 @argument("-q", "--quiet", action="store_true", help="Only display volume names.")
-@argument("-f", "--filter", action="append", default=[], metavar="KEY=VALUE", help="Filter (name=, label=, dangling=); repeatable.")
+@argument("-f", "--filter", action="append", default=[], metavar="KEY=VALUE", help="Filter (name=, label=, dangling=, driver=); repeatable.")
+@argument("--format", default="", metavar="FORMAT", help="Format output using a Go template: 'table {{.Name}}\\t{{.Driver}}', json, or a template.")
 def _volume_ls(volumes, engine, args):
+    from .. import formats
     from ..pairs import filter_map
 
-    listed = volumes.list_volumes(engine, filter_map(args.filter, "-f", "name=data, label=app, dangling=true"))
+    formats.check_listing(args.format)
+    wanted = filter_map(args.filter, "-f", "name=data, label=app, dangling=true")
+    if args.format:
+        from ..fields import VOLUME_HEADER, VOLUME_TABLE, VolumeRow
+
+        rows = [VolumeRow(raw) for raw in volumes.volume_records(engine, wanted)]
+        return formats.Formatted(formats.listing(args.format, rows, VOLUME_HEADER, VOLUME_TABLE, args.quiet))
+    listed = volumes.list_volumes(engine, wanted)
     if args.quiet:
         print("\n".join(listed.names))
         return None
@@ -338,11 +371,16 @@ def _volume_ls(volumes, engine, args):
 
 
 @magic_arguments()
+@argument("-f", "--format", default="", metavar="FORMAT", help="Format output using a Go template: '{{ .Mountpoint }}', or json.")
 @argument("names", nargs="+", help="VOLUME [VOLUME...]")
 def _volume_inspect(volumes, engine, args):
+    from .. import formats
     from ..containers import Inspection
 
-    return Inspection([volumes.inspect_volume(engine, n) for n in args.names])
+    if args.format and args.format != "json":
+        formats.parse(args.format)
+    found = [volumes.inspect_volume(engine, n) for n in args.names]
+    return formats.Formatted(formats.inspect(args.format, found)) if args.format else Inspection(found)
 
 
 @magic_arguments()

@@ -128,21 +128,39 @@ class EngineMagics(MagicsArea):
     @line_magic
     @reports_errors
     @magic_arguments()
+    @argument("-f", "--format", default="", metavar="FORMAT", help="Format output using a Go template over the engine's info: '{{.ServerVersion}}', '{{json .}}', json.")
     def docker_info(self, line):
         """Which engine this is and what it holds: Docker Engine or Podman, version, API version,
-        OS/arch, storage driver, images and containers.  Returns an `EngineInfo`."""
+        OS/arch, storage driver, images and containers.  Returns an `EngineInfo` (a `Formatted`
+        with --format)."""
+        from .. import formats
         from ..engines import info
 
-        parse_line(self.docker_info, line)
-        return info(self.engine())
+        args = parse_line(self.docker_info, line)
+        if args.format and args.format != "json":
+            formats.parse(args.format)
+        found = info(self.engine())
+        if args.format:
+            fmt = "{{json .}}" if args.format == "json" else args.format
+            return formats.Formatted(formats.inspect(fmt, [found.raw]))
+        return found
 
     @line_magic
     @reports_errors
     @magic_arguments()
+    @argument("-f", "--format", default="", metavar="FORMAT", help="Format output using a Go template: '{{.Server.Version}}', '{{.Client.APIVersion}}', '{{json .}}', json.")
     def docker_version(self, line):
         """Versions of this client (dockermagic, docker-py, the API version in use) and of the
-        engine (Docker Engine or Podman, its API range, OS/arch).  Returns an `EngineVersion`."""
-        from ..engines import version
+        engine (Docker Engine or Podman, its API range, OS/arch).  Returns an `EngineVersion`
+        (a `Formatted` with --format, over the CLI's `Client` and `Server` fields)."""
+        from .. import formats
+        from ..engines import version, version_fields
 
-        parse_line(self.docker_version, line)
-        return version(self.engine())
+        args = parse_line(self.docker_version, line)
+        if args.format and args.format != "json":
+            formats.parse(args.format)
+        found = version(self.engine())
+        if args.format:
+            fmt = "{{json .}}" if args.format == "json" else args.format
+            return formats.Formatted(formats.inspect(fmt, [version_fields(found)]))
+        return found

@@ -20,6 +20,7 @@ AREAS = [
     "dockermagic.magics.networks:NetworkMagics",
     "dockermagic.magics.system:SystemMagics",
     "dockermagic.magics.lifecycle:LifecycleMagics",
+    "dockermagic.magics.transfer_files:TransferMagics",
 ]
 
 _loaded: dict[int, list] = {}

@@ -197,3 +197,20 @@ def explanation(exc: BaseException) -> str:
 def error(exc: BaseException, doing: str) -> EngineError:
     """A docker-py or connection error as one `EngineError` line: what we were doing, what was said."""
     return EngineError(f"{doing}: {explanation(exc)}")
+
+
+def path_stat(api, container: str, path: str) -> dict | None:
+    """`docker cp`'s look at a path in a container (`HEAD /containers/{id}/archive`): its
+    `{"name", "size", "mode", "mtime", "linkTarget"}`, or None when it does not exist."""
+    import base64
+    import json as _json
+
+    resp = api.head(url(api, "/containers/{0}/archive", container), params={"path": path}, timeout=api.timeout)
+    try:
+        if resp.status_code == 404:  # a HEAD has no body to say which: the caller knows the container exists
+            return None
+        api._raise_for_status(resp)
+        header = resp.headers.get("X-Docker-Container-Path-Stat")
+        return _json.loads(base64.b64decode(header)) if header else None
+    finally:
+        resp.close()

@@ -136,7 +136,12 @@ class DockerMagics(Magics):
             print("usage: %docker SUBCOMMAND [OPTIONS]   supported: " + ", ".join(self.subcommands()))
             return None
         name, rest = resolve(self.shell, line)
-        return self.shell.find_line_magic(name)(rest)
+        method = self.shell.find_line_magic(name)
+        if rest.strip() == "--help":  # `docker run --help`: what `%docker_run?` shows
+            parser = getattr(method, "parser", None)
+            print(parser.format_help() if parser is not None else (method.__doc__ or "").strip())
+            return None
+        return method(rest)
 
     def subcommands(self) -> list[str]:
         from .checks import subcommands

@@ -70,6 +70,8 @@ def check(shell, line: str):
         return None
     name, rest = resolve(shell, line)
     method = shell.find_line_magic(name)
+    if rest.strip() == "--help":
+        return None  # the magic's help, printed
     _, rest = global_flags(rest) if name != "docker" else (None, rest)
     checker = getattr(method, "check", None) or _CHECKERS.get(name)
     if checker is not None:
@@ -125,6 +127,24 @@ def _network(method, rest):
     return parse(rest)
 
 
+def _redirected(out=None, into=None):
+    def checker(method, rest):
+        from .transfer_files import redirected
+
+        return redirected(method.parser, rest, out=out, into=into)
+
+    return checker
+
+
+def _import(method, rest):
+    from .args import split
+
+    words = split(rest)
+    if words[:1] == ["-"] and len(words) > 2 and words[1] == "<":
+        words = [words[2], *words[3:]]
+    return method.parser.parse_args(words)
+
+
 def _system(method, rest):
     from .system import parse_system
 
@@ -133,4 +153,5 @@ def _system(method, rest):
 
 _CHECKERS = {"docker_run": _run_like, "docker_exec": _run_like, "docker_volume": _volume,
              "docker_context": _context, "docker_build": _build, "docker_network": _network,
-             "docker_system": _system}
+             "docker_system": _system, "docker_create": _run_like, "docker_save": _redirected(out="-o"),
+             "docker_export": _redirected(out="-o"), "docker_load": _redirected(into="-i"), "docker_import": _import}

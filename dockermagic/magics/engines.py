@@ -30,6 +30,19 @@ SUBCOMMANDS = {
         (("--docker",), {"default": "", "metavar": "host=URL[,ca=PATH,cert=PATH,key=PATH,skip-tls-verify=BOOL]",
                          "help": "The engine endpoint, as the docker CLI spells it."}),
         (("--description",), {"default": "", "help": "Description of the context."}),
+        (("--from",), {"default": None, "metavar": "CONTEXT", "help": "Create the context from an existing one's endpoint (TLS files too)."}),
+    ),
+    "update": _parser(
+        "update",
+        (("name",), {"help": "Context to update."}),
+        (("--docker",), {"default": "", "metavar": "host=URL[,ca=PATH,cert=PATH,key=PATH,skip-tls-verify=BOOL]",
+                         "help": "The engine endpoint, as the docker CLI spells it."}),
+        (("--description",), {"default": None, "help": "Description of the context."}),
+    ),
+    "export": _parser(
+        "export",
+        (("name",), {"help": "Context to export."}),
+        (("file",), {"nargs": "?", "default": None, "help": "FILE to write (default NAME.dockercontext)."}),
     ),
     "rm": _parser(
         "rm",
@@ -110,13 +123,36 @@ class EngineMagics(MagicsArea):
     def _context_create(self, args):
         from .. import contexts
 
-        endpoint = contexts.parse_endpoint(args.docker)
+        if args.__dict__.get("from") and args.docker:
+            raise InvalidInput("--from and --docker: give one endpoint")
+        if args.__dict__.get("from"):
+            source = contexts.load(args.__dict__["from"])
+            endpoint = {"host": source.host, "ca": source.ca, "cert": source.cert, "key": source.key,
+                        "skip-tls-verify": source.skip_tls_verify}
+        else:
+            endpoint = contexts.parse_endpoint(args.docker)
         contexts.create(
             args.name, endpoint.get("host"), description=args.description, ca=endpoint.get("ca"),
             cert=endpoint.get("cert"), key=endpoint.get("key"), skip_tls_verify=endpoint.get("skip-tls-verify", False),
         )
         print(args.name)
         print(f'Successfully created context "{args.name}"')
+
+    def _context_update(self, args):
+        from .. import contexts
+
+        endpoint = contexts.parse_endpoint(args.docker) if args.docker else None
+        contexts.update(args.name, args.description, endpoint)
+        print(args.name)
+        print(f'Successfully updated context "{args.name}"')
+
+    def _context_export(self, args):
+        from .. import contexts
+
+        if args.file == "-":
+            raise InvalidInput("a notebook cell has no stdout for the context's tar: name a FILE")
+        path = contexts.export(args.name, args.file or f"{args.name}.dockercontext")
+        print(f"Written file {path!r}")
 
     def _context_rm(self, args):
         from .. import contexts

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from . import pairs
 from .errors import InvalidInput
 
-# (flags, kind, metavar, help): kind "list" repeats, "flag" takes no value, "value" one
+# (flags, kind, metavar, help): kind "list" repeats, "flag" takes no value, "value" one; the
+# value is found under argparse's name for it (the first long flag, dashes as underscores)
 OPTIONS = [
     (("--net",), "value", "NETWORK", "The CLI's older spelling of --network."),
     (("--network-alias", "--net-alias"), "list", "ALIAS", "Add a network-scoped alias for the container (user networks); repeatable."),
@@ -78,10 +79,6 @@ OPTIONS = [
     (("--health-start-period",), "value", "DURATION", "Start period for the container to initialize."),
     (("--no-healthcheck",), "flag", None, "Disable any container-specified HEALTHCHECK."),
 ]
-
-
-def dest(flags) -> str:
-    return flags[-1].lstrip("-").replace("-", "_")
 
 
 @dataclass
@@ -190,7 +187,7 @@ def translate(values: dict, network: str | None) -> Extras:
     host, config = out.host, out.config
     simple_host = {
         "cap_add": "cap_add", "cap_drop": "cap_drop", "security_opt": "security_opt", "dns": "dns",
-        "dns_search": "dns_search", "dns_opt": "dns_opt", "volumes_from": "volumes_from", "group_add": "group_add",
+        "dns_search": "dns_search", "dns_option": "dns_opt", "volumes_from": "volumes_from", "group_add": "group_add",
         "userns": "userns_mode", "pid": "pid_mode", "ipc": "ipc_mode", "uts": "uts_mode", "cgroupns": "cgroupns",
         "cpuset_cpus": "cpuset_cpus", "cpuset_mems": "cpuset_mems", "isolation": "isolation", "runtime": "runtime",
     }

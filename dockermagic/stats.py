@@ -140,8 +140,9 @@ def samples(engine, watched, stream: bool = True, result: Stats | None = None):
     def ask(cid: str, name: str) -> None:
         while not stop.is_set():
             try:
-                raw = adapter.call(engine.api, "GET", "/containers/{0}/stats", cid, params={"stream": 0})
-                sample = reading(cid, name, raw or {})
+                raw = adapter.call(engine.api, "GET", "/containers/{0}/stats", cid, params={"stream": 0}) or {}
+                # a stopped container answers at once, with Go's zero time as when it was read
+                sample = reading(cid, name, raw) if not str(raw.get("read", "0001")).startswith("0001") else Sample(cid, name, gone=True)
             except Exception:  # stopped or removed meanwhile: shown as the CLI shows it, `--`
                 sample = Sample(cid, name, gone=True)
             inbox.put(sample)

@@ -167,7 +167,8 @@ def act(engine, verb: str, names, **options) -> list[str]:
     calls = {
         "stop": lambda n: stop_container(api, n, options.get("timeout", 10)),
         "start": lambda n: api.start(n),
-        "rm": lambda n: api.remove_container(n, force=options.get("force", False), v=options.get("volumes", False)),
+        "rm": lambda n: api.remove_container(n, force=options.get("force", False), v=options.get("volumes", False),
+                                             link=options.get("link", False)),
     }
     done, errors = [], []
     for name in names:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from . import adapter
 from .containers import ContainerError, inspect_container
 from .formats import Formatted
-from .output import Exited, RunResult, Started, pump, socket_frames
+from .output import Exited, RunResult, Started, pump, send_stdin, socket_frames
 
 # docker-py's create_host_config names -> the update endpoint's fields (`docker update`)
 _UPDATABLE = {
@@ -150,24 +150,42 @@ class Attach:
     """`docker attach`: the running container's output from now on, until it exits (or the
     kernel is interrupted: the container runs on, as after the CLI's detach)."""
 
-    def __init__(self, engine, name: str, stdout=True, stderr=True):
-        self.engine, self.name = engine, name
+    def __init__(self, engine, name: str, stdout=True, stderr=True, start: bool = False, stdin: bool = False):
+        """`start`: `docker start -a` -- attached first, then started, so no output is missed;
+        `stdin`: attached and at its end at once (nothing is typed into a cell)."""
+        self.engine, self.name, self.start, self.stdin = engine, name, start, stdin
         self.streams = {"stdout": int(stdout), "stderr": int(stderr)}
-        self.result = RunResult(f"attach {name}", engine=engine.label, verb="attach")
+        self.result = RunResult(f"{'start' if start else 'attach'} {name}", engine=engine.label,
+                                verb="start" if start else "attach")
 
     def events(self):
         info = inspect_container(self.engine, self.name)
-        if not info["State"].get("Running"):
+        if not self.start and not info["State"].get("Running"):
             raise ContainerError(f"container {self.name!r} is not running ({info['State'].get('Status')}): "
                                  f"attach needs a running container (%docker_start {self.name})")
         self.result.id, self.result.name = info["Id"], info["Name"].lstrip("/")
         tty = bool(info["Config"].get("Tty"))
-        sock = self.engine.api.attach_socket(info["Id"], params={**self.streams, "stream": 1, "stdin": 0})
+        sock = self.engine.api.attach_socket(info["Id"], params={**self.streams, "stream": 1, "stdin": int(self.stdin)})
         try:
+            if self.start:
+                self.engine.api.start(info["Id"])
+            if self.stdin:
+                send_stdin(sock, b"")
             yield Started(info["Id"], self.result.name)
             yield from pump(socket_frames(sock, tty), self.result)
         finally:
             adapter.close_socket(sock)
-        state = inspect_container(self.engine, info["Id"])["State"]
+        state = self._settled(info["Id"])
         self.result.exit_code = None if state.get("Running") else state.get("ExitCode")
         yield Exited(self.result.exit_code)
+
+    def _settled(self, cid: str) -> dict:
+        """The state once the engine has recorded the exit the stream's end announced."""
+        import time
+
+        for _ in range(20):
+            state = inspect_container(self.engine, cid)["State"]
+            if not state.get("Running"):
+                return state
+            time.sleep(0.05)
+        return state

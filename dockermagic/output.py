@@ -274,7 +274,7 @@ class Exec:
         yield Exited(self.result.exit_code)
 
 
-def log_events(engine, container: str, follow=False, tail=None, timestamps=False, since=None, result=None):
+def log_events(engine, container: str, follow=False, tail=None, timestamps=False, since=None, result=None, until=None):
     """`docker logs`: Output events (stdout and stderr apart), following if asked."""
     info = inspect_container(engine, container)
     tty = info["Config"].get("Tty", False)
@@ -283,6 +283,8 @@ def log_events(engine, container: str, follow=False, tail=None, timestamps=False
               "tail": "all" if tail is None else str(tail)}
     if since:
         params["since"] = since
+    if until:
+        params["until"] = until
     with adapter.response(api, "GET", "/containers/{0}/logs", info["Id"], params=params) as response:
         if result is not None:
             result.id, result.name = info["Id"], info["Name"].lstrip("/")

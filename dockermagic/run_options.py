@@ -175,9 +175,13 @@ def _device(text: str) -> str:
 
 
 def _gpus(text: str):
+    """`all`, `N`, `count=N`, `device=ID[,ID]` (quoted or not), as the CLI's GpuOpts reads them."""
     from docker.types import DeviceRequest
 
-    count = -1 if text == "all" else _int(text.removeprefix("count="), "--gpus")
+    text = text.strip("'\"")
+    if text.startswith("device="):
+        return [DeviceRequest(device_ids=text[len("device="):].split(","), capabilities=[["gpu"]])]
+    count = -1 if text in ("all", "count=all") else _int(text.removeprefix("count="), "--gpus")
     return [DeviceRequest(count=count, capabilities=[["gpu"]])]
 
 

@@ -143,6 +143,7 @@ class ContainerMagics(MagicsArea):
     @argument("-n", "--tail", default="all", help='Number of lines to show from the end of the logs (default "all").')
     @argument("-t", "--timestamps", action="store_true", help="Show timestamps.")
     @argument("--since", default=None, help="Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m).")
+    @argument("--until", default=None, help="Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m).")
     @argument("container", help="CONTAINER name or id.")
     def docker_logs(self, line):
         """Fetch the logs of a container, as `docker logs` does (stderr in red).  Returns a
@@ -155,12 +156,12 @@ class ContainerMagics(MagicsArea):
         tail = None if args.tail == "all" else args.tail
         if tail is not None and not str(tail).isdigit():
             raise InvalidInput(f"--tail {args.tail!r}: a number of lines, or all")
-        since = _since(args.since)
+        since, until = _since(args.since), _since(args.until, "--until")
         engine = self.engine()
         result = RunResult(args.container, engine=engine.label, verb="logs")
         view = OutputView(result, "logs", max_lines=self.settings.max_output_lines, **self.settings.view_options())
         try:
-            run(view, log_events(engine, args.container, args.follow, tail, args.timestamps, since, result))
+            run(view, log_events(engine, args.container, args.follow, tail, args.timestamps, since, result, until))
         except KeyboardInterrupt:
             pass  # stop following; the container runs on
         return shown(result, self.shell.execution_count, view.mode)
@@ -223,12 +224,25 @@ class ContainerMagics(MagicsArea):
     @line_magic
     @reports_errors
     @magic_arguments()
+    @argument("-a", "--attach", action="store_true", help="Attach STDOUT/STDERR: the output streams in until it exits.")
+    @argument("-i", "--interactive", action="store_true", help="Attach the container's STDIN (at its end at once: nothing is typed into a cell).")
     @argument("containers", nargs="+", help="CONTAINER [CONTAINER...]")
     def docker_start(self, line):
-        """Start stopped containers (detached)."""
+        """Start stopped containers (detached; with -a, attached: a `RunResult` of one)."""
         from ..containers import act
 
         args = parse_line(self.docker_start, line)
+        if args.attach or args.interactive:
+            if len(args.containers) != 1:
+                raise InvalidInput("docker start -a / -i attaches to one container")
+            from ..lifecycle import Attach
+            from ..views.container import OutputView
+            from ..views.live import run
+
+            job = Attach(self.engine(), args.containers[0], start=True, stdin=args.interactive)
+            view = OutputView(job.result, "start", max_lines=self.settings.max_output_lines, **self.settings.view_options())
+            run(view, job.events())
+            return shown(job.result, self.shell.execution_count, view.mode)
         act(self.engine(), "start", args.containers)
 
     @line_magic
@@ -236,13 +250,14 @@ class ContainerMagics(MagicsArea):
     @magic_arguments()
     @argument("-f", "--force", action="store_true", help="Force the removal of a running container (uses SIGKILL).")
     @argument("-v", "--volumes", action="store_true", help="Remove anonymous volumes associated with the container.")
+    @argument("-l", "--link", action="store_true", help="Remove the specified link (/CONTAINER/ALIAS), not a container.")
     @argument("containers", nargs="+", help="CONTAINER [CONTAINER...]")
     def docker_rm(self, line):
-        """Remove containers."""
+        """Remove containers (or, with --link, legacy links)."""
         from ..containers import act
 
         args = parse_line(self.docker_rm, line)
-        done = act(self.engine(), "rm", args.containers, force=args.force, volumes=args.volumes)
+        done = act(self.engine(), "rm", args.containers, force=args.force, volumes=args.volumes, link=args.link)
         for cid in [i for i, n in self.started.items() if n in done or i in done]:
             self.started.pop(cid, None)
 
@@ -317,7 +332,7 @@ class ContainerMagics(MagicsArea):
                 pass
 
 
-def _since(text):
+def _since(text, option: str = "--since"):
     if not text:
         return None
     import re
@@ -330,7 +345,7 @@ def _since(text):
         return int(time.time() - int(match.group(1)) * {"s": 1, "m": 60, "h": 3600}[match.group(2)])
     epoch = units.to_epoch(text)
     if epoch is None:
-        raise InvalidInput(f"--since {text!r}: a timestamp (2013-01-02T13:23:37Z) or a duration (42m)")
+        raise InvalidInput(f"{option} {text!r}: a timestamp (2013-01-02T13:23:37Z) or a duration (42m)")
     return int(epoch)
 
 

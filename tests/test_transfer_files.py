@@ -10,7 +10,8 @@ import tarfile
 import pytest
 
 from dockermagic.errors import InvalidInput
-from dockermagic.transfer_files import FileTransfer, split_target
+from dockermagic.container_files import split_target
+from dockermagic.transfer_files import FileTransfer
 from dockermagic.views.formatters import bundle
 
 pytestmark = pytest.mark.engine

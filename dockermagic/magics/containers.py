@@ -14,7 +14,7 @@ from ..views.formatters import shown
 from .args import parse_line, split
 from .base import MagicsArea, reports_errors
 
-from .run_args import IT_IN_NOTEBOOK, refuse_shell, run_extras, run_options, split_at_first_positional  # noqa: F401
+from .run_args import refuse_shell, run_extras, run_options, split_at_first_positional
 
 
 @magics_class

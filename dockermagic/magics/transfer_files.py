@@ -50,7 +50,8 @@ class TransferMagics(MagicsArea):
         """Copy files and folders between a container and this machine, as `docker cp` does:
         modes and symlinks kept; owners the copier's (or root's in the container) unless -a.
         Streamed as a tar, a chunk at a time.  Returns a `FileTransfer`."""
-        from ..transfer_files import FileTransfer, copy_in, copy_out, split_target
+        from ..container_files import copy_in, copy_out, split_target
+        from ..transfer_files import FileTransfer
 
         args = self.docker_cp.parser.parse_args(split(line))
         if "-" in (args.source, args.dest):

@@ -107,3 +107,29 @@ def test_create_makes_a_container_that_start_runs(ip, engine, made, unique):
     ip.run_line_magic("docker", f"start {name}")
     assert ip.run_line_magic("docker", f"wait {name}").lines == ["0"]
     assert ip.run_line_magic("docker", f"logs {name}").logs == "hi\n"
+
+
+def test_stats_stops_on_an_interrupt_with_what_it_read(ip, engine, box):
+    import _thread
+    import threading
+
+    threading.Timer(2.5, _thread.interrupt_main).start()
+    started = time.monotonic()
+    stats = ip.run_line_magic("docker", f"stats {box}")
+    assert stats.stopped == "interrupted" and stats.rounds >= 1 and time.monotonic() - started < 15
+    assert _state(engine, box)["Running"]  # watching never touches the container
+
+
+NEW = ["create", "kill", "pause", "unpause", "restart", "rename", "wait", "update", "port", "top", "attach", "stats",
+       "cp", "save", "load", "import", "export", "commit"]
+
+
+def test_every_subcommand_is_listed_and_has_help(shell, capsys):
+    shell.run_line_magic("docker", "")
+    listed = capsys.readouterr().out
+    for sub in NEW:
+        assert f" {sub}," in listed or listed.rstrip().endswith(f" {sub}"), sub
+        method = shell.find_line_magic(f"docker_{sub}")
+        assert len(method.__doc__.strip()) > 20, sub
+        shell.run_line_magic("docker", f"{sub} --help")
+        assert f"%docker_{sub}" in capsys.readouterr().out, sub

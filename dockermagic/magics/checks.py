@@ -93,15 +93,13 @@ def _run_like(method, rest):
 
 
 def _volume(method, rest):
-    from . import containers
     from .args import split
+    from .volumes import HANDLERS
 
     words = split(rest)
-    handlers = {"create": "_volume_create", "ls": "_volume_ls", "list": "_volume_ls", "inspect": "_volume_inspect",
-                "rm": "_volume_rm", "remove": "_volume_rm"}
-    if not words or words[0] not in handlers:
+    if not words or words[0] not in HANDLERS:
         raise InvalidInput("usage: %docker_volume create|ls|inspect|rm ...")
-    return getattr(containers, handlers[words[0]]).parser.parse_args(words[1:])
+    return HANDLERS[words[0]].parser.parse_args(words[1:])
 
 
 def _context(method, rest):

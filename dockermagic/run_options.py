@@ -78,6 +78,7 @@ OPTIONS = [
     (("--health-retries",), "value", "N", "Consecutive failures needed to report unhealthy."),
     (("--health-start-period",), "value", "DURATION", "Start period for the container to initialize."),
     (("--no-healthcheck",), "flag", None, "Disable any container-specified HEALTHCHECK."),
+    (("--detach-keys",), "value", "KEYS", "Refused here: no one types into a cell, so there is no key sequence to detach with."),
 ]
 
 
@@ -254,6 +255,9 @@ def translate(values: dict, network: str | None) -> Extras:
         out.exposed.extend(_exposed(spec))
     for path in v.get("label_file") or ():
         out.labels.update(pairs.label_map(pairs.env_file_lines(path), "--label-file"))
+    if v.get("detach_keys"):
+        raise InvalidInput("--detach-keys: nothing is typed into a cell, so there is no key sequence to detach "
+                           "with; interrupt the kernel to stop following (the container runs on with -d)")
     out.cidfile = v.get("cidfile")
     if out.cidfile:
         import os

@@ -125,16 +125,36 @@ def upload(request, body, result: FileTransfer):
 
 
 # -- save, load, import, export --------------------------------------------------------------
-def save(engine, images: list[str], path: str, result: FileTransfer):
+def platform_param(engine, platform: str | None, verb: str) -> dict:
+    """`--platform os/arch[/variant]` as the engine's `platform` query (an OCI platform in JSON),
+    which engines speaking API 1.48 (Docker 28) or newer take; an older one refuses it here."""
+    if not platform:
+        return {}
+    import json
+
+    version = tuple(int(p) for p in adapter.api_version(engine.api).split("."))
+    if version < (1, 48):
+        raise InvalidInput(f"docker {verb} --platform needs an engine speaking API 1.48 (Docker 28) or newer; "
+                           f"this one speaks {'.'.join(map(str, version))}, and saves and loads every platform it has")
+    parts = platform.split("/")
+    if len(parts) not in (2, 3) or not all(parts):
+        raise InvalidInput(f"--platform {platform!r}: os/arch[/variant], e.g. linux/amd64")
+    spec = {"os": parts[0], "architecture": parts[1], **({"variant": parts[2]} if len(parts) == 3 else {})}
+    return {"platform": json.dumps(spec)}
+
+
+def save(engine, images: list[str], path: str, result: FileTransfer, platform: str | None = None):
     """`docker save -o PATH IMAGE...`: the engine's tar of the images, into PATH."""
     import docker
+
+    extra = platform_param(engine, platform, "save")
 
     for image in images:
         try:
             engine.api.inspect_image(image)
         except docker.errors.NotFound:
             raise ContainerError(f"no such image: {image!r}") from None
-    with adapter.response(engine.api, "GET", "/images/get", params={"names": images}) as resp:
+    with adapter.response(engine.api, "GET", "/images/get", params={"names": images, **extra}) as resp:
         yield from _to_file(resp.iter_content(CHUNK), path, result)
 
 
@@ -145,10 +165,11 @@ def export(engine, container: str, path: str, result: FileTransfer):
         yield from _to_file(resp.iter_content(CHUNK), path, result)
 
 
-def load(engine, path: str, result: FileTransfer, quiet: bool = False):
+def load(engine, path: str, result: FileTransfer, quiet: bool = False, platform: str | None = None):
     """`docker load -i PATH`: the tar streamed to the engine; its `Loaded image: ...` lines."""
+    params = {"quiet": int(quiet), **platform_param(engine, platform, "load")}
     result.total = os.path.getsize(path)
-    request = lambda body: adapter.records(engine.api, "POST", "/images/load", params={"quiet": int(quiet)},  # noqa: E731
+    request = lambda body: adapter.records(engine.api, "POST", "/images/load", params=params,  # noqa: E731
                                            data=body, headers={"Content-Type": "application/x-tar"})
     yield from upload(request, _file_chunks(path), result)
 

@@ -107,3 +107,11 @@ def test_targets_split_as_the_cli_splits_them():
     assert split_target("./a:b") == (None, "./a:b")
     assert split_target("/tmp/x") == (None, "/tmp/x")
     assert split_target("dir/a:b") == (None, "dir/a:b")
+
+
+def test_platform_on_an_engine_older_than_api_1_48_is_refused_saying_why(ip, engine, tmp_path):
+    if tuple(int(p) for p in engine.api.api_version.split(".")) >= (1, 48):
+        pytest.skip("this engine takes --platform on save")
+    with pytest.raises(InvalidInput, match=r"--platform needs an engine speaking API 1.48") as err:
+        ip.run_line_magic("docker", f"image save --platform=linux/amd64 -o {tmp_path / 'x.tar'} busybox")
+    assert "\n" not in str(err.value) and not (tmp_path / "x.tar").exists()

@@ -74,6 +74,7 @@ class TransferMagics(MagicsArea):
     @reports_errors
     @magic_arguments()
     @argument("-o", "--output", default=None, help="Write to a file (required here: a cell is no stdout for a tar).")
+    @argument("--platform", default=None, metavar="OS/ARCH", help="Save only this platform's variant (engines with API 1.48+).")
     @argument("images", nargs="+", help="IMAGE [IMAGE...]")
     def docker_save(self, line):
         """Save one or more images to a tar archive, as `docker save -o FILE` does (`> FILE`
@@ -85,13 +86,14 @@ class TransferMagics(MagicsArea):
             raise InvalidInput(NO_STDIO.format("stdout", "-o FILE.tar"))
         engine = self.engine()
         result = FileTransfer("save", " ".join(args.images), args.output, label=engine.label)
-        return self._moved(result, save(engine, args.images, args.output, result))
+        return self._moved(result, save(engine, args.images, args.output, result, args.platform))
 
     @line_magic
     @reports_errors
     @magic_arguments()
     @argument("-i", "--input", default=None, help="Read from a tar archive file (required here: a cell is no stdin).")
     @argument("-q", "--quiet", action="store_true", help="Suppress the load output.")
+    @argument("--platform", default=None, metavar="OS/ARCH", help="Load only this platform's variant (engines with API 1.48+).")
     def docker_load(self, line=""):
         """Load images from a tar archive (`docker save`'s, or an OCI layout tar), as `docker
         load -i FILE` does (`< FILE` too), streamed with progress.  Returns a `FileTransfer`."""
@@ -102,7 +104,7 @@ class TransferMagics(MagicsArea):
             raise InvalidInput(NO_STDIO.format("stdin", "-i FILE.tar"))
         engine = self.engine()
         result = FileTransfer("load", args.input, engine.label, label=engine.label)
-        return self._moved(result, load(engine, args.input, result, args.quiet))
+        return self._moved(result, load(engine, args.input, result, args.quiet, args.platform))
 
     @line_magic
     @reports_errors

@@ -19,6 +19,8 @@ AREAS = [
     "dockermagic.magics.layers:LayerMagics",
     "dockermagic.magics.networks:NetworkMagics",
     "dockermagic.magics.system:SystemMagics",
+    "dockermagic.magics.lifecycle:LifecycleMagics",
+    "dockermagic.magics.transfer_files:TransferMagics",
 ]
 
 _loaded: dict[int, list] = {}

@@ -254,3 +254,20 @@ def receiver(sock):
     waits for all n bytes; one read of what is there is what a stream of frames needs."""
     pipe = getattr(getattr(sock, "proc", None), "stdout", None)
     return pipe.read1 if pipe is not None and hasattr(pipe, "read1") else sock.recv
+
+
+def path_stat(api, container: str, path: str) -> dict | None:
+    """`docker cp`'s look at a path in a container (`HEAD /containers/{id}/archive`): its
+    `{"name", "size", "mode", "mtime", "linkTarget"}`, or None when it does not exist."""
+    import base64
+    import json as _json
+
+    resp = api.head(url(api, "/containers/{0}/archive", container), params={"path": path}, timeout=api.timeout)
+    try:
+        if resp.status_code == 404:  # a HEAD has no body to say which: the caller knows the container exists
+            return None
+        api._raise_for_status(resp)
+        header = resp.headers.get("X-Docker-Container-Path-Stat")
+        return _json.loads(base64.b64decode(header)) if header else None
+    finally:
+        resp.close()

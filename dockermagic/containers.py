@@ -39,13 +39,14 @@ class ContainerList:
         return f"<ContainerList {len(self.rows)} container{'s' if len(self.rows) != 1 else ''}: {', '.join(self.names)}>"
 
 
-def list_containers(engine, all=False, size=False, filters=(), no_trunc=False) -> ContainerList:
-    """`docker ps [-a] [-s] [-f KEY=VALUE]`."""
+def list_containers(engine, all=False, size=False, filters=(), no_trunc=False, latest=False, last=None) -> ContainerList:
+    """`docker ps [-a] [-s] [-f KEY=VALUE] [-l] [-n N]`."""
     wanted = pairs.filter_map(filters, "-f", "name=web, status=exited, label=app")
     import docker
 
     try:
-        rows = engine.api.containers(all=all, size=size, filters=wanted or None)
+        rows = engine.api.containers(all=all, size=size, filters=wanted or None, latest=latest,
+                                     limit=-1 if last is None else last)
     except docker.errors.APIError as exc:
         raise ContainerError(str(adapter.error(exc, "docker ps"))) from exc
     return ContainerList(rows, size, no_trunc, engine.label)
@@ -166,7 +167,8 @@ def act(engine, verb: str, names, **options) -> list[str]:
     calls = {
         "stop": lambda n: stop_container(api, n, options.get("timeout", 10)),
         "start": lambda n: api.start(n),
-        "rm": lambda n: api.remove_container(n, force=options.get("force", False), v=options.get("volumes", False)),
+        "rm": lambda n: api.remove_container(n, force=options.get("force", False), v=options.get("volumes", False),
+                                             link=options.get("link", False)),
     }
     done, errors = [], []
     for name in names:
@@ -227,13 +229,22 @@ class Inspection:
         return json.dumps(self.data, indent=4, default=str)
 
 
-def inspect_any(engine, names) -> Inspection:
-    """Each name as a container, else an image, else a volume (the CLI's order)."""
+def inspect_any(engine, names, size: bool = False, kind: str | None = None) -> Inspection:
+    """Each name as a container, else an image, else a volume, else a network (the CLI's order);
+    `kind` looks for that type only; `size` adds a container's SizeRw and SizeRootFs."""
     import docker
 
     api, found = engine.api, []
+
+    def container(name):
+        if not size:
+            return api.inspect_container(name)
+        return adapter.call(api, "GET", "/containers/{0}/json", name, params={"size": 1})
+
+    looks = {"container": container, "image": api.inspect_image, "volume": api.inspect_volume,
+             "network": api.inspect_network}
     for name in names:
-        for look in (api.inspect_container, api.inspect_image, api.inspect_volume):
+        for look in ([looks[kind]] if kind else looks.values()):
             try:
                 found.append(look(name))
                 break
@@ -242,5 +253,6 @@ def inspect_any(engine, names) -> Inspection:
             except docker.errors.APIError:
                 continue
         else:
-            raise ContainerError(f"no such object: {name!r} (not a container, image or volume on this engine)")
+            what = f"no {kind} on this engine" if kind else "not a container, image, volume or network on this engine"
+            raise ContainerError(f"no such object: {name!r} ({what})")
     return Inspection(found)

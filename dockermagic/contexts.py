@@ -169,6 +169,60 @@ def create(name: str, host: str | None = None, *, description: str = "", ca: str
     return load(name)
 
 
+def update(name: str, description: str | None = None, endpoint: dict | None = None) -> Context:
+    """`docker context update NAME [--description D] [--docker host=...]`: the fields given
+    replace the stored ones, TLS files included."""
+    if name == DEFAULT:
+        raise InvalidInput('context "default" cannot be updated')
+    from .engine import check_address
+
+    old = load(name)
+    endpoint = endpoint or {}
+    check_address(endpoint.get("host") or old.host)  # a bad address fails before the old record goes
+    shutil.rmtree(dockerconfig.meta_dir(name), ignore_errors=True)
+    keep_tls = not any(k in endpoint for k in TLS_FILES)
+    tls = {k: getattr(old, k) for k in TLS_FILES} if keep_tls else {k: endpoint.get(k) for k in TLS_FILES}
+    staged = {}
+    for kind, path in tls.items():  # read before the old files go
+        staged[kind] = Path(path).read_bytes() if path else None
+    shutil.rmtree(dockerconfig.tls_dir(name).parent, ignore_errors=True)
+    created = create(name, endpoint.get("host") or old.host,
+                     description=old.description if description is None else description,
+                     skip_tls_verify=endpoint.get("skip-tls-verify", old.skip_tls_verify))
+    if any(staged.values()):
+        tls_dir = dockerconfig.tls_dir(name)
+        tls_dir.mkdir(parents=True, exist_ok=True)
+        for kind, data in staged.items():
+            if data is not None:
+                (tls_dir / TLS_FILES[kind]).write_bytes(data)
+                os.chmod(tls_dir / TLS_FILES[kind], 0o600 if kind == "key" else 0o644)
+        created = load(name)
+    return created
+
+
+def export(name: str, path: str) -> str:
+    """`docker context export NAME [FILE]`: the CLI's `.dockercontext` tar (meta.json, then the
+    TLS files under tls/docker/), which `docker context import` reads."""
+    import io
+    import json
+    import tarfile
+
+    context = load(name)
+    if name == DEFAULT:
+        raise InvalidInput('context "default" cannot be exported: it is made from the environment')
+    meta = json.dumps({"Name": name, "Metadata": {"Description": context.description} if context.description else {},
+                       "Endpoints": {"docker": {"Host": context.host, "SkipTLSVerify": context.skip_tls_verify}}}).encode()
+    with tarfile.open(path, "w") as tar:
+        info = tarfile.TarInfo("meta.json")
+        info.size, info.mode = len(meta), 0o644
+        tar.addfile(info, io.BytesIO(meta))
+        for kind, file_name in TLS_FILES.items():
+            source = getattr(context, kind)
+            if source:
+                tar.add(source, arcname=f"tls/docker/{file_name}")
+    return path
+
+
 def remove(name: str, force: bool = False) -> None:
     """`docker context rm NAME [-f]`: the one in use only with force (then "default" is used)."""
     if name == DEFAULT:

@@ -132,6 +132,17 @@ def version(engine) -> EngineVersion:
     return EngineVersion(engine.label, engine.kind, client, server, components, raw)
 
 
+def version_fields(found: EngineVersion) -> dict:
+    """`docker version`'s template data: `Client` and `Server`, with the CLI's field names."""
+    server = dict(found.raw)
+    server["APIVersion"] = server.get("ApiVersion", "")
+    client = {"Version": found.client.get("dockermagic"), "APIVersion": found.client.get("API version"),
+              "DefaultAPIVersion": found.client.get("API version"), "Os": found.client["OS/Arch"].split("/")[0],
+              "Arch": found.client["OS/Arch"].split("/")[-1], "Context": found.client.get("Context"),
+              "Platform": {"Name": f"dockermagic {found.client.get('dockermagic')} (docker-py {found.client.get('docker-py')})"}}
+    return {"Client": client, "Server": server}
+
+
 def context_list() -> ContextList:
     from .engine import resolve
 

@@ -39,16 +39,39 @@ class ImageList:
         return f"<ImageList {len(self.rows)} image{'s' if len(self.rows) != 1 else ''}: {names}>"
 
 
-def list_images(engine, name: str | None = None, all: bool = False) -> ImageList:
-    """`docker images [REPOSITORY[:TAG]] [-a]`: one row per tag, newest first."""
+def image_records(engine, name: str | None = None, all: bool = False, filters: dict | None = None) -> list[dict]:
+    """The engine's image list entries (`-f reference=... dangling=true label=... before= since=`)."""
+    import docker
+
+    try:
+        return engine.api.images(name=name or None, all=all, filters=filters or None)
+    except docker.errors.APIError as exc:
+        raise EngineError(str(adapter.error(exc, "docker images"))) from exc
+
+
+def list_images(engine, name: str | None = None, all: bool = False, filters: dict | None = None) -> ImageList:
+    """`docker images [REPOSITORY[:TAG]] [-a] [-f FILTER]`: one row per tag, newest first."""
     rows = []
-    for image in engine.api.images(name=name or None, all=all):
+    for image in image_records(engine, name, all, filters):
         tags = [t for t in (image.get("RepoTags") or []) if t != "<none>:<none>"] or ["<none>:<none>"]
         for repo_tag in tags:
             repo, _, tag = repo_tag.rpartition(":")
             rows.append(ImageRow(repo, tag, image["Id"], image.get("Created"), image.get("Size", 0)))
     rows.sort(key=lambda r: (-(units.to_epoch(r.created) or 0), r.repository, r.tag))
     return ImageList(rows, engine.label)
+
+
+def listing_text(engine, name, all, filters, fmt: str = "", digests: bool = False, no_trunc: bool = False,
+                 quiet: bool = False):
+    """`docker images` as the CLI prints it with `--format`, `--digests` or `--no-trunc`."""
+    from . import fields, formats
+
+    formats.check_listing(fmt)
+    rows = fields.image_rows(image_records(engine, name, all, filters), trunc=not no_trunc)
+    table = fields.IMAGES_DIGESTS_TABLE if digests else fields.IMAGES_TABLE
+    if quiet and not fmt:
+        return formats.Formatted("".join(dict.fromkeys(r.ID + "\n" for r in rows)))
+    return formats.Formatted(formats.listing(fmt or table, rows, fields.IMAGES_HEADER, table, quiet))
 
 
 @dataclass
@@ -121,6 +144,23 @@ def history(engine, images: list[str], no_trunc: bool = False) -> History:
     mark_shared(all_layers)
     return History(list(images), all_layers, no_trunc, PODMAN_HISTORY_NOTE if engine.kind == "Podman" else "",
                    engine.label)
+
+
+def history_text(engine, images: list[str], fmt: str, no_trunc: bool = False, quiet: bool = False):
+    """`docker history --format F` / `-q`: the CLI's text, image after image."""
+    import docker
+
+    from . import fields, formats
+
+    formats.check_listing(fmt)
+    out = []
+    for image in images:
+        try:
+            rows = [fields.HistoryRow(r, not no_trunc) for r in engine.api.history(image)]
+        except docker.errors.NotFound as exc:
+            raise EngineError(f"no such image: {image!r}") from exc
+        out.append(formats.listing(fmt or fields.HISTORY_TABLE, rows, fields.HISTORY_HEADER, fields.HISTORY_TABLE, quiet))
+    return formats.Formatted("".join(out))
 
 
 def mark_shared(all_layers: list[list[Layer]]) -> int:

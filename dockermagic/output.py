@@ -237,18 +237,29 @@ class Exec:
     """`docker exec`: the same events as a foreground run."""
 
     def __init__(self, engine, container: str, command: list[str], user=None, workdir=None, env=(),
-                 stdin: bytes | None = None, tty: bool = False, clock=time.monotonic):
+                 stdin: bytes | None = None, tty: bool = False, clock=time.monotonic, privileged: bool = False):
         self.engine, self.api, self.clock = engine, engine.api, clock
         self.container, self.command, self.stdin, self.tty = container, list(command), stdin, tty
-        self.options = {"user": user or "", "workdir": workdir, "environment": pairs.env_list(env, "-e") or None}
+        self.options = {"user": user or "", "workdir": workdir, "environment": pairs.env_list(env, "-e") or None,
+                        "privileged": privileged}
         self.result = RunResult(" ".join(self.command), engine=engine.label, verb="exec")
 
-    def events(self):
+    def _create(self) -> str:
         info = inspect_container(self.engine, self.container)
         if not info["State"].get("Running"):
             raise ContainerError(f"container {self.container!r} is not running ({info['State'].get('Status')}); start it with %docker_start {self.container}")
         self.result.id, self.result.name = info["Id"], info["Name"].lstrip("/")
-        exec_id = self.api.exec_create(info["Id"], self.command, stdin=self.stdin is not None, tty=self.tty, **self.options)["Id"]
+        return self.api.exec_create(info["Id"], self.command, stdin=self.stdin is not None, tty=self.tty, **self.options)["Id"]
+
+    def detached(self) -> str:
+        """`docker exec -d`: started, not waited for; the exec's id."""
+        exec_id = self._create()
+        self.api.exec_start(exec_id, detach=True, tty=self.tty)
+        return exec_id
+
+    def events(self):
+        exec_id = self._create()
+        info = {"Id": self.result.id}
         self.result.started = self.clock()
         sock = self.api.exec_start(exec_id, tty=self.tty, socket=True)
         try:
@@ -263,7 +274,7 @@ class Exec:
         yield Exited(self.result.exit_code)
 
 
-def log_events(engine, container: str, follow=False, tail=None, timestamps=False, since=None, result=None):
+def log_events(engine, container: str, follow=False, tail=None, timestamps=False, since=None, result=None, until=None):
     """`docker logs`: Output events (stdout and stderr apart), following if asked."""
     info = inspect_container(engine, container)
     tty = info["Config"].get("Tty", False)
@@ -272,6 +283,8 @@ def log_events(engine, container: str, follow=False, tail=None, timestamps=False
               "tail": "all" if tail is None else str(tail)}
     if since:
         params["since"] = since
+    if until:
+        params["until"] = until
     with adapter.response(api, "GET", "/containers/{0}/logs", info["Id"], params=params) as response:
         if result is not None:
             result.id, result.name = info["Id"], info["Name"].lstrip("/")

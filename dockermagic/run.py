@@ -101,11 +101,16 @@ class RunRequest:
     config: dict = field(default_factory=dict)  # create_container keyword arguments
     host: dict = field(default_factory=dict)  # create_host_config keyword arguments
     port_bindings: dict = field(default_factory=dict)
+    endpoint: dict = field(default_factory=dict)  # the --network's endpoint: aliases, addresses
+    cidfile: str | None = None
+    attach: tuple = ()  # -a: the streams a foreground run attaches to (all when empty)
 
     @classmethod
     def make(cls, image, command=(), *, name=None, detach=False, interactive=False, tty=False, rm=False,
              env=(), env_file=(), volume=(), mount=(), publish=(), workdir=None, user=None, entrypoint=None,
-             network=None, init=False, hostname=None, label=(), pull="missing", stop_timeout=None) -> "RunRequest":
+             network=None, init=False, hostname=None, label=(), pull="missing", stop_timeout=None,
+             extras=None, attach=()) -> "RunRequest":
+        """`extras`: a `run_options.Extras` for the rest of the CLI's options."""
         reference.parse(image, "image")
         if name is not None and not _NAME.match(name):
             raise InvalidInput(f"--name {name!r}: use letters, digits and _ . - (at least two characters, starting with a letter or digit)")
@@ -129,8 +134,19 @@ class RunRequest:
             "mounts": [parse_mount(m) for m in mount or ()] or None,
             "network_mode": network, "init": init or None, "auto_remove": rm,
         }
+        endpoint, cidfile = {}, None
+        if extras is not None:
+            host.update(extras.host)
+            config.update(extras.config)
+            if extras.exposed:
+                exposed = list(dict.fromkeys([*bindings, *extras.exposed]))
+                config["ports"] = [tuple(p.split("/")) for p in exposed]
+            if extras.labels:
+                config["labels"] = {**extras.labels, **(config["labels"] or {})}
+            endpoint, cidfile = extras.endpoint, extras.cidfile
         return cls(image, list(command), name, detach, interactive, tty, rm, pull,
-                   10 if stop_timeout is None else stop_timeout, config, host, bindings)
+                   10 if stop_timeout is None else stop_timeout, config, host, bindings, endpoint, cidfile,
+                   tuple(attach or ()))
 
     @property
     def label(self) -> str:
@@ -142,7 +158,10 @@ class ContainerRun:
     """One `docker run`: create (pulling if needed), then either start detached or attach,
     start and stream.  `pull(image)` is how a missing image is fetched."""
 
-    def __init__(self, engine, request: RunRequest, pull=None, stdin: bytes | None = None, clock=time.monotonic):
+    def __init__(self, engine, request: RunRequest, pull=None, stdin: bytes | None = None, clock=time.monotonic,
+                 refuse=None):
+        """`refuse(argv)` may refuse the container's command (entrypoint and cmd, as the engine
+        resolved them) by raising: the container is removed before it starts."""
         self.engine = engine
         self.api = engine.api
         self.request = request
@@ -155,6 +174,7 @@ class ContainerRun:
         self._waiting = None  # the pending /wait response
         self._done = False
         self._interrupted: RunInterrupted | None = None
+        self.refuse = refuse
 
     def create(self) -> str:
         import docker
@@ -166,6 +186,9 @@ class ContainerRun:
         if req.port_bindings:
             host_config["PortBindings"] = req.port_bindings
         kwargs = {k: v for k, v in req.config.items() if v is not None}
+        if req.endpoint:
+            endpoint = self.api.create_endpoint_config(**{k: v for k, v in req.endpoint.items() if v})
+            kwargs["networking_config"] = self.api.create_networking_config({req.host["network_mode"]: endpoint})
         for attempt in (1, 2):
             try:
                 self.id = self.api.create_container(req.image, host_config=host_config, **kwargs)["Id"]
@@ -178,6 +201,16 @@ class ContainerRun:
             except docker.errors.APIError as exc:
                 raise self._refused(exc) from exc
         self.result.id, self.result.name = self.id, req.name
+        if self.refuse is not None and not req.command:
+            info = self.api.inspect_container(self.id)
+            try:
+                self.refuse([info.get("Path") or "", *(info.get("Args") or [])])
+            except Exception:
+                self._remove_quietly()
+                raise
+        if req.cidfile:
+            with open(req.cidfile, "x") as handle:  # as the CLI: an existing file is not overwritten
+                handle.write(self.id)
         if req.name is None:  # the engine's made-up name, fetched while the container starts
             self._naming = threading.Thread(target=self._fetch_name, name="dockermagic-name", daemon=True)
             self._naming.start()
@@ -224,7 +257,9 @@ class ContainerRun:
         req, result = self.request, self.result
         if self.id is None:
             self.create()
-        params = {"stdout": 1, "stderr": 1, "stream": 1, "stdin": 1 if req.interactive else 0}
+        wanted = set(req.attach or ("stdout", "stderr", "stdin"))
+        params = {"stdout": int("stdout" in wanted), "stderr": int("stderr" in wanted), "stream": 1,
+                  "stdin": 1 if req.interactive and "stdin" in wanted else 0}
         sock = self.api.attach_socket(self.id, params=params)
         try:
             self._waiting = self._wait("removed" if req.rm else "next-exit")
@@ -235,7 +270,7 @@ class ContainerRun:
                 self._remove_quietly()
                 raise ContainerError(str(adapter.error(exc, f"{req.label} could not start"))) from exc
             yield Started(self.id, result.name)
-            if req.interactive:
+            if params["stdin"]:
                 send_stdin(sock, self.stdin)
             try:
                 yield from pump(socket_frames(sock, req.tty), result)

@@ -126,20 +126,27 @@ def _refused(exc, doing: str) -> VolumeError:
     return VolumeError(str(adapter.error(exc, doing)))
 
 
-def create_volume(engine, name: str | None = None, labels: dict | None = None, driver: str | None = None) -> Volume:
+def create_volume(engine, name: str | None = None, labels: dict | None = None, driver: str | None = None,
+                  options: dict | None = None) -> Volume:
     if name and not _VOLUME_NAME.match(name):
         raise InvalidInput(f"volume name {name!r}: use letters, digits and _ . - (at least two characters)")
     import docker
 
     try:
-        return Volume.of(engine.api.create_volume(name or None, driver=driver, labels=labels or None))
+        return Volume.of(engine.api.create_volume(name or None, driver=driver, driver_opts=options or None,
+                                                  labels=labels or None))
     except docker.errors.APIError as exc:
         raise _refused(exc, f"could not create volume {name!r}") from exc
 
 
-def list_volumes(engine, filters: dict | None = None) -> VolumeList:
+def volume_records(engine, filters: dict | None = None) -> list[dict]:
+    """The engine's volume entries, by name."""
     found = engine.api.volumes(filters=filters or None).get("Volumes") or []
-    return VolumeList(sorted((Volume.of(v) for v in found), key=lambda v: v.name))
+    return sorted(found, key=lambda v: v["Name"])
+
+
+def list_volumes(engine, filters: dict | None = None) -> VolumeList:
+    return VolumeList([Volume.of(v) for v in volume_records(engine, filters)])
 
 
 def inspect_volume(engine, name: str) -> dict:

@@ -15,6 +15,7 @@ from IPython.core.error import UsageError
 
 from dockermagic.errors import DockerMagicError, InvalidInput
 from dockermagic.magics.checks import UNSUPPORTED, check
+from dockermagic.magics.run_args import IT_IN_NOTEBOOK
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "cli_corpus.tsv"
 
@@ -24,7 +25,10 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "cli_corpus
 OUT_OF_SCOPE = {"node", "secret", "config", "service", "stack", "swarm", "plugin", "scout", "manifest", "trust",
                 "checkpoint", "init", "debug", "search", "compose"}
 NEEDS_A_SHELL = re.compile(r"\||\$\(|`|&&")
-FLOOR = 70.0  # measured when this test was written: raise it as subcommands and options come
+# `docker run -it IMAGE sh` / `docker exec -it C bash`: a shell waiting for a person at a terminal,
+# which a cell cannot be; refused on purpose, with the advice of what works instead
+SHELL_REFUSED = "interactive shell (refused on purpose)"
+FLOOR = 92.0  # measured: raise it as subcommands and options come
 GOAL = 97.0
 
 
@@ -56,8 +60,9 @@ def measure(shell):
             check(shell, line)
             parsed += 1
         except (UsageError, DockerMagicError) as exc:
-            missing[sub] += 1
-            example.setdefault(sub, f"{line}  ->  {str(exc).splitlines()[0][:90]}")
+            key = SHELL_REFUSED if str(exc) == IT_IN_NOTEBOOK else sub
+            missing[key] += 1
+            example.setdefault(key, f"{line}  ->  {str(exc).splitlines()[0][:90]}")
     return len(lines), parsed, missing, example
 
 
@@ -79,10 +84,19 @@ def test_in_scope_lines_parse_at_least_as_well_as_before(measured):
     print(_report(measured))
 
 
-@pytest.mark.xfail(reason="run -it, kill, stats, save/load, cp, commit, --format on ps/images/inspect: not yet", strict=True)
+@pytest.mark.xfail(reason="about 5 % of the lines open an interactive shell (run -it IMAGE sh), which a cell "
+                          "refuses on purpose; BuildKit-only build options and --platform on a 1.41 engine", strict=True)
 def test_in_scope_lines_parse_as_the_goal_says(measured):
     total, parsed, _, _ = measured
     assert 100 * parsed / total >= GOAL, _report(measured)
+
+
+def test_lines_a_notebook_can_serve_parse_as_the_goal_says(measured):
+    """Every line but the interactive shells: at least GOAL % parse."""
+    total, parsed, missing, _ = measured
+    servable = total - missing[SHELL_REFUSED]
+    assert missing[SHELL_REFUSED] < 0.06 * total, "more shell lines refused than an interactive shell accounts for"
+    assert 100 * parsed / servable >= GOAL, _report(measured)
 
 
 @pytest.mark.parametrize("line", [

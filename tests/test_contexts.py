@@ -186,3 +186,20 @@ def test_env_docker_context_chooses_for_this_kernel_only(ip, docker_env, engine2
     assert contexts.current_name() == "default"  # config.json untouched: the terminal keeps its context
     ip.run_line_magic("env", "DOCKER_CONTEXT=")
     assert ip.run_line_magic("docker_context", "").context is None
+
+
+def test_update_export_and_create_from_are_what_the_cli_reads(ip, docker_env, engine2_address, tmp_path):
+    import json
+
+    name, copy = unique_name("dm-upd"), unique_name("dm-from")
+    ip.run_line_magic("docker", f"context create {name} --docker host=unix:///nowhere.sock")
+    ip.run_line_magic("docker", f"context update {name} --description 'second engine' --docker host={engine2_address}")
+    seen = json.loads(cli("context", "inspect", name).stdout)[0]
+    assert seen["Endpoints"]["docker"]["Host"] == engine2_address and seen["Metadata"]["Description"] == "second engine"
+    ip.run_line_magic("docker", f"context create {copy} --from {name}")
+    assert json.loads(cli("context", "inspect", copy).stdout)[0]["Endpoints"]["docker"]["Host"] == engine2_address
+    exported = tmp_path / "ctx.dockercontext"
+    ip.run_line_magic("docker", f"context export {name} {exported}")
+    cli("context", "rm", "-f", name)
+    cli("context", "import", name, str(exported))
+    assert json.loads(cli("context", "inspect", name).stdout)[0]["Endpoints"]["docker"]["Host"] == engine2_address

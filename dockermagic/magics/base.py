@@ -26,6 +26,10 @@ ALIASES = {
     ("image", "prune"): "image_prune", ("container", "prune"): "container_prune",
     ("volume", "prune"): "volume_prune", ("builder", "prune"): "builder_prune",
     ("system", "events"): "events", ("buildx", "build"): "build", ("buildx", "b"): "build",
+    **{("container", verb): verb for verb in ("create", "kill", "pause", "unpause", "restart", "rename", "wait",
+                                              "update", "port", "top", "attach", "stats", "commit", "cp", "export")},
+    ("container", "remove"): "rm", ("container", "rm"): "rm",
+    **{("image", verb): verb for verb in ("save", "load", "import")},
 }
 
 
@@ -138,7 +142,12 @@ class DockerMagics(Magics):
             print("usage: %docker SUBCOMMAND [OPTIONS]   supported: " + ", ".join(self.subcommands()))
             return None
         name, rest = resolve(self.shell, line)
-        return self.shell.find_line_magic(name)(rest)
+        method = self.shell.find_line_magic(name)
+        if rest.strip() == "--help":  # `docker run --help`: what `%docker_run?` shows
+            parser = getattr(method, "parser", None)
+            print(parser.format_help() if parser is not None else (method.__doc__ or "").strip())
+            return None
+        return method(rest)
 
     def subcommands(self) -> list[str]:
         from .checks import subcommands

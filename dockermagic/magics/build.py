@@ -143,13 +143,23 @@ class BuildMagics(MagicsArea):
     @magic_arguments()
     @argument("-a", "--all", action="store_true", help="Show all images (default hides intermediate images).")
     @argument("-q", "--quiet", action="store_true", help="Only show image IDs.")
+    @argument("-f", "--filter", action="append", default=[], metavar="KEY=VALUE", help="Filter output (reference=, dangling=, label=, before=, since=); repeatable.")
+    @argument("--digests", action="store_true", help="Show digests.")
+    @argument("--no-trunc", action="store_true", help="Don't truncate output.")
+    @argument("--format", default="", metavar="FORMAT", help="Format output using a Go template: 'table {{.Repository}}\\t{{.Tag}}', json, or a template.")
     @argument("repository", nargs="?", default=None, help="REPOSITORY[:TAG] to list.")
     def docker_images(self, line):
-        """List images, as `docker images` does.  Returns an `ImageList`."""
-        from ..images import list_images
+        """List images, as `docker images` does.  Returns an `ImageList` (a `Formatted` with
+        --format, --digests or --no-trunc: the CLI's text)."""
+        from ..images import list_images, listing_text
+        from ..pairs import filter_map
 
         args = parse_line(self.docker_images, line)
-        images = list_images(self.engine(), args.repository, args.all)
+        filters = filter_map(args.filter, "-f", "reference=busy*, dangling=true, label=app")
+        if args.format or args.digests or args.no_trunc:
+            return listing_text(self.engine(), args.repository, args.all, filters, args.format, args.digests,
+                                args.no_trunc, args.quiet)
+        images = list_images(self.engine(), args.repository, args.all, filters)
         if args.quiet:
             ids = list(dict.fromkeys(row.short_id for row in images))
             print("\n".join(ids))
@@ -160,6 +170,8 @@ class BuildMagics(MagicsArea):
     @reports_errors
     @magic_arguments()
     @argument("--no-trunc", action="store_true", help="Don't truncate output.")
+    @argument("--format", default="", metavar="FORMAT", help="Format output using a Go template: 'table {{.ID}}\\t{{.CreatedBy}}', json, or a template.")
+    @argument("-q", "--quiet", action="store_true", help="Only show image IDs.")
     @argument("images", nargs="+", help="IMAGE [IMAGE ...]: two or more are shown side by side, shared layers aligned.")
     def docker_history(self, line):
         """Show the history of an image; with several, compare them layer by layer.
@@ -170,5 +182,9 @@ class BuildMagics(MagicsArea):
         from ..images import history
 
         args = parse_line(self.docker_history, line)
+        if args.format or args.quiet:
+            from ..images import history_text
+
+            return history_text(self.engine(), args.images, args.format, args.no_trunc, args.quiet)
         return history(self.engine(), args.images, args.no_trunc)
 

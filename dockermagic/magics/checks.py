@@ -70,6 +70,8 @@ def check(shell, line: str):
         return None
     name, rest = resolve(shell, line)
     method = shell.find_line_magic(name)
+    if rest.strip() == "--help":
+        return None  # the magic's help, printed
     _, rest = global_flags(rest) if name != "docker" else (None, rest)
     checker = getattr(method, "check", None) or _CHECKERS.get(name)
     if checker is not None:
@@ -78,26 +80,26 @@ def check(shell, line: str):
 
 
 def _run_like(method, rest):
-    from .containers import IT_IN_NOTEBOOK, split_at_first_positional
+    from .run_args import refuse_shell, run_extras, split_at_first_positional
 
     args, command = split_at_first_positional(method.parser, rest)
-    if method.__name__ == "docker_run" and args.interactive and args.tty and not args.detach:
-        raise InvalidInput(IT_IN_NOTEBOOK)
+    if args.tty and not getattr(args, "detach", False):
+        refuse_shell(command)
+    if method.__name__ in ("docker_run", "docker_create"):
+        run_extras(args)
     if method.__name__ == "docker_exec" and not command:
         raise InvalidInput("docker exec needs a COMMAND after the container")
     return args, command
 
 
 def _volume(method, rest):
-    from . import containers
     from .args import split
+    from .volumes import HANDLERS
 
     words = split(rest)
-    handlers = {"create": "_volume_create", "ls": "_volume_ls", "list": "_volume_ls", "inspect": "_volume_inspect",
-                "rm": "_volume_rm", "remove": "_volume_rm"}
-    if not words or words[0] not in handlers:
+    if not words or words[0] not in HANDLERS:
         raise InvalidInput("usage: %docker_volume create|ls|inspect|rm ...")
-    return getattr(containers, handlers[words[0]]).parser.parse_args(words[1:])
+    return HANDLERS[words[0]].parser.parse_args(words[1:])
 
 
 def _context(method, rest):
@@ -123,6 +125,24 @@ def _network(method, rest):
     return parse(rest)
 
 
+def _redirected(out=None, into=None):
+    def checker(method, rest):
+        from .transfer_files import redirected
+
+        return redirected(method.parser, rest, out=out, into=into)
+
+    return checker
+
+
+def _import(method, rest):
+    from .args import split
+
+    words = split(rest)
+    if words[:1] == ["-"] and len(words) > 2 and words[1] == "<":
+        words = [words[2], *words[3:]]
+    return method.parser.parse_args(words)
+
+
 def _system(method, rest):
     from .system import parse_system
 
@@ -131,4 +151,5 @@ def _system(method, rest):
 
 _CHECKERS = {"docker_run": _run_like, "docker_exec": _run_like, "docker_volume": _volume,
              "docker_context": _context, "docker_build": _build, "docker_network": _network,
-             "docker_system": _system}
+             "docker_system": _system, "docker_create": _run_like, "docker_save": _redirected(out="-o"),
+             "docker_export": _redirected(out="-o"), "docker_load": _redirected(into="-i"), "docker_import": _import}

@@ -14,72 +14,7 @@ from ..views.formatters import shown
 from .args import parse_line, split
 from .base import MagicsArea, reports_errors
 
-IT_IN_NOTEBOOK = (
-    "-it needs a terminal, and a notebook cell has none: run it detached and step in with exec "
-    "(%docker_run -dit --name NAME IMAGE sh, then %docker_exec NAME COMMAND), or give the input "
-    "as a cell (%%docker_run IMAGE sh: the cell is the container's stdin)"
-)
-
-
-def _value_count(parser, token: str) -> int:
-    """How many following tokens an option token takes as its value (0 or 1)."""
-    actions = parser._option_string_actions
-    if token.startswith("--"):
-        action = actions.get(token)
-        return 0 if "=" in token or action is None or action.nargs == 0 else 1
-    for j, char in enumerate(token[1:], start=1):  # a cluster such as -dit or -eKEY=VALUE
-        action = actions.get("-" + char)
-        if action is None:
-            return 0
-        if action.nargs != 0:
-            return 0 if j < len(token) - 1 else 1
-    return 0
-
-
-def split_at_first_positional(parser, line: str):
-    """`[OPTIONS] FIRST [ARGS...]` as the docker CLI reads it: options stop at FIRST (the image
-    or container); everything after it belongs to the command, even `-x` words."""
-    tokens = split(line)
-    i = 0
-    while i < len(tokens) and tokens[i].startswith("-") and tokens[i] != "-":
-        if tokens[i] == "--":
-            tokens.pop(i)
-            break
-        i += 1 + _value_count(parser, tokens[i])
-    options, rest = tokens[:i], tokens[i:]
-    args = parser.parse_args(options + rest[:1])
-    return args, rest[1:]
-
-
-def run_options(func):
-    """The `docker run` options, shared by the line and the cell form."""
-    options = [
-        argument("-d", "--detach", action="store_true", help="Run container in background; shows a card and returns the container."),
-        argument("-i", "--interactive", action="store_true", help="Keep STDIN open (the cell of %%docker_run is its stdin; empty in the line form)."),
-        argument("-t", "--tty", action="store_true", help="Allocate a pseudo-TTY (with -d; a cell has no terminal)."),
-        argument("--name", default=None, help="Assign a name to the container."),
-        argument("--rm", action="store_true", help="Automatically remove the container when it exits."),
-        argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE", help="Set environment variables (KEY alone: this environment's value); repeatable."),
-        argument("--env-file", action="append", default=[], help="Read in a file of environment variables; repeatable."),
-        argument("-v", "--volume", action="append", default=[], metavar="[NAME:|HOST:]PATH[:ro]", help="Bind mount a volume (a named volume or a host path); repeatable."),
-        argument("--mount", action="append", default=[], metavar="type=...,source=...,target=...", help="Attach a filesystem mount to the container; repeatable."),
-        argument("-p", "--publish", action="append", default=[], metavar="[IP:][HOST:]PORT[/PROTO]", help="Publish a container's port(s) to the host, e.g. 127.0.0.1:8080:80; repeatable."),
-        argument("-w", "--workdir", default=None, help="Working directory inside the container."),
-        argument("-u", "--user", default=None, help="Username or UID (format: <name|uid>[:<group|gid>])."),
-        argument("--entrypoint", default=None, help="Overwrite the default ENTRYPOINT of the image."),
-        argument("--network", default=None, help="Connect a container to a network (bridge, host, none, or a network name)."),
-        argument("--init", action="store_true", help="Run an init inside the container that forwards signals and reaps processes."),
-        argument("--hostname", "-h", default=None, help="Container host name."),
-        argument("-l", "--label", action="append", default=[], metavar="KEY=VALUE", help="Set meta data on a container; repeatable."),
-        argument("--pull", default="missing", choices=["missing", "always", "never"], help='Pull image before running ("always", "missing", "never"). Default: missing.'),
-        argument("--stop-timeout", type=int, default=None, metavar="SECONDS", help="Seconds to wait after SIGTERM before SIGKILL, when stopping it or on a kernel interrupt (default 10)."),
-        argument("--no-raise-error", action="store_true", help="Do not raise an error when the container exits with a non-zero code (dockermagic's, like %%script's)."),
-        argument("image", help="IMAGE to run; pulled when missing (--pull)."),
-        argument("command", nargs=argparse.REMAINDER, help="COMMAND [ARG...]: everything after IMAGE, options included."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+from .run_args import refuse_shell, run_extras, run_options, split_at_first_positional
 
 
 @magics_class
@@ -112,18 +47,21 @@ class ContainerMagics(MagicsArea):
         args, command = split_at_first_positional(self.docker_run.parser, line)
         if cell is not None and args.tty:
             raise InvalidInput("-t needs a terminal; the cell is plain stdin: drop -t (and -i, which the cell form implies)")
-        if args.interactive and args.tty and not args.detach:
-            raise InvalidInput(IT_IN_NOTEBOOK)
+        terminal = args.tty and not args.detach  # output through a terminal, nothing to type into it
+        if terminal:
+            refuse_shell(command)
+        network, extras = run_extras(args)
         request = RunRequest.make(
-            args.image, command, name=args.name, detach=args.detach, interactive=args.interactive or cell is not None,
+            args.image, command, name=args.name, detach=args.detach,
+            interactive=(args.interactive and not terminal) or cell is not None,
             tty=args.tty, rm=args.rm, env=args.env, env_file=args.env_file, volume=args.volume, mount=args.mount,
             publish=args.publish, workdir=args.workdir, user=args.user, entrypoint=args.entrypoint,
-            network=args.network, init=args.init, hostname=args.hostname, label=args.label, pull=args.pull,
-            stop_timeout=args.stop_timeout,
+            network=network, init=args.init, hostname=args.hostname, label=args.label, pull=args.pull,
+            stop_timeout=args.stop_timeout, extras=extras, attach=args.attach,
         )
         stdin = cell.encode() if cell is not None else None
         engine = self.engine()
-        job = ContainerRun(engine, request, pull=self._puller(), stdin=stdin)
+        job = ContainerRun(engine, request, pull=self._puller(), stdin=stdin, refuse=refuse_shell if terminal else None)
         if args.detach:
             container = job.start_detached()
             self.started[container.id] = container.name
@@ -175,12 +113,24 @@ class ContainerMagics(MagicsArea):
     @argument("-q", "--quiet", action="store_true", help="Only display container IDs.")
     @argument("-f", "--filter", action="append", default=[], metavar="KEY=VALUE", help="Filter output based on conditions provided (name=, status=, label=, ancestor=, ...); repeatable.")
     @argument("--no-trunc", action="store_true", help="Don't truncate output.")
+    @argument("-l", "--latest", action="store_true", help="Show the latest created container (includes all states).")
+    @argument("-n", "--last", type=int, default=None, metavar="N", help="Show n last created containers (includes all states).")
+    @argument("--format", default="", metavar="FORMAT", help="Format output using a Go template: 'table {{.Names}}\\t{{.Status}}', json, or a template.")
     def docker_ps(self, line=""):
-        """List containers, as `docker ps` does.  Returns a `ContainerList`."""
+        """List containers, as `docker ps` does.  Returns a `ContainerList` (a `Formatted` with
+        --format: the CLI's text)."""
+        from .. import formats
         from ..containers import list_containers
 
         args = parse_line(self.docker_ps, line)
-        listed = list_containers(self.engine(), args.all, args.size, args.filter, args.no_trunc)
+        formats.check_listing(args.format)
+        listed = list_containers(self.engine(), args.all, args.size, args.filter, args.no_trunc,
+                                 latest=args.latest, last=args.last)
+        if args.format:
+            from ..fields import PS_HEADER, PS_TABLE, ContainerRow
+
+            rows = [ContainerRow(r, not args.no_trunc) for r in listed.rows]
+            return formats.Formatted(formats.listing(args.format, rows, PS_HEADER, PS_TABLE, args.quiet))
         if args.quiet:
             print("\n".join(row["Id"] if args.no_trunc else row["Id"][:12] for row in listed))
             return None
@@ -193,6 +143,7 @@ class ContainerMagics(MagicsArea):
     @argument("-n", "--tail", default="all", help='Number of lines to show from the end of the logs (default "all").')
     @argument("-t", "--timestamps", action="store_true", help="Show timestamps.")
     @argument("--since", default=None, help="Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m).")
+    @argument("--until", default=None, help="Show logs before a timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m).")
     @argument("container", help="CONTAINER name or id.")
     def docker_logs(self, line):
         """Fetch the logs of a container, as `docker logs` does (stderr in red).  Returns a
@@ -205,12 +156,12 @@ class ContainerMagics(MagicsArea):
         tail = None if args.tail == "all" else args.tail
         if tail is not None and not str(tail).isdigit():
             raise InvalidInput(f"--tail {args.tail!r}: a number of lines, or all")
-        since = _since(args.since)
+        since, until = _since(args.since), _since(args.until, "--until")
         engine = self.engine()
         result = RunResult(args.container, engine=engine.label, verb="logs")
         view = OutputView(result, "logs", max_lines=self.settings.max_output_lines, **self.settings.view_options())
         try:
-            run(view, log_events(engine, args.container, args.follow, tail, args.timestamps, since, result))
+            run(view, log_events(engine, args.container, args.follow, tail, args.timestamps, since, result, until))
         except KeyboardInterrupt:
             pass  # stop following; the container runs on
         return shown(result, self.shell.execution_count, view.mode)
@@ -219,15 +170,19 @@ class ContainerMagics(MagicsArea):
     @reports_errors
     @magic_arguments()
     @argument("-i", "--interactive", action="store_true", help="Keep STDIN open (the cell of %%docker_exec is its stdin).")
+    @argument("-t", "--tty", action="store_true", help="Allocate a pseudo-TTY: colours and line buffering (an interactive shell with nothing to type into is refused).")
+    @argument("-d", "--detach", action="store_true", help="Detached mode: run command in the background.")
     @argument("-u", "--user", default=None, help="Username or UID (format: <name|uid>[:<group|gid>]).")
     @argument("-w", "--workdir", default=None, help="Working directory inside the container.")
     @argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE", help="Set environment variables; repeatable.")
+    @argument("--privileged", action="store_true", help="Give extended privileges to the command.")
     @argument("--no-raise-error", action="store_true", help="Do not raise an error when the command exits with a non-zero code.")
     @argument("container", help="CONTAINER name or id (running).")
     @argument("command", nargs=argparse.REMAINDER, help="COMMAND [ARG...]")
     def docker_exec(self, line, cell=None):
         """Run a command in a running container, as `docker exec` does; as a cell magic the
-        cell is its stdin.  A non-zero exit raises `RunFailed`.  Returns a `RunResult`."""
+        cell is its stdin.  `-t` gives it a terminal (one stream, colours kept); `-d` starts it
+        and returns at once.  A non-zero exit raises `RunFailed`.  Returns a `RunResult`."""
         from ..output import Exec
         from ..run import failure
         from ..views.container import OutputView
@@ -236,8 +191,17 @@ class ContainerMagics(MagicsArea):
         args, command = split_at_first_positional(self.docker_exec.parser, line)
         if not command:
             raise InvalidInput("docker exec needs a COMMAND after the container, e.g. %docker_exec web ls /")
-        stdin = cell.encode() if cell is not None else (b"" if args.interactive else None)
-        job = Exec(self.engine(), args.container, command, args.user, args.workdir, args.env, stdin)
+        if cell is not None and args.tty:
+            raise InvalidInput("-t needs a terminal; the cell is plain stdin: drop -t")
+        if args.tty and not args.detach:
+            refuse_shell(command)
+        terminal = args.tty and cell is None
+        stdin = cell.encode() if cell is not None else (b"" if args.interactive and not terminal else None)
+        job = Exec(self.engine(), args.container, command, args.user, args.workdir, args.env, stdin, tty=args.tty,
+                   privileged=args.privileged)
+        if args.detach:
+            job.detached()
+            return None
         view = OutputView(job.result, "exec", max_lines=self.settings.max_output_lines, **self.settings.view_options())
         run(view, job.events())
         if job.result.exit_code != 0 and not args.no_raise_error:
@@ -260,12 +224,25 @@ class ContainerMagics(MagicsArea):
     @line_magic
     @reports_errors
     @magic_arguments()
+    @argument("-a", "--attach", action="store_true", help="Attach STDOUT/STDERR: the output streams in until it exits.")
+    @argument("-i", "--interactive", action="store_true", help="Attach the container's STDIN (at its end at once: nothing is typed into a cell).")
     @argument("containers", nargs="+", help="CONTAINER [CONTAINER...]")
     def docker_start(self, line):
-        """Start stopped containers (detached)."""
+        """Start stopped containers (detached; with -a, attached: a `RunResult` of one)."""
         from ..containers import act
 
         args = parse_line(self.docker_start, line)
+        if args.attach or args.interactive:
+            if len(args.containers) != 1:
+                raise InvalidInput("docker start -a / -i attaches to one container")
+            from ..lifecycle import Attach
+            from ..views.container import OutputView
+            from ..views.live import run
+
+            job = Attach(self.engine(), args.containers[0], start=True, stdin=args.interactive)
+            view = OutputView(job.result, "start", max_lines=self.settings.max_output_lines, **self.settings.view_options())
+            run(view, job.events())
+            return shown(job.result, self.shell.execution_count, view.mode)
         act(self.engine(), "start", args.containers)
 
     @line_magic
@@ -273,27 +250,38 @@ class ContainerMagics(MagicsArea):
     @magic_arguments()
     @argument("-f", "--force", action="store_true", help="Force the removal of a running container (uses SIGKILL).")
     @argument("-v", "--volumes", action="store_true", help="Remove anonymous volumes associated with the container.")
+    @argument("-l", "--link", action="store_true", help="Remove the specified link (/CONTAINER/ALIAS), not a container.")
     @argument("containers", nargs="+", help="CONTAINER [CONTAINER...]")
     def docker_rm(self, line):
-        """Remove containers."""
+        """Remove containers (or, with --link, legacy links)."""
         from ..containers import act
 
         args = parse_line(self.docker_rm, line)
-        done = act(self.engine(), "rm", args.containers, force=args.force, volumes=args.volumes)
+        done = act(self.engine(), "rm", args.containers, force=args.force, volumes=args.volumes, link=args.link)
         for cid in [i for i, n in self.started.items() if n in done or i in done]:
             self.started.pop(cid, None)
 
     @line_magic
     @reports_errors
     @magic_arguments()
-    @argument("names", nargs="+", help="NAME|ID [NAME|ID...]: containers, images or volumes.")
+    @argument("-f", "--format", default="", metavar="FORMAT", help="Format output using a Go template: '{{.State.Status}}', '{{json .Config.Env}}', or json.")
+    @argument("-s", "--size", action="store_true", help="Display total file sizes if the type is container (SizeRw, SizeRootFs).")
+    @argument("--type", default=None, choices=["container", "image", "volume", "network"], help="Only look for objects of this type.")
+    @argument("names", nargs="+", help="NAME|ID [NAME|ID...]: containers, images, volumes or networks.")
     def docker_inspect(self, line):
-        """Low-level information on containers, images or volumes, as `docker inspect` shows
-        it (JSON).  Returns an `Inspection` (`.data` is the list; `[0]` the first)."""
+        """Low-level information on containers, images, volumes or networks, as `docker inspect`
+        shows it (JSON, or through --format).  Returns an `Inspection` (`.data` is the list;
+        `[0]` the first), or a `Formatted` with --format."""
+        from .. import formats
         from ..containers import inspect_any
 
         args = parse_line(self.docker_inspect, line)
-        return inspect_any(self.engine(), args.names)
+        if args.format and args.format != "json":
+            formats.parse(args.format)  # a bad template fails before anything is asked
+        found = inspect_any(self.engine(), args.names, size=args.size, kind=args.type)
+        if args.format:
+            return formats.Formatted(formats.inspect(args.format, found.data))
+        return found
 
     # -- volumes and clean-up -------------------------------------------------------------------
     @line_magic
@@ -305,8 +293,8 @@ class ContainerMagics(MagicsArea):
 
         words = split(line)
         sub, rest = (words[0], words[1:]) if words else ("", [])
-        handlers = {"create": _volume_create, "ls": _volume_ls, "list": _volume_ls, "inspect": _volume_inspect,
-                    "rm": _volume_rm, "remove": _volume_rm}
+        from .volumes import HANDLERS as handlers
+
         if sub not in handlers:
             raise InvalidInput("usage: %docker_volume create|ls|inspect|rm ...  (e.g. %docker_volume create data)")
         return handlers[sub](volumes, self.engine(), handlers[sub].parser.parse_args(rest))
@@ -344,7 +332,7 @@ class ContainerMagics(MagicsArea):
                 pass
 
 
-def _since(text):
+def _since(text, option: str = "--since"):
     if not text:
         return None
     import re
@@ -357,47 +345,5 @@ def _since(text):
         return int(time.time() - int(match.group(1)) * {"s": 1, "m": 60, "h": 3600}[match.group(2)])
     epoch = units.to_epoch(text)
     if epoch is None:
-        raise InvalidInput(f"--since {text!r}: a timestamp (2013-01-02T13:23:37Z) or a duration (42m)")
+        raise InvalidInput(f"{option} {text!r}: a timestamp (2013-01-02T13:23:37Z) or a duration (42m)")
     return int(epoch)
-
-
-@magic_arguments()
-@argument("-l", "--label", action="append", default=[], metavar="KEY=VALUE", help="Set metadata for a volume; repeatable.")
-@argument("-d", "--driver", default=None, help="Specify volume driver name (default local).")
-@argument("name", nargs="?", default=None, help="VOLUME name (a random one if left out).")
-def _volume_create(volumes, engine, args):
-    from ..pairs import label_map
-
-    volume = volumes.create_volume(engine, args.name, label_map(args.label, "--label"), args.driver)
-    print(volume.name)
-    return None
-
-
-@magic_arguments()
-@argument("-q", "--quiet", action="store_true", help="Only display volume names.")
-@argument("-f", "--filter", action="append", default=[], metavar="KEY=VALUE", help="Filter (name=, label=, dangling=); repeatable.")
-def _volume_ls(volumes, engine, args):
-    from ..pairs import filter_map
-
-    listed = volumes.list_volumes(engine, filter_map(args.filter, "-f", "name=data, label=app, dangling=true"))
-    if args.quiet:
-        print("\n".join(listed.names))
-        return None
-    return listed
-
-
-@magic_arguments()
-@argument("names", nargs="+", help="VOLUME [VOLUME...]")
-def _volume_inspect(volumes, engine, args):
-    from ..containers import Inspection
-
-    return Inspection([volumes.inspect_volume(engine, n) for n in args.names])
-
-
-@magic_arguments()
-@argument("-f", "--force", action="store_true", help="Force the removal of one or more volumes.")
-@argument("names", nargs="+", help="VOLUME [VOLUME...]")
-def _volume_rm(volumes, engine, args):
-    for name in args.names:
-        volumes.remove_volume(engine, name, args.force)
-        print(name)

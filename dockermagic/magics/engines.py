@@ -30,6 +30,19 @@ SUBCOMMANDS = {
         (("--docker",), {"default": "", "metavar": "host=URL[,ca=PATH,cert=PATH,key=PATH,skip-tls-verify=BOOL]",
                          "help": "The engine endpoint, as the docker CLI spells it."}),
         (("--description",), {"default": "", "help": "Description of the context."}),
+        (("--from",), {"default": None, "metavar": "CONTEXT", "help": "Create the context from an existing one's endpoint (TLS files too)."}),
+    ),
+    "update": _parser(
+        "update",
+        (("name",), {"help": "Context to update."}),
+        (("--docker",), {"default": "", "metavar": "host=URL[,ca=PATH,cert=PATH,key=PATH,skip-tls-verify=BOOL]",
+                         "help": "The engine endpoint, as the docker CLI spells it."}),
+        (("--description",), {"default": None, "help": "Description of the context."}),
+    ),
+    "export": _parser(
+        "export",
+        (("name",), {"help": "Context to export."}),
+        (("file",), {"nargs": "?", "default": None, "help": "FILE to write (default NAME.dockercontext)."}),
     ),
     "rm": _parser(
         "rm",
@@ -110,13 +123,36 @@ class EngineMagics(MagicsArea):
     def _context_create(self, args):
         from .. import contexts
 
-        endpoint = contexts.parse_endpoint(args.docker)
+        if args.__dict__.get("from") and args.docker:
+            raise InvalidInput("--from and --docker: give one endpoint")
+        if args.__dict__.get("from"):
+            source = contexts.load(args.__dict__["from"])
+            endpoint = {"host": source.host, "ca": source.ca, "cert": source.cert, "key": source.key,
+                        "skip-tls-verify": source.skip_tls_verify}
+        else:
+            endpoint = contexts.parse_endpoint(args.docker)
         contexts.create(
             args.name, endpoint.get("host"), description=args.description, ca=endpoint.get("ca"),
             cert=endpoint.get("cert"), key=endpoint.get("key"), skip_tls_verify=endpoint.get("skip-tls-verify", False),
         )
         print(args.name)
         print(f'Successfully created context "{args.name}"')
+
+    def _context_update(self, args):
+        from .. import contexts
+
+        endpoint = contexts.parse_endpoint(args.docker) if args.docker else None
+        contexts.update(args.name, args.description, endpoint)
+        print(args.name)
+        print(f'Successfully updated context "{args.name}"')
+
+    def _context_export(self, args):
+        from .. import contexts
+
+        if args.file == "-":
+            raise InvalidInput("a notebook cell has no stdout for the context's tar: name a FILE")
+        path = contexts.export(args.name, args.file or f"{args.name}.dockercontext")
+        print(f"Written file {path!r}")
 
     def _context_rm(self, args):
         from .. import contexts
@@ -128,21 +164,39 @@ class EngineMagics(MagicsArea):
     @line_magic
     @reports_errors
     @magic_arguments()
+    @argument("-f", "--format", default="", metavar="FORMAT", help="Format output using a Go template over the engine's info: '{{.ServerVersion}}', '{{json .}}', json.")
     def docker_info(self, line):
         """Which engine this is and what it holds: Docker Engine or Podman, version, API version,
-        OS/arch, storage driver, images and containers.  Returns an `EngineInfo`."""
+        OS/arch, storage driver, images and containers.  Returns an `EngineInfo` (a `Formatted`
+        with --format)."""
+        from .. import formats
         from ..engines import info
 
-        parse_line(self.docker_info, line)
-        return info(self.engine())
+        args = parse_line(self.docker_info, line)
+        if args.format and args.format != "json":
+            formats.parse(args.format)
+        found = info(self.engine())
+        if args.format:
+            fmt = "{{json .}}" if args.format == "json" else args.format
+            return formats.Formatted(formats.inspect(fmt, [found.raw]))
+        return found
 
     @line_magic
     @reports_errors
     @magic_arguments()
+    @argument("-f", "--format", default="", metavar="FORMAT", help="Format output using a Go template: '{{.Server.Version}}', '{{.Client.APIVersion}}', '{{json .}}', json.")
     def docker_version(self, line):
         """Versions of this client (dockermagic, docker-py, the API version in use) and of the
-        engine (Docker Engine or Podman, its API range, OS/arch).  Returns an `EngineVersion`."""
-        from ..engines import version
+        engine (Docker Engine or Podman, its API range, OS/arch).  Returns an `EngineVersion`
+        (a `Formatted` with --format, over the CLI's `Client` and `Server` fields)."""
+        from .. import formats
+        from ..engines import version, version_fields
 
-        parse_line(self.docker_version, line)
-        return version(self.engine())
+        args = parse_line(self.docker_version, line)
+        if args.format and args.format != "json":
+            formats.parse(args.format)
+        found = version(self.engine())
+        if args.format:
+            fmt = "{{json .}}" if args.format == "json" else args.format
+            return formats.Formatted(formats.inspect(fmt, [version_fields(found)]))
+        return found

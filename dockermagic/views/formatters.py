@@ -42,6 +42,9 @@ RENDERERS = {
     "dockermagic.system.SystemPruned": "dockermagic.views.system:pruned_bundle",
     "dockermagic.events.EventLog": "dockermagic.views.system:events_bundle",
     "dockermagic.vertices.BuildKitResult": "dockermagic.views.buildkit:bundle",
+    "dockermagic.lifecycle.Processes": "dockermagic.views.lifecycle:top_bundle",
+    "dockermagic.stats.Stats": "dockermagic.views.lifecycle:stats_bundle",
+    "dockermagic.transfer_files.FileTransfer": "dockermagic.views.copying:copied_bundle",
 }
 
 _cell: dict = {"count": None, "modes": {}, "keep": []}

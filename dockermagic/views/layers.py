@@ -188,6 +188,8 @@ def diff_bundle(result: ContainerDiff) -> dict:
 class LayersView(LiveView):
     """Reading: which image, layers listed, bytes read.  Read: the result, filtered."""
 
+    keeps_widget = True  # the filter box works on the result after the cell ran
+
     def __init__(self, images: list[str], pattern: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.images = images

@@ -1,11 +1,14 @@
 """The machinery every live view shares: where it shows, how often it redraws, and the
 single output it leaves behind.
 
-In a kernel a view is displayed once as one mimebundle holding the live widget, a static
-HTML snapshot and plain text.  Frontends with widgets show the widget; nbconvert, GitHub and
-nbviewer (no widget state) show the HTML; `jupyter console` the text.  The bundle is updated
-in place when the work ends, so the saved notebook holds the final state, once.  In terminal
-IPython a view prints docker-CLI-like lines as events arrive instead.
+In a kernel a view is displayed once, with a display id, and updated in place: the saved
+notebook holds the final state, once.  It starts as static HTML and plain text, and its live
+widget comes only when the work has run `live_after` seconds: making a widget tree (one comm
+per widget, each sending its whole state) costs more than a quick push or a cached build
+itself, and a view nobody had time to watch needs none.  Once made, the widget is the bundle's
+first choice and the HTML and text stay beside it: frontends with widgets show the widget;
+nbconvert, GitHub and nbviewer (no widget state) show the HTML; `jupyter console` the text.
+In terminal IPython a view prints docker-CLI-like lines as events arrive instead.
 
 Redraws are coalesced: events update the view's state at once, but widgets are refreshed at
 most every `interval` seconds (and by a ticker thread during quiet stretches, so the clock
@@ -14,6 +17,7 @@ and the last lines still move).
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 
@@ -53,12 +57,18 @@ def default_mode() -> str:
 
 class LiveView:
     """Base class.  Subclasses implement `apply(event)` (update state), `html()`, `text()`,
-    and for widget mode `build_widget()` / `refresh()`; for terminal mode `echo(event)`."""
+    and for widget mode `build_widget()` / `refresh()`; for terminal mode `echo(event)`.
 
-    def __init__(self, mode: str = "auto", interval: float = 0.1, tick: float = 0.5):
+    `live_after`: seconds of work before the widget is made (0: at once).  A view whose widget
+    stays useful after the work ended (a filter box) sets `keeps_widget`, and gets one then."""
+
+    keeps_widget = False
+
+    def __init__(self, mode: str = "auto", interval: float = 0.1, tick: float = 0.5, live_after: float = 0.0):
         self.mode = default_mode() if mode in ("auto", None) else mode
         self.interval = interval
         self.tick_interval = tick
+        self.live_after = live_after
         self.started = time.monotonic()
         self.ended: float | None = None
         self.redraws = 0
@@ -103,11 +113,9 @@ class LiveView:
         from IPython.display import display
 
         self.started = time.monotonic()
-        if self.mode == "widget":
-            self.widget = self.build_widget()
-            self._handle = display(self._bundle(), raw=True, display_id=True)
-            self._start_ticker()
-        elif self.mode == "html":
+        if self.mode in ("widget", "html"):
+            if self.mode == "widget" and self.live_after <= 0:
+                self.widget = self.build_widget()
             self._handle = display(self._bundle(), raw=True, display_id=True)
             self._start_ticker()
         return self
@@ -119,7 +127,10 @@ class LiveView:
                 self.echo(event)
                 return
             self._dirty = True
-            if time.monotonic() - self._last_draw >= self.interval:
+            if self._waiting():
+                if self.elapsed >= self.live_after:
+                    self._go_live()
+            elif time.monotonic() - self._last_draw >= self.interval:
                 self._draw()
 
     def finish(self) -> None:
@@ -131,13 +142,26 @@ class LiveView:
             if self.mode == "text":
                 self.echo(None)
                 return
-            if self.mode == "widget":
+            if self._waiting() and self.keeps_widget:
+                self.widget = self.build_widget()
+            if self.widget is not None:
                 self.refresh()
                 self.redraws += 1
             if self._handle is not None:
                 self._handle.update(self._bundle(), raw=True)
 
     # -- internals ------------------------------------------------------------------------
+    def _waiting(self) -> bool:
+        """Widget mode, and the work not yet long enough to be worth a widget."""
+        return self.mode == "widget" and self.widget is None
+
+    def _go_live(self) -> None:
+        """The widget replaces the HTML the display shows so far, in the same output."""
+        self.widget = self.build_widget()
+        self._draw()
+        if self._handle is not None:
+            self._handle.update(self._bundle(), raw=True)
+
     def _draw(self) -> None:
         self._dirty = False
         self._last_draw = time.monotonic()
@@ -147,15 +171,26 @@ class LiveView:
         elif self._handle is not None:
             self._handle.update(self._bundle(), raw=True)
 
+    def _next_tick(self) -> float:
+        if self._waiting():
+            return max(0.0, min(self.tick_interval, self.live_after - self.elapsed))
+        return self.tick_interval
+
     def _tick(self) -> None:
-        while not self._stop_ticker.wait(self.tick_interval):
+        while not self._stop_ticker.wait(self._next_tick()):
             with self._lock:
                 if self.ended is not None:
                     return
-                self._draw()  # the clock moves even when nothing else does
+                if not self._waiting():
+                    self._draw()  # the clock moves even when nothing else does
+                elif self.elapsed >= self.live_after:
+                    self._go_live()  # quiet work (a long RUN step) gets its widget too
 
     def _start_ticker(self) -> None:
-        self._ticker = threading.Thread(target=self._tick, name="dockermagic-view", daemon=True)
+        # the copied context carries the kernel's parent message, so what the thread sends
+        # (comm messages, display updates) lands in this cell's output
+        context = contextvars.copy_context()
+        self._ticker = threading.Thread(target=context.run, args=(self._tick,), name="dockermagic-view", daemon=True)
         self._ticker.start()
 
     def _bundle(self) -> dict:

@@ -280,11 +280,12 @@ def _send(engine, path: str, args: tuple, params: dict, server: str, stream: Tra
         raise stream.error(explain(result.error, result), result=result) from None
 
 
-def _layer_sizes(engine, image: str) -> dict:
+def _layer_sizes(engine, image: dict) -> dict:
     """Short diff id -> size, from the image's history: what a push's layer ids name."""
     try:
-        layers = engine.api.inspect_image(image).get("RootFS", {}).get("Layers", [])
-        sizes = [h.get("Size", 0) for h in reversed(engine.api.history(image)) if h.get("Size", 0) > 0]
+        inspected = image if "RootFS" in image else engine.api.inspect_image(image["Id"])  # `-a`: an images() row
+        layers = inspected.get("RootFS", {}).get("Layers", [])
+        sizes = [h.get("Size", 0) for h in reversed(engine.api.history(image["Id"])) if h.get("Size", 0) > 0]
     except Exception:
         return {}
     if len(sizes) != len(layers):  # empty layers (size 0) are not in the history's sizes
@@ -341,7 +342,7 @@ def push(engine, name: str, all_tags: bool = False, result: Transfer | None = No
     result.started = time.monotonic()
     image = _local_image(engine, ref, all_tags)
     result.size = image.get("Size")
-    sizes = _layer_sizes(engine, image["Id"])
+    sizes = _layer_sizes(engine, image)
     params = {} if all_tags else {"tag": ref.tag}
     yield from _send(engine, "/images/{0}/push", (ref.repository,), params, auth.server_of(ref), TransferStream(result, sizes, PushError))
     if not result.digests:

@@ -102,6 +102,7 @@ def test_widget_view_state(ip, engine, registry, made, pushed, unique, monkeypat
     name = f"{registry}/dmtest-{unique}/widget:1"
     build_image(engine, made, name, layer_dockerfile(unique, kilobytes=200))
     ip.run_line_magic("config", "DockerMagics.display = 'widget'")
+    ip.run_line_magic("config", "DockerMagics.live_after = 0")  # the widget even for quick work
     result = ip.run_line_magic("docker_push", name)
     pushed.add_result(result)
     view = views[0]

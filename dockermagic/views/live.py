@@ -2,12 +2,13 @@
 single output it leaves behind.
 
 In a kernel a view is displayed once, with a display id, and updated in place: the saved
-notebook holds the final state, once.  It starts as static HTML and plain text, and its live
-widget comes only when the work has run `live_after` seconds: making a widget tree (one comm
-per widget, each sending its whole state) costs more than a quick push or a cached build
-itself, and a view nobody had time to watch needs none.  Once made, the widget is the bundle's
-first choice and the HTML and text stay beside it: frontends with widgets show the widget;
-nbconvert, GitHub and nbviewer (no widget state) show the HTML; `jupyter console` the text.
+notebook holds the final state, once.  Its live widget comes only when the work has run
+`live_after` seconds: making a widget tree (one comm per widget, each sending its whole
+state) costs more than a quick push or a cached build itself, and a view nobody had time to
+watch needs none.  Quicker work is displayed once, when it ends, as its final HTML and text.
+Once made, the widget is the bundle's first choice and the HTML and text stay beside it:
+frontends with widgets show the widget; nbconvert, GitHub and nbviewer (no widget state) show
+the HTML; `jupyter console` the text.
 In terminal IPython a view prints docker-CLI-like lines as events arrive instead.
 
 Redraws are coalesced: events update the view's state at once, but widgets are refreshed at
@@ -113,10 +114,11 @@ class LiveView:
         from IPython.display import display
 
         self.started = time.monotonic()
-        if self.mode in ("widget", "html"):
-            if self.mode == "widget" and self.live_after <= 0:
-                self.widget = self.build_widget()
+        if self.mode == "widget" and self.live_after <= 0:
+            self.widget = self.build_widget()
+        if self.mode == "html" or self.widget is not None:
             self._handle = display(self._bundle(), raw=True, display_id=True)
+        if self.mode in ("widget", "html"):
             self._start_ticker()
         return self
 
@@ -147,8 +149,8 @@ class LiveView:
             if self.widget is not None:
                 self.refresh()
                 self.redraws += 1
-            if self._handle is not None:
-                self._handle.update(self._bundle(), raw=True)
+            if self.mode in ("widget", "html"):
+                self._show()
 
     # -- internals ------------------------------------------------------------------------
     def _waiting(self) -> bool:
@@ -156,10 +158,20 @@ class LiveView:
         return self.mode == "widget" and self.widget is None
 
     def _go_live(self) -> None:
-        """The widget replaces the HTML the display shows so far, in the same output."""
+        """The widget shown in the view's one output, from now on what it redraws."""
         self.widget = self.build_widget()
         self._draw()
-        if self._handle is not None:
+        self._show()
+
+    def _show(self) -> None:
+        """The bundle displayed, or updated where it already is.  A view still waiting for its
+        widget has displayed nothing yet: each display waits for the kernel to flush stdout and
+        stderr first, which costs as much as a quick operation's view."""
+        if self._handle is None:
+            from IPython.display import display
+
+            self._handle = display(self._bundle(), raw=True, display_id=True)
+        else:
             self._handle.update(self._bundle(), raw=True)
 
     def _draw(self) -> None:

@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-TAG = "dm-bench/kernel"
+TAG = f"dm-bench/kernel-{os.getpid()}"  # its own: other runs on a shared engine remove theirs
 
 
 def registry() -> str:
@@ -114,7 +114,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
-    pushed = f"{registry()}/dm-bench/kernel:1"
+    pushed = f"{registry()}/{TAG}:1"
     with tempfile.TemporaryDirectory() as tmp:
         ctx = Path(tmp) / "ctx"
         ctx.mkdir()

@@ -78,8 +78,6 @@ class LiveView:
         self._dirty = False
         self._last_draw = 0.0
         self._handle = None
-        self._stop_ticker = threading.Event()
-        self._ticker: threading.Thread | None = None
 
     # -- subclass hooks -------------------------------------------------------------------
     def apply(self, event) -> None:
@@ -137,7 +135,7 @@ class LiveView:
 
     def finish(self) -> None:
         """Final state: last redraw, and the saved output replaced by the final snapshot."""
-        self._stop_ticker.set()
+        TICKER.discard(self)
         with self._lock:
             if self.ended is None:
                 self.ended = time.monotonic()
@@ -188,22 +186,19 @@ class LiveView:
             return max(0.0, min(self.tick_interval, self.live_after - self.elapsed))
         return self.tick_interval
 
-    def _tick(self) -> None:
-        while not self._stop_ticker.wait(self._next_tick()):
-            with self._lock:
-                if self.ended is not None:
-                    return
-                if not self._waiting():
-                    self._draw()  # the clock moves even when nothing else does
-                elif self.elapsed >= self.live_after:
-                    self._go_live()  # quiet work (a long RUN step) gets its widget too
+    def _tick(self) -> float | None:
+        """One tick (from the ticker's thread); the seconds until the next, `None` when done."""
+        with self._lock:
+            if self.ended is not None:
+                return None
+            if not self._waiting():
+                self._draw()  # the clock moves even when nothing else does
+            elif self.elapsed >= self.live_after:
+                self._go_live()  # quiet work (a long RUN step) gets its widget too
+            return self._next_tick()
 
     def _start_ticker(self) -> None:
-        # the copied context carries the kernel's parent message, so what the thread sends
-        # (comm messages, display updates) lands in this cell's output
-        context = contextvars.copy_context()
-        self._ticker = threading.Thread(target=context.run, args=(self._tick,), name="dockermagic-view", daemon=True)
-        self._ticker.start()
+        TICKER.add(self, self._next_tick())
 
     def _bundle(self) -> dict:
         bundle = {"text/plain": self.text(), "text/html": self.html()}
@@ -213,6 +208,54 @@ class LiveView:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"text/plain": self.text(), "text/html": self.html()}
+
+
+class Ticker:
+    """One thread ticking every running view of the kernel, started when the first view
+    starts: a thread of its own per view costs a quick operation more than its whole view.
+
+    Each view ticks in the context its work started in, so what a tick sends (comm messages,
+    display updates) carries that cell's parent message and lands in its output."""
+
+    def __init__(self):
+        self._due: dict[LiveView, tuple[float, contextvars.Context]] = {}
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def add(self, view: LiveView, after: float) -> None:
+        with self._wake:
+            self._due[view] = (time.monotonic() + after, contextvars.copy_context())
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="dockermagic-views", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def discard(self, view: LiveView) -> None:
+        with self._wake:
+            self._due.pop(view, None)
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                now = time.monotonic()
+                due = [(view, context) for view, (at, context) in self._due.items() if at <= now]
+                if not due:
+                    self._wake.wait(min((at for at, _ in self._due.values()), default=now + 60) - now)
+                    continue
+            for view, context in due:
+                try:
+                    after = context.run(view._tick)
+                except Exception:  # noqa: BLE001 -- a view that cannot draw must not stop the others
+                    after = None
+                with self._wake:
+                    if view in self._due:
+                        if after is None:
+                            del self._due[view]
+                        else:
+                            self._due[view] = (time.monotonic() + after, context)
+
+
+TICKER = Ticker()
 
 
 def run(view: LiveView, events) -> None:

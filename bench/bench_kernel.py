@@ -174,15 +174,17 @@ def main() -> int:
                 cli[name] = statistics.median(samples)
         finally:
             subprocess.run(["docker", "rmi", "-f", TAG, pushed], capture_output=True)
-    print(f"in a kernel (widgets on), median of {args.runs}, interleaved:")
-    print(f"  {'work':<34} {'docker-py':>10} {'magic':>10} {'magic/raw':>10} {'magic-raw':>10} {'CLI':>10}")
+    print(f"in a kernel (widgets on), {args.runs} runs each, interleaved: median (best)")
+    print(f"  {'work':<34} {'docker-py':>17} {'magic':>17} {'magic/raw':>12} {'magic-raw':>17} {'CLI':>8}")
     ok = True
     for name, t in times.items():
         raw, magic = statistics.median(t["raw"]), statistics.median(t["magic"])
+        best_raw, best_magic = min(t["raw"]), min(t["magic"])  # a shared machine: the steadier figure
         within = magic / raw <= 1.1 or magic - raw <= 0.005
         ok &= within
-        print(f"  {name:<34} {raw * 1000:8.1f}ms {magic * 1000:8.1f}ms {magic / raw:10.2f} "
-              f"{(magic - raw) * 1000:8.1f}ms {cli[name] * 1000:8.1f}ms{'' if within else '   <- over'}")
+        print(f"  {name:<34} {raw * 1000:7.1f} ({best_raw * 1000:5.1f})ms {magic * 1000:7.1f} ({best_magic * 1000:5.1f})ms "
+              f"{magic / raw:5.2f} ({best_magic / best_raw:4.2f}) {(magic - raw) * 1000:6.1f} ({(best_magic - best_raw) * 1000:5.1f})ms "
+              f"{cli[name] * 1000:6.1f}ms{'' if within else '   <- over'}")
     print("\nall within 1.1x or 5 ms of docker-py" if ok else "\nsome over the bound")
     return 0 if ok else 1
 

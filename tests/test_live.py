@@ -63,6 +63,16 @@ def test_quiet_work_gets_its_widget_from_the_ticker_and_ends_with_it(shown):
     assert [k for k, _ in shown].count("display") == 1
 
 
+def test_a_view_that_keeps_its_widget_gets_it_at_the_end_of_quick_work(shown):
+    class Kept(Clock):
+        keeps_widget = True
+
+    view = Kept(mode="widget", live_after=5).start()
+    view.finish()
+    assert view.widget is not None and "done" in view.widget.value
+    assert len(shown) == 1 and shown[0][0] == "display" and WIDGET_MIME in shown[0][1]
+
+
 def test_live_after_zero_is_a_widget_at_once(shown):
     view = Clock(mode="widget", live_after=0).start()
     assert view.widget is not None and WIDGET_MIME in shown[0][1]

@@ -5,7 +5,10 @@
 A kernel is started (jupyter_client, the `python3` kernel) and every measurement is taken
 inside it with `time.perf_counter`, interleaved, so the magic pays for what it costs in a
 notebook: widget and comm creation, the live view's redraws, the final static HTML.  The
-docker CLI doing the same work is timed from this process in the same run, for scale.
+docker CLI doing the same work is timed from this process in the same run, for scale.  The
+layers row empties the kernel's cache of listed layers before each magic run (a fresh kernel's
+first read) and gives docker-py's side the same listing through `tarfile`.  Medians are judged;
+the best run of each is printed beside it (a shared machine is noisy).
 
 Target: magic / docker-py <= 1.1, or within 5 ms where the work itself takes a few ms.
 Needs a running engine with busybox:latest and the open registry (scripts/engine up registry).
@@ -23,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-TAG = "dm-bench/kernel"
+TAG = f"dm-bench/kernel-{os.getpid()}"  # its own: other runs on a shared engine remove theirs
 
 
 def registry() -> str:
@@ -38,9 +41,41 @@ SETUP = """
 import json, statistics, time, docker
 from IPython.display import display
 %load_ext dockermagic
+from dockermagic import archive
 api = docker.from_env().api
 client = docker.from_env()
 CTX, TAG, PUSHED = {ctx!r}, {tag!r}, {pushed!r}
+
+import io, tarfile
+
+
+class Chunks(io.RawIOBase):
+    def __init__(self, chunks):
+        self._chunks, self._left = iter(chunks), b""
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        while not self._left:
+            self._left = next(self._chunks, None)
+            if self._left is None:
+                return 0
+        n = min(len(buffer), len(self._left))
+        buffer[:n], self._left = self._left[:n], self._left[n:]
+        return n
+
+
+def list_layers(name):
+    # what `%docker_layers` reads, with stdlib tarfile: every file of every layer, by name
+    files = {{}}
+    stream = io.BufferedReader(Chunks(api.get_image(name, chunk_size=1 << 20)), 1 << 20)
+    with tarfile.open(fileobj=stream, mode="r|") as outer:
+        for member in outer:
+            if member.name.endswith(".tar"):
+                with tarfile.open(fileobj=outer.extractfile(member), mode="r|") as layer:
+                    files[member.name] = [(m.name, m.size) for m in layer]
+    return files
 """
 
 # name -> (raw docker-py, magic): each a statement run in the kernel
@@ -56,6 +91,11 @@ WORK = {
     "push, layers already there": (
         "list(api.push(PUSHED, stream=True, decode=True))",
         "_r = get_ipython().run_line_magic('docker_push', PUSHED)",
+    ),
+    "layers, first read (displayed)": (
+        "display({'text/plain': repr(list_layers(TAG))}, raw=True)",
+        "archive.LISTINGS.clear(); archive.CONFIGS.clear()  # read again, as a fresh kernel would\n"
+        "_r = get_ipython().run_line_magic('docker_layers', TAG)",
     ),
     "images (displayed)": (
         "display(api.images())",
@@ -83,6 +123,7 @@ CLI = {
     "cached build, two-file context": lambda ctx, pushed: ["docker", "build", "-q", "-t", TAG, ctx],
     "run --rm busybox true": lambda ctx, pushed: ["docker", "run", "--rm", "busybox", "true"],
     "push, layers already there": lambda ctx, pushed: ["docker", "push", "-q", pushed],
+    "layers, first read (displayed)": lambda ctx, pushed: ["sh", "-c", f"docker save {TAG} > /dev/null"],
     "images (displayed)": lambda ctx, pushed: ["docker", "images"],
     "ps -a (displayed)": lambda ctx, pushed: ["docker", "ps", "-a"],
 }
@@ -114,7 +155,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
-    pushed = f"{registry()}/dm-bench/kernel:1"
+    pushed = f"{registry()}/{TAG}:1"
     with tempfile.TemporaryDirectory() as tmp:
         ctx = Path(tmp) / "ctx"
         ctx.mkdir()
@@ -136,15 +177,17 @@ def main() -> int:
                 cli[name] = statistics.median(samples)
         finally:
             subprocess.run(["docker", "rmi", "-f", TAG, pushed], capture_output=True)
-    print(f"in a kernel (widgets on), median of {args.runs}, interleaved:")
-    print(f"  {'work':<32} {'docker-py':>10} {'magic':>10} {'magic/raw':>10} {'magic-raw':>10} {'CLI':>10}")
+    print(f"in a kernel (widgets on), {args.runs} runs each, interleaved: median (best)")
+    print(f"  {'work':<34} {'docker-py':>17} {'magic':>17} {'magic/raw':>12} {'magic-raw':>17} {'CLI':>8}")
     ok = True
     for name, t in times.items():
         raw, magic = statistics.median(t["raw"]), statistics.median(t["magic"])
+        best_raw, best_magic = min(t["raw"]), min(t["magic"])  # a shared machine: the steadier figure
         within = magic / raw <= 1.1 or magic - raw <= 0.005
         ok &= within
-        print(f"  {name:<32} {raw * 1000:8.1f}ms {magic * 1000:8.1f}ms {magic / raw:10.2f} "
-              f"{(magic - raw) * 1000:8.1f}ms {cli[name] * 1000:8.1f}ms{'' if within else '   <- over'}")
+        print(f"  {name:<34} {raw * 1000:7.1f} ({best_raw * 1000:5.1f})ms {magic * 1000:7.1f} ({best_magic * 1000:5.1f})ms "
+              f"{magic / raw:5.2f} ({best_magic / best_raw:4.2f}) {(magic - raw) * 1000:6.1f} ({(best_magic - best_raw) * 1000:5.1f})ms "
+              f"{cli[name] * 1000:6.1f}ms{'' if within else '   <- over'}")
     print("\nall within 1.1x or 5 ms of docker-py" if ok else "\nsome over the bound")
     return 0 if ok else 1
 

@@ -110,6 +110,7 @@ def redraw_check(ip, api, registry: str, run_id: str, made: list) -> dict:
     original = TransferView.start
     TransferView.start = lambda self: (views.append(self), original(self))[1]
     ip.run_line_magic("config", "DockerMagics.display = 'widget'")
+    ip.run_line_magic("config", "DockerMagics.live_after = 0")  # the widget from the first record: its redraws are counted
     try:
         with quiet():
             result = ip.run_line_magic("docker_push", name)

@@ -20,6 +20,7 @@ from .errors import EngineError, InvalidInput
 # a layer's state, as the engine names it, once it has nothing more to do
 DONE_STATES = ("Pushed", "Layer already exists", "Pull complete", "Already exists")
 FREE_STATES = ("Layer already exists", "Already exists")  # nothing crossed the wire
+SENDING_STATES = ("Waiting", "Pushing", "Pushed")  # a push's layer the registry lacks: its size matters
 MOVING_STATES = ("Pushing", "Downloading", "Extracting", "Verifying Checksum", "Download complete")
 _DIGEST_LINE = re.compile(r"^(?P<tag>\S+): digest: (?P<digest>\S+) size: (?P<size>\d+)$")
 
@@ -156,7 +157,7 @@ class TransferStream:
 
     def __init__(self, result: Transfer, sizes: dict | None = None, error=TransferError):
         self.result = result
-        self.sizes = sizes or {}  # short layer id -> bytes, where known beforehand
+        self.sizes = sizes or {}  # short layer id -> bytes (read on demand), for layers to be sent
         self.error = error
         self._by_id: dict[str, LayerProgress] = {}
         self._last: LayerProgress | None = None
@@ -188,13 +189,15 @@ class TransferStream:
     def _layer(self, layer_id: str, status: str, detail: dict) -> LayerUpdated:
         layer = self._by_id.get(layer_id)
         if layer is None:
-            layer = self._by_id[layer_id] = LayerProgress(layer_id, total=self.sizes.get(layer_id))
+            layer = self._by_id[layer_id] = LayerProgress(layer_id)
             self.result.layers.append(layer)
         self._last = layer
         changed = status != layer.state
         if changed and status not in ("Pushing", "Downloading", "Extracting"):
             layer.current = 0
         layer.state = status
+        if layer.total is None and status in SENDING_STATES:
+            layer.total = self.sizes.get(layer_id)
         if status.startswith("Mounted from "):
             layer.mounted_from = status[len("Mounted from "):].strip()
         total, current = detail.get("total"), detail.get("current")
@@ -280,11 +283,25 @@ def _send(engine, path: str, args: tuple, params: dict, server: str, stream: Tra
         raise stream.error(explain(result.error, result), result=result) from None
 
 
-def _layer_sizes(engine, image: str) -> dict:
+class _SizesOnDemand:
+    """Layer sizes, read from the engine the first time a layer is to be sent: a push whose
+    layers the registry already has needs no history (one request fewer than the push itself)."""
+
+    def __init__(self, read):
+        self._read, self._sizes = read, None
+
+    def get(self, layer_id: str):
+        if self._sizes is None:
+            self._sizes = self._read()
+        return self._sizes.get(layer_id)
+
+
+def _layer_sizes(engine, image: dict) -> dict:
     """Short diff id -> size, from the image's history: what a push's layer ids name."""
     try:
-        layers = engine.api.inspect_image(image).get("RootFS", {}).get("Layers", [])
-        sizes = [h.get("Size", 0) for h in reversed(engine.api.history(image)) if h.get("Size", 0) > 0]
+        inspected = image if "RootFS" in image else engine.api.inspect_image(image["Id"])  # `-a`: an images() row
+        layers = inspected.get("RootFS", {}).get("Layers", [])
+        sizes = [h.get("Size", 0) for h in reversed(engine.api.history(image["Id"])) if h.get("Size", 0) > 0]
     except Exception:
         return {}
     if len(sizes) != len(layers):  # empty layers (size 0) are not in the history's sizes
@@ -341,7 +358,7 @@ def push(engine, name: str, all_tags: bool = False, result: Transfer | None = No
     result.started = time.monotonic()
     image = _local_image(engine, ref, all_tags)
     result.size = image.get("Size")
-    sizes = _layer_sizes(engine, image["Id"])
+    sizes = _SizesOnDemand(lambda: _layer_sizes(engine, image))
     params = {} if all_tags else {"tag": ref.tag}
     yield from _send(engine, "/images/{0}/push", (ref.repository,), params, auth.server_of(ref), TransferStream(result, sizes, PushError))
     if not result.digests:

@@ -199,6 +199,7 @@ def ip(shell, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     yield shell
     shell.run_line_magic("config", "DockerMagics.display = 'auto'")
+    shell.run_line_magic("config", "DockerMagics.live_after = 0.3")
     shell.run_line_magic("config", "DockerMagics.show_traceback = False")
     shell.run_line_magic("config", "DockerMagics.max_output_lines = 400")
 

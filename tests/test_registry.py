@@ -43,6 +43,22 @@ def test_push_shows_each_layer_and_what_was_sent(ip, engine, registry, made, pus
     assert "digest" in bundle["text/plain"] and result.digest in bundle["text/html"]
 
 
+def test_layer_sizes_are_read_only_for_a_push_that_sends_a_layer(ip, engine, registry, made, pushed, unique, monkeypatch):
+    name = f"{registry}/dmtest-{unique}/sizes:1"
+    build_image(engine, made, name, layer_dockerfile(unique, kilobytes=20))
+    histories = []
+    history = engine.api.history
+    monkeypatch.setattr(engine.api, "history", lambda image: (histories.append(image), history(image))[1])
+    first = ip.run_line_magic("docker_push", name)
+    pushed.add_result(first)
+    assert len(histories) == 1  # a layer to send: its size from the history
+    own = [layer for layer in first.layers if layer.state == "Pushed"]
+    assert own and all(layer.total and layer.transferred == layer.total for layer in own)
+    again = ip.run_line_magic("docker_push", name)
+    assert len(histories) == 1  # every layer already there: nothing to size
+    assert again.digest == first.digest and again.bytes_transferred == 0
+
+
 def test_derived_image_push_reuses_the_base_layers(ip, engine, registry, made, pushed, unique):
     """The tutorial: push the base, build FROM it, push the derived image: shared layers are free."""
     base = f"{registry}/me-{unique}/my-base-image"
@@ -102,6 +118,7 @@ def test_widget_view_state(ip, engine, registry, made, pushed, unique, monkeypat
     name = f"{registry}/dmtest-{unique}/widget:1"
     build_image(engine, made, name, layer_dockerfile(unique, kilobytes=200))
     ip.run_line_magic("config", "DockerMagics.display = 'widget'")
+    ip.run_line_magic("config", "DockerMagics.live_after = 0")  # the widget even for quick work
     result = ip.run_line_magic("docker_push", name)
     pushed.add_result(result)
     view = views[0]

@@ -151,6 +151,7 @@ HOSTILE = (r"printf '<script>alert(1)</script>\n<img src=x onerror=alert(2)>\n\0
 
 def test_hostile_output_is_text_and_colours_render(ip, views):
     ip.run_line_magic("config", "DockerMagics.display = 'widget'")
+    ip.run_line_magic("config", "DockerMagics.live_after = 0")  # the widget even for quick work
     result = ip.run_line_magic("docker_run", f"--rm busybox sh -c \"{HOSTILE}\"")
     view = views[-1]
     body = view._body.value  # the live widget's trait

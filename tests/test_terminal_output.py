@@ -26,6 +26,7 @@ def _last_state_only(text: str) -> None:
 
 def test_container_progress_bar_ends_in_its_last_state(ip, views):
     ip.run_line_magic("config", "DockerMagics.display = 'widget'")
+    ip.run_line_magic("config", "DockerMagics.live_after = 0")  # the widget even for quick work
     result = ip.run_line_magic("docker_run", f'--rm busybox sh -c "{PROGRESS}"')
     view = views[-1]
     bundle = formatters.bundle(result)

@@ -95,6 +95,10 @@ class DockerMagics(Magics):
         400, help="Output lines a view keeps (the first third and the last two thirds); the full log stays on the returned object."
     ).tag(config=True)
     redraw_interval = Float(0.1, help="Seconds between two redraws of a live view (at most ten a second by default).").tag(config=True)
+    live_after = Float(
+        0.3, help="Seconds of work before a view becomes a live widget; quicker work shows its final HTML and "
+                  "text only, as a saved notebook does (0: a widget at once).",
+    ).tag(config=True)
     display = CaselessStrEnum(
         ["auto", "widget", "html", "text"], "auto",
         help="How views show: live widgets (auto in a kernel), HTML only, or docker-CLI-like text (auto in a terminal).",
@@ -115,7 +119,7 @@ class DockerMagics(Magics):
         self.settings = self
 
     def view_options(self) -> dict:
-        return {"mode": self.display, "interval": self.redraw_interval}
+        return {"mode": self.display, "interval": self.redraw_interval, "live_after": self.live_after}
 
     @line_magic
     @reports_errors

@@ -188,6 +188,8 @@ def diff_bundle(result: ContainerDiff) -> dict:
 class LayersView(LiveView):
     """Reading: which image, layers listed, bytes read.  Read: the result, filtered."""
 
+    keeps_widget = True  # the filter box works on the result after the cell ran
+
     def __init__(self, images: list[str], pattern: str | None = None, **kwargs):
         super().__init__(**kwargs)
         self.images = images
@@ -198,6 +200,7 @@ class LayersView(LiveView):
         self.bytes_read = 0
         self.error: str | None = None
         self._box = self._filter = None
+        self._html: tuple = (None, None, "")
 
     def apply(self, event) -> None:
         if isinstance(event, ReadStarted):
@@ -219,9 +222,12 @@ class LayersView(LiveView):
     def html(self) -> str:
         if self.result is None:
             return box(f"<div><b>docker layers</b> {esc(self._progress())}</div>", "dm-layers")
-        if isinstance(self.result, LayerComparison):
-            return comparison_html(self.result, self.pattern)
-        return layers_html(self.result, self.pattern)
+        shown, pattern, html = self._html
+        if shown is not self.result or pattern != self.pattern:  # the widget and the bundle show one tree
+            render = comparison_html if isinstance(self.result, LayerComparison) else layers_html
+            html = render(self.result, self.pattern)
+            self._html = (self.result, self.pattern, html)
+        return html
 
     def text(self) -> str:
         if self.result is None:

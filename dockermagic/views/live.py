@@ -1,11 +1,15 @@
 """The machinery every live view shares: where it shows, how often it redraws, and the
 single output it leaves behind.
 
-In a kernel a view is displayed once as one mimebundle holding the live widget, a static
-HTML snapshot and plain text.  Frontends with widgets show the widget; nbconvert, GitHub and
-nbviewer (no widget state) show the HTML; `jupyter console` the text.  The bundle is updated
-in place when the work ends, so the saved notebook holds the final state, once.  In terminal
-IPython a view prints docker-CLI-like lines as events arrive instead.
+In a kernel a view is displayed once, with a display id, and updated in place: the saved
+notebook holds the final state, once.  Its live widget comes only when the work has run
+`live_after` seconds: making a widget tree (one comm per widget, each sending its whole
+state) costs more than a quick push or a cached build itself, and a view nobody had time to
+watch needs none.  Quicker work is displayed once, when it ends, as its final HTML and text.
+Once made, the widget is the bundle's first choice and the HTML and text stay beside it:
+frontends with widgets show the widget; nbconvert, GitHub and nbviewer (no widget state) show
+the HTML; `jupyter console` the text.
+In terminal IPython a view prints docker-CLI-like lines as events arrive instead.
 
 Redraws are coalesced: events update the view's state at once, but widgets are refreshed at
 most every `interval` seconds (and by a ticker thread during quiet stretches, so the clock
@@ -14,6 +18,7 @@ and the last lines still move).
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 
@@ -53,12 +58,18 @@ def default_mode() -> str:
 
 class LiveView:
     """Base class.  Subclasses implement `apply(event)` (update state), `html()`, `text()`,
-    and for widget mode `build_widget()` / `refresh()`; for terminal mode `echo(event)`."""
+    and for widget mode `build_widget()` / `refresh()`; for terminal mode `echo(event)`.
 
-    def __init__(self, mode: str = "auto", interval: float = 0.1, tick: float = 0.5):
+    `live_after`: seconds of work before the widget is made (0: at once).  A view whose widget
+    stays useful after the work ended (a filter box) sets `keeps_widget`, and gets one then."""
+
+    keeps_widget = False
+
+    def __init__(self, mode: str = "auto", interval: float = 0.1, tick: float = 0.5, live_after: float = 0.0):
         self.mode = default_mode() if mode in ("auto", None) else mode
         self.interval = interval
         self.tick_interval = tick
+        self.live_after = live_after
         self.started = time.monotonic()
         self.ended: float | None = None
         self.redraws = 0
@@ -67,8 +78,6 @@ class LiveView:
         self._dirty = False
         self._last_draw = 0.0
         self._handle = None
-        self._stop_ticker = threading.Event()
-        self._ticker: threading.Thread | None = None
 
     # -- subclass hooks -------------------------------------------------------------------
     def apply(self, event) -> None:
@@ -103,12 +112,11 @@ class LiveView:
         from IPython.display import display
 
         self.started = time.monotonic()
-        if self.mode == "widget":
+        if self.mode == "widget" and self.live_after <= 0:
             self.widget = self.build_widget()
+        if self.mode == "html" or self.widget is not None:
             self._handle = display(self._bundle(), raw=True, display_id=True)
-            self._start_ticker()
-        elif self.mode == "html":
-            self._handle = display(self._bundle(), raw=True, display_id=True)
+        if self.mode in ("widget", "html"):
             self._start_ticker()
         return self
 
@@ -119,25 +127,51 @@ class LiveView:
                 self.echo(event)
                 return
             self._dirty = True
-            if time.monotonic() - self._last_draw >= self.interval:
+            if self._waiting():
+                if self.elapsed >= self.live_after:
+                    self._go_live()
+            elif time.monotonic() - self._last_draw >= self.interval:
                 self._draw()
 
     def finish(self) -> None:
         """Final state: last redraw, and the saved output replaced by the final snapshot."""
-        self._stop_ticker.set()
+        TICKER.discard(self)
         with self._lock:
             if self.ended is None:
                 self.ended = time.monotonic()
             if self.mode == "text":
                 self.echo(None)
                 return
-            if self.mode == "widget":
+            if self._waiting() and self.keeps_widget:
+                self.widget = self.build_widget()
+            if self.widget is not None:
                 self.refresh()
                 self.redraws += 1
-            if self._handle is not None:
-                self._handle.update(self._bundle(), raw=True)
+            if self.mode in ("widget", "html"):
+                self._show()
 
     # -- internals ------------------------------------------------------------------------
+    def _waiting(self) -> bool:
+        """Widget mode, and the work not yet long enough to be worth a widget."""
+        return self.mode == "widget" and self.widget is None
+
+    def _go_live(self) -> None:
+        """The widget shown in the view's one output, from now on what it redraws."""
+        self.widget = self.build_widget()
+        self._draw()
+        self._show()
+
+    def _show(self) -> None:
+        """The bundle displayed, or updated where it already is.  A view still waiting for its
+        widget has displayed nothing yet: each display waits for the kernel to flush stdout and
+        stderr first, which costs as much as a quick operation's view."""
+        if self._handle is None:
+            from IPython.display import display
+
+            self._handle = display(self._bundle(), raw=True, display_id=True)
+        else:
+            self._handle.update(self._bundle(), raw=True)
+
     def _draw(self) -> None:
         self._dirty = False
         self._last_draw = time.monotonic()
@@ -147,16 +181,24 @@ class LiveView:
         elif self._handle is not None:
             self._handle.update(self._bundle(), raw=True)
 
-    def _tick(self) -> None:
-        while not self._stop_ticker.wait(self.tick_interval):
-            with self._lock:
-                if self.ended is not None:
-                    return
+    def _next_tick(self) -> float:
+        if self._waiting():
+            return max(0.0, min(self.tick_interval, self.live_after - self.elapsed))
+        return self.tick_interval
+
+    def _tick(self) -> float | None:
+        """One tick (from the ticker's thread); the seconds until the next, `None` when done."""
+        with self._lock:
+            if self.ended is not None:
+                return None
+            if not self._waiting():
                 self._draw()  # the clock moves even when nothing else does
+            elif self.elapsed >= self.live_after:
+                self._go_live()  # quiet work (a long RUN step) gets its widget too
+            return self._next_tick()
 
     def _start_ticker(self) -> None:
-        self._ticker = threading.Thread(target=self._tick, name="dockermagic-view", daemon=True)
-        self._ticker.start()
+        TICKER.add(self, self._next_tick())
 
     def _bundle(self) -> dict:
         bundle = {"text/plain": self.text(), "text/html": self.html()}
@@ -166,6 +208,54 @@ class LiveView:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return {"text/plain": self.text(), "text/html": self.html()}
+
+
+class Ticker:
+    """One thread ticking every running view of the kernel, started when the first view
+    starts: a thread of its own per view costs a quick operation more than its whole view.
+
+    Each view ticks in the context its work started in, so what a tick sends (comm messages,
+    display updates) carries that cell's parent message and lands in its output."""
+
+    def __init__(self):
+        self._due: dict[LiveView, tuple[float, contextvars.Context]] = {}
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def add(self, view: LiveView, after: float) -> None:
+        with self._wake:
+            self._due[view] = (time.monotonic() + after, contextvars.copy_context())
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="dockermagic-views", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def discard(self, view: LiveView) -> None:
+        with self._wake:
+            self._due.pop(view, None)
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                now = time.monotonic()
+                due = [(view, context) for view, (at, context) in self._due.items() if at <= now]
+                if not due:
+                    self._wake.wait(min((at for at, _ in self._due.values()), default=now + 60) - now)
+                    continue
+            for view, context in due:
+                try:
+                    after = context.run(view._tick)
+                except Exception:  # noqa: BLE001 -- a view that cannot draw must not stop the others
+                    after = None
+                with self._wake:
+                    if view in self._due:
+                        if after is None:
+                            del self._due[view]
+                        else:
+                            self._due[view] = (time.monotonic() + after, context)
+
+
+TICKER = Ticker()
 
 
 def run(view: LiveView, events) -> None:

@@ -50,7 +50,11 @@ def test_every_cell_ran_and_each_shows_one_output(tutorial):
 def test_build_view_finished_with_widget_html_and_text(tutorial):
     nb, *_ = tutorial
     out = find(nb, "%docker_build -t {base}").outputs[0]
-    assert set(out.data) == {"application/vnd.jupyter.widget-view+json", "text/html", "text/plain"}
+    seconds = float(re.search(r"\[\w+ in ([\d.]+)s\]", out.data["text/plain"]).group(1))
+    # a live widget for a build worth watching; a quicker one (cached) ends as its HTML and text alone
+    live = {"application/vnd.jupyter.widget-view+json", "text/html", "text/plain"}
+    assert set(out.data) == (live if seconds >= 0.5 else live - {"application/vnd.jupyter.widget-view+json"}) or (
+        set(out.data) == live)
     assert "succeeded" in out.data["text/plain"] and "[2/2] RUN echo" in out.data["text/plain"]
     assert "Built" in out.data["text/html"] and "running" not in out.data["text/plain"]
 

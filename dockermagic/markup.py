@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from html import escape
 
+from . import ansi
+
 MONO = "font-family:var(--jp-code-font-family,SFMono-Regular,Menlo,Consolas,monospace)"
 BOX = (
     "border:1px solid rgba(128,128,128,.35);border-radius:6px;padding:6px 10px;margin:2px 0;"
@@ -43,7 +45,10 @@ STATE_COLOURS = {
 
 
 def esc(value) -> str:
-    return escape("" if value is None else str(value), quote=True)
+    """Any string as inert HTML text: markup escaped, terminal escapes and control characters
+    dropped (a page would show them as boxes, and a title or bell sequence means nothing there),
+    bytes that were no UTF-8 as U+FFFD."""
+    return escape(ansi.strip(str(value)) if value is not None else "", quote=True)
 
 
 def badge(state: str, text: str | None = None, max_width: str | None = None) -> str:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import threading
 import time
 
+from .. import ansi
+
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 _COMPACT = '<div style="line-height:1.45">'
 _html_class = None
@@ -159,7 +161,7 @@ class LiveView:
         self._ticker.start()
 
     def _bundle(self) -> dict:
-        bundle = {"text/plain": self.text(), "text/html": self.html()}
+        bundle = {"text/plain": ansi.printable(self.text()), "text/html": ansi.valid(self.html())}
         if self.widget is not None:
             bundle[WIDGET_MIME] = {"version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}
         return bundle

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 
 from . import adapter, pairs, reference, units
 from .containers import Container, ContainerError, stop_container
-from .errors import InvalidInput
+from .errors import EngineUnreachable, InvalidInput
 from .output import Exited, RunResult, Started, pump, send_stdin, socket_frames
 from .volumes import parse_mount, parse_volume
+from .watchdog import Watchdog
 
 _NAME = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
 P_FORMS = "[IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL], e.g. 8080:80 or 127.0.0.1:8080:80/tcp"
@@ -238,10 +239,16 @@ class ContainerRun:
             if req.interactive:
                 send_stdin(sock, self.stdin)
             try:
-                yield from pump(socket_frames(sock, req.tty), result)
+                watch = Watchdog(self.api, f"the engine at {self.engine.address}")
+                yield from pump(watch.follow(sock, socket_frames(sock, req.tty)), result)
                 result.exit_code = self._exit_code()
             except KeyboardInterrupt:
                 raise self.interrupt() from None
+            except EngineUnreachable:
+                if self._waiting is not None:  # its answer will not come
+                    self._waiting.close()
+                    self._waiting = None
+                raise
         finally:
             adapter.close_socket(sock)
         result.ended = self.clock()

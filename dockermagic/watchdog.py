@@ -53,7 +53,7 @@ class Watchdog:
                 yield item
                 if self.verdict:
                     break
-        except Exception as exc:
+        except Exception:
             if self.verdict:
                 raise self.error(self.verdict) from None
             raise

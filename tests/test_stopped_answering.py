@@ -10,7 +10,6 @@ the next command works; nothing the test started is left running.
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import socket
@@ -23,7 +22,8 @@ import pytest
 
 from dockermagic import registry as registry_module
 from dockermagic import watchdog
-from dockermagic.errors import DockerMagicError, EngineUnreachable
+from dockermagic.errors import EngineUnreachable
+from engine_fixtures import docker_env, engine2_address, ssh_engine, tls_engine  # noqa: F401 -- fixtures
 from registry_fixtures import build_image, layer_dockerfile
 
 pytestmark = pytest.mark.engine
@@ -33,9 +33,10 @@ BOUND = QUIET + 2 * (ANSWER + 1) + 6  # the watch's wake-up, two pings, and a lo
 
 
 class FrozenProxy:
-    """tcp://127.0.0.1:PORT in front of a unix socket; `freeze()` holds every byte both ways."""
+    """tcp://127.0.0.1:PORT in front of a unix socket path or a (host, port); `freeze()` holds
+    every byte both ways, as a frozen engine or a dead link does."""
 
-    def __init__(self, target: str):
+    def __init__(self, target):
         self.target = target
         self.flowing = threading.Event()
         self.flowing.set()
@@ -53,7 +54,7 @@ class FrozenProxy:
                 client, _ = self.server.accept()
             except OSError:
                 return
-            engine = socket.socket(socket.AF_UNIX)
+            engine = socket.socket(socket.AF_UNIX if isinstance(self.target, str) else socket.AF_INET)
             engine.connect(self.target)
             self.pairs.append((client, engine))
             for a, b in ((client, engine), (engine, client)):
@@ -102,18 +103,21 @@ def quick(monkeypatch):
 
 @pytest.fixture
 def proxy(engine, quick):
-    from dockermagic.engine import connect, forget
-
     target = engine.address.removeprefix("unix://")
     if not engine.address.startswith("unix://"):
         pytest.skip("the proxy fronts a unix socket")
     front = FrozenProxy(target)
     yield front
     front.close()
-    try:
-        forget(connect(front.address))
-    except DockerMagicError:
-        pass
+    _forget(front.address)
+
+
+def _forget(address: str) -> None:
+    """Drop the kernel's cached client of an address this test made up."""
+    from dockermagic import engine as engines_module
+
+    for cached in [e for e in engines_module._engines.values() if e.address == address]:
+        engines_module.forget(cached)
 
 
 def _free_port() -> int:
@@ -288,6 +292,48 @@ def test_events_whose_engine_stops_answering(ip, proxy):
         ip.run_line_magic("docker_events", f"-H {proxy.address}")
     assert time.monotonic() - began < 1.0 + BOUND
     _one_line(info.value, "stopped answering")
+
+
+def _fronted(address: str, quick):
+    host, port = address.rsplit("//", 1)[1].rsplit("@", 1)[-1].rsplit(":", 1)
+    return FrozenProxy((host, int(port)))
+
+
+def test_events_over_a_tls_link_that_stops_answering(ip, docker_env, tls_engine, quick):
+    front = _fronted(tls_engine.address, quick)
+    flags = tls_engine.flags.replace(tls_engine.address, front.address)
+    try:
+        assert ip.run_line_magic("docker_version", flags)
+        threading.Timer(1.0, front.freeze).start()
+        began = time.monotonic()
+        with pytest.raises(EngineUnreachable) as info:
+            ip.run_line_magic("docker_events", flags)
+        assert time.monotonic() - began < 1.0 + BOUND
+        _one_line(info.value, "stopped answering", front.address)
+        front.thaw()
+        assert ip.run_line_magic("docker_version", flags)  # the next command works
+    finally:
+        front.close()
+        _forget(front.address)
+
+
+def test_events_over_an_ssh_link_that_stops_answering(ip, docker_env, ssh_engine, monkeypatch, quick):
+    monkeypatch.setenv("PATH", ssh_engine.client_path())
+    front = _fronted(ssh_engine.address, quick)
+    address = f"ssh://root@{front.address.removeprefix('tcp://')}"
+    try:
+        assert ip.run_line_magic("docker_version", f"-H {address}")
+        threading.Timer(1.0, front.freeze).start()
+        began = time.monotonic()
+        with pytest.raises(EngineUnreachable) as info:
+            ip.run_line_magic("docker_events", f"-H {address}")
+        assert time.monotonic() - began < 1.0 + BOUND
+        _one_line(info.value, "stopped answering", address)
+        front.thaw()
+        assert ip.run_line_magic("docker_version", f"-H {address}")  # the next command works
+    finally:
+        front.close()
+        _forget(address)
 
 
 def test_a_quiet_stream_of_an_engine_that_answers_goes_on(ip, engine, proxy, made, unique):

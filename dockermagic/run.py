@@ -269,6 +269,9 @@ class ContainerRun:
             return self.result.exit_code
         try:
             answer = response.json()
+        except Exception as exc:  # noqa: BLE001 -- the answer never came whole
+            raise EngineUnreachable(f"the engine at {self.engine.address} stopped answering: the connection closed "
+                                    f"before the container's exit code came ({adapter.explanation(exc)})") from None
         finally:
             response.close()
         if (answer.get("Error") or {}).get("Message"):

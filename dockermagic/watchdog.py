@@ -20,6 +20,7 @@ import threading
 import time
 
 from . import adapter
+from .errors import DockerMagicError
 
 #: seconds a stream may stay silent before the engine is asked whether it is still there
 QUIET = float(os.environ.get("DOCKERMAGIC_QUIET_SECONDS", "10"))
@@ -53,10 +54,13 @@ class Watchdog:
                 yield item
                 if self.verdict:
                     break
-        except Exception:
+        except DockerMagicError:
+            raise
+        except Exception as exc:  # the read failed: the connection broke under it
             if self.verdict:
                 raise self.error(self.verdict) from None
-            raise
+            raise self.error(f"{self.where} stopped answering: the connection closed in the middle of the "
+                             f"stream ({adapter.explanation(exc)})") from None
         finally:
             self._done.set()
         if self.verdict:

@@ -389,3 +389,33 @@ def test_a_pull_whose_registry_stops_answering_and_ctrl_c(ip, engine, own_regist
     again.restore()
     assert ip.run_line_magic("docker_pull", name).ok  # the next pull works
     made.image(name)
+
+
+# -- the engine goes away (the process killed, the link closed) --------------------------------------
+def test_a_build_whose_engine_goes_away(ip, engine, proxy, context, unique, monkeypatch):
+    from dockermagic.build import StepOutput
+    from dockermagic.errors import BuildError
+    from dockermagic.views.build import BuildView
+
+    (context / "Dockerfile").write_text(f"FROM busybox\nRUN echo started-{unique} && sleep 60\n")
+    gone = _when(BuildView, monkeypatch, lambda e: isinstance(e, StepOutput) and f"started-{unique}" in e.line,
+                 proxy.close)
+    with pytest.raises(BuildError) as info:
+        ip.run_line_magic("docker_build", f"-H {proxy.address} {context}")
+    assert gone and time.monotonic() - gone[0] < BOUND
+    _one_line(info.value, proxy.address)
+    _nothing_running(engine, unique)
+
+
+@pytest.mark.parametrize("magic", ["docker_events", "docker_logs -f {name}", "docker_run --rm busybox sleep 60"])
+def test_a_stream_whose_engine_goes_away(ip, engine, proxy, made, unique, magic):
+    name = made.container(f"dm-gone-{unique}")
+    engine.api.start(engine.api.create_container("busybox", ["sh", "-c", "while true; do echo tick; sleep 0.3; done"],
+                                                 name=name))
+    threading.Timer(2.0, proxy.close).start()
+    began = time.monotonic()
+    with pytest.raises(EngineUnreachable) as info:
+        ip.run_line_magic(magic.split()[0], f"-H {proxy.address} " + magic.split(" ", 1)[1].format(name=name)
+                          if " " in magic else f"-H {proxy.address}")
+    assert time.monotonic() - began < 2.0 + BOUND
+    _one_line(info.value, proxy.address)

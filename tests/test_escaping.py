@@ -318,3 +318,43 @@ def test_a_live_views_saved_bundle_is_valid_utf8_and_inert():
     saved = view._bundle()
     assert_inert(saved["text/html"], "saved BuildView")
     assert_text(saved["text/plain"], "saved BuildView")
+
+
+# -- the same, with the strings coming from a real engine ------------------------------------------
+@pytest.mark.engine
+def test_hostile_names_labels_and_output_from_the_engine(ip, engine, made, context, unique):
+    label = "<script>alert(1)</script>\"'&</pre>"
+    (context / "Dockerfile").write_text(
+        "FROM busybox\n"
+        f"LABEL dm.hostile=\"{label.replace(chr(34), chr(92) + chr(34))}\"\n"
+        "RUN mkdir -p '/h/<b>bold</b>' && touch \"/h/$(printf '\\377\\033]0;t\\007')-<img src=x onerror=alert(2)>\" "
+        "&& printf '\\033[2J<script>alert(3)</script>\\033]0;title\\007\\n'\n")
+    tag = made.image(f"dm-test/hostile-{unique}")
+    shown = [ip.run_line_magic("docker_build", f"-t {tag} {context}")]
+    name = made.container(f"dm-hostile-{unique}")
+    engine.api.create_container(tag, ["sh", "-c", "echo '<script>x</script>'"], name=name,
+                                labels={"dm.hostile": label}, environment={"H": label})
+    shown += [
+        ip.run_line_magic("docker_layers", tag),
+        ip.run_line_magic("docker_history", tag),
+        ip.run_line_magic("docker_images", tag),
+        ip.run_line_magic("docker_inspect", tag),
+        ip.run_line_magic("docker_inspect", name),
+        ip.run_line_magic("docker_ps", f"-a -f name={name}"),
+        ip.run_line_magic("docker_run", f"--rm {tag} sh -c \"ls /h; printf '\\\\377<script>y</script>\\\\n'\""),
+    ]
+    network = f"dm-hostile-{unique}"
+    engine.api.create_network(network, labels={"dm.hostile": label})
+    try:
+        shown += [ip.run_line_magic("docker_network", f"inspect {network}"),
+                  ip.run_line_magic("docker_network", f"ls -f name={network}"),
+                  ip.run_line_magic("docker", f"network ls -f name={network} --format '{{{{.Labels}}}} {{{{json .}}}}'")]
+    finally:
+        engine.api.remove_network(network)
+    for result in shown:
+        if result is None:
+            continue
+        rendered = formatters.bundle(result)
+        assert rendered, type(result).__name__
+        assert_inert(rendered["text/html"], type(result).__name__)
+        assert_text(rendered["text/plain"], type(result).__name__)

@@ -419,3 +419,22 @@ def test_a_stream_whose_engine_goes_away(ip, engine, proxy, made, unique, magic)
                           if " " in magic else f"-H {proxy.address}")
     assert time.monotonic() - began < 2.0 + BOUND
     _one_line(info.value, proxy.address)
+
+
+def test_a_push_whose_registry_is_killed_ends_within_the_engines_retries(ip, engine, own_registry, made, unique,
+                                                                         monkeypatch):
+    """Takes the engine's whole retry time (about 50 s): what a user waits too."""
+    from dockermagic.registry import LayerUpdated, PushError
+    from dockermagic.views.transfer import TransferView
+
+    name = f"{own_registry.address}/dm-killed/{unique}:1"
+    build_image(engine, made, name, layer_dockerfile(unique, kilobytes=20000))
+    killed = _when(TransferView, monkeypatch,
+                   lambda e: isinstance(e, LayerUpdated) and e.layer.state == "Pushing" and e.layer.current > 0,
+                   own_registry.proc.kill)
+    with pytest.raises(PushError) as info:
+        ip.run_line_magic("docker_push", name)
+    # dockerd's own retries: five attempts, 1 + 2 + ... s apart, with a "Retrying in N seconds" line
+    # each second (so the stall bound does not cut in): about 50 s on Engine 20.10
+    assert killed and time.monotonic() - killed[0] < 90
+    _one_line(info.value, own_registry.address, "unreachable")

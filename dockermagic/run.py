@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from . import adapter, pairs, reference, units
+from . import adapter, pairs, reference, units, watchdog
 from .containers import Container, ContainerError, stop_container
 from .errors import EngineUnreachable, InvalidInput
 from .output import Exited, RunResult, Started, pump, send_stdin, socket_frames
@@ -283,6 +283,15 @@ class ContainerRun:
         `--rm`; the error says what was done.  Safe to call twice."""
         if self._interrupted is not None or self.id is None:
             return self._interrupted or RunInterrupted("interrupted before the container started")
+        if not adapter.ping(self.api, watchdog.ANSWER):  # a frozen engine would hold the stop for ever
+            if self._waiting is not None:
+                self._waiting.close()
+                self._waiting = None
+            who = self.result.name or units.short_id(self.id)
+            self._interrupted = RunInterrupted(
+                f"interrupted; the engine at {self.engine.address} did not answer, so container {who} may still "
+                f"run: %docker_stop {who} once it answers again")
+            return self._interrupted
         grace = self.request.stop_timeout
         try:
             stop_container(self.api, self.id, grace)

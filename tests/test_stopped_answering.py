@@ -438,3 +438,22 @@ def test_a_push_whose_registry_is_killed_ends_within_the_engines_retries(ip, eng
     # each second (so the stall bound does not cut in): about 50 s on Engine 20.10
     assert killed and time.monotonic() - killed[0] < 90
     _one_line(info.value, own_registry.address, "unreachable")
+
+
+def test_ctrl_c_during_a_run_on_a_frozen_engine_stops_at_once(ip, engine, proxy, made, unique, monkeypatch):
+    from dockermagic.output import Output
+    from dockermagic.run import RunInterrupted
+    from dockermagic.views.container import OutputView
+
+    name = made.container(f"dm-frozen-int-{unique}")
+    timers = []
+    frozen = _when(OutputView, monkeypatch, lambda e: isinstance(e, Output) and "up" in e.text,
+                   lambda: (proxy.freeze(), timers.append(_sigint_after(0.5))))
+    with pytest.raises(RunInterrupted) as info:
+        ip.run_line_magic("docker_run", f"-H {proxy.address} --name {name} busybox sh -c 'echo up; sleep 60'")
+    assert frozen and time.monotonic() - frozen[0] < 0.5 + 2 * (ANSWER + 1)  # one ping, not the stop's wait
+    _one_line(info.value, "did not answer", name, f"%docker_stop {name}")
+    proxy.thaw()
+    assert ip.run_line_magic("docker_version", f"-H {proxy.address}")
+    ip.run_line_magic("docker_stop", f"-H {proxy.address} -t 0 {name}")  # as the message says
+    assert engine.api.inspect_container(name)["State"]["Status"] == "exited"

@@ -457,3 +457,19 @@ def test_ctrl_c_during_a_run_on_a_frozen_engine_stops_at_once(ip, engine, proxy,
     assert ip.run_line_magic("docker_version", f"-H {proxy.address}")
     ip.run_line_magic("docker_stop", f"-H {proxy.address} -t 0 {name}")  # as the message says
     assert engine.api.inspect_container(name)["State"]["Status"] == "exited"
+
+
+@pytest.mark.parametrize("magic", ["docker_events", "docker_logs -f {name}"])
+def test_ctrl_c_during_a_stream_of_a_frozen_engine_stops_at_once(ip, engine, proxy, made, unique, magic):
+    name = made.container(f"dm-frozen-int-{unique}")
+    engine.api.start(engine.api.create_container("busybox", ["sh", "-c", "while true; do echo tick; sleep 0.3; done"],
+                                                 name=name))
+    threading.Timer(1.0, proxy.freeze).start()
+    _sigint_after(1.3)
+    began = time.monotonic()
+    word, _, rest = magic.partition(" ")
+    result = ip.run_line_magic(word, f"-H {proxy.address} {rest.format(name=name)}")  # stops following: what came
+    assert time.monotonic() - began < 1.3 + 1.5
+    assert result is not None
+    proxy.thaw()
+    assert ip.run_line_magic("docker_version", f"-H {proxy.address}")

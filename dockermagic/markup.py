@@ -8,6 +8,7 @@ from the engine or a user goes through `esc()` or `ansi.to_html()`.
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from . import ansi
@@ -48,7 +49,11 @@ def esc(value) -> str:
     """Any string as inert HTML text: markup escaped, terminal escapes and control characters
     dropped (a page would show them as boxes, and a title or bell sequence means nothing there),
     bytes that were no UTF-8 as U+FFFD."""
-    return escape(ansi.strip(str(value)) if value is not None else "", quote=True)
+    text = "" if value is None else str(value)
+    return escape(ansi.strip(text) if _ODD.search(text) else text, quote=True)
+
+
+_ODD = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # \t and \n are text; the rest is not
 
 
 def badge(state: str, text: str | None = None, max_width: str | None = None) -> str:

@@ -69,16 +69,63 @@ def sent(api, method: str, path: str, *args, params=None, headers=None):
     return resp
 
 
-def records(api, method: str, path: str, *args, params=None, data=None, headers=None):
+def records(api, method: str, path: str, *args, params=None, data=None, headers=None, watch=None):
     """The engine's JSON record stream (`/build`, `/images/create`, `/images/{name}/push`,
-    `/events` ...) decoded record by record; the connection closes when the consumer stops."""
+    `/events` ...) decoded record by record; the connection closes when the consumer stops.
+    `watch` (a `watchdog.Watchdog`) follows the stream's socket while it is read."""
     with response(api, method, path, *args, params=params, data=data, headers=headers) as resp:
-        yield from stream_records(api, resp)
+        yield from stream_records(api, resp, watch)
 
 
-def stream_records(api, resp):
+def stream_records(api, resp, watch=None):
     """The records of a response already open (the caller closes it)."""
-    return json_records(api._stream_helper(resp, decode=False))
+    chunks = api._stream_helper(resp, decode=False)
+    return json_records(watch.follow(stream_socket(resp), chunks) if watch is not None else chunks)
+
+
+def stream_socket(resp):
+    """The socket under a streamed response (unix, tcp, TLS; the ssh client's socket over ssh)."""
+    fp = getattr(getattr(resp.raw, "_fp", None), "fp", None)
+    return getattr(fp, "channel", None) or getattr(fp, "raw", None)
+
+
+def ping(api, timeout: float) -> bool:
+    """Whether the engine answers `/_ping` within `timeout` seconds, on a connection of its own.
+    Asked from a thread of its own: a read over the ssh client ignores socket timeouts."""
+    import threading
+
+    answered = []
+
+    def ask():
+        try:
+            resp = api._get(api._url("/_ping"), timeout=timeout)
+            try:
+                answered.append(resp.status_code == 200)
+            finally:
+                resp.close()
+        except Exception:  # noqa: BLE001 -- no answer, whatever the way
+            answered.append(False)
+
+    thread = threading.Thread(target=ask, name="dockermagic-ping", daemon=True)
+    thread.start()
+    thread.join(timeout + 1)
+    return bool(answered and answered[0])
+
+
+def cut(sock) -> None:
+    """End a stream's socket under a read blocked in another thread: the read returns at once.
+    (`socket.socket.shutdown` on a TLS socket too: the TLS layer's own would first try to talk;
+    over ssh the socket is docker-py's pipe to an ssh client, which is ended.)"""
+    raw = raw_socket(sock) if sock is not None else None
+    try:
+        if getattr(raw, "proc", None) is not None:
+            raw.proc.terminate()
+        elif isinstance(raw, _socket.socket):
+            _socket.socket.shutdown(raw, _socket.SHUT_RDWR)
+        elif raw is not None:
+            raw.shutdown(_socket.SHUT_RDWR) if hasattr(raw, "shutdown") else raw.close()
+    except OSError:
+        pass
 
 
 def json_records(chunks):

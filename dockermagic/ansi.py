@@ -12,6 +12,8 @@ _CSI = re.compile(r"\x1b\[([0-9;?]*)([@-~])")
 _OSC = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 _OTHER_ESC = re.compile(r"\x1b[@-Z\\-_]?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0d\x0e-\x1a\x1c-\x1f\x7f]")  # ESC apart: SGR stays
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _COLOURS = ["#3b3b3b", "#cd3131", "#0dbc79", "#b58900", "#2472c8", "#bc3fbc", "#11a8cd", "#8a8a8a"]
 _BRIGHT = ["#666666", "#f14c4c", "#23d18b", "#d7a300", "#3b8eea", "#d670d6", "#29b8db", "#b0b0b0"]
@@ -28,9 +30,24 @@ def _overwrite(line: str) -> str:
     return shown
 
 
+def valid(text: str) -> str:
+    """`text` as UTF-8 can carry it: a byte that was no UTF-8 (a file name's, kept by
+    `surrogateescape`) becomes U+FFFD, so a notebook with it still saves."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
+def printable(text: str) -> str:
+    """Text for a terminal or a notebook's text/plain: SGR colours kept, every other escape
+    sequence (a title, a screen clear, a cursor move a label or a template brought) and control
+    character dropped, bytes that were no UTF-8 as U+FFFD."""
+    text = _OSC.sub("", valid(text))
+    text = _CSI.sub(lambda m: m.group(0) if m.group(2) == "m" else "", text)
+    return _CONTROL_TEXT.sub("", _OTHER_ESC.sub(lambda m: m.group(0) if m.group(0) == "\x1b[" else "", text))
+
+
 def strip(text: str) -> str:
     """Plain text: escape sequences removed, carriage returns applied."""
-    text = _OSC.sub("", text)
+    text = _OSC.sub("", valid(text))
     text = _CSI.sub("", text)
     text = _OTHER_ESC.sub("", text)
     lines = [_overwrite(line) for line in text.split("\n")]
@@ -39,7 +56,7 @@ def strip(text: str) -> str:
 
 def to_html(text: str) -> str:
     """HTML for terminal text: escaped, SGR colours as `<span style>`, other sequences dropped."""
-    text = _OSC.sub("", text)
+    text = _OSC.sub("", valid(text))
     lines = []
     for line in text.split("\n"):
         lines.append(_overwrite(line))

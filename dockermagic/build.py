@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import adapter, ansi, pairs, reference, terminal, units
 from .context import context_files, context_stream
+from .watchdog import Watchdog
 from .errors import BuildError, InvalidInput
 from .terminal import STORED_LINE
 
@@ -369,7 +370,8 @@ def build(engine, request: BuildRequest, result: BuildResult | None = None, cloc
         adapter.registry_config_headers(api, headers)
     except Exception:  # noqa: BLE001 -- a broken credential helper must not stop a local build
         pass
-    records = adapter.records(api, "POST", "/build", params=params, data=context, headers=headers)
+    records = adapter.records(api, "POST", "/build", params=params, data=context, headers=headers,
+                              watch=Watchdog(api, f"the engine at {engine.address}"))
     try:  # an interrupted build: closing the stream makes the engine cancel it
         with closing(records):
             for record in records:

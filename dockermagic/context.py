@@ -4,11 +4,11 @@ engine as the tar stream `docker build` sends."""
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 import time
 from pathlib import Path
 
+from . import dockerignore
 from .errors import InvalidInput
 
 
@@ -65,33 +65,21 @@ def _umask() -> int:
 
 
 def context_files(context_dir: str, dockerfile: str):
-    """The context's paths to send (after .dockerignore), the Dockerfile's name in it, and the
-    Dockerfile's text where it lives outside the context (None otherwise)."""
+    """The context's paths to send (after .dockerignore, as the docker CLI applies it), the
+    Dockerfile's name in it, and the Dockerfile's text where it lives outside the context (None
+    otherwise)."""
     from docker.api.build import process_dockerfile
-    from docker.utils.build import exclude_paths
 
     context = os.path.abspath(context_dir)
-    exclude = []
     ignore = Path(context) / ".dockerignore"
-    if ignore.exists():
-        exclude = [line.strip() for line in ignore.read_text().splitlines() if line.strip() and not line.strip().startswith("#")]
-    name, outside = process_dockerfile(os.path.abspath(dockerfile), context)
     try:
-        paths = sorted(exclude_paths(context, exclude, dockerfile=name) if exclude else _walk(context))
-    except (re.error, KeyError, ValueError, IndexError) as exc:  # docker-py's fnmatch on a broken pattern
-        raise InvalidInput(f"{ignore}: a pattern is not valid ({type(exc).__name__}: {exc}); "
-                           "the docker CLI refuses it too (syntax error in pattern)") from None
-    return context, paths, name, outside
-
-
-def _walk(context: str) -> list[str]:
-    """Every path below `context`, relative, folders included (no .dockerignore to apply)."""
-    found = []
-    for root, dirs, files in os.walk(context):
-        rel = os.path.relpath(root, context)
-        prefix = "" if rel == "." else rel + "/"
-        found += [prefix + name for name in dirs + files]
-    return found
+        patterns = dockerignore.read(ignore.read_bytes()) if ignore.is_file() else []
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {ignore}: {exc.strerror}") from None
+    name, outside = process_dockerfile(os.path.abspath(dockerfile), context)
+    if patterns:
+        patterns = dockerignore.keep_build_files(patterns, name if outside is None else "")
+    return context, sorted(dockerignore.walk(context, patterns)), name, outside
 
 
 def _ustar(name: str, st, size: int, kind: bytes, link: str = "") -> bytes | None:

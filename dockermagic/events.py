@@ -112,10 +112,12 @@ def events(engine, since: str | None = None, until: str | None = None, filters: 
     import json
 
     from .adapter import records
+    from .watchdog import Watchdog
 
     params = {"since": since, "until": until, "filters": json.dumps(filters) if filters else None}
     params = {k: v for k, v in params.items() if v is not None}
-    for rec in records(engine.api, "GET", "/events", params=params):
+    watch = Watchdog(engine.api, f"the engine at {engine.address}")
+    for rec in records(engine.api, "GET", "/events", params=params, watch=watch):
         nano = int(rec.get("timeNano") or int(rec.get("time", 0)) * 1_000_000_000)
         yield EngineEvent(rec.get("Type", ""), rec.get("Action", rec.get("status", "")), rec.get("Actor") or {}, nano, rec)
 

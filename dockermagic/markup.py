@@ -8,7 +8,10 @@ from the engine or a user goes through `esc()` or `ansi.to_html()`.
 
 from __future__ import annotations
 
+import re
 from html import escape
+
+from . import ansi
 
 MONO = "font-family:var(--jp-code-font-family,SFMono-Regular,Menlo,Consolas,monospace)"
 BOX = (
@@ -43,7 +46,14 @@ STATE_COLOURS = {
 
 
 def esc(value) -> str:
-    return escape("" if value is None else str(value), quote=True)
+    """Any string as inert HTML text: markup escaped, terminal escapes and control characters
+    dropped (a page would show them as boxes, and a title or bell sequence means nothing there),
+    bytes that were no UTF-8 as U+FFFD."""
+    text = "" if value is None else str(value)
+    return escape(ansi.strip(text) if _ODD.search(text) else text, quote=True)
+
+
+_ODD = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")  # \t and \n are text; the rest is not
 
 
 def badge(state: str, text: str | None = None, max_width: str | None = None) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from . import adapter, pairs, units
 from .containers import ContainerError, inspect_container
 from .terminal import ROWS, STORED_LINE, Terminal
+from .watchdog import Watchdog
 
 STREAMS = {1: "stdout", 2: "stderr"}
 
@@ -266,7 +267,8 @@ class Exec:
             yield Started(info["Id"], self.result.name)
             if self.stdin is not None:
                 send_stdin(sock, self.stdin)
-            yield from pump(socket_frames(sock, self.tty), self.result)
+            watch = Watchdog(self.api, f"the engine at {self.engine.address}")
+            yield from pump(watch.follow(sock, socket_frames(sock, self.tty)), self.result)
         finally:
             adapter.close_socket(sock)
         self.result.exit_code = self.api.exec_inspect(exec_id).get("ExitCode")
@@ -288,4 +290,7 @@ def log_events(engine, container: str, follow=False, tail=None, timestamps=False
     with adapter.response(api, "GET", "/containers/{0}/logs", info["Id"], params=params) as response:
         if result is not None:
             result.id, result.name = info["Id"], info["Name"].lstrip("/")
-        yield from pump(http_frames(response, tty), result or RunResult("logs", verb="logs"))
+        frames = http_frames(response, tty)
+        if follow:  # a log read to its end needs no watch; a followed one may wait for ever
+            frames = Watchdog(api, f"the engine at {engine.address}").follow(adapter.stream_socket(response), frames)
+        yield from pump(frames, result or RunResult("logs", verb="logs"))

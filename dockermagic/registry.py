@@ -9,6 +9,7 @@ layer marked on the partial result.  Nothing here knows of IPython or widgets.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from contextlib import closing
@@ -16,6 +17,11 @@ from dataclasses import dataclass, field
 
 from . import adapter, auth, reference, units
 from .errors import EngineError, InvalidInput
+from .watchdog import Watchdog
+
+#: seconds a push or pull may go without any progress, the engine answering, before the registry
+#: is taken for gone: dockerd itself waits for ever on a registry that stops answering mid-upload
+REGISTRY_STALL = float(os.environ.get("DOCKERMAGIC_REGISTRY_STALL_SECONDS", "60"))
 
 # a layer's state, as the engine names it, once it has nothing more to do
 DONE_STATES = ("Pushed", "Layer already exists", "Pull complete", "Already exists")
@@ -270,7 +276,12 @@ def _send(engine, path: str, args: tuple, params: dict, server: str, stream: Tra
     """Send a push/pull request and yield its events; any failure raises `stream.error`."""
     api, result = engine.api, stream.result
     headers = {"X-Registry-Auth": auth.header(server)}  # the engine wants one: "{}" for anonymous
-    records = adapter.records(api, "POST", path, *args, params=params, headers=headers)
+    def stalled(seconds: float) -> str:
+        return (f"the registry {server} stopped answering: nothing moved for {seconds:.0f} s while the engine "
+                f"waited for it (the {result.kind} was cancelled)")
+
+    watch = Watchdog(api, f"the engine at {engine.address}", stall=REGISTRY_STALL, stalled=stalled)
+    records = adapter.records(api, "POST", path, *args, params=params, headers=headers, watch=watch)
     try:  # an interrupted transfer: closing the stream makes the engine stop
         with closing(records):
             for record in records:

@@ -14,11 +14,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from . import adapter, pairs, reference, units
+from . import adapter, pairs, reference, units, watchdog
 from .containers import Container, ContainerError, stop_container
-from .errors import InvalidInput
+from .errors import EngineUnreachable, InvalidInput
 from .output import Exited, RunResult, Started, pump, send_stdin, socket_frames
 from .volumes import parse_mount, parse_volume
+from .watchdog import Watchdog
 
 _NAME = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
 P_FORMS = "[IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL], e.g. 8080:80 or 127.0.0.1:8080:80/tcp"
@@ -273,10 +274,16 @@ class ContainerRun:
             if params["stdin"]:
                 send_stdin(sock, self.stdin)
             try:
-                yield from pump(socket_frames(sock, req.tty), result)
+                watch = Watchdog(self.api, f"the engine at {self.engine.address}")
+                yield from pump(watch.follow(sock, socket_frames(sock, req.tty)), result)
                 result.exit_code = self._exit_code()
             except KeyboardInterrupt:
                 raise self.interrupt() from None
+            except EngineUnreachable:
+                if self._waiting is not None:  # its answer will not come
+                    self._waiting.close()
+                    self._waiting = None
+                raise
         finally:
             adapter.close_socket(sock)
         result.ended = self.clock()
@@ -297,6 +304,9 @@ class ContainerRun:
             return self.result.exit_code
         try:
             answer = response.json()
+        except Exception as exc:  # noqa: BLE001 -- the answer never came whole
+            raise EngineUnreachable(f"the engine at {self.engine.address} stopped answering: the connection closed "
+                                    f"before the container's exit code came ({adapter.explanation(exc)})") from None
         finally:
             response.close()
         if (answer.get("Error") or {}).get("Message"):
@@ -308,6 +318,15 @@ class ContainerRun:
         `--rm`; the error says what was done.  Safe to call twice."""
         if self._interrupted is not None or self.id is None:
             return self._interrupted or RunInterrupted("interrupted before the container started")
+        if not adapter.ping(self.api, watchdog.ANSWER):  # a frozen engine would hold the stop for ever
+            if self._waiting is not None:
+                self._waiting.close()
+                self._waiting = None
+            who = self.result.name or units.short_id(self.id)
+            self._interrupted = RunInterrupted(
+                f"interrupted; the engine at {self.engine.address} did not answer, so container {who} may still "
+                f"run: %docker_stop {who} once it answers again")
+            return self._interrupted
         grace = self.request.stop_timeout
         try:
             stop_container(self.api, self.id, grace)

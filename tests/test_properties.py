@@ -1,6 +1,7 @@
 """Property tests: the parsers and decoders fed anything -- terminal output, image
 references, `.dockerignore` patterns, the engine's record streams cut at every byte,
-truncated, with garbage between records.  The only exceptions that may come out are
+truncated, with garbage between records, the magic line's tokenizer, KEY=VALUE options, the
+Dockerfile parser and Go templates.  The only exceptions that may come out are
 dockermagic's own."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dockermagic.adapter import json_records
 from dockermagic.build import BuildResult, BuildStream
 from dockermagic.context import context_files
 from dockermagic.errors import DockerMagicError
+from dockermagic.magics.args import join, split  # imports IPython, which raises the recursion limit: not mid-test
 from dockermagic.registry import Transfer, TransferStream
 from dockermagic.terminal import Terminal, render
 from dockermagic.views.lines import BoundedLines
@@ -206,3 +208,98 @@ def test_build_and_transfer_streams_take_odd_records(records):
     data = b"".join(json.dumps(r).encode() + b"\r\n" for r in records)
     _consume(BUILD_STREAMS[0], [data])
     _consume(TRANSFER_STREAMS[0], [data])
+
+
+# -- the magic line's tokenizer, KEY=VALUE, the Dockerfile parser, Go templates -----------------------
+def _ours_only(call, *also):
+    """`call()`'s value, or None when it raised one of dockermagic's own errors (or `also`)."""
+    try:
+        return call()
+    except (DockerMagicError, *also) as exc:
+        assert str(exc).strip() and "\n" not in str(exc).strip()
+        return None
+
+
+WORDS = st.lists(st.text(max_size=12), max_size=8)
+LINE = st.one_of(st.text(max_size=60), st.lists(st.sampled_from(["a", " ", "'", '"', "\\", "=", "-f", "{x}", "$y", "\t", "é"]),
+                                                max_size=30).map("".join))
+
+
+@SETTINGS
+@given(WORDS)
+def test_a_joined_line_splits_into_the_same_words(words):
+    assert split(join(words)) == words
+
+
+@SETTINGS
+@given(LINE)
+def test_any_line_splits_or_is_one_usage_error(line):
+    from IPython.core.error import UsageError
+
+    words = _ours_only(lambda: split(line), UsageError)
+    assert words is None or all(isinstance(w, str) for w in words)
+    assert isinstance(split(line, strict=False), list)
+
+
+PAIR = st.one_of(st.text(max_size=20), st.builds(lambda k, v: f"{k}={v}", st.text(max_size=8), st.text(max_size=8)))
+
+
+@SETTINGS
+@given(st.lists(PAIR, max_size=6), st.text(max_size=30))
+def test_key_value_options_parse_or_fail_in_one_line(items, spec):
+    from dockermagic import pairs
+
+    labels = _ours_only(lambda: pairs.label_map(items))
+    assert labels is None or all(k and not any(c in " \t\r\n\v\f" for c in k) for k in labels)
+    env = _ours_only(lambda: pairs.env_list(items))
+    assert env is None or all("=" in e for e in env)
+    _ours_only(lambda: pairs.env_map(items))
+    _ours_only(lambda: pairs.option_map(items))
+    filters = _ours_only(lambda: pairs.filter_map(items))
+    assert filters is None or all(k == k.strip().lower() for k in filters)
+    _ours_only(lambda: pairs.fields(spec, "--mount", "KEY=VALUE", flags=("readonly",)))
+
+
+DOCKERFILE_PIECES = st.sampled_from([
+    "FROM busybox\n", "FROM scratch AS a\n", "FROM ${BASE:-busybox}\n", "ARG BASE=busybox\n", "RUN echo hi\n",
+    'RUN ["echo", "hi"]\n', "RUN <<EOF\necho x\nEOF\n", "COPY --from=a /x /y\n", "COPY --chmod=755 a b\n",
+    "ENV A=1 B=\"2 3\"\n", "LABEL a=b\n", "# syntax=docker/dockerfile:1\n", "# escape=`\n", "WORKDIR /w\n",
+    "ONBUILD RUN x\n", "HEALTHCHECK CMD true\n", "CMD [\"sh\"]\n", "\\\n", "`\n", " \n", "USER 1\n", "EXPOSE 80/tcp\n",
+    "RUN --mount=type=cache,target=/c x\n", "ADD http://x /y\n", "SHELL [\"sh\", \"-c\"]\n", "FROM\n", "RUN\n", "[\n",
+    "\"\n", "\ufeff", "\r\n", "\t", "${", "$", "<<", "-", "=",
+])
+
+
+@SETTINGS
+@given(st.lists(st.one_of(DOCKERFILE_PIECES, st.text(max_size=10)), max_size=14).map("".join))
+@example("FROM busybox\nRUN <<EOF\n")
+@example("# escape=`\nFROM busybox\nRUN a `\n")
+def test_the_dockerfile_parser_reads_anything_or_refuses_it_in_one_line(text):
+    from dockermagic import dockerfile
+
+    parsed = _ours_only(lambda: dockerfile.parse(text))
+    if parsed is not None:
+        parsed.dump()
+        _ours_only(lambda: parsed.base_images({"BASE": "busybox"}))
+
+
+TEMPLATE_PIECES = st.sampled_from([
+    "{{", "}}", "{{-", "-}}", ".", ".Name", ".Labels", "$", "$x", ":=", "=", "|", "(", ")", " ", "json", "join",
+    "split", "printf", "\"%s\"", "\"a\"", "`raw`", "'c'", "1", "-1", "3.5", "true", "nil", "if", "else", "end",
+    "range", "with", "index", "len", "println", "upper", "pad", "truncate", "table", "\\t", "\t", "\n", "/*", "*/",
+    "define", "template", "block", "eq", "ne", "and", "or", "not", "\\", "\"", ",",
+])
+
+
+@SETTINGS
+@given(st.lists(st.one_of(TEMPLATE_PIECES, st.text(max_size=6)), max_size=20).map("".join))
+@example("{{range .}}{{.}}{{end}}")
+@example("{{with $x := .Name}}{{$x}}{{end}}")
+def test_go_templates_render_or_fail_in_one_line(text):
+    from dockermagic import gotemplate
+
+    data = {"Name": "<b>web</b>", "Labels": {"a": "1", "b": ""}, "List": [1, "two", None], "N": 3, "Nil": None}
+    template = _ours_only(lambda: gotemplate.parse(text))
+    if template is not None:
+        out = _ours_only(lambda: template.execute(data))
+        assert out is None or isinstance(out, str)

@@ -6,7 +6,7 @@ import os
 import stat
 from pathlib import Path
 
-from .. import units
+from .. import ansi, units
 from ..markup import MUTED, PRE, box, code, esc
 
 MAX_SHOWN = 20_000  # characters of a written file shown; the file itself is whole
@@ -47,6 +47,7 @@ def _highlight_dockerfile(text: str) -> str:
 
 
 def _highlight(text: str, path: Path, language: str | None) -> str:
+    text = ansi.strip(text)  # an escape byte in a file would reach the page through the highlighter
     try:
         if language == "docker":
             return _highlight_dockerfile(text)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import importlib
 
+from .. import ansi
+
 #: result type -> "module:function" returning that result's mimebundle (a dict of MIME -> data)
 RENDERERS = {
     "dockermagic.build.BuildResult": "dockermagic.views.build:build_bundle",
@@ -56,7 +58,10 @@ def bundle(result) -> dict:
         spec = RENDERERS.get(f"{cls.__module__}.{cls.__qualname__}")
         if spec:
             module, _, name = spec.partition(":")
-            return getattr(importlib.import_module(module), name)(result)
+            made = getattr(importlib.import_module(module), name)(result)
+            # a file name's byte that is no UTF-8 must not stop the notebook from saving
+            return {mime: (ansi.printable(value) if mime == "text/plain" else ansi.valid(value))
+                    if isinstance(value, str) else value for mime, value in made.items()}
     return {}
 
 

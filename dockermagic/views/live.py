@@ -22,6 +22,8 @@ import contextvars
 import threading
 import time
 
+from .. import ansi
+
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 _COMPACT = '<div style="line-height:1.45">'
 _html_class = None
@@ -201,7 +203,7 @@ class LiveView:
         TICKER.add(self, self._next_tick())
 
     def _bundle(self) -> dict:
-        bundle = {"text/plain": self.text(), "text/html": self.html()}
+        bundle = {"text/plain": ansi.printable(self.text()), "text/html": ansi.valid(self.html())}
         if self.widget is not None:
             bundle[WIDGET_MIME] = {"version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}
         return bundle

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .. import ansi, units
 from ..build import BuildSucceeded
-from ..vertices import BasePull, BuildKitResult, Vertex, VertexChanged, VertexLogged, VertexProgress
+from ..vertices import BasePull, BuildKitResult, ContextRoute, Vertex, VertexChanged, VertexLogged, VertexProgress
 from ..markup import MONO, MUTED, PRE, badge, box, code, esc
 from .lines import BoundedLines
 from .live import HTML, LiveView
@@ -31,9 +31,21 @@ def _sec(seconds) -> str:
     return "" if seconds is None else f"{seconds:.1f}s"
 
 
+def route(result: BuildKitResult) -> str:
+    """How the context went: what the session's DiffCopy moved, or why it went whole as a tar."""
+    if result.no_session:
+        return f"no BuildKit session ({result.no_session}): the whole context went as a tar"
+    sent = result.context_transfer
+    if sent is None:
+        return ""
+    return (f"context by session: {sent.files} files, {sent.files_sent} sent ({units.size(sent.bytes_sent)}), "
+            f"{sent.already_had} already on the engine")
+
+
 class BuildKitView(LiveView):
-    def __init__(self, result: BuildKitResult, max_lines: int = 400, **kwargs):
+    def __init__(self, result: BuildKitResult, max_lines: int = 400, dockerfile=None, **kwargs):
         super().__init__(**kwargs)
+        self.dockerfile = dockerfile  # the parsed Dockerfile the build reads
         self.result = result
         self.max_lines = max_lines
         self.logs: dict[str, BoundedLines] = {}
@@ -72,7 +84,7 @@ class BuildKitView(LiveView):
             self.pulls.append(TransferView(event.transfer, mode="none"))
         elif isinstance(event, BuildSucceeded):
             self.state = "succeeded"
-        elif self.pulls and not isinstance(event, VertexProgress):
+        elif self.pulls and not isinstance(event, (VertexProgress, ContextRoute)):
             self.pulls[-1].apply(event)  # the pull's own events
 
     def fail(self, exc: BaseException) -> None:
@@ -97,9 +109,17 @@ class BuildKitView(LiveView):
             f'<div><b>docker build</b> <span style="{MUTED}">with BuildKit</span> {state} {tags} '
             f'<span style="{MUTED}">· context {code(r.context)} · {esc(units.duration(self._clock()))}</span></div>'
             f'<div style="{MUTED};font-size:11.5px">{esc(r.engine)}</div>'
+            f'{self.route_html()}'
             f'<div title="{done}/{len(steps)} steps" style="height:4px;background:rgba(128,128,128,.2);border-radius:2px;margin:4px 0">'
             f'<div style="width:{pct}%;height:4px;background:{colour};border-radius:2px"></div></div>'
         )
+
+    def route_html(self) -> str:
+        said = route(self.result)
+        if not said:
+            return ""
+        colour = "#b58900" if self.result.no_session else "inherit"
+        return f'<div class="dm-context-route" style="{MUTED};font-size:11.5px;color:{colour}">{esc(said)}</div>'
 
     def _clock(self) -> float:
         return self.result.duration if self.result.duration is not None else self.elapsed
@@ -145,6 +165,9 @@ class BuildKitView(LiveView):
 
     def footer_html(self) -> str:
         r = self.result
+        if self.state == "succeeded" and r.exported:
+            return (f'<div style="margin-top:4px">Exported to {code(r.exported)} · {r.cached} of {r.cacheable} '
+                    f'steps from cache · {esc(units.duration(self._clock()))}</div>')
         if self.state == "succeeded":
             tags = ", ".join(code(t) for t in r.tags)
             return (
@@ -189,6 +212,7 @@ class BuildKitView(LiveView):
     def text(self) -> str:
         r = self.result
         lines = [f"docker build (BuildKit) {r.context} [{self.state} in {units.duration(self._clock())}]"]
+        lines += [said] if (said := route(r)) else []
         lines += [pull.text() for pull in self.pulls]
         for vertex in self.ordered():
             line = f"line {vertex.line}" if vertex.line else ""
@@ -197,7 +221,9 @@ class BuildKitView(LiveView):
                 lines += ["    " + text for text in self.logs[vertex.digest].text().split("\n")[-20:]]
             if vertex.state == "error" and vertex.error:
                 lines.append(f"    ERROR: {vertex.error}")
-        if self.state == "succeeded":
+        if self.state == "succeeded" and r.exported:
+            lines.append(f"Exported to {r.exported} ({r.cached} of {r.cacheable} steps from cache)")
+        elif self.state == "succeeded":
             lines.append(f"Successfully built {r.short_id} ({units.size(r.size)}, {r.cached} of {r.cacheable} steps from cache)")
             lines += [f"Successfully tagged {tag}" for tag in r.tags]
         elif self.error:
@@ -222,6 +248,9 @@ class BuildKitView(LiveView):
         elif isinstance(event, VertexLogged):
             v = event.vertex
             print(f"#{v.number} {event.line}", flush=True)
+        elif isinstance(event, ContextRoute):
+            if not event.session:
+                print(route(self.result), flush=True)
         elif isinstance(event, BasePull):
             print(f"pulling {event.image} (a base image this engine does not have)", flush=True)
         elif self.pulls and not isinstance(event, (VertexProgress, BuildSucceeded)) and event is not None:
@@ -229,6 +258,11 @@ class BuildKitView(LiveView):
         elif event is None:
             r = self.result
             if self.state == "succeeded":
+                if r.context_transfer is not None:
+                    print(route(r), flush=True)
+                if r.exported:
+                    print(f"Exported to {r.exported} with BuildKit in {units.duration(self._clock())}")
+                    return
                 print(f"Successfully built {r.short_id} with BuildKit in {units.duration(self._clock())} "
                       f"({units.size(r.size)}, {r.cached} of {r.cacheable} steps from cache)")
                 for tag in r.tags:

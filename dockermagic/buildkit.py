@@ -27,7 +27,7 @@ from .context import context_files, context_stream
 from .dockerfile import Dockerfile, parse
 from .errors import BuildError, InvalidInput
 from .session import Session, SessionUnavailable
-from .vertices import BasePull, BuildKitResult, ContextRoute, TraceStream, failure_line
+from .vertices import BasePull, BuildKitResult, ContextRoute, TraceStream, failure_line, planned
 
 builder = builders.builder  # where the magics have always asked
 
@@ -47,6 +47,7 @@ class Plan:
     dockerfile: Dockerfile
     session: Session
     needs_session: bool  # --secret, --ssh or -o given: no tar fallback then
+    planned: list  # the steps BuildKit will run, as waiting `Vertex`es (vertices.planned)
 
     def __repr__(self) -> str:
         return f"<Plan {self.request.context} {self.dockerfile!r} session={self.session.id[:12]}>"
@@ -59,11 +60,11 @@ def prepare(engine, request: BuildRequest, secrets=(), ssh=(), outputs=(), cache
     if cache_to:
         raise InvalidInput(CACHE_TO)
     parsed = builders.read(request.dockerfile)
-    parsed.base_images(_build_args(request), request.params.get("target"))  # an unknown --target, said now
+    needed = parsed.needed(_build_args(request), request.params.get("target"))  # an unknown --target, said now
     builders.check(engine, parsed, "buildkit")
     dockerfile_dir = os.path.dirname(os.path.abspath(request.dockerfile))
     session = Session(engine, request.context, dockerfile_dir, secrets=secrets, ssh=ssh, outputs=outputs)
-    return Plan(request, parsed, session, bool(secrets or ssh or outputs))
+    return Plan(request, parsed, session, bool(secrets or ssh or outputs), planned(parsed.stages, needed))
 
 
 # -- the base images, for a build without a session -----------------------------------------

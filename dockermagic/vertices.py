@@ -311,6 +311,20 @@ def step_line(stages: list, name: str | None, number: int) -> int | None:
     return None
 
 
+def planned(all_stages: list, needed: list) -> list[Vertex]:
+    """The Dockerfile steps of the `needed` stages as BuildKit will name them (`[stage i/N]`),
+    waiting: what a view shows before the engine answers."""
+    rows = []
+    for stage in needed:
+        steps = [(stage.line, f"FROM {stage.base}")] + [(ins.start_line, ins.original.strip())
+                                                         for ins in stage.instructions if ins.keyword in VERTEX_MAKERS]
+        prefix = "" if len(all_stages) == 1 else stage_name(stage) + " "
+        for i, (line, text) in enumerate(steps, 1):
+            rows.append(Vertex(f"planned:{stage.index}:{i}", f"[{prefix}{i}/{len(steps)}] {text}", 0,
+                               stage=stage_name(stage), index=i, total=len(steps), line=line))
+    return rows
+
+
 def failure_line(vertex: Vertex | None, message: str, code: int | None) -> str:
     """The one line a failed BuildKit build raises: the step, its Dockerfile line, the exit code."""
     if "no active sessions" in message:

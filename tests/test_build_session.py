@@ -167,3 +167,30 @@ def test_without_a_session_the_context_goes_as_a_tar(ip, made, context, unique, 
     assert "the whole context went as a tar" in bundle(result)["text/html"]
     with pytest.raises(BuildError, match="--secret, --ssh and -o go through a session"):
         ip.run_line_magic("docker_build", f"--secret id=x,src=/etc/hostname {context}")
+
+
+def test_the_steps_show_waiting_before_the_engine_answers(engine, made, context, unique):
+    from dockermagic import builders
+    from dockermagic.build import BuildRequest, BuildResult
+    from dockermagic.buildkit import BuildKitResult, build, prepare
+    from dockermagic.views.build import BuildView
+    from dockermagic.views.buildkit import BuildKitView
+
+    (context / "Dockerfile").write_text("FROM busybox AS tools\nRUN echo tools\nFROM busybox AS unused\nRUN exit 1\n"
+                                        f"FROM busybox\nCOPY --from=tools /bin/sh /h\nRUN echo {unique}\n")
+    request = BuildRequest.make(str(context), tags=[made.image(f"dm-session/plan:{unique}")])
+    plan = prepare(engine, request)
+    result = BuildKitResult(request.context, request.dockerfile, request.tags, engine=engine.label)
+    view = BuildKitView(result, mode="none", planned=plan.planned)
+    before = view.text()
+    assert "[tools 2/2] RUN echo tools" in before and f"[stage-2 3/3] RUN echo {unique}" in before
+    rows = before.split("\n")[1:]
+    assert len(rows) == 5 and all(" waiting " in row for row in rows)  # the unused stage is skipped
+    for event in build(engine, request, result, plan):
+        view.apply(event)
+    view.state = "succeeded"
+    assert " waiting " not in view.text() and "line 7 " in view.text() and "planned" not in view.html()
+
+    classic = BuildView(BuildResult(request.context, request.dockerfile, []), mode="none",
+                        dockerfile=builders.read(request.dockerfile))
+    assert classic.text().count(" waiting ") == 7 and "Step 6/7" in classic.text()

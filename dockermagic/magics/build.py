@@ -141,7 +141,7 @@ class BuildMagics(MagicsArea):
                 pass
             print(result.id)
             return result
-        view = BuildKitView(result, max_lines=self.settings.max_output_lines, dockerfile=plan.dockerfile,
+        view = BuildKitView(result, max_lines=self.settings.max_output_lines, planned=plan.planned,
                             **self.settings.view_options())
         run(view, build(engine, request, result, plan))
         return shown(result, self.shell.execution_count, view.mode)

@@ -43,9 +43,11 @@ def route(result: BuildKitResult) -> str:
 
 
 class BuildKitView(LiveView):
-    def __init__(self, result: BuildKitResult, max_lines: int = 400, dockerfile=None, **kwargs):
+    def __init__(self, result: BuildKitResult, max_lines: int = 400, planned=(), **kwargs):
+        """`planned`: the Dockerfile's steps as waiting vertices (`vertices.planned`), shown
+        until the engine names each."""
         super().__init__(**kwargs)
-        self.dockerfile = dockerfile  # the parsed Dockerfile the build reads
+        self.planned = list(planned)
         self.result = result
         self.max_lines = max_lines
         self.logs: dict[str, BoundedLines] = {}
@@ -125,15 +127,20 @@ class BuildKitView(LiveView):
         return self.result.duration if self.result.duration is not None else self.elapsed
 
     def ordered(self) -> list[Vertex]:
-        """Vertices in the order they started; those still waiting after them."""
-        return sorted(self.result.vertices, key=lambda v: (v.started is None, v.started or 0, v.number))
+        """Vertices in the order they started; those still waiting after them, then (while the
+        build runs) the Dockerfile's steps the engine has not named yet."""
+        named = sorted(self.result.vertices, key=lambda v: (v.started is None, v.started or 0, v.number))
+        if self.state != "running" or not self.planned:
+            return named
+        seen = {(v.stage, v.index) for v in named if v.index is not None}
+        return named + [v for v in self.planned if (v.stage, v.index) not in seen]
 
     def vertex_html(self, vertex: Vertex) -> str:
         name = vertex.name if len(vertex.name) <= 160 else vertex.name[:157] + "…"
         line = f" · line {vertex.line}" if vertex.line else ""
         exit_code = f" · exit code {vertex.exit_code}" if vertex.exit_code is not None else ""
         head = (
-            f'<span style="{MONO};font-size:12px;{MUTED}">#{vertex.number}</span> '
+            f'<span style="{MONO};font-size:12px;{MUTED}">#{vertex.number or "·"}</span> '
             f'{badge(COLOURS.get(vertex.state, vertex.state), vertex.state)} '
             f'<code style="{MONO};font-size:12px" title="{esc(vertex.name)}">{esc(name)}</code> '
             f'<span style="{MUTED};font-size:11.5px">{esc(_sec(vertex.duration))}{esc(line)}{esc(exit_code)}</span>'
@@ -199,8 +206,8 @@ class BuildKitView(LiveView):
 
     def refresh(self) -> None:
         vertices = self.ordered()
-        if len(self._rows) < len(vertices):
-            self._rows += [HTML() for _ in range(len(vertices) - len(self._rows))]
+        if len(self._rows) != len(vertices):  # planned rows go as the engine names their steps
+            self._rows = self._rows[:len(vertices)] + [HTML() for _ in range(len(vertices) - len(self._rows))]
             self._steps.children = tuple(self._rows)
         for row, vertex in zip(self._rows, vertices):
             row.value = self.vertex_html(vertex)  # unchanged values are not sent again
@@ -216,7 +223,7 @@ class BuildKitView(LiveView):
         lines += [pull.text() for pull in self.pulls]
         for vertex in self.ordered():
             line = f"line {vertex.line}" if vertex.line else ""
-            lines.append(f" #{vertex.number:<3} {vertex.state:<8} {_sec(vertex.duration):>6}  {line:<8} {vertex.name}")
+            lines.append(f" #{vertex.number or '-':<3} {vertex.state:<8} {_sec(vertex.duration):>6}  {line:<8} {vertex.name}")
             if vertex.state in ("error", "canceled") and vertex.digest in self.logs:
                 lines += ["    " + text for text in self.logs[vertex.digest].text().split("\n")[-20:]]
             if vertex.state == "error" and vertex.error:

@@ -27,7 +27,8 @@ from .context import context_files, context_stream
 from .dockerfile import Dockerfile, parse
 from .errors import BuildError, InvalidInput
 from .session import Session, SessionUnavailable
-from .vertices import BasePull, BuildKitResult, ContextRoute, TraceStream, failure_line, planned
+from .stages import planned
+from .vertices import BasePull, BuildKitResult, ContextRoute, TraceStream, failure_line
 
 builder = builders.builder  # where the magics have always asked
 

@@ -13,12 +13,12 @@ import time
 from dataclasses import dataclass, field
 
 from . import buildkit_proto
+from .stages import stage_name, step_line
 from .build import BuildResult
 from .errors import BuildError
 
 _PREFIX = re.compile(r"^\[(?:([^\]\s]+) )?(\d+)/(\d+)\] (.*)$", re.S)  # "[stage 2/5] RUN ..." or "[2/5] RUN ..."
 _EXIT = re.compile(r"exit code: (\d+)")
-VERTEX_MAKERS = {"RUN", "COPY", "ADD", "WORKDIR"}  # what BuildKit v0.8 counts in `[stage i/N]`, after FROM
 
 
 @dataclass
@@ -291,38 +291,6 @@ class TraceStream:
         self.result.error = failure_line(vertex, message, code)  # the engine's own words stay on the vertex
         self.result.ended = time.monotonic()
         raise BuildError(self.result.error, step=vertex, exit_code=code, result=self.result)
-
-
-def stage_name(stage) -> str:
-    """A stage as BuildKit names it in a vertex: its `AS` name, else `stage-INDEX`."""
-    return stage.name or f"stage-{stage.index}"
-
-
-def step_line(stages: list, name: str | None, number: int) -> int | None:
-    """The Dockerfile line of step `number` (1 = FROM) of the stage BuildKit calls `name` (None:
-    the one stage of a one-stage build).  BuildKit shares a vertex between builds that run at
-    once, under the name the first one gave it: a one-stage build's FROM can come named after
-    another build's stage, and is still its own line 1."""
-    known = any(stage_name(stage) == (name or "").lower() for stage in stages)
-    for stage in stages:
-        if (stage_name(stage) == name.lower()) if known else len(stages) == 1:
-            lines = [stage.line] + [ins.start_line for ins in stage.instructions if ins.keyword in VERTEX_MAKERS]
-            return lines[number - 1] if 0 < number <= len(lines) else None
-    return None
-
-
-def planned(all_stages: list, needed: list) -> list[Vertex]:
-    """The Dockerfile steps of the `needed` stages as BuildKit will name them (`[stage i/N]`),
-    waiting: what a view shows before the engine answers."""
-    rows = []
-    for stage in needed:
-        steps = [(stage.line, f"FROM {stage.base}")] + [(ins.start_line, ins.original.strip())
-                                                         for ins in stage.instructions if ins.keyword in VERTEX_MAKERS]
-        prefix = "" if len(all_stages) == 1 else stage_name(stage) + " "
-        for i, (line, text) in enumerate(steps, 1):
-            rows.append(Vertex(f"planned:{stage.index}:{i}", f"[{prefix}{i}/{len(steps)}] {text}", 0,
-                               stage=stage_name(stage), index=i, total=len(steps), line=line))
-    return rows
 
 
 def failure_line(vertex: Vertex | None, message: str, code: int | None) -> str:

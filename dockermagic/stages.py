@@ -1,0 +1,45 @@
+"""BuildKit's names for a Dockerfile's steps, read from the one parse (`Dockerfile.stages`).
+
+BuildKit v0.8 (Engine 20.10) names each vertex `[NAME i/N]` (`[i/N]` in a one-stage build), NAME
+being the stage's `AS` name or `stage-K`, i counting the stage's FROM and the instructions that
+make a vertex (RUN, COPY, ADD, WORKDIR -- not ARG, ENV, LABEL ...), but sends no line numbers:
+they come from here, and so do the steps a view shows waiting before the engine names them.
+"""
+
+from __future__ import annotations
+
+VERTEX_MAKERS = {"RUN", "COPY", "ADD", "WORKDIR"}  # what BuildKit counts in `[stage i/N]`, after FROM
+
+
+def stage_name(stage) -> str:
+    """A stage as BuildKit names it in a vertex: its `AS` name, else `stage-INDEX`."""
+    return stage.name or f"stage-{stage.index}"
+
+
+def step_line(stages: list, name: str | None, number: int) -> int | None:
+    """The Dockerfile line of step `number` (1 = FROM) of the stage BuildKit calls `name` (None:
+    the one stage of a one-stage build).  BuildKit shares a vertex between builds that run at
+    once, under the name the first one gave it: a one-stage build's FROM can come named after
+    another build's stage, and is still its own line 1."""
+    known = any(stage_name(stage) == (name or "").lower() for stage in stages)
+    for stage in stages:
+        if (stage_name(stage) == name.lower()) if known else len(stages) == 1:
+            lines = [stage.line] + [ins.start_line for ins in stage.instructions if ins.keyword in VERTEX_MAKERS]
+            return lines[number - 1] if 0 < number <= len(lines) else None
+    return None
+
+
+def planned(all_stages: list, needed: list) -> list[Vertex]:
+    """The Dockerfile steps of the `needed` stages as BuildKit will name them (`[stage i/N]`),
+    waiting: what a view shows before the engine answers."""
+    from .vertices import Vertex
+
+    rows = []
+    for stage in needed:
+        steps = [(stage.line, f"FROM {stage.base}")] + [(ins.start_line, ins.original.strip())
+                                                         for ins in stage.instructions if ins.keyword in VERTEX_MAKERS]
+        prefix = "" if len(all_stages) == 1 else stage_name(stage) + " "
+        for i, (line, text) in enumerate(steps, 1):
+            rows.append(Vertex(f"planned:{stage.index}:{i}", f"[{prefix}{i}/{len(steps)}] {text}", 0,
+                               stage=stage_name(stage), index=i, total=len(steps), line=line))
+    return rows

@@ -39,6 +39,11 @@ def _processes_with(marker: str) -> list[str]:
     return found
 
 
+def _session_threads() -> list[str]:
+    prefixes = ("dockermagic-grpc", "dockermagic-scan", "dockermagic-ssh", "dockermagic-filesend")
+    return [t.name for t in threading.enumerate() if t.name.startswith(prefixes)]
+
+
 def step(result, text):
     return next(v for v in result.vertices if text in v.name)
 
@@ -159,6 +164,9 @@ def test_interrupt_cancels_and_the_next_build_works(ip, made, context, unique):
     while _processes_with(f"done-{unique}") and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _processes_with(f"done-{unique}"), "the step's process outlived the cancel"
+    while _session_threads() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _session_threads() == [], "the build's session outlived the cancel"
     write(context, "FROM busybox\nRUN echo after\n")
     assert ip.run_line_magic("docker_build", f"-t {made.image(f'dm-test/n{unique}')} {context}").ok
 

@@ -139,7 +139,7 @@ class BuildMagics(MagicsArea):
         if quiet:
             for _ in build(engine, request, result, plan):
                 pass
-            print(result.id)
+            print(result.id or result.exported)
             return result
         view = BuildKitView(result, max_lines=self.settings.max_output_lines, planned=plan.planned,
                             **self.settings.view_options())

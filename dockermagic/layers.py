@@ -177,8 +177,17 @@ def waste(changes: list[list[FileChange]]) -> tuple[int, float, list[Waste]]:
 def instructions(config: dict, count: int) -> list[str]:
     """The instruction that made each layer: the config's history without its empty layers."""
     made = [h.get("created_by", "") for h in config.get("history") or [] if not h.get("empty_layer")]
-    made = [m.replace("/bin/sh -c #(nop) ", "").replace("/bin/sh -c ", "RUN ").strip() for m in made]
+    made = [_instruction(m) for m in made]
     return made + [""] * (count - len(made)) if len(made) <= count else made[-count:]
+
+
+def _instruction(created_by: str) -> str:
+    """The classic builder writes `/bin/sh -c #(nop) COPY ...` and `/bin/sh -c CMD`; BuildKit
+    `RUN /bin/sh -c CMD # buildkit` and `COPY ... # buildkit`: both read as the Dockerfile line."""
+    text = created_by.strip()
+    if text.endswith("# buildkit"):
+        text = text[:-len("# buildkit")].rstrip().replace("RUN /bin/sh -c ", "RUN ", 1)
+    return text.replace("/bin/sh -c #(nop) ", "").replace("/bin/sh -c ", "RUN ").strip()
 
 
 # -- reading ----------------------------------------------------------------------------------

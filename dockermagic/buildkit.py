@@ -1,90 +1,80 @@
-"""Building with the engine's own BuildKit: `POST /build?version=2`, no buildx, no session.
+"""Building with the engine's own BuildKit: `POST /build?version=2`, no buildx.
 
-`build()` first pulls the base images the engine lacks through the engine's pull, with the
-user's registry credentials (BuildKit without a session cannot log in: a private `FROM` would
-fail with "no active sessions"), then streams the context and turns BuildKit's trace into
-typed events: `VertexChanged`, `VertexLogged`, `VertexProgress`, and `BuildSucceeded` at the
-end.  A failure inside the HTTP 200 stream raises `BuildError` naming the step, its Dockerfile
-line and exit code; Ctrl-C cancels the build on the engine (`/build/cancel`) and raises
+`prepare()` checks a build before anything is sent: the Dockerfile parsed once (what the
+engine's frontend cannot build refused in one line), the session's `--secret` / `--ssh` / `-o`
+specs read.  `build()` then opens a BuildKit session (`session.Session`): the context goes by
+DiffCopy, so only what changed since the last build of that folder crosses, and the engine asks
+the session for registry credentials (a private base needs no pull beforehand), secrets and ssh
+agents, and sends `-o` outputs back through it.  Where the engine gives no session the context
+goes as a tar body, as before, with the bases the engine lacks pulled first with the user's
+logins.  BuildKit's trace becomes typed events (`vertices.TraceStream`); a failure inside the
+HTTP 200 stream raises `BuildError` naming the step, its Dockerfile line and exit code; Ctrl-C
+cancels the build on the engine (`/build/cancel`), closes the session and raises
 `BuildCanceled`.  It knows nothing of IPython or widgets.
 """
 
 from __future__ import annotations
 
-import re
+import json
+import os
 import time
 import uuid
-from pathlib import Path
+from dataclasses import dataclass
 
-from . import adapter, stages
+from . import adapter, builders
 from .build import BuildRequest, BuildSucceeded
 from .context import context_files, context_stream
+from .dockerfile import Dockerfile, parse
 from .errors import BuildError, InvalidInput
-from .vertices import BasePull, BuildKitResult, TraceStream, failure_line
+from .session import Session, SessionUnavailable
+from .stages import planned
+from .vertices import BasePull, BuildKitResult, ContextRoute, TraceStream, failure_line
 
-#: what only a BuildKit session (buildx, or the docker CLI with DOCKER_BUILDKIT=1) can do
-SESSION_ONLY = {
-    "--secret": "a secret is handed over through a BuildKit session; pass a non-secret value with --build-arg, "
-                "or build with the docker CLI (DOCKER_BUILDKIT=1 docker build --secret ...)",
-    "--ssh": "an SSH agent is forwarded through a BuildKit session; copy what the step needs into the context, "
-             "or build with the docker CLI (DOCKER_BUILDKIT=1 docker build --ssh ...)",
-    "-o/--output": "exported files come back through a BuildKit session; build the image and copy files out "
-                   "with %docker_run -v, or use the docker CLI's -o",
-    "--cache-to": "a cache export goes through a BuildKit session; the engine keeps its own build cache, "
-                  "or push the image and use --cache-from with the docker CLI",
-}
+builder = builders.builder  # where the magics have always asked
+
+CACHE_TO = ("--cache-to is not supported: the engine's BuildKit keeps its own build cache, and an exported "
+            "cache needs buildx's exporters; push the image and name it with --cache-from in a later build instead")
 
 
 class BuildCanceled(BuildError):
     """Ctrl-C during a BuildKit build: the engine was told to cancel it."""
 
 
-def refuse_session_options(secret=(), ssh=(), output=(), cache_to=()) -> None:
-    """One line, before anything is sent, for an option only a BuildKit session can honour."""
-    for option, given in (("--secret", secret), ("--ssh", ssh), ("-o/--output", output), ("--cache-to", cache_to)):
-        if given:
-            raise InvalidInput(f"{option} needs a BuildKit session, which the Engine API alone does not give: "
-                               f"{SESSION_ONLY[option]}")
+@dataclass
+class Plan:
+    """A BuildKit build, checked: its parsed Dockerfile and the session it will open."""
+
+    request: BuildRequest
+    dockerfile: Dockerfile
+    session: Session
+    needs_session: bool  # --secret, --ssh or -o given: no tar fallback then
+    planned: list  # the steps BuildKit will run, as waiting `Vertex`es (vertices.planned)
+
+    def __repr__(self) -> str:
+        return f"<Plan {self.request.context} {self.dockerfile!r} session={self.session.id[:12]}>"
 
 
-# -- which builder -----------------------------------------------------------------------------
-def builder(engine, setting: str = "auto", environ=None) -> str:
-    """`buildkit` or `classic`, as today's docker CLI chooses: BuildKit wherever the engine has
-    it, the classic builder on Podman's API (no BuildKit), or when asked: `%config
-    DockerMagics.builder` ('buildkit' / 'classic'), else `DOCKER_BUILDKIT=0` (or 1)."""
-    import os
-
-    environ = os.environ if environ is None else environ
-    setting = (setting or "auto").lower()
-    has_buildkit = engine.kind != "Podman" and _api_at_least(engine.version.get("ApiVersion", "0"), "1.39")
-    if setting == "classic":
-        return "classic"
-    if setting == "buildkit":
-        if not has_buildkit:
-            raise InvalidInput(f"{engine.kind} {engine.version.get('Version', '')} has no BuildKit behind its API: "
-                               "use %config DockerMagics.builder = 'auto' (or 'classic')")
-        return "buildkit"
-    wanted = environ.get("DOCKER_BUILDKIT", "").strip().lower()
-    if wanted in ("0", "false", "no", "off"):
-        return "classic"
-    if wanted in ("1", "true", "yes", "on") and not has_buildkit:
-        raise InvalidInput(f"DOCKER_BUILDKIT={environ['DOCKER_BUILDKIT']} but {engine.kind} has no BuildKit behind its API: "
-                           "unset it to build with the classic builder")
-    return "buildkit" if has_buildkit else "classic"
+def prepare(engine, request: BuildRequest, secrets=(), ssh=(), outputs=(), cache_to=()) -> Plan:
+    """Everything a build can be refused for, before anything is sent (`InvalidInput`, one line):
+    a Dockerfile the engine's frontend can't build, an unknown `--target`, a missing secret file,
+    a bad `--ssh` or `-o`."""
+    if cache_to:
+        raise InvalidInput(CACHE_TO)
+    parsed = builders.read(request.dockerfile)
+    needed = parsed.needed(_build_args(request), request.params.get("target"))  # an unknown --target, said now
+    builders.check(engine, parsed, "buildkit")
+    dockerfile_dir = os.path.dirname(os.path.abspath(request.dockerfile))
+    session = Session(engine, request.context, dockerfile_dir, secrets=secrets, ssh=ssh, outputs=outputs)
+    return Plan(request, parsed, session, bool(secrets or ssh or outputs), planned(parsed.stages, needed))
 
 
-def _api_at_least(version: str, minimum: str) -> bool:
-    def parts(text):
-        return tuple(int(p) for p in re.findall(r"\d+", text)[:2])
-
-    return parts(version) >= parts(minimum)
-
-
-# -- the build ------------------------------------------------------------------------------
+# -- the base images, for a build without a session -----------------------------------------
 def base_images(dockerfile_text: str, build_args: dict | None = None, target: str | None = None) -> list[str]:
-    """The images a build starts from (after ARG substitution), `# syntax=` frontend included.
-    One function, so a fuller Dockerfile parser can answer it instead."""
-    return stages.base_images(dockerfile_text, build_args, target)
+    """The images a build starts from (after ARG substitution), the `# syntax=` frontend first."""
+    parsed = parse(dockerfile_text)
+    syntax = parsed.directives.syntax
+    frontend = [syntax.split(" ")[0]] if syntax else []
+    return frontend + [image for image in parsed.base_images(build_args, target) if image not in frontend]
 
 
 def _missing(api, image: str) -> bool:
@@ -111,24 +101,56 @@ def pull_bases(engine, images: list[str], everything: bool, result: BuildKitResu
         yield from pull(engine, image, result=transfer)
 
 
-def build(engine, request: BuildRequest, result: BuildKitResult | None = None):
-    """Run the build on `engine`'s BuildKit, yielding events; raises `BuildError` on failure."""
+# -- the build ------------------------------------------------------------------------------
+def build(engine, request: BuildRequest, result: BuildKitResult | None = None, plan: Plan | None = None):
+    """Run the build on `engine`'s BuildKit, yielding events; raises `BuildError` on failure.
+    `plan` is what `prepare(engine, request, ...)` returned (made here without one)."""
     if result is None:
         result = BuildKitResult(request.context, request.dockerfile, list(request.tags), engine=engine.label)
+    plan = plan or prepare(engine, request)
     result.started = time.monotonic()
-    text = Path(request.dockerfile).read_text(encoding="utf-8", errors="replace")
-    build_args = _build_args(request)
-    everything = request.params.get("pull") == "1"
+    session = plan.session
     try:
-        bases = base_images(text, build_args, request.params.get("target"))
-    except InvalidInput:  # what the checker here does not know, the engine's own frontend judges
-        bases = []
-    yield from pull_bases(engine, bases, everything, result)
+        session.open()
+    except SessionUnavailable as exc:
+        if plan.needs_session:
+            result.error = f"{exc}: --secret, --ssh and -o go through a session, so this build can't be made here"
+            result.ended = time.monotonic()
+            raise BuildError(result.error, result=result) from None
+        session, result.no_session = None, str(exc)
+    buildid = uuid.uuid4().hex
+    try:
+        if session is not None:
+            result.sent = session.stats
+            yield ContextRoute(True)
+            params = dict(request.params, version="2", buildid=buildid, **session.build_params(),
+                          dockerfile=os.path.basename(request.dockerfile))
+            records = adapter.records(engine.api, "POST", "/build", params=params)
+        else:
+            yield ContextRoute(False, result.no_session)
+            records = yield from _tar_request(engine, request, plan, result, buildid)
+        yield from _follow(engine, records, TraceStream(result, plan.dockerfile), buildid, result)
+    finally:
+        if session is not None:
+            session.close()
+    if session is not None and session.outputs:
+        result.exported = session.outputs[0].dest  # files, not an image
+    elif result.id is None:
+        result.error = "the engine ended the build without an image id"
+        raise BuildError(result.error, result=result)
+    else:
+        result.size = engine.api.inspect_image(result.id).get("Size")
+    result.ended = time.monotonic()
+    yield BuildSucceeded(result)
 
-    stream = TraceStream(result, text, build_args)
+
+def _tar_request(engine, request: BuildRequest, plan: Plan, result: BuildKitResult, buildid: str):
+    """Without a session: the bases pulled first with the user's logins, the context as a tar."""
+    everything = request.params.get("pull") == "1"
+    bases = base_images(plan.dockerfile.text, _build_args(request), request.params.get("target"))
+    yield from pull_bases(engine, bases, everything, result)
     context_dir, paths, dockerfile_name, outside = context_files(request.context, request.dockerfile)
     paths = _plain_header_first(paths, dockerfile_name)
-    buildid = uuid.uuid4().hex
     # the bases are local now, and BuildKit's own --pull would need a session for a private one
     params = dict(request.params, dockerfile=dockerfile_name, version="2", buildid=buildid, pull="0")
     headers = {"Content-Type": "application/tar"}
@@ -136,8 +158,11 @@ def build(engine, request: BuildRequest, result: BuildKitResult | None = None):
         adapter.registry_config_headers(engine.api, headers)
     except Exception:  # noqa: BLE001 -- a broken credential helper must not stop a local build
         pass
-    records = adapter.records(engine.api, "POST", "/build", params=params, headers=headers,
-                              data=context_stream(context_dir, paths, dockerfile_name, outside))
+    return adapter.records(engine.api, "POST", "/build", params=params, headers=headers,
+                           data=context_stream(context_dir, paths, dockerfile_name, outside))
+
+
+def _follow(engine, records, stream: TraceStream, buildid: str, result: BuildKitResult):
     try:
         for record in records:
             yield from stream.feed(record)
@@ -155,12 +180,6 @@ def build(engine, request: BuildRequest, result: BuildKitResult | None = None):
     finally:
         records.close()
     yield from stream.finish()
-    if result.id is None:
-        result.error = "the engine ended the build without an image id"
-        raise BuildError(result.error, result=result)
-    result.size = engine.api.inspect_image(result.id).get("Size")
-    result.ended = time.monotonic()
-    yield BuildSucceeded(result)
 
 
 def _plain_header_first(paths: list[str], dockerfile: str) -> list[str]:
@@ -173,8 +192,6 @@ def _plain_header_first(paths: list[str], dockerfile: str) -> list[str]:
 
 
 def _build_args(request: BuildRequest) -> dict:
-    import json
-
     return json.loads(request.params.get("buildargs") or "{}")
 
 

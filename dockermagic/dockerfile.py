@@ -83,6 +83,14 @@ class Dockerfile:
         `RUN --mount=from=IMAGE`), with ARGs substituted as BuildKit does: TARGETOS and the
         other platform ARGs (from `platform`, the engine's), the ARGs before the first FROM,
         their defaults, `build_args` over them.  Stage names and scratch left out."""
+        return self._needs(build_args, target, platform)[0]
+
+    def needed(self, build_args: dict | None = None, target: str | None = None,
+               platform: str = "linux/amd64") -> list[Stage]:
+        """The stages a build of `target` runs (BuildKit skips the others), in file order."""
+        return self._needs(build_args, target, platform)[1]
+
+    def _needs(self, build_args, target, platform) -> tuple[list[str], list[Stage]]:
         env = self.meta_env(build_args, platform)
         lexer = Lexer(self.directives.escape)
         names = {s.name: s for s in self.stages if s.name}
@@ -113,7 +121,7 @@ class Dockerfile:
                         add(ref)
 
         visit(self.stage(target))
-        return images
+        return images, [s for s in self.stages if s.index in seen]
 
     def meta_env(self, build_args: dict | None = None, platform: str = "linux/amd64") -> dict[str, str]:
         """What FROM lines see, as BuildKit sets it: the platform ARGs, then the ARGs before

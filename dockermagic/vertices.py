@@ -12,7 +12,8 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from . import buildkit_proto, stages
+from . import buildkit_proto
+from .stages import stage_name, step_line
 from .build import BuildResult
 from .errors import BuildError
 
@@ -106,6 +107,15 @@ class VertexProgress:
 
 
 @dataclass
+class ContextRoute:
+    """How the context goes to the engine: by the session's DiffCopy, or (`reason`: why no
+    session could be had) as a tar body."""
+
+    session: bool
+    reason: str | None = None
+
+
+@dataclass
 class BasePull:
     """A base image pulled before the build; the pull's own events follow."""
 
@@ -122,6 +132,19 @@ class BuildKitResult(BuildResult):
     builder: str = "buildkit"
     vertices: list = field(default_factory=list)
     pulls: list = field(default_factory=list)  # registry.Transfer of each base pulled first
+    sent: object = None  # filesync.SyncStats of the build's session (what crossed), None without one
+    no_session: str | None = None  # why the context went as a tar instead (the engine's words)
+    exported: str | None = None  # where -o wrote the build's files (no image then)
+
+    @property
+    def ok(self) -> bool:
+        return (self.id is not None or self.exported is not None) and self.error is None
+
+    @property
+    def context_transfer(self):
+        """The context's DiffCopy totals (`filesync.Transfer`: files, files_sent, bytes_sent,
+        already_had), None when the context went as a tar."""
+        return self.sent.of("context") if self.sent is not None else None
 
     @property
     def cached(self) -> int:
@@ -137,7 +160,7 @@ class BuildKitResult(BuildResult):
         return next((v for v in self.vertices if v.state == "error"), None)
 
     def __repr__(self) -> str:
-        state = f"id={self.short_id}" if self.ok else f"failed: {self.error}"
+        state = f"failed: {self.error}" if not self.ok else (f"id={self.short_id}" if self.id else f"exported to {self.exported}")
         return (f"<BuildKitResult {', '.join(self.tags) or '<untagged>'} {state} steps={len(self.steps)} "
                 f"cached={self.cached}>")
 
@@ -145,13 +168,19 @@ class BuildKitResult(BuildResult):
 class TraceStream:
     """Turns `/build?version=2` records into events, keeping the vertices and a buildx-plain log."""
 
-    def __init__(self, result: BuildKitResult, dockerfile_text: str = "", build_args: dict | None = None):
+    def __init__(self, result: BuildKitResult, dockerfile=None):
+        """`dockerfile`: the build's parsed `dockerfile.Dockerfile` (or its text), whose stages
+        give each `[stage i/N]` vertex its line: BuildKit sends no line numbers."""
         self.result = result
         self.vertices: dict[str, Vertex] = {}
-        try:
-            self.stages = stages.stages(dockerfile_text, build_args) if dockerfile_text else []
-        except Exception:  # noqa: BLE001 -- line numbers are a nicety; the engine judges the Dockerfile
-            self.stages = []
+        if isinstance(dockerfile, str):
+            from .dockerfile import parse
+
+            try:
+                dockerfile = parse(dockerfile)
+            except Exception:  # noqa: BLE001 -- line numbers are a nicety; the engine judges the Dockerfile
+                dockerfile = None
+        self.stages = list(dockerfile.stages) if dockerfile is not None else []
 
     def feed(self, record: dict) -> list:
         if "error" in record or "errorDetail" in record:
@@ -201,9 +230,9 @@ class TraceStream:
             vertex = Vertex(v.digest, v.name, len(self.vertices) + 1, inputs=list(v.inputs))
             match = _PREFIX.match(v.name)
             if match:
-                vertex.stage = match.group(1) or (self.stages[0].name if len(self.stages) == 1 else "")
+                vertex.stage = match.group(1) or (stage_name(self.stages[0]) if len(self.stages) == 1 else "")
                 vertex.index, vertex.total = int(match.group(2)), int(match.group(3))
-                vertex.line = stages.step_line(self.stages, match.group(1), vertex.index)
+                vertex.line = step_line(self.stages, match.group(1), vertex.index)
             self.vertices[v.digest] = vertex
             self.result.vertices.append(vertex)
             if vertex.index is not None:

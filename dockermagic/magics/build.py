@@ -77,21 +77,26 @@ class BuildMagics(MagicsArea):
     @argument("--force-rm", action="store_true", help="Always remove intermediate containers. dockermagic does this already (a failed step leaves nothing behind) unless --rm=false.")
     @argument("-q", "--quiet", action="store_true", help="Suppress the build output and print the image ID on success.")
     @argument("--load", action="store_true", help="buildx's flag: the image goes to the engine's images (what every build here does).")
-    @argument("--secret", action="append", default=[], help="Refused: needs a BuildKit session, which the Engine API alone does not give.")
-    @argument("--ssh", action="append", default=[], help="Refused: needs a BuildKit session, which the Engine API alone does not give.")
-    @argument("-o", "--output", action="append", default=[], help="Refused: exported files need a BuildKit session.")
-    @argument("--cache-to", action="append", default=[], help="Refused: a cache export needs a BuildKit session.")
+    @argument("--secret", action="append", default=[], metavar="id=ID,src=PATH|env=VAR", help="A secret a RUN --mount=type=secret,id=ID step reads (BuildKit); repeatable. Its value never reaches the notebook, the image or the log.")
+    @argument("--ssh", action="append", default=[], metavar="default|ID[=SOCKET|KEY]", help="An SSH agent (default: $SSH_AUTH_SOCK) or key files a RUN --mount=type=ssh step uses (BuildKit); repeatable.")
+    @argument("-o", "--output", action="append", default=[], metavar="type=local,dest=DIR|type=tar,dest=FILE", help="Write the built files to a folder or a tar file (BuildKit) instead of making an image.")
+    @argument("--cache-to", action="append", default=[], help="Refused: the engine's BuildKit keeps its own cache; exporting one needs buildx.")
     @argument("path", help="Build-context folder (PATH), e.g. . or my-image")
     def docker_build(self, line):
         """Build an image from a Dockerfile, with a live view of its steps.
 
         Builds with the engine's own BuildKit wherever it has one (cache mounts, `COPY
-        --chmod`, parallel and skipped stages), with the classic builder on Podman or when
-        asked (`DOCKER_BUILDKIT=0`, `%config DockerMagics.builder = 'classic'`).  Base images
-        the engine lacks are pulled first with your registry logins.  Options are the docker
-        CLI's.  Returns a `BuildResult` (`.id`, `.short_id`, `.tags`, `.steps`, `.log`,
-        `.save_log(path)`; a BuildKit build's also `.vertices`); a failed build raises
-        `BuildError` naming the step (with BuildKit, its Dockerfile line) and its exit code.
+        --chmod`, parallel and skipped stages), through a BuildKit session: only the context
+        files that changed since the last build cross, private base images are pulled with
+        your registry logins, and `--secret`, `--ssh` and `-o` work.  Where the engine gives no
+        session the context goes whole, as a tar (the view says so).  The classic builder
+        builds on Podman or when asked (`DOCKER_BUILDKIT=0`, `%config DockerMagics.builder =
+        'classic'`).  What the builder can't build (heredocs on Engine 20.10's frontend ...)
+        is said before anything is sent.  Options are the docker CLI's.  Returns a
+        `BuildResult` (`.id`, `.short_id`, `.tags`, `.steps`, `.log`, `.save_log(path)`; a
+        BuildKit build's also `.vertices` and `.context_transfer`: files and bytes sent, and
+        how many the engine already had); a failed build raises `BuildError` naming the step
+        (with BuildKit, its Dockerfile line) and its exit code.
         """
         from ..build import BuildRequest, BuildResult, build
         from ..views.build import BuildView
@@ -106,36 +111,39 @@ class BuildMagics(MagicsArea):
             no_cache=args.no_cache, pull=args.pull, target=args.target, network=args.network,
             rm=rm, force_rm=rm, quiet=False,
         )
-        from ..buildkit import builder, refuse_session_options
+        from ..buildkit import builder, prepare
+        from ..builders import classic
 
-        refuse_session_options(args.secret, args.ssh, args.output, args.cache_to)
         engine = self.engine()
         if builder(engine, self.settings.builder) == "buildkit":
-            return self._buildkit(engine, request, args.quiet)
+            plan = prepare(engine, request, args.secret, args.ssh, args.output, args.cache_to)
+            return self._buildkit(engine, request, plan, args.quiet)
+        parsed = classic(engine, request, args.secret, args.ssh, args.output, args.cache_to)
+        result = BuildResult(request.context, request.dockerfile, request.tags, engine=engine.label)
         if args.quiet:
-            result = BuildResult(request.context, request.dockerfile, request.tags, engine=engine.label)
             for _ in build(engine, request, result):
                 pass
             print(result.id)
             return result
-        result = BuildResult(request.context, request.dockerfile, request.tags, engine=engine.label)
-        view = BuildView(result, max_lines=self.settings.max_output_lines, **self.settings.view_options())
+        view = BuildView(result, max_lines=self.settings.max_output_lines, dockerfile=parsed,
+                         **self.settings.view_options())
         run(view, build(engine, request, result))
         return shown(result, self.shell.execution_count, view.mode)
 
-    def _buildkit(self, engine, request, quiet: bool):
+    def _buildkit(self, engine, request, plan, quiet: bool):
         from ..buildkit import BuildKitResult, build
         from ..views.buildkit import BuildKitView
         from ..views.live import run
 
         result = BuildKitResult(request.context, request.dockerfile, request.tags, engine=engine.label)
         if quiet:
-            for _ in build(engine, request, result):
+            for _ in build(engine, request, result, plan):
                 pass
-            print(result.id)
+            print(result.id or result.exported)
             return result
-        view = BuildKitView(result, max_lines=self.settings.max_output_lines, **self.settings.view_options())
-        run(view, build(engine, request, result))
+        view = BuildKitView(result, max_lines=self.settings.max_output_lines, planned=plan.planned,
+                            **self.settings.view_options())
+        run(view, build(engine, request, result, plan))
         return shown(result, self.shell.execution_count, view.mode)
 
     @line_magic

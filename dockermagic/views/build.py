@@ -17,9 +17,14 @@ FINISHED_TAIL = 20  # lines a finished, successful step keeps (collapsed)
 
 
 class BuildView(LiveView):
-    def __init__(self, result: BuildResult, max_lines: int = 400, **kwargs):
+    def __init__(self, result: BuildResult, max_lines: int = 400, dockerfile=None, **kwargs):
+        """`dockerfile`: the build's parsed `dockerfile.Dockerfile`, whose instructions show as
+        waiting steps before the engine names them (the classic builder counts every one)."""
         super().__init__(**kwargs)
         self.result = result
+        count = len(dockerfile.instructions) if dockerfile is not None else 0
+        self.planned = [Step(i + 1, count, ins.original.strip(), state="waiting")
+                        for i, ins in enumerate(dockerfile.instructions)] if dockerfile is not None else []
         self.max_lines = max_lines
         self.outputs: dict[int, BoundedLines] = {}
         self.loose = BoundedLines(max_lines)  # lines outside any step (base image pulls, ...)
@@ -61,12 +66,21 @@ class BuildView(LiveView):
             self.state = "interrupted" if interrupted else "failed"
             self.error = self.result.error if interrupted else str(exc)
 
+    def rows(self) -> list[Step]:
+        """The steps the engine named, then (while the build runs) those the Dockerfile says come next."""
+        steps = self.result.steps
+        if self.state != "running" or not self.planned:
+            return list(steps)
+        total = steps[-1].total if steps else len(self.planned)
+        last = steps[-1].index if steps else 0
+        return [*steps, *(s for s in self.planned if last < s.index <= total)]
+
     # -- HTML -----------------------------------------------------------------------------
     def header_html(self) -> str:
         r = self.result
         tags = ", ".join(code(t) for t in r.tags) or f'<span style="{MUTED}">untagged</span>'
         steps = r.steps
-        total = steps[-1].total if steps else 0
+        total = steps[-1].total if steps else len(self.planned)
         done = sum(1 for s in steps if s.state in ("done", "cached", "base"))
         pct = int(100 * done / total) if total else (100 if self.state == "succeeded" else 0)
         colour = {"failed": "#cf222e", "interrupted": "#b58900"}.get(self.state, "#2472c8" if self.state == "running" else "#1a7f37")
@@ -115,7 +129,7 @@ class BuildView(LiveView):
         return loose
 
     def html(self) -> str:
-        body = "".join(self.step_html(s) for s in self.result.steps)
+        body = "".join(self.step_html(s) for s in self.rows())
         return box(self.header_html() + body + self.footer_html(), "dm-build")
 
     # -- widgets --------------------------------------------------------------------------
@@ -129,9 +143,9 @@ class BuildView(LiveView):
         return w.VBox([self._header, self._steps, self._footer], layout=box_layout)
 
     def refresh(self) -> None:
-        steps = self.result.steps
-        if len(self._rows) < len(steps):
-            self._rows += [HTML() for _ in range(len(steps) - len(self._rows))]
+        steps = self.rows()
+        if len(self._rows) != len(steps):
+            self._rows = self._rows[:len(steps)] + [HTML() for _ in range(len(steps) - len(self._rows))]
             self._steps.children = tuple(self._rows)
         for row, step in zip(self._rows, steps):
             row.value = self.step_html(step)  # unchanged values are not sent again
@@ -142,7 +156,7 @@ class BuildView(LiveView):
     def text(self) -> str:
         r = self.result
         lines = [f"docker build (classic builder) {r.context} [{self.state} in {units.duration(self._clock())}]"]
-        for step in r.steps:
+        for step in self.rows():
             layer = units.short_id(step.layer_id)
             lines.append(f" Step {step.index}/{step.total}  {step.state:<8} {units.duration(step.duration):>6}  {layer:<12}  {step.instruction}")
             if step.state in ("failed", "interrupted") and step.index in self.outputs:

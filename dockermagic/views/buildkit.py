@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .. import ansi, units
 from ..build import BuildSucceeded
-from ..vertices import BasePull, BuildKitResult, Vertex, VertexChanged, VertexLogged, VertexProgress
+from ..vertices import BasePull, BuildKitResult, ContextRoute, Vertex, VertexChanged, VertexLogged, VertexProgress
 from ..markup import MONO, MUTED, PRE, badge, box, code, esc
 from .lines import BoundedLines
 from .live import HTML, LiveView
@@ -31,9 +31,23 @@ def _sec(seconds) -> str:
     return "" if seconds is None else f"{seconds:.1f}s"
 
 
+def route(result: BuildKitResult) -> str:
+    """How the context went: what the session's DiffCopy moved, or why it went whole as a tar."""
+    if result.no_session:
+        return f"no BuildKit session ({result.no_session}): the whole context went as a tar"
+    sent = result.context_transfer
+    if sent is None:
+        return ""
+    return (f"context by session: {sent.files} files, {sent.files_sent} sent ({units.size(sent.bytes_sent)}), "
+            f"{sent.already_had} already on the engine")
+
+
 class BuildKitView(LiveView):
-    def __init__(self, result: BuildKitResult, max_lines: int = 400, **kwargs):
+    def __init__(self, result: BuildKitResult, max_lines: int = 400, planned=(), **kwargs):
+        """`planned`: the Dockerfile's steps as waiting vertices (`vertices.planned`), shown
+        until the engine names each."""
         super().__init__(**kwargs)
+        self.planned = list(planned)
         self.result = result
         self.max_lines = max_lines
         self.logs: dict[str, BoundedLines] = {}
@@ -72,7 +86,7 @@ class BuildKitView(LiveView):
             self.pulls.append(TransferView(event.transfer, mode="none"))
         elif isinstance(event, BuildSucceeded):
             self.state = "succeeded"
-        elif self.pulls and not isinstance(event, VertexProgress):
+        elif self.pulls and not isinstance(event, (VertexProgress, ContextRoute)):
             self.pulls[-1].apply(event)  # the pull's own events
 
     def fail(self, exc: BaseException) -> None:
@@ -97,23 +111,36 @@ class BuildKitView(LiveView):
             f'<div><b>docker build</b> <span style="{MUTED}">with BuildKit</span> {state} {tags} '
             f'<span style="{MUTED}">· context {code(r.context)} · {esc(units.duration(self._clock()))}</span></div>'
             f'<div style="{MUTED};font-size:11.5px">{esc(r.engine)}</div>'
+            f'{self.route_html()}'
             f'<div title="{done}/{len(steps)} steps" style="height:4px;background:rgba(128,128,128,.2);border-radius:2px;margin:4px 0">'
             f'<div style="width:{pct}%;height:4px;background:{colour};border-radius:2px"></div></div>'
         )
+
+    def route_html(self) -> str:
+        said = route(self.result)
+        if not said:
+            return ""
+        colour = "#b58900" if self.result.no_session else "inherit"
+        return f'<div class="dm-context-route" style="{MUTED};font-size:11.5px;color:{colour}">{esc(said)}</div>'
 
     def _clock(self) -> float:
         return self.result.duration if self.result.duration is not None else self.elapsed
 
     def ordered(self) -> list[Vertex]:
-        """Vertices in the order they started; those still waiting after them."""
-        return sorted(self.result.vertices, key=lambda v: (v.started is None, v.started or 0, v.number))
+        """Vertices in the order they started; those still waiting after them, then (while the
+        build runs) the Dockerfile's steps the engine has not named yet."""
+        named = sorted(self.result.vertices, key=lambda v: (v.started is None, v.started or 0, v.number))
+        if self.state != "running" or not self.planned:
+            return named
+        seen = {(v.stage, v.index) for v in named if v.index is not None}
+        return named + [v for v in self.planned if (v.stage, v.index) not in seen]
 
     def vertex_html(self, vertex: Vertex) -> str:
         name = vertex.name if len(vertex.name) <= 160 else vertex.name[:157] + "…"
         line = f" · line {vertex.line}" if vertex.line else ""
         exit_code = f" · exit code {vertex.exit_code}" if vertex.exit_code is not None else ""
         head = (
-            f'<span style="{MONO};font-size:12px;{MUTED}">#{vertex.number}</span> '
+            f'<span style="{MONO};font-size:12px;{MUTED}">#{vertex.number or "·"}</span> '
             f'{badge(COLOURS.get(vertex.state, vertex.state), vertex.state)} '
             f'<code style="{MONO};font-size:12px" title="{esc(vertex.name)}">{esc(name)}</code> '
             f'<span style="{MUTED};font-size:11.5px">{esc(_sec(vertex.duration))}{esc(line)}{esc(exit_code)}</span>'
@@ -145,6 +172,9 @@ class BuildKitView(LiveView):
 
     def footer_html(self) -> str:
         r = self.result
+        if self.state == "succeeded" and r.exported:
+            return (f'<div style="margin-top:4px">Exported to {code(r.exported)} · {r.cached} of {r.cacheable} '
+                    f'steps from cache · {esc(units.duration(self._clock()))}</div>')
         if self.state == "succeeded":
             tags = ", ".join(code(t) for t in r.tags)
             return (
@@ -176,8 +206,8 @@ class BuildKitView(LiveView):
 
     def refresh(self) -> None:
         vertices = self.ordered()
-        if len(self._rows) < len(vertices):
-            self._rows += [HTML() for _ in range(len(vertices) - len(self._rows))]
+        if len(self._rows) != len(vertices):  # planned rows go as the engine names their steps
+            self._rows = self._rows[:len(vertices)] + [HTML() for _ in range(len(vertices) - len(self._rows))]
             self._steps.children = tuple(self._rows)
         for row, vertex in zip(self._rows, vertices):
             row.value = self.vertex_html(vertex)  # unchanged values are not sent again
@@ -189,15 +219,18 @@ class BuildKitView(LiveView):
     def text(self) -> str:
         r = self.result
         lines = [f"docker build (BuildKit) {r.context} [{self.state} in {units.duration(self._clock())}]"]
+        lines += [said] if (said := route(r)) else []
         lines += [pull.text() for pull in self.pulls]
         for vertex in self.ordered():
             line = f"line {vertex.line}" if vertex.line else ""
-            lines.append(f" #{vertex.number:<3} {vertex.state:<8} {_sec(vertex.duration):>6}  {line:<8} {vertex.name}")
+            lines.append(f" #{vertex.number or '-':<3} {vertex.state:<8} {_sec(vertex.duration):>6}  {line:<8} {vertex.name}")
             if vertex.state in ("error", "canceled") and vertex.digest in self.logs:
                 lines += ["    " + text for text in self.logs[vertex.digest].text().split("\n")[-20:]]
             if vertex.state == "error" and vertex.error:
                 lines.append(f"    ERROR: {vertex.error}")
-        if self.state == "succeeded":
+        if self.state == "succeeded" and r.exported:
+            lines.append(f"Exported to {r.exported} ({r.cached} of {r.cacheable} steps from cache)")
+        elif self.state == "succeeded":
             lines.append(f"Successfully built {r.short_id} ({units.size(r.size)}, {r.cached} of {r.cacheable} steps from cache)")
             lines += [f"Successfully tagged {tag}" for tag in r.tags]
         elif self.error:
@@ -222,6 +255,9 @@ class BuildKitView(LiveView):
         elif isinstance(event, VertexLogged):
             v = event.vertex
             print(f"#{v.number} {event.line}", flush=True)
+        elif isinstance(event, ContextRoute):
+            if not event.session:
+                print(route(self.result), flush=True)
         elif isinstance(event, BasePull):
             print(f"pulling {event.image} (a base image this engine does not have)", flush=True)
         elif self.pulls and not isinstance(event, (VertexProgress, BuildSucceeded)) and event is not None:
@@ -229,6 +265,11 @@ class BuildKitView(LiveView):
         elif event is None:
             r = self.result
             if self.state == "succeeded":
+                if r.context_transfer is not None:
+                    print(route(r), flush=True)
+                if r.exported:
+                    print(f"Exported to {r.exported} with BuildKit in {units.duration(self._clock())}")
+                    return
                 print(f"Successfully built {r.short_id} with BuildKit in {units.duration(self._clock())} "
                       f"({units.size(r.size)}, {r.cached} of {r.cacheable} steps from cache)")
                 for tag in r.tags:

@@ -29,7 +29,7 @@ def step_line(stages: list, name: str | None, number: int) -> int | None:
     return None
 
 
-def planned(all_stages: list, needed: list) -> list[Vertex]:
+def planned(all_stages: list, needed: list) -> list:
     """The Dockerfile steps of the `needed` stages as BuildKit will name them (`[stage i/N]`),
     waiting: what a view shows before the engine answers."""
     from .vertices import Vertex

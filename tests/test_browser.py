@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import time
+import uuid
 from pathlib import Path
 from uuid import uuid4
 
@@ -42,8 +43,11 @@ CELLS = {
     "pull-other": "%docker_pull --context other-machine {derived}",
     "run-other": "%docker_run --context other-machine --rm {derived}",
     "push-live": "%docker_push {derived}",  # added after `live_after = 0`: a widget however quick
+    # added after build-derived: a step the cache cannot answer (a new RUN_ID each run) that takes a second
+    "build-live": f"%docker_build -t {{base}}:slow --build-arg RUN_ID={uuid.uuid4().hex[:12]} slow-image",
 }
-VIEW = ".jupyter-widgets, .jp-RenderedHTMLCommon"  # a view's output: its widget, or its HTML when quick
+SLOW_DOCKERFILE = "%%dockerfile slow-image\nFROM busybox\nARG RUN_ID\nRUN echo $RUN_ID && sleep 1.5\n"
+VIEW = ".jupyter-widgets, .dockermagic"  # a view's output: its widget, or its HTML box when quick
 LIVE_AFTER = 0.3  # s: DockerMagics.live_after; quicker work shows its final HTML, no widget
 
 KERNEL_IDLE_JS = """() => {
@@ -56,13 +60,21 @@ WATCH_JS = r"""() => {
   window.dmSeen = [];
   const states = ['running', 'Preparing', 'Waiting', 'Pushing', 'Downloading', 'Extracting'];
   new MutationObserver(records => {
-    for (const r of records) {
-      const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
-      const html = el && el.closest('.widget-html-content');
-      if (!html) continue;
+    const look = html => {
       for (const s of states) if (html.textContent.includes(s) && !window.dmSeen.includes(s)) window.dmSeen.push(s);
       // a BuildKit vertex row ("#5 running [2/2] RUN ...") while its build runs
       if (/^#\d+\s+running/.test(html.textContent.trim()) && !window.dmSeen.includes('vertex running')) window.dmSeen.push('vertex running');
+    };
+    for (const r of records) {
+      const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+      const html = el && el.closest('.widget-html-content');
+      if (html) look(html);
+      // a widget made while its work runs (after live_after) arrives with its rows already drawn
+      for (const node of r.addedNodes || []) {
+        if (node.nodeType !== 1) continue;
+        if (node.matches('.widget-html-content')) look(node);
+        node.querySelectorAll('.widget-html-content').forEach(look);
+      }
     }
   }).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
@@ -98,6 +110,9 @@ def _notebook(root: Path, **params) -> Path:
     nb.cells[after:after] = [nbformat.v4.new_code_cell("%config DockerMagics.live_after = 0"),
                              nbformat.v4.new_code_cell(CELLS["push-live"]),
                              nbformat.v4.new_code_cell("%config DockerMagics.live_after = 0.3")]
+    # a build long enough to watch, whatever the build cache holds: its vertex row is seen running
+    after = next(i for i, c in enumerate(nb.cells) if c.source.strip() == CELLS["build-derived"]) + 1
+    nb.cells[after:after] = [nbformat.v4.new_code_cell(SLOW_DOCKERFILE), nbformat.v4.new_code_cell(CELLS["build-live"])]
     path = root / "tutorial.ipynb"
     nbformat.write(nb, path)
     return path

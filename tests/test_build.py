@@ -113,6 +113,10 @@ def test_quiet_prints_only_the_id(ip, made, context, unique, capsys):
     result = ip.run_line_magic("docker_build", f"-q -t {made.image(f'dm-test/q{unique}')} {context}")
     out = capsys.readouterr().out
     assert out.strip() == result.id and "noisy" not in out
+    # as a cell's last line, too: the displayhook shows no view of it (a terminal still writes its Out prompt)
+    ip.run_cell(f"%docker_build -q -t dm-test/q{unique} {context}")
+    out = capsys.readouterr().out
+    assert out.split("\n")[0] == result.id and "docker build" not in out and "noisy" not in out
 
 
 def test_relative_context_and_dockerfile_paths(ip, made, context, unique, monkeypatch):

@@ -124,7 +124,7 @@ class BuildMagics(MagicsArea):
             for _ in build(engine, request, result):
                 pass
             print(result.id)
-            return result
+            return shown(result, self.shell.execution_count, "quiet")  # -q: the id alone, as the CLI prints
         view = BuildView(result, max_lines=self.settings.max_output_lines, dockerfile=parsed,
                          **self.settings.view_options())
         run(view, build(engine, request, result))
@@ -140,7 +140,7 @@ class BuildMagics(MagicsArea):
             for _ in build(engine, request, result, plan):
                 pass
             print(result.id or result.exported)
-            return result
+            return shown(result, self.shell.execution_count, "quiet")
         view = BuildKitView(result, max_lines=self.settings.max_output_lines, planned=plan.planned,
                             **self.settings.view_options())
         run(view, build(engine, request, result, plan))

@@ -41,6 +41,7 @@ SETUP = """
 import json, statistics, time, docker
 from IPython.display import display
 %load_ext dockermagic
+%config DockerMagics.builder = 'classic'
 from dockermagic import archive
 api = docker.from_env().api
 client = docker.from_env()
@@ -49,21 +50,9 @@ CTX, TAG, PUSHED = {ctx!r}, {tag!r}, {pushed!r}
 import io, tarfile
 
 
-class Chunks(io.RawIOBase):
-    def __init__(self, chunks):
-        self._chunks, self._left = iter(chunks), b""
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        while not self._left:
-            self._left = next(self._chunks, None)
-            if self._left is None:
-                return 0
-        n = min(len(buffer), len(self._left))
-        buffer[:n], self._left = self._left[:n], self._left[n:]
-        return n
+import sys
+sys.path.insert(0, {bench!r})
+from bench_layers import Chunks  # the save stream as a file, for `tarfile`
 
 
 def list_layers(name):
@@ -80,6 +69,7 @@ def list_layers(name):
 
 # name -> (raw docker-py, magic): each a statement run in the kernel
 WORK = {
+    # docker-py has only the classic builder: the same work is the magic's classic build
     "cached build, two-file context": (
         "list(api.build(path=CTX, tag=TAG, decode=True))",
         "_r = get_ipython().run_line_magic('docker_build', f'-t {TAG} {CTX}')",
@@ -165,7 +155,7 @@ def main() -> int:
         subprocess.run(["docker", "tag", TAG, pushed], check=True)
         subprocess.run(["docker", "push", "-q", pushed], check=True, capture_output=True)
         try:
-            text = in_kernel(SETUP.format(ctx=str(ctx), tag=TAG, pushed=pushed) + MEASURE.format(work=WORK, runs=args.runs))
+            text = in_kernel(SETUP.format(ctx=str(ctx), tag=TAG, pushed=pushed, bench=str(Path(__file__).resolve().parent)) + MEASURE.format(work=WORK, runs=args.runs))
             times = json.loads(text[text.index("BENCH") + 5:].splitlines()[0])
             cli = {}
             for name, argv in CLI.items():

@@ -117,8 +117,8 @@ def _event():
 
 
 def _results():
-    from dockermagic import (auth, build, containers, engines, events, formats, images, layers, networks, output,
-                             registry, system, volumes)
+    from dockermagic import (auth, build, containers, engines, events, formats, images, layers, lifecycle, networks,
+                             output, registry, stats, system, transfer_files, vertices, volumes)
     from dockermagic.contexts import Context
 
     run = hostile(output.RunResult, store=output.LogStore(), tail=output.Tail())
@@ -158,7 +158,25 @@ def _results():
         "Pruned": hostile(system.Pruned),
         "SystemPruned": system.SystemPruned([hostile(system.Pruned)]),
         "EventLog": events.EventLog([_event(), _event()], seen=2, stopped=HOSTILE, label=HOSTILE),
+        "BuildKitResult": _buildkit_result(vertices),
+        "Processes": lifecycle.Processes(HOSTILE, [HOSTILE, "PID"], [[HOSTILE, "1"]], HOSTILE),
+        "Stats": _stats(stats),
+        "FileTransfer": transfer_files.FileTransfer(HOSTILE, HOSTILE, HOSTILE, 10, 20, [HOSTILE], label=HOSTILE),
     }
+    return found
+
+
+def _buildkit_result(vertices):
+    vertex = vertices.Vertex("sha256:" + "e" * 64, HOSTILE, 1, stage=HOSTILE, index=1, total=2, line=3,
+                             started=1.7e9, completed=1.7e9 + 1, error=HOSTILE, exit_code=1)
+    return vertices.BuildKitResult(HOSTILE, HOSTILE, [HOSTILE], engine=HOSTILE, id="sha256:" + "f" * 64,
+                                   log_lines=[HOSTILE], vertices=[vertex], steps=[vertex], error=HOSTILE,
+                                   no_session=HOSTILE)
+
+
+def _stats(stats):
+    found = stats.Stats(label=HOSTILE, stopped=HOSTILE)
+    found.add(stats.Sample("a" * 64, HOSTILE, 12.5, 1e6, 2e6))
     return found
 
 

@@ -161,12 +161,7 @@ class BuildView(LiveView):
             lines.append(f" Step {step.index}/{step.total}  {step.state:<8} {units.duration(step.duration):>6}  {layer:<12}  {step.instruction}")
             if step.state in ("failed", "interrupted") and step.index in self.outputs:
                 lines += ["    " + line for line in self.outputs[step.index].text().split("\n")[-20:]]
-        if self.state == "succeeded":
-            lines.append(f"Successfully built {r.short_id} ({units.size(r.size)}, {r.cached} of {r.cacheable} steps from cache)")
-            lines += [f"Successfully tagged {tag}" for tag in r.tags]
-        elif self.error:
-            lines.append(f"{self.state}: {ansi.strip(self.error)}")
-        return "\n".join(lines)
+        return "\n".join(lines + summary_lines(r, self.state, self.error))
 
     def echo(self, event) -> None:
         if isinstance(event, StepStarted):
@@ -190,3 +185,13 @@ class BuildView(LiveView):
 def build_bundle(result: BuildResult) -> dict:
     """A `BuildResult` shown again: its steps, their output and how it ended."""
     return BuildView.snapshot(result)
+
+
+def summary_lines(result, state: str, error: str | None) -> list[str]:
+    """The last lines of a build's text form, as `docker build` ends: built and tagged, or why not."""
+    if state == "succeeded" and getattr(result, "exported", None):
+        return [f"Exported to {result.exported} ({result.cached} of {result.cacheable} steps from cache)"]
+    if state == "succeeded":
+        return [f"Successfully built {result.short_id} ({units.size(result.size)}, {result.cached} of "
+                f"{result.cacheable} steps from cache)"] + [f"Successfully tagged {tag}" for tag in result.tags]
+    return [f"{state}: {ansi.strip(error)}"] if error else []

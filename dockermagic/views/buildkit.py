@@ -13,6 +13,7 @@ from .. import ansi, units
 from ..build import BuildSucceeded
 from ..vertices import BasePull, BuildKitResult, ContextRoute, Vertex, VertexChanged, VertexLogged, VertexProgress
 from ..markup import MONO, MUTED, PRE, badge, box, code, esc
+from .build import summary_lines
 from .lines import BoundedLines
 from .live import HTML, LiveView
 from .transfer import TransferView
@@ -228,14 +229,7 @@ class BuildKitView(LiveView):
                 lines += ["    " + text for text in self.logs[vertex.digest].text().split("\n")[-20:]]
             if vertex.state == "error" and vertex.error:
                 lines.append(f"    ERROR: {vertex.error}")
-        if self.state == "succeeded" and r.exported:
-            lines.append(f"Exported to {r.exported} ({r.cached} of {r.cacheable} steps from cache)")
-        elif self.state == "succeeded":
-            lines.append(f"Successfully built {r.short_id} ({units.size(r.size)}, {r.cached} of {r.cacheable} steps from cache)")
-            lines += [f"Successfully tagged {tag}" for tag in r.tags]
-        elif self.error:
-            lines.append(f"{self.state}: {ansi.strip(self.error)}")
-        return "\n".join(lines)
+        return "\n".join(lines + summary_lines(r, self.state, self.error))
 
     def echo(self, event) -> None:
         """buildx's plain progress: `#N name`, `#N 0.123 output`, `#N DONE 0.1s` / `CACHED` / `ERROR`."""

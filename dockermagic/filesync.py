@@ -88,11 +88,11 @@ class Selection:
     .dockerignore grammar), follow paths (included, symlinks to them followed)."""
 
     def __init__(self, includes=(), excludes=(), follow=(), root: str | None = None):
-        from docker.utils.build import PatternMatcher
+        from .dockerignore import Matcher
 
         self.includes = [p.strip("/") for p in list(includes) + list(follow) + _targets(root, follow) if p.strip("/")]
-        self.excludes = PatternMatcher(list(excludes)) if excludes else None
-        self.exceptions = any(p.exclusion for p in self.excludes.patterns) if self.excludes else False
+        self.excludes = Matcher(list(excludes)) if excludes else None  # the CLI's rules, as the tar context reads them
+        self.exceptions = self.excludes.exclusions if self.excludes else False
 
     def included(self, path: str) -> bool:
         from docker.utils.fnmatch import fnmatch
@@ -115,7 +115,7 @@ class Selection:
         return False
 
     def excluded(self, path: str) -> bool:
-        return bool(self.excludes) and self.excludes.matches(path)
+        return bool(self.excludes) and self.excludes.excluded(path)
 
 
 def _targets(root: str | None, follow) -> list[str]:

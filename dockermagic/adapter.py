@@ -190,10 +190,11 @@ def _record(value) -> dict:
     return value
 
 
-def call(api, method: str, path: str, *args, params=None, json=None, data=None, headers=None):
-    """A short request whose answer is JSON (or empty): the decoded answer."""
+def call(api, method: str, path: str, *args, params=None, json=None, data=None, headers=None, timeout=None):
+    """A short request whose answer is JSON (or empty): the decoded answer.  `timeout` (seconds)
+    bounds it where an engine that stopped answering must not hold the caller (a cancel on Ctrl-C)."""
     with response(api, method, path, *args, params=params, json=json, data=data, headers=headers,
-                  stream=False) as resp:
+                  stream=False, timeout=timeout) as resp:
         return api._result(resp, json=True) if resp.content else None
 
 

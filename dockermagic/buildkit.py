@@ -29,6 +29,10 @@ from .errors import BuildError, InvalidInput
 from .session import Session, SessionUnavailable
 from .stages import planned
 from .vertices import BasePull, BuildKitResult, ContextRoute, TraceStream, failure_line
+from .watchdog import Watchdog
+
+#: seconds a cancel may take: an engine that stopped answering must not hold up a Ctrl-C
+CANCEL_TIMEOUT = 2.0
 
 builder = builders.builder  # where the magics have always asked
 
@@ -125,7 +129,7 @@ def build(engine, request: BuildRequest, result: BuildKitResult | None = None, p
             yield ContextRoute(True)
             params = dict(request.params, version="2", buildid=buildid, **session.build_params(),
                           dockerfile=os.path.basename(request.dockerfile))
-            records = adapter.records(engine.api, "POST", "/build", params=params)
+            records = adapter.records(engine.api, "POST", "/build", params=params, watch=_watchdog(engine))
         else:
             yield ContextRoute(False, result.no_session)
             records = yield from _tar_request(engine, request, plan, result, buildid)
@@ -158,7 +162,7 @@ def _tar_request(engine, request: BuildRequest, plan: Plan, result: BuildKitResu
         adapter.registry_config_headers(engine.api, headers)
     except Exception:  # noqa: BLE001 -- a broken credential helper must not stop a local build
         pass
-    return adapter.records(engine.api, "POST", "/build", params=params, headers=headers,
+    return adapter.records(engine.api, "POST", "/build", params=params, headers=headers, watch=_watchdog(engine),
                            data=context_stream(context_dir, paths, dockerfile_name, outside))
 
 
@@ -169,10 +173,14 @@ def _follow(engine, records, stream: TraceStream, buildid: str, result: BuildKit
     except BuildError:
         raise
     except (KeyboardInterrupt, GeneratorExit) as exc:
-        _cancel(engine.api, buildid, result)
+        stopped = _cancel(engine.api, buildid, result)
         if isinstance(exc, GeneratorExit):
             raise
-        raise BuildCanceled("the build was canceled (Ctrl-C): the engine stopped it, nothing is left running",
+        if stopped:
+            raise BuildCanceled("the build was canceled (Ctrl-C): the engine stopped it, nothing is left running",
+                                result=result) from None
+        raise BuildCanceled(f"the build was canceled (Ctrl-C); the engine at {engine.address} did not answer the "
+                            "cancel, so its step may still run there until the engine sees the connection gone",
                             result=result) from None
     except Exception as exc:
         result.error = adapter.explanation(exc)
@@ -195,13 +203,21 @@ def _build_args(request: BuildRequest) -> dict:
     return json.loads(request.params.get("buildargs") or "{}")
 
 
-def _cancel(api, buildid: str, result: BuildKitResult) -> None:
+def _cancel(api, buildid: str, result: BuildKitResult) -> bool:
+    """Tell the engine to cancel; whether it answered."""
+    answered = True
     try:
-        adapter.call(api, "POST", "/build/cancel", params={"id": buildid})
+        adapter.call(api, "POST", "/build/cancel", params={"id": buildid}, timeout=CANCEL_TIMEOUT)
     except Exception:  # noqa: BLE001 -- closing the stream below cancels it too
-        pass
+        answered = False
     for vertex in result.vertices:
         if vertex.state in ("running", "waiting"):
             vertex.canceled = True
     result.error = "canceled"
     result.ended = time.monotonic()
+    return answered
+
+
+def _watchdog(engine) -> Watchdog:
+    """A quiet build stream's engine is asked whether it is still there (as for a classic build)."""
+    return Watchdog(engine.api, f"the engine at {engine.address}")

@@ -215,14 +215,26 @@ def _nothing_running(engine, unique: str, seconds: float = 20) -> None:
     assert left == []
 
 
-# -- the engine stops answering --------------------------------------------------------------------
-def test_a_build_whose_engine_stops_answering(ip, engine, proxy, context, unique, monkeypatch):
+@pytest.fixture(params=["classic", "buildkit"])
+def build_view(request, ip):
+    """Each builder's live view and the event that carries a step's output line."""
     from dockermagic.build import StepOutput
-    from dockermagic.errors import BuildError
+    from dockermagic.vertices import VertexLogged
     from dockermagic.views.build import BuildView
+    from dockermagic.views.buildkit import BuildKitView
 
+    ip.run_line_magic("config", f"DockerMagics.builder = {request.param!r}")
+    yield {"classic": (BuildView, StepOutput), "buildkit": (BuildKitView, VertexLogged)}[request.param]
+    ip.run_line_magic("config", "DockerMagics.builder = 'auto'")
+
+
+# -- the engine stops answering --------------------------------------------------------------------
+def test_a_build_whose_engine_stops_answering(ip, engine, proxy, context, unique, monkeypatch, build_view):
+    from dockermagic.errors import BuildError
+
+    view, output = build_view
     (context / "Dockerfile").write_text(f"FROM busybox\nRUN echo started-{unique} && sleep 60\n")
-    frozen = _when(BuildView, monkeypatch, lambda e: isinstance(e, StepOutput) and f"started-{unique}" in e.line,
+    frozen = _when(view, monkeypatch, lambda e: isinstance(e, output) and f"started-{unique}" in e.line,
                    proxy.freeze)
     with pytest.raises(BuildError) as info:
         ip.run_line_magic("docker_build", f"-H {proxy.address} {context}")
@@ -233,17 +245,21 @@ def test_a_build_whose_engine_stops_answering(ip, engine, proxy, context, unique
     _nothing_running(engine, unique)  # the engine saw the connection go and cancelled the step
 
 
-def test_ctrl_c_during_a_build_on_a_frozen_engine_stops_at_once(ip, engine, proxy, context, unique, monkeypatch):
-    from dockermagic.build import StepOutput
-    from dockermagic.views.build import BuildView
+def test_ctrl_c_during_a_build_on_a_frozen_engine_stops_at_once(ip, engine, proxy, context, unique, monkeypatch, build_view):
 
+    view, output = build_view
     (context / "Dockerfile").write_text(f"FROM busybox\nRUN echo started-{unique} && sleep 60\n")
     timers = []
-    frozen = _when(BuildView, monkeypatch, lambda e: isinstance(e, StepOutput) and f"started-{unique}" in e.line,
+    frozen = _when(view, monkeypatch, lambda e: isinstance(e, output) and f"started-{unique}" in e.line,
                    lambda: (proxy.freeze(), timers.append(_sigint_after(0.5))))
-    with pytest.raises(KeyboardInterrupt):
+    from dockermagic.buildkit import BuildCanceled
+
+    # the classic build's Ctrl-C is the KeyboardInterrupt; BuildKit's is BuildCanceled, saying whether the engine heard
+    with pytest.raises(KeyboardInterrupt if output.__name__ == "StepOutput" else BuildCanceled) as info:
         ip.run_line_magic("docker_build", f"-H {proxy.address} {context}")
-    assert frozen and time.monotonic() - frozen[0] < 0.5 + 2
+    assert frozen and time.monotonic() - frozen[0] < 0.5 + 2 + 2  # the SIGINT, the ping, a bounded cancel
+    if output.__name__ != "StepOutput":
+        _one_line(info.value, "did not answer the cancel", proxy.address)
     proxy.thaw()
     assert ip.run_line_magic("docker_version", f"-H {proxy.address}")
     _nothing_running(engine, unique)
@@ -392,13 +408,12 @@ def test_a_pull_whose_registry_stops_answering_and_ctrl_c(ip, engine, own_regist
 
 
 # -- the engine goes away (the process killed, the link closed) --------------------------------------
-def test_a_build_whose_engine_goes_away(ip, engine, proxy, context, unique, monkeypatch):
-    from dockermagic.build import StepOutput
+def test_a_build_whose_engine_goes_away(ip, engine, proxy, context, unique, monkeypatch, build_view):
     from dockermagic.errors import BuildError
-    from dockermagic.views.build import BuildView
 
+    view, output = build_view
     (context / "Dockerfile").write_text(f"FROM busybox\nRUN echo started-{unique} && sleep 60\n")
-    gone = _when(BuildView, monkeypatch, lambda e: isinstance(e, StepOutput) and f"started-{unique}" in e.line,
+    gone = _when(view, monkeypatch, lambda e: isinstance(e, output) and f"started-{unique}" in e.line,
                  proxy.close)
     with pytest.raises(BuildError) as info:
         ip.run_line_magic("docker_build", f"-H {proxy.address} {context}")

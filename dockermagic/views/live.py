@@ -235,11 +235,15 @@ class Ticker:
     def discard(self, view: LiveView) -> None:
         with self._wake:
             self._due.pop(view, None)
+            self._wake.notify()  # the last view gone: the thread ends now, not at its next tick
 
     def _loop(self) -> None:
         while True:
             with self._wake:
                 now = time.monotonic()
+                if not self._due:  # no view runs: the thread ends, the next view starts another
+                    self._thread = None
+                    return
                 due = [(view, context) for view, (at, context) in self._due.items() if at <= now]
                 if not due:
                     self._wake.wait(min((at for at, _ in self._due.values()), default=now + 60) - now)

@@ -305,3 +305,12 @@ def ssh_engine(engine2_address):
             proc.wait(5)
         log.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def container_output(engine, made, image, command: str) -> str:
+    """The output of `sh -c command` in a throwaway container of `image`."""
+    api = engine.api
+    container = made.container(api.create_container(image, ["sh", "-c", command])["Id"])
+    api.start(container)
+    assert api.wait(container, timeout=60)["StatusCode"] == 0, api.logs(container)
+    return api.logs(container).decode()

@@ -11,6 +11,7 @@ import tarfile
 
 import pytest
 from engine_fixtures import docker_env  # noqa: F401
+from engine_fixtures import container_output as run
 from registry_fixtures import build_image, pushed  # noqa: F401
 
 from dockermagic.errors import BuildError, DockerfileError, InvalidInput
@@ -19,12 +20,6 @@ from dockermagic.views.formatters import bundle
 pytestmark = pytest.mark.engine
 
 
-def run(engine, made, image, command: str) -> str:
-    api = engine.api
-    container = made.container(api.create_container(image, ["sh", "-c", command])["Id"])
-    api.start(container)
-    assert api.wait(container, timeout=60)["StatusCode"] == 0, api.logs(container)
-    return api.logs(container).decode()
 
 
 def test_a_rebuild_sends_only_what_changed(ip, engine, made, context, unique, capsys):

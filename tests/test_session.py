@@ -12,6 +12,7 @@ import tarfile
 
 import pytest
 from engine_fixtures import engine2_address, podman, podman_address, ssh_engine, tls_engine  # noqa: F401
+from engine_fixtures import container_output as run
 from registry_fixtures import build_image, docker_config, pushed  # noqa: F401
 
 from dockermagic import adapter
@@ -37,13 +38,6 @@ def build(engine, context, tag=None, made=None, **options):
     return image, session.stats
 
 
-def run(engine, made, image, command: str) -> str:
-    """The output of `sh -c command` in a throwaway container of `image`."""
-    api = engine.api
-    container = made.container(api.create_container(image, ["sh", "-c", command])["Id"])
-    api.start(container)
-    assert api.wait(container, timeout=60)["StatusCode"] == 0, api.logs(container)
-    return api.logs(container).decode()
 
 
 def test_a_rebuild_sends_only_the_changed_file(engine, made, unique, tmp_path):

@@ -59,6 +59,14 @@ def test_build_view_finished_with_widget_html_and_text(tutorial):
     assert "Built" in out.data["text/html"] and "running" not in out.data["text/plain"]
 
 
+def test_the_detached_containers_card_ends_removed(tutorial):
+    """Removed by `%docker_rm -f` in a later cell, the card's saved output says so, with the time."""
+    nb, *_ = tutorial
+    out = find(nb, "%docker_run -dit").outputs[0]
+    assert "removed at" in out.data["text/plain"] and "removing" not in out.data["text/plain"]
+    assert ">removed<" in out.data["text/html"]
+
+
 def test_the_container_runs_detached_and_ps_shows_its_size(tutorial):
     nb, *_ = tutorial
     assert "my base image, built" in cell_text(find(nb, "%docker_exec {box}"))

@@ -257,9 +257,12 @@ class ContainerMagics(MagicsArea):
         from ..containers import act
 
         args = parse_line(self.docker_rm, line)
+        from ..views.card import settle
+
         done = act(self.engine(), "rm", args.containers, force=args.force, volumes=args.volumes, link=args.link)
         for cid in [i for i, n in self.started.items() if n in done or i in done]:
             self.started.pop(cid, None)
+        settle(done)  # a card showing one of them ends as "removed", in what a saved notebook keeps
 
     @line_magic
     @reports_errors

@@ -27,6 +27,20 @@ def card_for(container: Container) -> "ContainerCard | None":
     return _cards.get(container.id)
 
 
+def settle(names, timeout: float = 2.0) -> None:
+    """After containers were removed by a magic (`%docker_rm -f box` in a later cell): each card
+    showing one waits a moment for its watcher to see the end, then draws it from this thread.
+    A watcher's own update comes from a background thread on behalf of the card's cell, which a
+    headless runner (nbclient) may no longer be reading; this one belongs to the running cell."""
+    wanted = set(names)
+    for card in list(_cards.values()):
+        c = card.container
+        if c.id in wanted or c.name in wanted or any(n and c.id.startswith(n) for n in wanted):
+            if card.watcher is not None:
+                card.watcher.join(timeout)
+            card.update()
+
+
 def _status_badge(status: ContainerStatus) -> str:
     state = STATUS_STATES.get(status.status, "waiting")
     exited = status.status == "exited" and status.exit_code is not None

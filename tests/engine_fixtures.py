@@ -314,3 +314,16 @@ def container_output(engine, made, image, command: str) -> str:
     api.start(container)
     assert api.wait(container, timeout=60)["StatusCode"] == 0, api.logs(container)
     return api.logs(container).decode()
+
+
+def use_tls_engine(tls_engine, monkeypatch, certs) -> None:
+    """Point DOCKER_HOST at the TLS engine as the CLI reads it: DOCKER_TLS_VERIFY and a
+    DOCKER_CERT_PATH folder holding ca.pem, cert.pem and key.pem."""
+    import shutil
+
+    certs.mkdir()
+    for src, dst in (("ca", "ca.pem"), ("cert", "cert.pem"), ("key", "key.pem")):
+        shutil.copy(tls_engine.certs[src], certs / dst)
+    monkeypatch.setenv("DOCKER_HOST", tls_engine.address)
+    monkeypatch.setenv("DOCKER_TLS_VERIFY", "1")
+    monkeypatch.setenv("DOCKER_CERT_PATH", str(certs))

@@ -12,6 +12,7 @@ import time
 
 import pytest
 from engine_fixtures import cli, docker_env, engine2, engine2_address, ssh_engine, tls_engine, unique_name  # noqa: F401
+from engine_fixtures import use_tls_engine
 
 from dockermagic import engine as engine_module
 from dockermagic.engine import connect
@@ -58,13 +59,7 @@ def test_tls_engine_with_the_clis_flags(ip, docker_env, tls_engine):
 
 
 def test_tls_engine_from_the_environment(ip, docker_env, tls_engine, monkeypatch, tmp_path):
-    certs = tmp_path / "certs"
-    certs.mkdir()
-    for src, dst in (("ca", "ca.pem"), ("cert", "cert.pem"), ("key", "key.pem")):
-        shutil.copy(tls_engine.certs[src], certs / dst)
-    monkeypatch.setenv("DOCKER_HOST", tls_engine.address)
-    monkeypatch.setenv("DOCKER_TLS_VERIFY", "1")
-    monkeypatch.setenv("DOCKER_CERT_PATH", str(certs))
+    use_tls_engine(tls_engine, monkeypatch, tmp_path / "certs")
     current = ip.run_line_magic("docker_context", "")
     assert current.source == "DOCKER_HOST" and current.tls and current.address == tls_engine.address
     assert cli("info", "--format", "{{.DockerRootDir}}").stdout.strip() == ip.run_line_magic("docker_info", "").root_dir

@@ -13,6 +13,7 @@ import tarfile
 import pytest
 from engine_fixtures import engine2_address, podman, podman_address, ssh_engine, tls_engine  # noqa: F401
 from engine_fixtures import container_output as run
+from engine_fixtures import use_tls_engine
 from registry_fixtures import build_image, docker_config, pushed  # noqa: F401
 
 from dockermagic import adapter
@@ -328,17 +329,9 @@ def test_a_health_check_split_across_reads_is_answered():
 def test_a_session_over_tls(tls_engine, tmp_path, monkeypatch):
     """A remote-style engine (TCP + TLS, client certificates): the upgrade takes the client's TLS
     settings, and the context and output cross it."""
-    import shutil
-
     from dockermagic.engine import connect
 
-    certs = tmp_path / "certs"
-    certs.mkdir()
-    for src, dst in (("ca", "ca.pem"), ("cert", "cert.pem"), ("key", "key.pem")):
-        shutil.copy(tls_engine.certs[src], certs / dst)
-    monkeypatch.setenv("DOCKER_HOST", tls_engine.address)
-    monkeypatch.setenv("DOCKER_TLS_VERIFY", "1")
-    monkeypatch.setenv("DOCKER_CERT_PATH", str(certs))
+    use_tls_engine(tls_engine, monkeypatch, tmp_path / "certs")
     remote = connect()
     assert remote.address == tls_engine.address
     ctx = tmp_path / "ctx"

@@ -117,6 +117,11 @@ class Selection:
     def excluded(self, path: str) -> bool:
         return bool(self.excludes) and self.excludes.excluded(path)
 
+    def enters(self, folder: str) -> bool:
+        """Whether an excluded folder is still walked: as the CLI's own walk, only where a `!`
+        pattern starts with the folder's path (`!dir/keep.txt` enters dir, `!**/keep.txt` does not)."""
+        return self.exceptions and self.excludes.must_enter(folder)
+
 
 def _targets(root: str | None, follow) -> list[str]:
     """Where followed symlinks lead, inside `root` (a Dockerfile that is a link travels with
@@ -153,8 +158,11 @@ def walk(root: str, selection: Selection):
                 continue
             inc = inside_include or selection.included(path)
             if selection.excluded(path):
-                if is_dir and selection.exceptions:
-                    yield from _maybe(pending, (path, entry.path, info), visit(entry.path, path + "/", inc))
+                if is_dir and selection.enters(path):  # described even when nothing below comes back, as fsutil does
+                    yield from pending
+                    pending.clear()
+                    yield path, entry.path, info
+                    yield from visit(entry.path, path + "/", inc)
                 continue
             if not inc:
                 if is_dir and selection.leads_to_include(path):
@@ -194,24 +202,18 @@ class Scan:
         if not selection.excludes:
             yield from self.entries
             return
-        pending: list = []  # excluded folders with `!` exceptions: described if something below is
-        skip = None
+        skip = None  # an excluded folder no `!` pattern enters: nothing below it is described
         for entry in self.entries:
             path = entry[0]
             if skip is not None and path.startswith(skip):
                 continue
             skip = None
-            while pending and not path.startswith(pending[-1][0] + "/"):
-                pending.pop()
             if selection.excluded(path):
-                if st_.S_ISDIR(entry[2].st_mode):
-                    if selection.exceptions:
-                        pending.append(entry)
-                    else:
-                        skip = path + "/"
-                continue
-            yield from pending
-            pending.clear()
+                if not st_.S_ISDIR(entry[2].st_mode):
+                    continue
+                if not selection.enters(path):
+                    skip = path + "/"
+                    continue
             yield entry
 
 

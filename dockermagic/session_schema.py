@@ -2,8 +2,8 @@
 
 BuildKit's `.proto` files are small and stable; describing them here with the protobuf runtime
 (descriptor_pb2 + message_factory) spares a protoc step and generated code.  Enums are declared
-as int32: the same varint on the wire.  Fields a session never reads (Stat's xattrs) are left
-out: protobuf keeps unknown fields and skips them.
+as int32: the same varint on the wire.  Stat's xattrs map is written by hand where the
+entries are sent (filesync.py) and never read: protobuf keeps unknown fields and skips them.
 """
 
 from __future__ import annotations

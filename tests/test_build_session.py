@@ -54,6 +54,29 @@ def test_a_rebuild_sends_only_what_changed(ip, engine, made, context, unique, ca
     assert listing == "changed\ngone\nexcluded\n"
 
 
+def test_hard_links_and_xattrs_reach_the_engine_as_the_cli_sends_them(ip, engine, made, context, unique, tmp_path):
+    """Built first through our session (so no cache of another build can serve it), the image
+    keeps the hard link; then `docker build` of a copy of the folder is served by that cache,
+    which BuildKit keys by the files' content and metadata, xattrs included."""
+    (context / "Dockerfile").write_text("FROM busybox\nCOPY . /ctx/\n")
+    (context / "a.txt").write_text(f"one file, two names {unique}\n")
+    os.link(context / "a.txt", context / "b.txt")
+    (context / "x.txt").write_text(unique)
+    os.setxattr(context / "x.txt", "user.dockermagic", unique.encode())
+    ours = ip.run_line_magic("docker_build", f"-q -t {made.image(f'dm-session/links:{unique}')} {context}").id
+    a, b = run(engine, made, ours, "stat -c '%h %i' /ctx/a.txt /ctx/b.txt").splitlines()
+    assert a == b and a.startswith("2 ")
+    copy = tmp_path / "copy"
+    subprocess.run(["cp", "-a", str(context), str(copy)], check=True)
+    theirs = made.image(f"dm-session/links-cli:{unique}")
+    subprocess.run(["/usr/bin/docker", "build", "-q", "-t", theirs, str(copy)], check=True, capture_output=True,
+                   env=dict(os.environ, DOCKER_BUILDKIT="1"), timeout=120)
+    assert engine.api.inspect_image(theirs)["Id"] == ours
+    os.removexattr(copy / "x.txt", "user.dockermagic")  # and the xattr is part of what decides that
+    other = ip.run_line_magic("docker_build", f"-q -t {made.image(f'dm-session/links-bare:{unique}')} {copy}").id
+    assert other != ours
+
+
 def test_a_secret_is_read_and_shown_nowhere(ip, engine, made, context, unique, tmp_path, capsys, monkeypatch):
     value = f"s3cret-{unique}"
     (tmp_path / "token").write_text(value)

@@ -184,7 +184,8 @@ def _endpoints(api, raw: dict) -> list[Endpoint]:
         aliases = []
         try:
             settings = api.inspect_container(cid)["NetworkSettings"]["Networks"].get(raw["Name"]) or {}
-            aliases = [a for a in settings.get("Aliases") or [] if not cid.startswith(a)]
+            # the engine adds the short id itself; an alias such as `db` may also begin the hex id
+            aliases = [a for a in settings.get("Aliases") or [] if a != cid[:12]]
         except (docker.errors.APIError, KeyError):
             pass  # gone since the network was read, or a network-less record
         out.append(Endpoint(ep.get("Name", cid[:12]), cid, ep.get("IPv4Address", ""), ep.get("IPv6Address", ""),

@@ -83,6 +83,18 @@ def test_a_container_reaches_another_by_its_alias(ip, engine, made, nets, unique
     assert removed.networks == [net] and not engine.api.networks(names=[net])
 
 
+def test_an_alias_that_begins_the_container_id_is_shown(ip, engine, made, nets, unique):
+    """The engine adds the short id as an alias of its own; only that one is left out."""
+    net = f"dm-net-{unique}"
+    nets.append(net)
+    ip.run_line_magic("docker_network", f"create --subnet {_subnet()} {net}")
+    server = _run(engine, made, f"dm-srv-{unique}", "bridge", ["sleep", "300"])
+    short = engine.api.inspect_container(server)["Id"][:2]
+    ip.run_line_magic("docker", f"network connect --alias {short} {net} {server}")
+    shown = ip.run_line_magic("docker_network", f"inspect {net}")
+    assert shown.containers[0].aliases == [short]
+
+
 def test_create_options_are_what_the_engine_keeps(ip, engine, nets, unique):
     net = f"dm-net-{unique}"
     nets.append(net)

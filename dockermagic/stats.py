@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from . import adapter, units
 from .containers import ContainerError
+from .errors import EngineUnreachable
+from .watchdog import ANSWER, QUIET
 
 HISTORY = 60
 STATS_TABLE = "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}"
@@ -140,10 +142,17 @@ def samples(engine, watched, stream: bool = True, result: Stats | None = None):
     def ask(cid: str, name: str) -> None:
         while not stop.is_set():
             try:
-                raw = adapter.call(engine.api, "GET", "/containers/{0}/stats", cid, params={"stream": 0}) or {}
+                # one reading takes the engine about a second; QUIET bounds an engine that stopped answering
+                raw = adapter.call(engine.api, "GET", "/containers/{0}/stats", cid, params={"stream": 0},
+                                   timeout=QUIET) or {}
                 # a stopped container answers at once, with Go's zero time as when it was read
                 sample = reading(cid, name, raw) if not str(raw.get("read", "0001")).startswith("0001") else Sample(cid, name, gone=True)
-            except Exception:  # stopped or removed meanwhile: shown as the CLI shows it, `--`
+            except Exception as exc:  # stopped or removed meanwhile: shown as the CLI shows it, `--`
+                if not adapter.ping(engine.api, ANSWER) and not adapter.ping(engine.api, ANSWER):
+                    inbox.put(EngineUnreachable(
+                        f"the engine at {engine.address} stopped answering: no reading of {name} within {QUIET:g} s and no "
+                        f"answer to two pings of {ANSWER:g} s ({adapter.explanation(exc)})"))
+                    return
                 sample = Sample(cid, name, gone=True)
             inbox.put(sample)
             if not stream or sample.gone:
@@ -157,6 +166,8 @@ def samples(engine, watched, stream: bool = True, result: Stats | None = None):
         seen = 0
         while live:
             sample = inbox.get()
+            if isinstance(sample, EngineUnreachable):
+                raise sample
             result.add(sample)
             seen += 1
             live -= 1 if (sample.gone or not stream) else 0

@@ -300,12 +300,16 @@ def test_logs_follow_whose_engine_stops_answering_and_ctrl_c(ip, engine, proxy, 
     assert "tick" in ip.run_line_magic("docker_logs", f"-n 2 {name}").stdout
 
 
-def test_events_whose_engine_stops_answering(ip, proxy):
+@pytest.mark.parametrize("magic", ["docker_events", "docker_stats {name}"])
+def test_a_stream_whose_engine_stops_answering(ip, engine, proxy, made, unique, magic):
+    name = made.container(f"dm-frozen-stream-{unique}")
+    engine.api.start(engine.api.create_container("busybox", ["sleep", "300"], name=name))
     timer = threading.Timer(1.0, proxy.freeze)
     timer.start()
     began = time.monotonic()
+    word, _, rest = magic.partition(" ")
     with pytest.raises(EngineUnreachable) as info:
-        ip.run_line_magic("docker_events", f"-H {proxy.address}")
+        ip.run_line_magic(word, f"-H {proxy.address} {rest.format(name=name)}")
     assert time.monotonic() - began < 1.0 + BOUND
     _one_line(info.value, "stopped answering")
 
@@ -422,7 +426,8 @@ def test_a_build_whose_engine_goes_away(ip, engine, proxy, context, unique, monk
     _nothing_running(engine, unique)
 
 
-@pytest.mark.parametrize("magic", ["docker_events", "docker_logs -f {name}", "docker_run --rm busybox sleep 60"])
+@pytest.mark.parametrize("magic", ["docker_events", "docker_logs -f {name}", "docker_run --rm busybox sleep 60",
+                                   "docker_stats {name}"])
 def test_a_stream_whose_engine_goes_away(ip, engine, proxy, made, unique, magic):
     name = made.container(f"dm-gone-{unique}")
     engine.api.start(engine.api.create_container("busybox", ["sh", "-c", "while true; do echo tick; sleep 0.3; done"],
@@ -474,7 +479,7 @@ def test_ctrl_c_during_a_run_on_a_frozen_engine_stops_at_once(ip, engine, proxy,
     assert engine.api.inspect_container(name)["State"]["Status"] == "exited"
 
 
-@pytest.mark.parametrize("magic", ["docker_events", "docker_logs -f {name}"])
+@pytest.mark.parametrize("magic", ["docker_events", "docker_logs -f {name}", "docker_stats {name}"])
 def test_ctrl_c_during_a_stream_of_a_frozen_engine_stops_at_once(ip, engine, proxy, made, unique, magic):
     name = made.container(f"dm-frozen-int-{unique}")
     engine.api.start(engine.api.create_container("busybox", ["sh", "-c", "while true; do echo tick; sleep 0.3; done"],

@@ -56,7 +56,7 @@ class Leftovers:
 
     def built(self, log) -> None:
         """The ids of the images a classic build's steps made, from its log (text or lines)."""
-        lines = log.splitlines() if isinstance(log, str) else [line for chunk in log for line in chunk.splitlines()]
+        lines = (log if isinstance(log, str) else "".join(log)).splitlines()  # a record may end mid-line
         own = False
         for line in lines:
             step = _STEP.match(line)

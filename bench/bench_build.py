@@ -35,6 +35,8 @@ import time
 from contextlib import redirect_stdout
 from pathlib import Path
 
+from leftovers import Leftovers
+
 TAG = "dm-bench/build"
 SESSION_CLI = "/usr/bin/docker"  # Debian's 20.10 CLI: BuildKit with a session when DOCKER_BUILDKIT=1
 
@@ -85,17 +87,20 @@ def make_parallel(root: Path) -> Path:
     return ctx
 
 
-def runners(ctx: Path, shell, no_cache: bool = False):
-    import docker
-
-    api = docker.APIClient(version="auto")
+def runners(ctx: Path, shell, made: Leftovers, no_cache: bool = False):
+    api = made.api
     env = dict(os.environ, DOCKER_BUILDKIT="0")
 
     flags = ["--no-cache"] if no_cache else []
+    flags += ["--label", made.label]
 
     def cli():
-        proc = subprocess.run(["docker", "build", *flags, "-t", TAG, str(ctx)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # its log to a file, as cheap as /dev/null: the ids of the images its steps made
+        with tempfile.TemporaryFile("w+") as log:
+            proc = subprocess.run(["docker", "build", "--force-rm", *flags, "-t", TAG, str(ctx)], env=env,
+                                  stdout=log, stderr=subprocess.PIPE, text=True)
+            log.seek(0)
+            made.built(log.read())
         if proc.returncode:
             raise RuntimeError(proc.stderr.strip())
 
@@ -107,23 +112,31 @@ def runners(ctx: Path, shell, no_cache: bool = False):
             raise RuntimeError(proc.stderr.strip())
 
     def raw():
-        for record in api.build(path=str(ctx), tag=TAG, decode=True, rm=True, nocache=no_cache):
-            if "error" in record:
-                raise RuntimeError(record["error"])
+        log = []
+        try:
+            for record in api.build(path=str(ctx), tag=TAG, decode=True, rm=True, forcerm=True, nocache=no_cache,
+                                    labels=made.labels):
+                if "error" in record:
+                    raise RuntimeError(record["error"])
+                log.append(record.get("stream", ""))
+        finally:
+            made.built(log)
 
     def magic(builder):
         def build():
             shell.run_line_magic("config", f"DockerMagics.builder = '{builder}'")
             with redirect_stdout(io.StringIO()):
-                shell.run_line_magic("docker_build", f"{' '.join(flags)} -t {TAG} {ctx}")
+                result = shell.run_line_magic("docker_build", f"{' '.join(flags)} -t {TAG} {ctx}")
+            made.built_steps(result.steps)
         return build
 
     return {"docker CLI": cli, "docker-py": raw, "magic": magic("classic"), "BuildKit": magic("buildkit"),
             "BuildKit CLI": session_cli}
 
 
-def compare(name: str, ctx: Path, shell, repeat: int, no_cache: bool = False, only=None, prepare=None) -> dict:
-    fns = runners(ctx, shell, no_cache)
+def compare(name: str, ctx: Path, shell, made: Leftovers, repeat: int, no_cache: bool = False, only=None,
+            prepare=None) -> dict:
+    fns = runners(ctx, shell, made, no_cache)
     fns = {k: v for k, v in fns.items() if only is None or k in only}
     for fn in fns.values():  # warm: fill the cache, connect, import
         timed(fn, 1)
@@ -154,7 +167,7 @@ def load_ext_time() -> float:
     return statistics.median(runs)
 
 
-def chatty_build_in_kernel(root: Path, lines: int) -> tuple[int, float, float]:
+def chatty_build_in_kernel(root: Path, lines: int, made: Leftovers) -> tuple[int, float, float]:
     """Stored output bytes of the build cell, kernel max-RSS growth (MB), build seconds."""
     import nbformat
     from nbclient import NotebookClient
@@ -165,7 +178,7 @@ def chatty_build_in_kernel(root: Path, lines: int) -> tuple[int, float, float]:
     cells = [
         "%load_ext dockermagic\nimport resource, time\nfrom dockermagic.engine import connect\nconnect()",
         "rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; t0 = time.perf_counter()",
-        f"r = %docker_build --no-cache -t {TAG}-chatty {ctx}",
+        f"r = %docker_build --no-cache --label {made.label} -t {made.name(TAG + '-chatty')} {ctx}",
         "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024, time.perf_counter() - t0)",
     ]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
@@ -191,40 +204,31 @@ def main():
     shell = start_ipython()
     shell.run_line_magic("load_ext", "dockermagic")
     shell.run_line_magic("config", "DockerMagics.display = 'text'")
-    import docker
-
-    api = docker.APIClient(version="auto")
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, Leftovers() as made:
+        made.name(TAG)
         root = Path(tmp)
-        try:
-            if "small" in only:
-                compare("cached build, small context", make_small(root), shell, args.repeat)
-            if "large" in only:
-                large = make_large(root, args.large_files, args.large_mb)
-                compare(f"cached build, {args.large_files} files / {args.large_mb} MB context", large, shell,
-                        max(3, args.repeat // 3))
-            if "onefile" in only:
-                large = large if "large" in only else make_large(root, args.large_files, args.large_mb)
-                changed = large / "d000" / "f00000.bin"
-                compare(f"one file changed, {args.large_files} files / {args.large_mb} MB context", large, shell,
-                        max(3, args.repeat // 2), only=("BuildKit", "BuildKit CLI"),
-                        prepare=lambda: changed.write_bytes(os.urandom(1000)))
-            if "parallel" in only:
-                compare("uncached build, two independent 1 s stages", make_parallel(root), shell,
-                        max(3, args.repeat // 3), no_cache=True)
-            if "load" in only:
-                print(f"\n%load_ext dockermagic: {load_ext_time() * 1000:.0f} ms (median of 5 fresh shells)")
-            if "kernel" not in only:
-                return
-            stored, growth, seconds = chatty_build_in_kernel(root, args.lines)
-            print(f"\nbuild printing {args.lines} lines in a kernel ({seconds:.1f} s): stored cell output "
-                  f"{stored / 1024:.0f} KB, kernel max-RSS growth {growth:.1f} MB")
-        finally:
-            for tag in (TAG, f"{TAG}-chatty"):
-                try:
-                    api.remove_image(tag, force=True)
-                except docker.errors.NotFound:
-                    pass
+        if "small" in only:
+            compare("cached build, small context", make_small(root), shell, made, args.repeat)
+        if "large" in only:
+            large = make_large(root, args.large_files, args.large_mb)
+            compare(f"cached build, {args.large_files} files / {args.large_mb} MB context", large, shell,
+                    made, max(3, args.repeat // 3))
+        if "onefile" in only:
+            large = large if "large" in only else make_large(root, args.large_files, args.large_mb)
+            changed = large / "d000" / "f00000.bin"
+            compare(f"one file changed, {args.large_files} files / {args.large_mb} MB context", large, shell,
+                    made, max(3, args.repeat // 2), only=("BuildKit", "BuildKit CLI"),
+                    prepare=lambda: changed.write_bytes(os.urandom(1000)))
+        if "parallel" in only:
+            compare("uncached build, two independent 1 s stages", make_parallel(root), shell, made,
+                    max(3, args.repeat // 3), no_cache=True)
+        if "load" in only:
+            print(f"\n%load_ext dockermagic: {load_ext_time() * 1000:.0f} ms (median of 5 fresh shells)")
+        if "kernel" not in only:
+            return
+        stored, growth, seconds = chatty_build_in_kernel(root, args.lines, made)
+        print(f"\nbuild printing {args.lines} lines in a kernel ({seconds:.1f} s): stored cell output "
+              f"{stored / 1024:.0f} KB, kernel max-RSS growth {growth:.1f} MB")
 
 
 if __name__ == "__main__":

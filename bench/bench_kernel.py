@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from leftovers import Leftovers
+
 TAG = f"dm-bench/kernel-{os.getpid()}"  # its own: other runs on a shared engine remove theirs
 
 
@@ -45,7 +47,8 @@ from IPython.display import display
 from dockermagic import archive
 api = docker.from_env().api
 client = docker.from_env()
-CTX, TAG, PUSHED = {ctx!r}, {tag!r}, {pushed!r}
+CTX, TAG, PUSHED, LABEL = {ctx!r}, {tag!r}, {pushed!r}, {label!r}
+LABELS = dict([LABEL.split("=", 1)])  # every build and container the run makes carries it
 
 import io, tarfile
 
@@ -71,12 +74,12 @@ def list_layers(name):
 WORK = {
     # docker-py has only the classic builder: the same work is the magic's classic build
     "cached build, two-file context": (
-        "list(api.build(path=CTX, tag=TAG, decode=True))",
-        "_r = get_ipython().run_line_magic('docker_build', f'-t {TAG} {CTX}')",
+        "list(api.build(path=CTX, tag=TAG, decode=True, rm=True, forcerm=True, labels=LABELS))",
+        "_r = get_ipython().run_line_magic('docker_build', f'--label {LABEL} -t {TAG} {CTX}')",
     ),
     "run --rm busybox true": (
-        "client.containers.run('busybox', 'true', remove=True)",
-        "_r = get_ipython().run_line_magic('docker_run', '--rm busybox true')",
+        "client.containers.run('busybox', 'true', remove=True, labels=LABELS)",
+        "_r = get_ipython().run_line_magic('docker_run', f'--rm --label {LABEL} busybox true')",
     ),
     "push, layers already there": (
         "list(api.push(PUSHED, stream=True, decode=True))",
@@ -110,12 +113,12 @@ print('BENCH' + json.dumps(_times))
 """
 
 CLI = {
-    "cached build, two-file context": lambda ctx, pushed: ["docker", "build", "-q", "-t", TAG, ctx],
-    "run --rm busybox true": lambda ctx, pushed: ["docker", "run", "--rm", "busybox", "true"],
-    "push, layers already there": lambda ctx, pushed: ["docker", "push", "-q", pushed],
-    "layers, first read (displayed)": lambda ctx, pushed: ["sh", "-c", f"docker save {TAG} > /dev/null"],
-    "images (displayed)": lambda ctx, pushed: ["docker", "images"],
-    "ps -a (displayed)": lambda ctx, pushed: ["docker", "ps", "-a"],
+    "cached build, two-file context": lambda ctx, pushed, label: ["docker", "build", "-q", "--label", label, "-t", TAG, ctx],
+    "run --rm busybox true": lambda ctx, pushed, label: ["docker", "run", "--rm", "--label", label, "busybox", "true"],
+    "push, layers already there": lambda ctx, pushed, label: ["docker", "push", "-q", pushed],
+    "layers, first read (displayed)": lambda ctx, pushed, label: ["sh", "-c", f"docker save {TAG} > /dev/null"],
+    "images (displayed)": lambda ctx, pushed, label: ["docker", "images"],
+    "ps -a (displayed)": lambda ctx, pushed, label: ["docker", "ps", "-a"],
 }
 
 
@@ -146,27 +149,31 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
     pushed = f"{registry()}/{TAG}:1"
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, Leftovers() as made:
+        made.name(TAG)
+        made.name(pushed)
         ctx = Path(tmp) / "ctx"
         ctx.mkdir()
         (ctx / "Dockerfile").write_text("FROM busybox\nCOPY hello.txt /hello.txt\n")
         (ctx / "hello.txt").write_text("hello\n")
-        subprocess.run(["docker", "build", "-q", "-t", TAG, str(ctx)], check=True, capture_output=True)
+        # not -q: the log names the images its steps made
+        made.built(subprocess.run(["docker", "build", "--force-rm", "--label", made.label, "-t", TAG, str(ctx)],
+                                  env=dict(os.environ, DOCKER_BUILDKIT="0"), check=True, capture_output=True,
+                                  text=True).stdout)
         subprocess.run(["docker", "tag", TAG, pushed], check=True)
         subprocess.run(["docker", "push", "-q", pushed], check=True, capture_output=True)
-        try:
-            text = in_kernel(SETUP.format(ctx=str(ctx), tag=TAG, pushed=pushed, bench=str(Path(__file__).resolve().parent)) + MEASURE.format(work=WORK, runs=args.runs))
-            times = json.loads(text[text.index("BENCH") + 5:].splitlines()[0])
-            cli = {}
-            for name, argv in CLI.items():
-                samples = []
-                for _ in range(args.runs):
-                    began = time.perf_counter()
-                    subprocess.run(argv(str(ctx), pushed), check=True, capture_output=True)
-                    samples.append(time.perf_counter() - began)
-                cli[name] = statistics.median(samples)
-        finally:
-            subprocess.run(["docker", "rmi", "-f", TAG, pushed], capture_output=True)
+        text = in_kernel(SETUP.format(ctx=str(ctx), tag=TAG, pushed=pushed, label=made.label,
+                                      bench=str(Path(__file__).resolve().parent))
+                         + MEASURE.format(work=WORK, runs=args.runs))
+        times = json.loads(text[text.index("BENCH") + 5:].splitlines()[0])
+        cli = {}
+        for name, argv in CLI.items():
+            samples = []
+            for _ in range(args.runs):
+                began = time.perf_counter()
+                subprocess.run(argv(str(ctx), pushed, made.label), check=True, capture_output=True)
+                samples.append(time.perf_counter() - began)
+            cli[name] = statistics.median(samples)
     print(f"in a kernel (widgets on), {args.runs} runs each, interleaved: median (best)")
     print(f"  {'work':<34} {'docker-py':>17} {'magic':>17} {'magic/raw':>12} {'magic-raw':>17} {'CLI':>8}")
     ok = True

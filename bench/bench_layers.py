@@ -27,6 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from leftovers import Leftovers  # noqa: E402
+
 METHODS = ("magic", "tar walk", "cli")
 
 
@@ -101,12 +103,18 @@ def main() -> None:
     ip.run_line_magic("load_ext", "dockermagic")
     image = f"dm-bench/layers-{uuid.uuid4().hex[:8]}:1"
     dockerfile = f"FROM busybox\nRUN head -c {args.mb * 1_000_000} /dev/urandom > /big\n"
-    for record in api.build(fileobj=io.BytesIO(dockerfile.encode()), tag=image, rm=True, decode=True):
-        if "error" in record:
-            raise SystemExit(record["error"])
     times: dict = {m: [] for m in METHODS}
     growth = []
-    try:
+    with Leftovers(api) as made:
+        log = []
+        try:
+            for record in api.build(fileobj=io.BytesIO(dockerfile.encode()), tag=made.name(image), rm=True,
+                                    forcerm=True, labels=made.labels, decode=True):
+                if "error" in record:
+                    raise SystemExit(record["error"])
+                log.append(record.get("stream", ""))
+        finally:
+            made.built(log)
         for _ in range(args.repeat):
             for method in METHODS:
                 start = time.perf_counter()
@@ -117,8 +125,6 @@ def main() -> None:
                 else:
                     subprocess.run(["docker", "save", image], stdout=subprocess.DEVNULL, check=True)
                 times[method].append(time.perf_counter() - start)
-    finally:
-        api.remove_image(image, force=True)
     cli = statistics.median(times["cli"])
     print(f"image: busybox + one {args.mb} MB layer, {args.repeat} rounds")
     for method in METHODS:

@@ -25,10 +25,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from leftovers import Leftovers
+
 COMMAND = ["busybox", "echo", "hi"]
 
 
-def time_startup(runs: int) -> dict[str, list[float]]:
+def time_startup(runs: int, made: Leftovers) -> dict[str, list[float]]:
     import docker
     from IPython.testing.globalipapp import start_ipython
 
@@ -36,17 +38,19 @@ def time_startup(runs: int) -> dict[str, list[float]]:
     ip.run_line_magic("load_ext", "dockermagic")
     client = docker.from_env()
 
+    # each way labels its container: one left by a Ctrl-C (docker-py removes after its wait) is found
     def magic():
         with contextlib.redirect_stdout(io.StringIO()) as out:
-            result = ip.run_line_magic("docker_run", "--rm " + " ".join(COMMAND))
+            result = ip.run_line_magic("docker_run", f"--rm --label {made.label} " + " ".join(COMMAND))
         assert result.stdout == "hi\n" and "hi" in out.getvalue(), result
 
     def cli():
-        proc = subprocess.run(["docker", "run", "--rm", *COMMAND], capture_output=True, text=True, check=True)
+        proc = subprocess.run(["docker", "run", "--rm", "--label", made.label, *COMMAND], capture_output=True,
+                              text=True, check=True)
         assert proc.stdout == "hi\n"
 
     def docker_py():
-        assert client.containers.run(COMMAND[0], COMMAND[1:], remove=True) == b"hi\n"
+        assert client.containers.run(COMMAND[0], COMMAND[1:], remove=True, labels=made.labels) == b"hi\n"
 
     ways = {"magic": magic, "cli": cli, "docker-py": docker_py}
     for way in ways.values():  # warm up: imports, connections, page cache
@@ -65,7 +69,7 @@ NOTEBOOK_CELLS = [
     "def memory():\n"
     "    fields = dict(line.split(':', 1) for line in open('/proc/self/status'))\n"
     "    return {k: int(fields[k].split()[0]) * 1024 for k in ('VmRSS', 'VmHWM')}\n"
-    "_ = %docker_run --rm busybox true",
+    "_ = %docker_run --rm --label {label} busybox true",
     "import gc; gc.collect(); before = memory()",
     None,  # the measured cell
     "import gc, time; gc.collect(); after = memory()\n"
@@ -76,13 +80,13 @@ NOTEBOOK_CELLS = [
 ]
 
 
-def time_huge_output(lines: int) -> dict:
+def time_huge_output(lines: int, made: Leftovers) -> dict:
     import nbformat
     from nbclient import NotebookClient
 
-    measured = f"run = %docker_run --rm busybox sh -c 'seq 1 {lines} | sed \"s/$/ the quick brown fox jumps over the lazy dog/\"'"
+    measured = f"run = %docker_run --rm --label {made.label} busybox sh -c 'seq 1 {lines} | sed \"s/$/ the quick brown fox jumps over the lazy dog/\"'"
     cells = [c if c is not None else measured for c in NOTEBOOK_CELLS]
-    cells[0] = "import json\n" + cells[0]
+    cells[0] = "import json\n" + cells[0].replace("{label}", made.label)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     with tempfile.TemporaryDirectory() as tmp:
         began = time.perf_counter()
@@ -103,17 +107,19 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=100_000)
     args = parser.parse_args()
 
-    times = time_startup(args.runs)
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    print(f"docker run --rm busybox echo hi, {args.runs} runs each, interleaved (median, min, max):")
-    for name, values in times.items():
-        print(f"  {name:<10} {medians[name] * 1000:7.0f} ms  (min {min(values) * 1000:.0f}, max {max(values) * 1000:.0f})")
-    ratio = medians["magic"] / medians["cli"]
-    print(f"  magic / CLI       = {ratio:.2f}   (target <= 1.0)")
-    print(f"  magic / docker-py = {medians['magic'] / medians['docker-py']:.2f}")
-    print(f"  docker-py / CLI   = {medians['docker-py'] / medians['cli']:.2f}")
+    with Leftovers() as made:
+        times = time_startup(args.runs, made)
+        medians = {name: statistics.median(values) for name, values in times.items()}
+        print(f"docker run --rm busybox echo hi, {args.runs} runs each, interleaved (median, min, max):")
+        for name, values in times.items():
+            print(f"  {name:<10} {medians[name] * 1000:7.0f} ms  (min {min(values) * 1000:.0f}, max {max(values) * 1000:.0f})")
+        ratio = medians["magic"] / medians["cli"]
+        print(f"  magic / CLI       = {ratio:.2f}   (target <= 1.0)")
+        print(f"  magic / docker-py = {medians['magic'] / medians['docker-py']:.2f}")
+        print(f"  docker-py / CLI   = {medians['docker-py'] / medians['cli']:.2f}")
 
-    huge = time_huge_output(args.lines)
+        huge = time_huge_output(args.lines, made)
+
     mb = 1024 * 1024
     print(f"\n%docker_run printing {huge['lines']:,} lines ({huge['log_bytes'] / mb:.1f} MB) in a notebook (nbclient):")
     print(f"  saved cell output      {huge['cell_output_bytes'] / 1024:7.1f} KB   (target <= 256 KB)")

@@ -29,6 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from leftovers import Leftovers  # noqa: E402
+
 METHODS = ("magic", "docker-py", "cli")
 
 
@@ -38,10 +40,16 @@ def dockerfile(tag: str, layers: int, mb: float) -> str:
     return f"FROM busybox\n{runs}"
 
 
-def build(api, name: str, text: str) -> None:
-    for record in api.build(fileobj=io.BytesIO(text.encode()), tag=name, rm=True, forcerm=True, decode=True):
-        if "error" in record:
-            raise SystemExit(f"building {name} failed: {record['error']}")
+def build(made: Leftovers, name: str, text: str) -> None:
+    log = []
+    try:
+        for record in made.api.build(fileobj=io.BytesIO(text.encode()), tag=made.name(name), rm=True, forcerm=True,
+                                     labels=made.labels, decode=True):
+            if "error" in record:
+                raise SystemExit(f"building {name} failed: {record['error']}")
+            log.append(record.get("stream", ""))
+    finally:
+        made.built(log)
 
 
 def shell():
@@ -99,13 +107,13 @@ def delete_manifest(registry: str, api, name: str) -> None:
             urllib.request.urlopen(request, timeout=10).close()
 
 
-def redraw_check(ip, api, registry: str, run_id: str, made: list) -> dict:
+def redraw_check(ip, made: Leftovers, registry: str, run_id: str, pushed: list) -> dict:
     """A 20-layer push in widget mode: how often does the view redraw?"""
     from dockermagic.views.transfer import TransferView
 
     name = f"{registry}/dmbench-{run_id}/layers20:1"
-    made.append(name)
-    build(api, name, dockerfile(f"{run_id}-20", 20, 20))
+    pushed.append(name)
+    build(made, name, dockerfile(f"{run_id}-20", 20, 20))
     views = []
     original = TransferView.start
     TransferView.start = lambda self: (views.append(self), original(self))[1]
@@ -137,7 +145,8 @@ def main() -> None:
     api = engine.api
     ip = shell()
     run_id = uuid.uuid4().hex[:8]
-    made: list[str] = []
+    made = Leftovers(api)
+    pushed: list[str] = []
     times = {(op, m): [] for op in ("push", "pull") for m in METHODS}
     print(f"{engine.label}; registry {args.registry}; images: busybox + {args.layers} layers, {args.mb:g} MB random; "
           f"{args.repeat} rounds", flush=True)
@@ -147,8 +156,8 @@ def main() -> None:
             names = {}
             for method in order:
                 name = f"{args.registry}/dmbench-{run_id}/{method.replace('-', '')}-{round_no}:1"
-                made.append(name)
-                build(api, name, dockerfile(f"{run_id}-{method}-{round_no}", args.layers, args.mb))
+                pushed.append(name)
+                build(made, name, dockerfile(f"{run_id}-{method}-{round_no}", args.layers, args.mb))
                 names[method] = name
             for method in order:
                 times[("push", method)].append(push(method, ip, api, names[method]))
@@ -156,12 +165,11 @@ def main() -> None:
                 api.remove_image(names[method])
             for method in order:
                 times[("pull", method)].append(pull(method, ip, api, names[method]))
-        check = redraw_check(ip, api, args.registry, run_id, made)
+        check = redraw_check(ip, made, args.registry, run_id, pushed)
     finally:
-        for name in made:
+        for name in pushed:
             delete_manifest(args.registry, api, name)
-            with contextlib.suppress(Exception):
-                api.remove_image(name, force=True)
+        made.remove()
 
     print(f"\n{'':12}{'magic':>9}{'docker-py':>11}{'cli':>9}{'magic/cli':>11}{'magic/py':>10}")
     for op in ("push", "pull"):

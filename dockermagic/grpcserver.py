@@ -15,75 +15,15 @@ reading thread itself: they never wait behind a stream.
 
 from __future__ import annotations
 
-import queue
 import socket
 import struct
 import threading
 from urllib.parse import quote
 
-OK, UNKNOWN, NOT_FOUND, UNIMPLEMENTED = 0, 2, 5, 12
-_END = object()
+from .grpccall import END, OK, UNIMPLEMENTED, UNKNOWN, Call, Status, frame
+
 _QUEUED = 4 << 20  # bytes a call may have waiting to be written
 _HIDDEN = {"content-type", "te", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding", "user-agent"}
-
-
-class Status(Exception):
-    def __init__(self, code: int, message: str = ""):
-        super().__init__(message)
-        self.code = code
-
-
-class Call:
-    """One call: its method, metadata, request queue and what is still to be written."""
-
-    def __init__(self, stream_id: int, method: str, metadata: dict):
-        self.stream_id, self.method, self.metadata = stream_id, method, metadata
-        self.inbox: queue.Queue = queue.Queue()
-        self.partial = b""
-        self.headers_sent = False
-        self.data = bytearray()
-        self.trailers: list | None = None
-        self.gone = False
-
-    def requests(self) -> "Requests":
-        return Requests(self.inbox)
-
-
-class Requests:
-    """A call's request messages: iterate (blocking), or `poll()` for one already here."""
-
-    def __init__(self, inbox: queue.Queue):
-        self.inbox, self.ended = inbox, False
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> bytes:
-        if self.ended:
-            raise StopIteration
-        item = self.inbox.get()
-        if item is _END:
-            self.ended = True
-            raise StopIteration
-        return item
-
-    def poll(self):
-        """The next message if one has arrived, else None; raises StopIteration at the end."""
-        if self.ended:
-            raise StopIteration
-        try:
-            item = self.inbox.get_nowait()
-        except queue.Empty:
-            return None
-        if item is _END:
-            self.ended = True
-            raise StopIteration
-        return item
-
-
-def frame(message: bytes) -> bytes:
-    """gRPC's length-prefixed message (never compressed)."""
-    return struct.pack(">BI", 0, len(message)) + message
 
 
 class Server:
@@ -151,7 +91,7 @@ class Server:
             self.listening.clear()
         for call in calls:
             call.gone = True
-            call.inbox.put(_END)
+            call.inbox.put(END)
 
     def _received(self, data: bytes) -> None:
         import h2.events as ev
@@ -173,7 +113,7 @@ class Server:
                     call = self.listening.pop(event.stream_id, None)
                     if call is not None:
                         call.gone = call.gone or isinstance(event, ev.StreamReset)
-                        call.inbox.put(_END)
+                        call.inbox.put(END)
                         if call.method in self.unary and not call.gone:
                             # a unary call runs once its request is whole: a health check
                             # answered on this thread must never wait for bytes this thread reads
@@ -312,5 +252,5 @@ class Server:
                     self.calls.pop(sid, None)
             except Exception:  # noqa: BLE001 -- the engine reset this stream: drop what it would not read
                 call.gone = True
-                call.inbox.put(_END)
+                call.inbox.put(END)
                 self.calls.pop(sid, None)

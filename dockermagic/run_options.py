@@ -1,15 +1,15 @@
 """The rest of `docker run`'s options (and `docker create`'s): resources, security, networking,
 devices, logging.  `OPTIONS` is the table the magics declare their arguments from; `translate()`
 turns the values given into what the engine's create call takes, each checked before anything
-is sent, so an option accepted is an option the engine is asked to honour.
+is sent (each value's grammar in `run_values`), so an option accepted is an option the engine is
+asked to honour.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-from . import pairs
+from . import pairs, run_values
 from .errors import InvalidInput
 
 # (flags, kind, metavar, help): kind "list" repeats, "flag" takes no value, "value" one; the
@@ -94,98 +94,6 @@ class Extras:
     cidfile: str | None = None
 
 
-_BYTES = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgtp])?i?b?", re.I)
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)")
-
-
-def to_bytes(text: str, option: str) -> int:
-    """The CLI's RAMInBytes: `512m`, `2GB`, `1.5g` (binary units)."""
-    match = _BYTES.fullmatch(str(text).strip())
-    if not match:
-        raise InvalidInput(f"{option} {text!r}: a size such as 512m or 2g")
-    power = " kmgtp".index((match.group(2) or " ").lower())
-    return int(float(match.group(1)) * 1024 ** power)
-
-
-def to_nanoseconds(text: str, option: str) -> int:
-    """Go's time.ParseDuration for the health options: `30s`, `1m30s`, `500ms`."""
-    parts = _DURATION.findall(text or "")
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise InvalidInput(f"{option} {text!r}: a duration such as 30s or 1m30s")
-    scale = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9, "m": 60e9, "h": 3600e9}
-    return int(sum(float(n) * scale[u] for n, u in parts))
-
-
-def _int(text, option: str) -> int:
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{option} {text!r}: a whole number") from None
-
-
-def _restart(text: str) -> dict:
-    name, _, count = text.partition(":")
-    if name not in ("no", "always", "unless-stopped", "on-failure") or (count and name != "on-failure"):
-        raise InvalidInput(f"--restart {text!r}: no, always, unless-stopped or on-failure[:MAX_RETRIES]")
-    return {"Name": "" if name == "no" else name, "MaximumRetryCount": _int(count, "--restart") if count else 0}
-
-
-def _host_ip(text: str) -> str:
-    """`--add-host` as the engine wants it, `host:ip`, from `host:ip`, `host=ip`, `host=[v6]`."""
-    host, sep, ip = text.partition("=")
-    if not sep:
-        host, sep, ip = text.partition(":")
-    ip = ip.strip("[]")
-    if not sep or not host or not ip:
-        raise InvalidInput(f"--add-host {text!r}: HOST:IP or HOST=IP, e.g. db:10.0.0.5")
-    if ip != "host-gateway":
-        import ipaddress
-
-        try:
-            ipaddress.ip_address(ip)
-        except ValueError:
-            raise InvalidInput(f"--add-host {text!r}: {ip!r} is not an IP address") from None
-    return f"{host}:{ip}"
-
-
-def _ulimit(text: str):
-    from docker.types import Ulimit
-
-    name, _, limits = text.partition("=")
-    soft, _, hard = limits.partition(":")
-    if not name or not soft:
-        raise InvalidInput(f"--ulimit {text!r}: NAME=SOFT[:HARD], e.g. nofile=1024:2048")
-    return Ulimit(name=name, soft=_int(soft, "--ulimit"), hard=_int(hard or soft, "--ulimit"))
-
-
-def _rates(values, option: str, size: bool) -> list[dict]:
-    out = []
-    for text in values:
-        path, _, rate = text.rpartition(":")
-        if not path.startswith("/"):
-            raise InvalidInput(f"{option} {text!r}: DEVICE_PATH:RATE, e.g. /dev/sda:10mb")
-        out.append({"Path": path, "Rate": to_bytes(rate, option) if size else _int(rate, option)})
-    return out
-
-
-def _device(text: str) -> str:
-    if not text.startswith("/"):
-        raise InvalidInput(f"--device {text!r}: this engine takes host device paths (/dev/...); CDI names and "
-                           "Windows device classes need a newer or a Windows engine")
-    return text
-
-
-def _gpus(text: str):
-    """`all`, `N`, `count=N`, `device=ID[,ID]` (quoted or not), as the CLI's GpuOpts reads them."""
-    from docker.types import DeviceRequest
-
-    text = text.strip("'\"")
-    if text.startswith("device="):
-        return [DeviceRequest(device_ids=text[len("device="):].split(","), capabilities=[["gpu"]])]
-    count = -1 if text in ("all", "count=all") else _int(text.removeprefix("count="), "--gpus")
-    return [DeviceRequest(count=count, capabilities=[["gpu"]])]
-
-
 def translate(values: dict, network: str | None) -> Extras:
     """The options' values (argparse's, by `dest`) as the create call's arguments."""
     v, out = values, Extras()
@@ -206,9 +114,10 @@ def translate(values: dict, network: str | None) -> Extras:
         host["publish_all_ports"] = True
     for name, key in (("memory", "mem_limit"), ("memory_reservation", "mem_reservation"), ("shm_size", "shm_size")):
         if v.get(name):
-            host[key] = to_bytes(v[name], "--" + name.replace("_", "-"))
+            host[key] = run_values.to_bytes(v[name], "--" + name.replace("_", "-"))
     if v.get("memory_swap"):
-        host["memswap_limit"] = -1 if v["memory_swap"] == "-1" else to_bytes(v["memory_swap"], "--memory-swap")
+        swap = v["memory_swap"]
+        host["memswap_limit"] = -1 if swap == "-1" else run_values.to_bytes(swap, "--memory-swap")
     if v.get("cpus"):
         try:
             host["nano_cpus"] = int(round(float(v["cpus"]) * 1e9))
@@ -217,29 +126,29 @@ def translate(values: dict, network: str | None) -> Extras:
     for name, key in (("cpu_shares", "cpu_shares"), ("cpu_period", "cpu_period"), ("cpu_quota", "cpu_quota"),
                       ("pids_limit", "pids_limit"), ("oom_score_adj", "oom_score_adj")):
         if v.get(name) is not None:
-            host[key] = _int(v[name], "--" + name.replace("_", "-"))
+            host[key] = run_values.whole(v[name], "--" + name.replace("_", "-"))
     if v.get("restart"):
-        host["restart_policy"] = _restart(v["restart"])
+        host["restart_policy"] = run_values.restart_policy(v["restart"])
     if v.get("tmpfs"):
         host["tmpfs"] = dict(t.partition(":")[::2] for t in v["tmpfs"])
     if v.get("add_host"):
-        host["extra_hosts"] = [_host_ip(t) for t in v["add_host"]]
+        host["extra_hosts"] = [run_values.host_ip(t) for t in v["add_host"]]
     if v.get("link"):
         host["links"] = {name: alias or name for name, _, alias in (t.partition(":") for t in v["link"])}
     if v.get("ulimit"):
-        host["ulimits"] = [_ulimit(t) for t in v["ulimit"]]
+        host["ulimits"] = [run_values.ulimit(t) for t in v["ulimit"]]
     if v.get("sysctl"):
         host["sysctls"] = pairs.option_map(v["sysctl"], "--sysctl")
     if v.get("storage_opt"):
         host["storage_opt"] = pairs.option_map(v["storage_opt"], "--storage-opt")
     if v.get("device"):
-        host["devices"] = [_device(t) for t in v["device"]]
+        host["devices"] = [run_values.device(t) for t in v["device"]]
     for name, size in (("device_read_bps", True), ("device_write_bps", True), ("device_read_iops", False),
                        ("device_write_iops", False)):
         if v.get(name):
-            host[name] = _rates(v[name], "--" + name.replace("_", "-"), size)
+            host[name] = run_values.rates(v[name], "--" + name.replace("_", "-"), size)
     if v.get("gpus"):
-        host["device_requests"] = _gpus(v["gpus"])
+        host["device_requests"] = run_values.gpus(v["gpus"])
     if v.get("log_driver") or v.get("log_opt"):
         from docker.types import LogConfig
 
@@ -248,11 +157,11 @@ def translate(values: dict, network: str | None) -> Extras:
     for name in ("mac_address", "stop_signal", "domainname", "platform"):
         if v.get(name):
             config[name] = v[name]
-    health = _healthcheck(v)
+    health = run_values.healthcheck(v)
     if health is not None:
         config["healthcheck"] = health
     for spec in v.get("expose") or ():
-        out.exposed.extend(_exposed(spec))
+        out.exposed.extend(run_values.exposed(spec))
     for path in v.get("label_file") or ():
         out.labels.update(pairs.label_map(pairs.env_file_lines(path), "--label-file"))
     if v.get("detach_keys"):
@@ -266,31 +175,6 @@ def translate(values: dict, network: str | None) -> Extras:
             raise InvalidInput(f"--cidfile {out.cidfile!r} exists already: the CLI does not overwrite it either")
     _endpoint(v, network, out)
     return out
-
-
-def _exposed(spec: str) -> list[str]:
-    port, _, proto = spec.partition("/")
-    first, _, last = port.partition("-")
-    if not first.isdigit() or (last and not last.isdigit()) or proto not in ("", "tcp", "udp", "sctp"):
-        raise InvalidInput(f"--expose {spec!r}: PORT[/PROTO] or START-END[/PROTO]")
-    return [f"{p}/{proto or 'tcp'}" for p in range(int(first), int(last or first) + 1)]
-
-
-def _healthcheck(v: dict) -> dict | None:
-    if v.get("no_healthcheck"):
-        return {"Test": ["NONE"]}
-    given = {k: v.get("health_" + k) for k in ("cmd", "interval", "timeout", "retries", "start_period")}
-    if not any(x is not None for x in given.values()):
-        return None
-    check = {}
-    if given["cmd"]:
-        check["Test"] = ["CMD-SHELL", given["cmd"]]
-    for key, name in (("interval", "Interval"), ("timeout", "Timeout"), ("start_period", "StartPeriod")):
-        if given[key]:
-            check[name] = to_nanoseconds(given[key], "--health-" + key.replace("_", "-"))
-    if given["retries"] is not None:
-        check["Retries"] = _int(given["retries"], "--health-retries")
-    return check
 
 
 def _endpoint(v: dict, network: str | None, out: Extras) -> None:

@@ -28,6 +28,7 @@ import uuid
 from dataclasses import dataclass
 
 from . import adapter, filesync, grpcserver, outputs as output, session_services as services
+from .grpccall import NOT_FOUND, Status
 from .errors import EngineError, InvalidInput
 from .filesync import Selection, SyncStats, Transfer
 from .session_schema import message
@@ -171,7 +172,7 @@ class Session:
         name = (meta.get("dir-name") or [""])[0]
         synced = self.dirs.get(name)
         if synced is None:
-            raise grpcserver.Status(grpcserver.NOT_FOUND, f"no folder {name!r} in this session")
+            raise Status(NOT_FOUND, f"no folder {name!r} in this session")
         excludes = meta.get("exclude-patterns", [])
         if synced.excludes and (meta.get("override-excludes") or [""])[0] != "true":
             excludes = list(synced.excludes)
@@ -191,5 +192,5 @@ class Session:
         ident = (call.metadata.get("buildkit.ssh.id") or ["default"])[0]
         agent = self.agents.get(ident)
         if agent is None:
-            raise grpcserver.Status(grpcserver.NOT_FOUND, f"no ssh agent {ident}")
+            raise Status(NOT_FOUND, f"no ssh agent {ident}")
         return services.forward_agent(agent, requests)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from . import auth
 from .errors import InvalidInput
-from .grpcserver import NOT_FOUND, Status
+from .grpccall import NOT_FOUND, Status
 from .session_schema import message, parse
 
 

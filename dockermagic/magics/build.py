@@ -180,6 +180,7 @@ class BuildMagics(MagicsArea):
     @argument("--no-trunc", action="store_true", help="Don't truncate output.")
     @argument("--format", default="", metavar="FORMAT", help="Format output using a Go template: 'table {{.ID}}\\t{{.CreatedBy}}', json, or a template.")
     @argument("-q", "--quiet", action="store_true", help="Only show image IDs.")
+    @argument("--platform", default=None, metavar="OS/ARCH[/VARIANT]", help="Show the history of that platform's image of a multi-platform one (needs an engine with API 1.48).")
     @argument("images", nargs="+", help="IMAGE [IMAGE ...]: two or more are shown side by side, shared layers aligned.")
     def docker_history(self, line):
         """Show the history of an image; with several, compare them layer by layer.
@@ -193,6 +194,6 @@ class BuildMagics(MagicsArea):
         if args.format or args.quiet:
             from ..images import history_text
 
-            return history_text(self.engine(), args.images, args.format, args.no_trunc, args.quiet)
-        return history(self.engine(), args.images, args.no_trunc)
+            return history_text(self.engine(), args.images, args.format, args.no_trunc, args.quiet, args.platform)
+        return history(self.engine(), args.images, args.no_trunc, args.platform)
 

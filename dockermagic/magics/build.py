@@ -77,6 +77,9 @@ class BuildMagics(MagicsArea):
     @argument("--force-rm", action="store_true", help="Always remove intermediate containers. dockermagic does this already (a failed step leaves nothing behind) unless --rm=false.")
     @argument("-q", "--quiet", action="store_true", help="Suppress the build output and print the image ID on success.")
     @argument("--load", action="store_true", help="buildx's flag: the image goes to the engine's images (what every build here does).")
+    @argument("--push", action="store_true", help="buildx's flag: push every -t tag after the build, through the engine (as buildx's docker driver does); the result's .pushed holds the transfers.")
+    @argument("--platform", default=None, metavar="OS/ARCH[/VARIANT]", help="Build for that platform, e.g. linux/arm64 (one: the engine's BuildKit makes one platform's image; a list is refused with buildx's reason).")
+    @argument("--squash", action="store_true", help="Squash the new layers into one (needs an engine started with --experimental; refused otherwise, as the CLI refuses).")
     @argument("--secret", action="append", default=[], metavar="id=ID,src=PATH|env=VAR", help="A secret a RUN --mount=type=secret,id=ID step reads (BuildKit); repeatable. Its value never reaches the notebook, the image or the log.")
     @argument("--ssh", action="append", default=[], metavar="default|ID[=SOCKET|KEY]", help="An SSH agent (default: $SSH_AUTH_SOCK) or key files a RUN --mount=type=ssh step uses (BuildKit); repeatable.")
     @argument("-o", "--output", action="append", default=[], metavar="type=local,dest=DIR|type=tar,dest=FILE", help="Write the built files to a folder or a tar file (BuildKit) instead of making an image.")
@@ -109,26 +112,50 @@ class BuildMagics(MagicsArea):
         request = BuildRequest.make(
             args.path, file=args.file, tags=args.tag, build_args=args.build_arg, labels=args.label,
             no_cache=args.no_cache, pull=args.pull, target=args.target, network=args.network,
-            rm=rm, force_rm=rm, quiet=False,
+            rm=rm, force_rm=rm, quiet=False, platform=args.platform, squash=args.squash,
         )
+        from ..build import check_exports, squash_supported
         from ..buildkit import builder, prepare
         from ..builders import classic
 
+        check_exports(request.tags, args.push, args.load, args.output)
         engine = self.engine()
+        if args.squash:
+            squash_supported(engine)
         if builder(engine, self.settings.builder) == "buildkit":
             plan = prepare(engine, request, args.secret, args.ssh, args.output, args.cache_to)
-            return self._buildkit(engine, request, plan, args.quiet)
+            return self._pushed(engine, self._buildkit(engine, request, plan, args.quiet), args)
         parsed = classic(engine, request, args.secret, args.ssh, args.output, args.cache_to)
         result = BuildResult(request.context, request.dockerfile, request.tags, engine=engine.label)
         if args.quiet:
             for _ in build(engine, request, result):
                 pass
             print(result.id)
-            return shown(result, self.shell.execution_count, "quiet")  # -q: the id alone, as the CLI prints
+            return self._pushed(engine, shown(result, self.shell.execution_count, "quiet"), args)  # -q: the id alone
         view = BuildView(result, max_lines=self.settings.max_output_lines, dockerfile=parsed,
                          **self.settings.view_options())
         run(view, build(engine, request, result))
-        return shown(result, self.shell.execution_count, view.mode)
+        return self._pushed(engine, shown(result, self.shell.execution_count, view.mode), args)
+
+    def _pushed(self, engine, shown_result, args):
+        """`--push`: each tag pushed after the build through the engine (buildx's docker driver
+        pushes with the engine too), each with its transfer view; the build result keeps them."""
+        if not args.push:
+            return shown_result
+        from ..registry import Transfer, push
+        from ..views.live import run
+        from ..views.transfer import TransferView
+
+        result = shown_result
+        for tag in result.tags:
+            transfer = Transfer("push", tag, engine=engine.label)
+            result.pushed.append(transfer)
+            if args.quiet:
+                for _ in push(engine, tag, result=transfer):
+                    pass
+                continue
+            run(TransferView(transfer, **self.settings.view_options()), push(engine, tag, result=transfer))
+        return shown_result
 
     def _buildkit(self, engine, request, plan, quiet: bool):
         from ..buildkit import BuildKitResult, build

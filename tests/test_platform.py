@@ -67,3 +67,11 @@ def test_platform_specifiers_are_normalized_as_containerd_does():
     assert str(platforms.parse("linux/arm")) == "linux/arm/v7"
     assert str(platforms.parse("Linux/AMD64")) == "linux/amd64"
     assert platforms.parse("linux/arm64/v8") == platforms.of_image({"Os": "linux", "Architecture": "arm64", "Variant": "v8"})
+
+
+@pytest.mark.parametrize("line", ["image ls --tree", "images --tree", "images --tree -q busybox"])
+def test_images_tree_on_an_api_141_engine_is_refused_as_the_cli_refuses(ip, line):
+    assert check(ip, f"docker {line}") is not None
+    with pytest.raises(InvalidInput) as caught:
+        ip.run_line_magic("docker", line)
+    assert str(caught.value) == '"--tree" requires API version 1.47, but the Docker daemon API version is 1.41'

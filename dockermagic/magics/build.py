@@ -182,6 +182,7 @@ class BuildMagics(MagicsArea):
     @argument("--digests", action="store_true", help="Show digests.")
     @argument("--no-trunc", action="store_true", help="Don't truncate output.")
     @argument("--format", default="", metavar="FORMAT", help="Format output using a Go template: 'table {{.Repository}}\\t{{.Tag}}', json, or a template.")
+    @argument("--tree", action="store_true", help="List multi-platform images as a tree: each image with its platforms (needs an engine with API 1.47).")
     @argument("repository", nargs="?", default=None, help="REPOSITORY[:TAG] to list.")
     def docker_images(self, line):
         """List images, as `docker images` does.  Returns an `ImageList` (a `Formatted` with
@@ -191,6 +192,11 @@ class BuildMagics(MagicsArea):
 
         args = parse_line(self.docker_images, line)
         filters = filter_map(args.filter, "-f", "reference=busy*, dangling=true, label=app")
+        if args.tree:
+            from ..image_tree import tree_text
+
+            return tree_text(self.engine(), args.repository, args.all, filters, quiet=args.quiet,
+                             no_trunc=args.no_trunc, digests=args.digests, format=args.format)
         if args.format or args.digests or args.no_trunc:
             return listing_text(self.engine(), args.repository, args.all, filters, args.format, args.digests,
                                 args.no_trunc, args.quiet)

@@ -349,6 +349,26 @@ def check_exports(tags, push: bool, load: bool, outputs) -> None:
         raise InvalidInput("tag is needed when pushing to registry: add -t REGISTRY/NAME[:TAG]")
 
 
+ATTESTATIONS = ("Attestation is not supported for the docker driver: the engine's image store keeps no image "
+                "index to attach it to; switch to a different driver, or turn on the containerd image store, and try again")
+
+
+def check_attestations(sbom: str | None, provenance: str | None, attest=()) -> None:
+    """`--sbom`, `--provenance`, `--attest`: off (`=false`) is what every build here does; on is
+    refused with buildx's docker-driver reason, before anything is sent."""
+    def wanted(value: str | None) -> bool:
+        if value is None:
+            return False
+        fields = dict(part.split("=", 1) if "=" in part else ("", part) for part in value.split(",") if part)
+        flag = fields.get("disabled", fields.get("", "true")).strip().lower()
+        if "disabled" in fields:
+            return flag not in ("true", "1")
+        return flag not in ("false", "0")
+
+    if wanted(sbom) or wanted(provenance) or any(wanted(spec) for spec in attest):
+        raise InvalidInput(ATTESTATIONS)
+
+
 def squash_supported(engine) -> None:
     """`--squash` needs an experimental Docker Engine (either builder), as the CLI checks before
     sending; Podman's builder squashes by itself."""

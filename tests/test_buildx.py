@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 from registry_fixtures import docker_config, pushed  # noqa: F401
 
-from dockermagic.build import MULTI_PLATFORM
+from dockermagic.build import ATTESTATIONS, MULTI_PLATFORM
 from dockermagic.errors import InvalidInput
 from dockermagic.magics.checks import check
 from dockermagic.views.formatters import bundle
@@ -75,6 +75,10 @@ def test_one_platform_is_the_image_s_platform(ip, engine, made, unique, context,
     ("buildx build --load -o type=tar,dest=out.tar .", 'load and "tar" output can\'t be used together'),
     ("buildx build --push .", "tag is needed when pushing to registry"),
     ("build --platform bogus//x .", '"" is an invalid component'),
+    ("build -t node-app:v2 --sbom=true --provenance=mode=max .", "Attestation is not supported for the docker driver"),
+    ("buildx build --provenance -t me/app .", "Attestation is not supported for the docker driver"),
+    ("buildx build --attest type=sbom -t me/app .", "Attestation is not supported for the docker driver"),
+    ("buildx build --check .", "--check is not supported here"),
 ])
 def test_what_buildx_refuses_is_refused_before_anything_is_sent(ip, context, line, said, monkeypatch):
     monkeypatch.chdir(_context(context, "refused"))
@@ -99,3 +103,11 @@ def test_squash_reaches_the_engine_as_its_build_parameter(context):
     request = BuildRequest.make(str(_context(context, "sq")), squash=True, platform="linux/arm64")
     assert request.params["squash"] == "1" and request.params["platform"] == "linux/arm64"
     assert "squash" not in BuildRequest.make(str(context)).params
+
+
+def test_attestations_turned_off_build_as_every_build_here(ip, engine, made, unique, context, builder):
+    name = made.image(f"dm-test-attest-{unique}")
+    result = ip.run_line_magic("docker", f"buildx build --provenance=false --sbom=false --attest type=sbom,disabled=true "
+                                         f"--load -t {name} {_context(context, unique)}")
+    assert engine.api.inspect_image(name)["Id"] == result.id
+    assert ATTESTATIONS.startswith("Attestation is not supported for the docker driver")

@@ -20,6 +20,11 @@ def _bool(text: str) -> bool:
     raise InvalidInput(f"expected true or false, not {text!r}")
 
 
+def _bool_flag(word: str) -> str:
+    """The CLI's optional-value flags, bare: `--rm .` builds "." (argparse would take it as the value)."""
+    return {"--rm": "--rm=true", "--sbom": "--sbom=true", "--provenance": "--provenance=true"}.get(word, word)
+
+
 @magics_class
 class BuildMagics(MagicsArea):
     @cell_magic
@@ -79,6 +84,10 @@ class BuildMagics(MagicsArea):
     @argument("--load", action="store_true", help="buildx's flag: the image goes to the engine's images (what every build here does).")
     @argument("--push", action="store_true", help="buildx's flag: push every -t tag after the build, through the engine (as buildx's docker driver does); the result's .pushed holds the transfers.")
     @argument("--platform", default=None, metavar="OS/ARCH[/VARIANT]", help="Build for that platform, e.g. linux/arm64 (one: the engine's BuildKit makes one platform's image; a list is refused with buildx's reason).")
+    @argument("--sbom", nargs="?", const="true", default=None, metavar="BOOL|generator=IMAGE", help="buildx's SBOM attestation: =false is what builds here do; asking for one is refused (the engine's image store keeps no attestations).")
+    @argument("--provenance", nargs="?", const="true", default=None, metavar="BOOL|mode=min|max", help="buildx's provenance attestation: =false is what builds here do; asking for one is refused, as buildx's docker driver refuses.")
+    @argument("--attest", action="append", default=[], metavar="type=sbom|provenance[,...]", help="buildx's attestations: refused unless disabled=true, as --sbom/--provenance.")
+    @argument("--check", action="store_true", help="Refused: buildx's build checks (lint, without building) need the frontend's lint request, which dockermagic does not run.")
     @argument("--squash", action="store_true", help="Squash the new layers into one (needs an engine started with --experimental; refused otherwise, as the CLI refuses).")
     @argument("--secret", action="append", default=[], metavar="id=ID,src=PATH|env=VAR", help="A secret a RUN --mount=type=secret,id=ID step reads (BuildKit); repeatable. Its value never reaches the notebook, the image or the log.")
     @argument("--ssh", action="append", default=[], metavar="default|ID[=SOCKET|KEY]", help="An SSH agent (default: $SSH_AUTH_SOCK) or key files a RUN --mount=type=ssh step uses (BuildKit); repeatable.")
@@ -106,7 +115,7 @@ class BuildMagics(MagicsArea):
         from ..views.live import run
 
         # --rm is the CLI's boolean flag: bare, it takes no value (`--rm .` builds "."); `--rm=false`
-        words = ["--rm=true" if word == "--rm" else word for word in split(line)]
+        words = [_bool_flag(word) for word in split(line)]
         args = self.docker_build.parser.parse_args(words)
         rm = _bool(args.rm)
         request = BuildRequest.make(
@@ -114,11 +123,15 @@ class BuildMagics(MagicsArea):
             no_cache=args.no_cache, pull=args.pull, target=args.target, network=args.network,
             rm=rm, force_rm=rm, quiet=False, platform=args.platform, squash=args.squash,
         )
-        from ..build import check_exports, squash_supported
+        from ..build import check_attestations, check_exports, squash_supported
         from ..buildkit import builder, prepare
         from ..builders import classic
 
         check_exports(request.tags, args.push, args.load, args.output)
+        check_attestations(args.sbom, args.provenance, args.attest)
+        if args.check:
+            raise InvalidInput("--check is not supported here: it runs the Dockerfile frontend's build checks instead "
+                               "of a build (its lint request), which dockermagic does not run; build without it")
         engine = self.engine()
         if args.squash:
             squash_supported(engine)

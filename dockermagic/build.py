@@ -94,6 +94,7 @@ class BuildResult:
     ended: float | None = None
     error: str | None = None
     interrupted: bool = False  # stopped by Ctrl-C (or its consumer), not by the engine
+    pushed: list = field(default_factory=list)  # registry.Transfer of each tag `--push` sent after the build
 
     @property
     def short_id(self) -> str:
@@ -286,8 +287,11 @@ class BuildRequest:
 
     @classmethod
     def make(cls, context, file=None, tags=(), build_args=(), labels=(), no_cache=False, pull=False,
-             target=None, network=None, rm=True, force_rm=True, quiet=False) -> "BuildRequest":
+             target=None, network=None, rm=True, force_rm=True, quiet=False, platform=None,
+             squash=False) -> "BuildRequest":
         checked = [str(reference.parse(tag, "-t")) for tag in tags or []]
+        if platform:
+            _one_platform(platform)
         ctx = Path(context).expanduser()
         if not ctx.exists():
             raise InvalidInput(f"build context folder {context!r} does not exist; write one with %%dockerfile {context}")
@@ -304,11 +308,77 @@ class BuildRequest:
             "rm": _flag(rm), "forcerm": _flag(force_rm and rm),
             "target": target or None, "networkmode": network or None,
         }
+        if platform:
+            params["platform"] = platform.strip()  # BuildKit's `platform` frontend option, the classic builder's too
+        if squash:
+            params["squash"] = "1"
         if build_args:
             params["buildargs"] = json.dumps(pairs.env_map(build_args, "--build-arg"))
         if labels:
             params["labels"] = json.dumps(pairs.label_map(labels, "--label"))
         return cls(str(ctx), str(dockerfile), checked, params)
+
+
+MULTI_PLATFORM = ("Multi-platform build is not supported for the docker driver: the engine's own BuildKit "
+                  "(buildx's docker driver) makes one platform's image; switch to a different driver (docker "
+                  "buildx create --driver docker-container), or turn on the containerd image store, and try again")
+
+
+def _one_platform(spec: str) -> None:
+    """`--platform`: one platform, as buildx's docker driver builds; several are refused with its reason."""
+    from . import platforms
+
+    specs = [part for part in spec.split(",") if part.strip()]
+    if len(specs) > 1:
+        raise InvalidInput(MULTI_PLATFORM)
+    platforms.parse(specs[0] if specs else "")
+
+
+def check_exports(tags, push: bool, load: bool, outputs) -> None:
+    """buildx's rules for where a build goes, said before anything is sent."""
+    kinds = [dict(part.split("=", 1) for part in spec.split(",") if "=" in part).get("type", "local")
+             for spec in outputs]
+    if push and load:
+        raise InvalidInput("push and load may not be set together at the moment")
+    if push and kinds:
+        raise InvalidInput(f'push and "{kinds[0]}" output can\'t be used together (--push sends the image '
+                           f"after the build; -o writes files instead of an image)")
+    if load and kinds:
+        raise InvalidInput(f'load and "{kinds[0]}" output can\'t be used together')
+    if push and not tags:
+        raise InvalidInput("tag is needed when pushing to registry: add -t REGISTRY/NAME[:TAG]")
+
+
+ATTESTATIONS = ("Attestation is not supported for the docker driver: the engine's image store keeps no image "
+                "index to attach it to; switch to a different driver, or turn on the containerd image store, and try again")
+
+
+def check_attestations(sbom: str | None, provenance: str | None, attest=()) -> None:
+    """`--sbom`, `--provenance`, `--attest`: off (`=false`) is what every build here does; on is
+    refused with buildx's docker-driver reason, before anything is sent."""
+    def wanted(value: str | None) -> bool:
+        if value is None:
+            return False
+        fields = dict(part.split("=", 1) if "=" in part else ("", part) for part in value.split(",") if part)
+        flag = fields.get("disabled", fields.get("", "true")).strip().lower()
+        if "disabled" in fields:
+            return flag not in ("true", "1")
+        return flag not in ("false", "0")
+
+    if wanted(sbom) or wanted(provenance) or any(wanted(spec) for spec in attest):
+        raise InvalidInput(ATTESTATIONS)
+
+
+def squash_supported(engine) -> None:
+    """`--squash` needs an experimental Docker Engine (either builder), as the CLI checks before
+    sending; Podman's builder squashes by itself."""
+    if engine.kind == "Podman":
+        return
+    details = next((c.get("Details") or {} for c in engine.version.get("Components", [])
+                    if c.get("Name") == "Engine"), {})
+    if str(details.get("Experimental", engine.version.get("Experimental", "false"))).lower() != "true":
+        raise InvalidInput('"--squash" is only supported on a Docker daemon with experimental features enabled '
+                           "(this engine runs without them: dockerd --experimental)")
 
 
 def _flag(value: bool) -> str:

@@ -19,8 +19,19 @@ from .errors import InvalidInput
 
 
 def folder() -> Path:
-    """`$DOCKER_CONFIG`, or `~/.docker`: where config.json and contexts/ live."""
+    """`--config DIR` of the magic call running now, else `$DOCKER_CONFIG`, or `~/.docker`:
+    where config.json and contexts/ live."""
+    chosen = _chosen()
+    if chosen:
+        return Path(chosen).expanduser()
     return Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+
+
+def _chosen() -> str | None:
+    """The call's `--config`: it travels with the call's other global flags (`engine.selecting`)."""
+    from .engine import selected
+
+    return getattr(selected(), "config", None)
 
 
 def config_path() -> Path:

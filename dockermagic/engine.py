@@ -79,6 +79,8 @@ Global options (the docker CLI's, before the magic's own options; for this call 
   --tls, --tlsverify  Use TLS (and verify the engine's certificate) with -H
   --tlscacert PATH, --tlscert PATH, --tlskey PATH
                       TLS files for -H (default: DOCKER_CERT_PATH or ~/.docker)
+  --config DIR        The docker config folder for this call (logins, contexts; default:
+                      DOCKER_CONFIG or ~/.docker)
 """
 
 _VALUED = {"-H": "host", "--host": "host", "--context": "context", "-c": "context",

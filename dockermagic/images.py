@@ -4,9 +4,10 @@ images (tag, rmi)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
-from . import adapter, reference, units
+from . import adapter, platforms, reference, units
 from .errors import EngineError, InvalidInput
 
 
@@ -125,15 +126,32 @@ PODMAN_HISTORY_NOTE = (
 )
 
 
-def history(engine, images: list[str], no_trunc: bool = False) -> History:
+def _history_records(engine, name: str, platform: platforms.Platform | None) -> list[dict]:
+    if platform is None:
+        return engine.api.history(name)
+    return adapter.call(engine.api, "GET", "/images/{0}/history", name,
+                        params={"platform": json.dumps(platform.engine_json())})
+
+
+def _history_platform(engine, spec: str | None):
+    """`history --platform`: checked, and refused on an engine older than API 1.48 (as the CLI)."""
+    if spec is None:
+        return None
+    chosen = platforms.parse(spec)
+    platforms.require_api(engine, "1.48", "--platform")
+    return chosen
+
+
+def history(engine, images: list[str], no_trunc: bool = False, platform: str | None = None) -> History:
     if not images:
         raise InvalidInput("name at least one image, e.g. %docker_history busybox")
     import docker
 
+    chosen = _history_platform(engine, platform)
     all_layers = []
     for name in images:
         try:
-            raw = engine.api.history(name)
+            raw = _history_records(engine, name, chosen)
         except docker.errors.NotFound:
             raise InvalidInput(f"no such image: {name} (see %docker_images)") from None
         all_layers.append([
@@ -146,17 +164,19 @@ def history(engine, images: list[str], no_trunc: bool = False) -> History:
                    engine.label)
 
 
-def history_text(engine, images: list[str], fmt: str, no_trunc: bool = False, quiet: bool = False):
+def history_text(engine, images: list[str], fmt: str, no_trunc: bool = False, quiet: bool = False,
+                 platform: str | None = None):
     """`docker history --format F` / `-q`: the CLI's text, image after image."""
     import docker
 
     from . import fields, formats
 
     formats.check_listing(fmt)
+    chosen = _history_platform(engine, platform)
     out = []
     for image in images:
         try:
-            rows = [fields.HistoryRow(r, not no_trunc) for r in engine.api.history(image)]
+            rows = [fields.HistoryRow(r, not no_trunc) for r in _history_records(engine, image, chosen)]
         except docker.errors.NotFound as exc:
             raise EngineError(f"no such image: {image!r}") from exc
         out.append(formats.listing(fmt or fields.HISTORY_TABLE, rows, fields.HISTORY_HEADER, fields.HISTORY_TABLE, quiet))
@@ -222,14 +242,24 @@ class Removed:
         return "\n".join(self.lines) or "nothing removed"
 
 
-def remove(engine, images: list[str], force: bool = False) -> Removed:
-    """`docker rmi [-f] IMAGE...`: each removed in turn; the first refusal raises after the rest."""
+def remove(engine, images: list[str], force: bool = False, platform_specs=(), no_prune: bool = False) -> Removed:
+    """`docker rmi [-f] [--platform P]... IMAGE...`: each removed in turn; the first refusal raises
+    after the rest.  `--platform` removes only that platform's content (API 1.50 and later: an
+    older engine is refused before anything is sent, as the CLI refuses)."""
     import docker
 
+    chosen = [platforms.parse(spec) for spec in platform_specs]
+    if chosen:
+        platforms.require_api(engine, "1.50", "--platform")
     removed, failures = Removed(), []
     for image in images:
         try:
-            records = engine.api.remove_image(image, force=force) or []
+            if chosen:
+                params = {"force": force, "noprune": no_prune,
+                          "platforms": [json.dumps(p.engine_json()) for p in chosen]}
+                records = adapter.call(engine.api, "DELETE", "/images/{0}", image, params=params) or []
+            else:
+                records = engine.api.remove_image(image, force=force, noprune=no_prune) or []
         except docker.errors.NotFound:
             failures.append(f"no such image: {image}")
             continue

@@ -15,7 +15,7 @@ import time
 from contextlib import closing
 from dataclasses import dataclass, field
 
-from . import adapter, auth, reference, units
+from . import adapter, auth, platforms, reference, units
 from .errors import EngineError, InvalidInput
 from .watchdog import Watchdog
 
@@ -106,6 +106,15 @@ class Transfer:
     started: float = 0.0
     ended: float | None = None
     error: str | None = None
+    wanted_platform: str | None = None  # `pull --platform`, as given
+    platform: str | None = None  # what the engine says the pulled image is for
+
+    @property
+    def platform_mismatch(self) -> str | None:
+        """The warning newer engines give when a registry's image is not for the platform asked."""
+        if not self.wanted_platform or not self.platform or self.platform == self.wanted_platform:
+            return None
+        return f"image platform ({self.platform}) does not match the expected platform ({self.wanted_platform})"
 
     @property
     def digest(self) -> str | None:
@@ -147,6 +156,10 @@ class Transfer:
             parts.append(f"{_layers(count)} mounted from {repo}")
         if self.already_there:
             parts.append(f"{_layers(self.already_there)} already there")
+        if self.wanted_platform and self.platform:
+            parts.append(f"platform {self.platform}")
+        if self.platform_mismatch:
+            parts.append(f"WARNING: {self.platform_mismatch}")
         return "; ".join(parts)
 
     def __repr__(self) -> str:
@@ -379,9 +392,12 @@ def push(engine, name: str, all_tags: bool = False, result: Transfer | None = No
     yield TransferSucceeded(result)
 
 
-def pull(engine, name: str, all_tags: bool = False, result: Transfer | None = None):
-    """Pull `name` (NAME[:TAG|@DIGEST], or every tag of NAME) to `engine`; yields events."""
+def pull(engine, name: str, all_tags: bool = False, result: Transfer | None = None, platform: str | None = None):
+    """Pull `name` (NAME[:TAG|@DIGEST], or every tag of NAME) to `engine`; yields events.
+    `platform` (`--platform`, checked first) picks that platform's image of a multi-platform
+    one; the result reads back the platform the engine made it."""
     ref = pull_name(name, all_tags)
+    wanted = platforms.parse(platform) if platform else None
     shown = ref.repository if all_tags else str(ref)
     if result is None:
         result = Transfer("pull", shown, engine=engine.label)
@@ -389,9 +405,14 @@ def pull(engine, name: str, all_tags: bool = False, result: Transfer | None = No
     params = {"fromImage": ref.repository}
     if not all_tags:
         params["tag"] = ref.digest or ref.tag
+    if wanted is not None:
+        params["platform"] = platform.strip()  # the engine normalizes it as it does the CLI's
+        result.wanted_platform = str(wanted)
     yield from _send(engine, "/images/create", (), params, auth.server_of(ref), TransferStream(result, error=PullError))
     try:
-        result.size = engine.api.inspect_image(ref.repository if all_tags else str(ref)).get("Size")
+        inspected = engine.api.inspect_image(ref.repository if all_tags else str(ref))
+        result.size = inspected.get("Size")
+        result.platform = str(platforms.of_image(inspected)) if wanted is not None else None
     except Exception:
         result.size = None  # --all-tags without a `latest`: the size of no single image
     result.ended = time.monotonic()

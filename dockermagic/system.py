@@ -167,6 +167,15 @@ class DiskUsage:
     rows: list[UsageRow]
     label: str = ""
     raw: dict = field(default_factory=dict, repr=False)
+    verbose: bool = False  # `-v`: shown as each image, container, volume and cache record
+
+    @property
+    def sections(self) -> list:
+        """`docker system df -v`'s four tables (`disk_usage.UsageSection`), each row's fields as
+        the CLI prints them."""
+        from .disk_usage import verbose_sections
+
+        return verbose_sections(self.raw)
 
     def __iter__(self):
         return iter(self.rows)
@@ -180,7 +189,7 @@ def _active_container(c: dict) -> bool:
     return any(s in (c.get("State") or "") for s in ("running", "paused", "restarting"))
 
 
-def disk_usage(engine) -> DiskUsage:
+def disk_usage(engine, verbose: bool = False) -> DiskUsage:
     """The CLI's arithmetic: an image in use keeps its own (unshared) layers; a container's size
     is its writable layer; a volume is reclaimable when nothing refers to it."""
     import docker
@@ -211,4 +220,4 @@ def disk_usage(engine) -> DiskUsage:
                  sum(b.get("Size", 0) for b in caches if not b.get("Shared")),
                  sum(b.get("Size", 0) for b in caches if not b.get("InUse") and not b.get("Shared"))),
     ]
-    return DiskUsage(rows, engine.label, raw)
+    return DiskUsage(rows, engine.label, raw, verbose)

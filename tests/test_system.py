@@ -148,3 +148,38 @@ def test_events_without_until_stop_on_interrupt_with_what_came(ip, engine, made,
         worker.join()
     assert time.monotonic() - started < 20
     assert log.stopped == "interrupted" and "start" in [e.Action for e in log.events]
+
+
+def _cli_row(lines: list[str], name: str) -> list[str]:
+    """The CLI's row naming `name`, cut into its columns (two spaces or more between them)."""
+    import re
+
+    return next(re.split(r"\s{2,}", line.strip()) for line in lines if re.search(rf"(^|\s){re.escape(name)}(\s|$)", line))
+
+
+@needs_cli
+def test_system_df_verbose_is_the_clis_four_tables(ip, engine, made, unique, context):
+    image, volume = made.image(f"dm-df-{unique}:v1"), made.volume(f"dm-dfv-{unique}")
+    (context / "Dockerfile").write_text(f"FROM busybox\nLABEL dm-df={unique}\n")  # an image of its own: one tag
+    list(engine.api.build(path=str(context), tag=image, rm=True))
+    container = made.container(f"dm-dfc-{unique}")
+    engine.api.create_container(image, "sleep 30", name=container,
+                                host_config=engine.api.create_host_config(binds={volume: {"bind": "/data"}}))
+    assert ip.run_line_magic("docker", "system df --verbose").verbose
+    usage = ip.run_line_magic("docker", "system df -v")
+    cli = subprocess.run(["docker", "system", "df", "-v"], capture_output=True, text=True, check=True).stdout.splitlines()
+    ours = bundle(usage)["text/plain"].splitlines()
+    titles = [line for line in ours if line.endswith("space usage:") or line.startswith("Build cache usage:")]
+    assert titles[:3] == ["Images space usage:", "Containers space usage:", "Local Volumes space usage:"]
+    assert [line for line in cli if line.endswith("space usage:")] == titles[:3]
+    for header in ("REPOSITORY", "CONTAINER ID", "VOLUME NAME", "CACHE ID"):  # widths follow rows others' work changes
+        assert _cli_row(ours, header) == _cli_row(cli, header)
+    mine, theirs = _cli_row(ours, f"dm-df-{unique}"), _cli_row(cli, f"dm-df-{unique}")
+    assert mine[:3] == theirs[:3] and mine[4:] == theirs[4:]  # CREATED moves between the two calls
+    assert _cli_row(ours, volume) == _cli_row(cli, volume) == [volume, "1", "0B"]
+    row, cli_row = _cli_row(ours, container), _cli_row(cli, container)
+    assert row[:5] == cli_row[:5] and row[-1] == cli_row[-1] == container and '"sleep 30"' in row
+    html = bundle(usage)["text/html"]
+    assert "Images space usage:" in html and f"dm-df-{unique}" in html and "CACHE ID" in html
+    with pytest.raises(InvalidInput, match="--format with -v"):
+        ip.run_line_magic("docker", "system df -v --format '{{.Type}}'")

@@ -5,6 +5,7 @@ line on with `join`, which `split` reads back to the same words."""
 
 from __future__ import annotations
 
+import functools
 import shlex
 
 from IPython.core.error import UsageError
@@ -33,13 +34,52 @@ def parse_line(magic_func, line: str):
 
 
 def global_flags(line: str, short_context: bool = False):
-    """The CLI's leading global flags (`-H URL`, `--context NAME`, TLS flags) -> (Selection or
-    None, the rest of the line).  A line that does not split is left to the magic's own parser."""
+    """The CLI's leading global flags (`-H URL`, `--context NAME`, TLS flags, `--config DIR`) ->
+    (Selection or None, the rest of the line).  A line that does not split is left to the
+    magic's own parser."""
+    from dataclasses import asdict
+
     from ..engine import split_global_flags
 
     try:
         words = split(line)
     except UsageError:
         return None, line
-    selection, rest = split_global_flags(words, short_context)
-    return (None, line) if selection is None else (selection, join(rest))
+    found, config = {}, None
+    while True:
+        selection, words = split_global_flags(words, short_context)
+        found.update({k: v for k, v in asdict(selection).items() if v} if selection is not None else {})
+        if words[:1] == ["--config"] and len(words) > 1:
+            config, words = words[1], words[2:]
+        elif words and words[0].startswith("--config="):
+            config, words = words[0].split("=", 1)[1], words[1:]
+        elif selection is None:
+            break
+    if not found and config is None:
+        return None, line
+    return _configured(found, config), join(words)
+
+
+def _configured(found: dict, config: str | None):
+    """A Selection that also carries `--config DIR` (read by `dockerconfig.folder()` during the call)."""
+    from ..engine import Selection
+    from ..errors import InvalidInput
+
+    if config is None:
+        return Selection(**found)
+    if not config.strip():
+        raise InvalidInput("--config needs a folder: the docker config folder to use for this command")
+    return _configured_type()(**found, config=config)
+
+
+@functools.cache
+def _configured_type():
+    from dataclasses import dataclass
+
+    from ..engine import Selection  # docker-py loads with the first magic that runs, not with this module
+
+    @dataclass(frozen=True)
+    class Configured(Selection):
+        config: str | None = None
+
+    return Configured

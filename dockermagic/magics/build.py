@@ -20,6 +20,11 @@ def _bool(text: str) -> bool:
     raise InvalidInput(f"expected true or false, not {text!r}")
 
 
+def _bool_flag(word: str) -> str:
+    """The CLI's optional-value flags, bare: `--rm .` builds "." (argparse would take it as the value)."""
+    return {"--rm": "--rm=true", "--sbom": "--sbom=true", "--provenance": "--provenance=true"}.get(word, word)
+
+
 @magics_class
 class BuildMagics(MagicsArea):
     @cell_magic
@@ -77,6 +82,13 @@ class BuildMagics(MagicsArea):
     @argument("--force-rm", action="store_true", help="Always remove intermediate containers. dockermagic does this already (a failed step leaves nothing behind) unless --rm=false.")
     @argument("-q", "--quiet", action="store_true", help="Suppress the build output and print the image ID on success.")
     @argument("--load", action="store_true", help="buildx's flag: the image goes to the engine's images (what every build here does).")
+    @argument("--push", action="store_true", help="buildx's flag: push every -t tag after the build, through the engine (as buildx's docker driver does); the result's .pushed holds the transfers.")
+    @argument("--platform", default=None, metavar="OS/ARCH[/VARIANT]", help="Build for that platform, e.g. linux/arm64 (one: the engine's BuildKit makes one platform's image; a list is refused with buildx's reason).")
+    @argument("--sbom", nargs="?", const="true", default=None, metavar="BOOL|generator=IMAGE", help="buildx's SBOM attestation: =false is what builds here do; asking for one is refused (the engine's image store keeps no attestations).")
+    @argument("--provenance", nargs="?", const="true", default=None, metavar="BOOL|mode=min|max", help="buildx's provenance attestation: =false is what builds here do; asking for one is refused, as buildx's docker driver refuses.")
+    @argument("--attest", action="append", default=[], metavar="type=sbom|provenance[,...]", help="buildx's attestations: refused unless disabled=true, as --sbom/--provenance.")
+    @argument("--check", action="store_true", help="Refused: buildx's build checks (lint, without building) need the frontend's lint request, which dockermagic does not run.")
+    @argument("--squash", action="store_true", help="Squash the new layers into one (needs an engine started with --experimental; refused otherwise, as the CLI refuses).")
     @argument("--secret", action="append", default=[], metavar="id=ID,src=PATH|env=VAR", help="A secret a RUN --mount=type=secret,id=ID step reads (BuildKit); repeatable. Its value never reaches the notebook, the image or the log.")
     @argument("--ssh", action="append", default=[], metavar="default|ID[=SOCKET|KEY]", help="An SSH agent (default: $SSH_AUTH_SOCK) or key files a RUN --mount=type=ssh step uses (BuildKit); repeatable.")
     @argument("-o", "--output", action="append", default=[], metavar="type=local,dest=DIR|type=tar,dest=FILE", help="Write the built files to a folder or a tar file (BuildKit) instead of making an image.")
@@ -103,32 +115,60 @@ class BuildMagics(MagicsArea):
         from ..views.live import run
 
         # --rm is the CLI's boolean flag: bare, it takes no value (`--rm .` builds "."); `--rm=false`
-        words = ["--rm=true" if word == "--rm" else word for word in split(line)]
+        words = [_bool_flag(word) for word in split(line)]
         args = self.docker_build.parser.parse_args(words)
         rm = _bool(args.rm)
         request = BuildRequest.make(
             args.path, file=args.file, tags=args.tag, build_args=args.build_arg, labels=args.label,
             no_cache=args.no_cache, pull=args.pull, target=args.target, network=args.network,
-            rm=rm, force_rm=rm, quiet=False,
+            rm=rm, force_rm=rm, quiet=False, platform=args.platform, squash=args.squash,
         )
+        from ..build import check_attestations, check_exports, squash_supported
         from ..buildkit import builder, prepare
         from ..builders import classic
 
+        check_exports(request.tags, args.push, args.load, args.output)
+        check_attestations(args.sbom, args.provenance, args.attest)
+        if args.check:
+            raise InvalidInput("--check is not supported here: it runs the Dockerfile frontend's build checks instead "
+                               "of a build (its lint request), which dockermagic does not run; build without it")
         engine = self.engine()
+        if args.squash:
+            squash_supported(engine)
         if builder(engine, self.settings.builder) == "buildkit":
             plan = prepare(engine, request, args.secret, args.ssh, args.output, args.cache_to)
-            return self._buildkit(engine, request, plan, args.quiet)
+            return self._pushed(engine, self._buildkit(engine, request, plan, args.quiet), args)
         parsed = classic(engine, request, args.secret, args.ssh, args.output, args.cache_to)
         result = BuildResult(request.context, request.dockerfile, request.tags, engine=engine.label)
         if args.quiet:
             for _ in build(engine, request, result):
                 pass
             print(result.id)
-            return shown(result, self.shell.execution_count, "quiet")  # -q: the id alone, as the CLI prints
+            return self._pushed(engine, shown(result, self.shell.execution_count, "quiet"), args)  # -q: the id alone
         view = BuildView(result, max_lines=self.settings.max_output_lines, dockerfile=parsed,
                          **self.settings.view_options())
         run(view, build(engine, request, result))
-        return shown(result, self.shell.execution_count, view.mode)
+        return self._pushed(engine, shown(result, self.shell.execution_count, view.mode), args)
+
+    def _pushed(self, engine, shown_result, args):
+        """`--push`: each tag pushed after the build through the engine (buildx's docker driver
+        pushes with the engine too), each with its transfer view; the build result keeps them."""
+        if not args.push:
+            return shown_result
+        from ..registry import Transfer, push
+        from ..views.live import run
+        from ..views.transfer import TransferView
+
+        result = shown_result
+        for tag in result.tags:
+            transfer = Transfer("push", tag, engine=engine.label)
+            result.pushed.append(transfer)
+            if args.quiet:
+                for _ in push(engine, tag, result=transfer):
+                    pass
+                continue
+            run(TransferView(transfer, **self.settings.view_options()), push(engine, tag, result=transfer))
+        return shown_result
 
     def _buildkit(self, engine, request, plan, quiet: bool):
         from ..buildkit import BuildKitResult, build
@@ -155,6 +195,7 @@ class BuildMagics(MagicsArea):
     @argument("--digests", action="store_true", help="Show digests.")
     @argument("--no-trunc", action="store_true", help="Don't truncate output.")
     @argument("--format", default="", metavar="FORMAT", help="Format output using a Go template: 'table {{.Repository}}\\t{{.Tag}}', json, or a template.")
+    @argument("--tree", action="store_true", help="List multi-platform images as a tree: each image with its platforms (needs an engine with API 1.47).")
     @argument("repository", nargs="?", default=None, help="REPOSITORY[:TAG] to list.")
     def docker_images(self, line):
         """List images, as `docker images` does.  Returns an `ImageList` (a `Formatted` with
@@ -164,6 +205,11 @@ class BuildMagics(MagicsArea):
 
         args = parse_line(self.docker_images, line)
         filters = filter_map(args.filter, "-f", "reference=busy*, dangling=true, label=app")
+        if args.tree:
+            from ..image_tree import tree_text
+
+            return tree_text(self.engine(), args.repository, args.all, filters, quiet=args.quiet,
+                             no_trunc=args.no_trunc, digests=args.digests, format=args.format)
         if args.format or args.digests or args.no_trunc:
             return listing_text(self.engine(), args.repository, args.all, filters, args.format, args.digests,
                                 args.no_trunc, args.quiet)
@@ -180,6 +226,7 @@ class BuildMagics(MagicsArea):
     @argument("--no-trunc", action="store_true", help="Don't truncate output.")
     @argument("--format", default="", metavar="FORMAT", help="Format output using a Go template: 'table {{.ID}}\\t{{.CreatedBy}}', json, or a template.")
     @argument("-q", "--quiet", action="store_true", help="Only show image IDs.")
+    @argument("--platform", default=None, metavar="OS/ARCH[/VARIANT]", help="Show the history of that platform's image of a multi-platform one (needs an engine with API 1.48).")
     @argument("images", nargs="+", help="IMAGE [IMAGE ...]: two or more are shown side by side, shared layers aligned.")
     def docker_history(self, line):
         """Show the history of an image; with several, compare them layer by layer.
@@ -193,6 +240,6 @@ class BuildMagics(MagicsArea):
         if args.format or args.quiet:
             from ..images import history_text
 
-            return history_text(self.engine(), args.images, args.format, args.no_trunc, args.quiet)
-        return history(self.engine(), args.images, args.no_trunc)
+            return history_text(self.engine(), args.images, args.format, args.no_trunc, args.quiet, args.platform)
+        return history(self.engine(), args.images, args.no_trunc, args.platform)
 

@@ -226,12 +226,17 @@ class ContainerMagics(MagicsArea):
     @magic_arguments()
     @argument("-a", "--attach", action="store_true", help="Attach STDOUT/STDERR: the output streams in until it exits.")
     @argument("-i", "--interactive", action="store_true", help="Attach the container's STDIN (at its end at once: nothing is typed into a cell).")
+    @argument("--checkpoint", default=None, help="Refused: restoring a checkpoint is experimental CRIU, not driven here.")
+    @argument("--checkpoint-dir", default=None, help="Refused, with --checkpoint.")
     @argument("containers", nargs="+", help="CONTAINER [CONTAINER...]")
     def docker_start(self, line):
         """Start stopped containers (detached; with -a, attached: a `RunResult` of one)."""
         from ..containers import act
 
         args = parse_line(self.docker_start, line)
+        if args.checkpoint is not None or args.checkpoint_dir is not None:
+            raise InvalidInput('"--checkpoint" is not supported here: checkpoints are experimental CRIU (docker '
+                               "checkpoint), off on standard engines; start the container without it")
         if args.attach or args.interactive:
             if len(args.containers) != 1:
                 raise InvalidInput("docker start -a / -i attaches to one container")

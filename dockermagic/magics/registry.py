@@ -164,6 +164,7 @@ class RegistryMagics(MagicsArea):
     @magic_arguments()
     @argument("-a", "--all-tags", action="store_true", help="Download all tagged images in the repository.")
     @argument("-q", "--quiet", action="store_true", help="Suppress verbose output.")
+    @argument("--platform", default=None, metavar="OS/ARCH[/VARIANT]", help="Pull that platform's image of a multi-platform one, e.g. linux/arm64; the result says which platform came.")
     @argument("name", help="NAME[:TAG|@DIGEST] to pull, e.g. localhost:5000/me/app:1.0 (TAG defaults to latest).")
     def docker_pull(self, line):
         """Pull an image from a registry, with a live view of its layers.
@@ -171,10 +172,15 @@ class RegistryMagics(MagicsArea):
         Returns a `Transfer` (`.digest`, `.layers`, `.bytes_transferred`, `.summary()`); a failure,
         also one the engine reports inside its stream, raises `PullError` with the registry's message.
         """
+        from functools import partial
+
+        from ..platforms import parse
         from ..registry import pull
 
         args = parse_line(self.docker_pull, line)
-        return self._transfer(pull, "pull", args)
+        if args.platform is not None:
+            parse(args.platform)  # a bad platform is refused before any view or request
+        return self._transfer(partial(pull, platform=args.platform), "pull", args)
 
     def _transfer(self, move, kind: str, args):
         from ..registry import Transfer
@@ -209,13 +215,15 @@ class RegistryMagics(MagicsArea):
     @reports_errors
     @magic_arguments()
     @argument("-f", "--force", action="store_true", help="Force removal of the image.")
+    @argument("--no-prune", action="store_true", help="Do not delete untagged parents.")
+    @argument("--platform", action="append", default=[], metavar="OS/ARCH[/VARIANT]", help="Remove only the content of these platforms of a multi-platform image; repeatable (needs an engine with API 1.50).")
     @argument("images", nargs="+", help="IMAGE [IMAGE ...] to remove (names or ids).")
     def docker_rmi(self, line):
         """Remove one or more images; returns what was untagged and deleted, as the CLI lists it."""
         from ..images import remove
 
         args = parse_line(self.docker_rmi, line)
-        return remove(self.engine(), args.images, args.force)
+        return remove(self.engine(), args.images, args.force, args.platform, args.no_prune)
 
 
 

@@ -33,7 +33,8 @@ EVENTS_OPTIONS = (
     _FORMAT,
 )
 SYSTEM = {
-    "df": _parser("%docker_system df", _FORMAT),
+    "df": _parser("%docker_system df", _FORMAT,
+                  (("-v", "--verbose"), {"action": "store_true", "help": "Show each image, container, local volume and build-cache record."})),
     "prune": _parser(
         "%docker_system prune", _FORCE, _PRUNE_FILTER,
         (("-a", "--all"), {"action": "store_true", "help": "Remove all unused images and build cache, not just dangling ones."}),
@@ -56,13 +57,14 @@ class SystemMagics(MagicsArea):
     @line_magic
     @reports_errors
     @magic_arguments()
-    @argument("subcommand", metavar="SUBCOMMAND", help="df [--format F] | prune [-a] [--volumes] [-f] [--filter F] | "
+    @argument("subcommand", metavar="SUBCOMMAND", help="df [-v] [--format F] | prune [-a] [--volumes] [-f] [--filter F] | "
                                                        "events [--since T] [--until T] [-f FILTER] [--format F] | info [-f FORMAT]")
     @argument("rest", nargs="*", help="The subcommand's arguments.")
     def docker_system(self, line):
         """The engine as a whole, as `docker system` shows it.
 
             %docker_system df              what takes the space, and what prunes would give back
+            %docker_system df -v           each image, container, volume and build-cache record
             %docker_system prune -f        stopped containers, unused networks, dangling images, build cache
             %docker_system prune -a --volumes -f
             %docker_system events --since 10m --until 0s
@@ -79,7 +81,10 @@ class SystemMagics(MagicsArea):
         from .. import formats, system
 
         formats.check_listing(args.format)
-        usage = system.disk_usage(self.engine())
+        if args.verbose and args.format:
+            raise InvalidInput("system df: -v shows the CLI's four tables; --format with -v is not supported here "
+                               "(use one or the other)")
+        usage = system.disk_usage(self.engine(), verbose=args.verbose)
         if args.format:
             return formats.Formatted(formats.listing(args.format, usage.rows, system.DF_HEADER, system.DF_TABLE))
         return usage

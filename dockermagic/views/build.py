@@ -122,7 +122,7 @@ class BuildView(LiveView):
             return loose + (
                 f'<div style="margin-top:4px">Built {code(r.short_id)}{" → " + tags if tags else ""} · '
                 f'{esc(units.size(r.size))} · {r.cached} of {r.cacheable} steps from cache · '
-                f'{esc(units.duration(self._clock()))}</div>'
+                f'{esc(units.duration(self._clock()))}</div>' + pushed_html(r)
             )
         if self.error:
             return loose + f'<div style="margin-top:4px;color:#cf222e"><b>{esc(self.state)}:</b> {ansi.to_html(self.error)}</div>'
@@ -193,5 +193,17 @@ def summary_lines(result, state: str, error: str | None) -> list[str]:
         return [f"Exported to {result.exported} ({result.cached} of {result.cacheable} steps from cache)"]
     if state == "succeeded":
         return [f"Successfully built {result.short_id} ({units.size(result.size)}, {result.cached} of "
-                f"{result.cacheable} steps from cache)"] + [f"Successfully tagged {tag}" for tag in result.tags]
+                f"{result.cacheable} steps from cache)"] + [f"Successfully tagged {tag}" for tag in result.tags] + [
+                    pushed_line(transfer) for transfer in result.pushed]
     return [f"{state}: {ansi.strip(error)}"] if error else []
+
+
+def pushed_line(transfer) -> str:
+    """One line per tag `--push` sent after the build."""
+    if transfer.ok:
+        return f"Pushed {transfer.name}: {transfer.digest} ({transfer.summary()})"
+    return f"Push of {transfer.name} failed: {transfer.error or 'not finished'}"
+
+
+def pushed_html(result) -> str:
+    return "".join(f'<div style="margin-top:2px">{esc(pushed_line(transfer))}</div>' for transfer in result.pushed)

@@ -13,7 +13,7 @@ from .. import ansi, units
 from ..build import BuildSucceeded
 from ..vertices import BasePull, BuildKitResult, ContextRoute, Vertex, VertexChanged, VertexLogged, VertexProgress
 from ..markup import MONO, MUTED, PRE, badge, box, code, esc
-from .build import summary_lines
+from .build import pushed_html, summary_lines
 from .lines import BoundedLines
 from .live import HTML, LiveView
 from .transfer import TransferView
@@ -181,7 +181,7 @@ class BuildKitView(LiveView):
             return (
                 f'<div style="margin-top:4px">Built {code(r.short_id)}{" → " + tags if tags else ""} · '
                 f'{esc(units.size(r.size))} · {r.cached} of {r.cacheable} steps from cache · '
-                f'{esc(units.duration(self._clock()))}</div>'
+                f'{esc(units.duration(self._clock()))}</div>' + pushed_html(r)
             )
         if self.error:
             return f'<div style="margin-top:4px;color:#cf222e"><b>{esc(self.state)}:</b> {ansi.to_html(self.error)}</div>'

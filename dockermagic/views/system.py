@@ -17,7 +17,20 @@ def _title(text: str, label: str) -> str:
 
 # -- system df ----------------------------------------------------------------------------------
 def df_text(usage) -> str:
+    if usage.verbose:
+        return "\n".join(f"{section.title}\n\n{formats.listing(section.table, section.rows, section.header, section.table)}"
+                         for section in usage.sections).rstrip("\n")
     return formats.listing(DF_TABLE, usage.rows, DF_HEADER, DF_TABLE).rstrip("\n")
+
+
+def _verbose_html(usage) -> str:
+    parts = []
+    for section in usage.sections:
+        keys = list(section.header)
+        rows = [[esc(row[key]) for key in keys] for row in section.rows]
+        parts.append(f'<div style="margin-top:6px"><b>{esc(section.title)}</b></div>'
+                     + table([section.header[key] for key in keys], rows, raw=True))
+    return "".join(parts)
 
 
 def _bar(row, biggest: int) -> str:
@@ -39,7 +52,8 @@ def df_html(usage) -> str:
               f'<span style="{_BAR};width:10px;background:#b58900"></span> reclaimable '
               f'({esc(units.size(usage.reclaimable))} in all, what the prunes would give back)</div>')
     return box(_title("docker system df", usage.label)
-               + table(["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE", ""], rows, raw=True) + legend, "dm-df")
+               + table(["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE", ""], rows, raw=True) + legend
+               + (_verbose_html(usage) if usage.verbose else ""), "dm-df")
 
 
 def df_bundle(usage) -> dict:

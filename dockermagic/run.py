@@ -161,8 +161,10 @@ class ContainerRun:
 
     def __init__(self, engine, request: RunRequest, pull=None, stdin: bytes | None = None, clock=time.monotonic,
                  refuse=None):
-        """`refuse(argv)` may refuse the container's command (entrypoint and cmd, as the engine
-        resolved them) by raising: the container is removed before it starts."""
+        """`refuse(argv)` may refuse the container's command (the command given, else the image's
+        entrypoint and cmd as the engine resolved them: `.argv` after `create`) by raising: the
+        container is removed before it starts.  `stdin` a callable (a `console.Console`): the
+        attach socket is handed to it, stdin left open."""
         self.engine = engine
         self.api = engine.api
         self.request = request
@@ -176,6 +178,7 @@ class ContainerRun:
         self._done = False
         self._interrupted: RunInterrupted | None = None
         self.refuse = refuse
+        self.argv = list(request.command)
 
     def create(self) -> str:
         import docker
@@ -202,10 +205,12 @@ class ContainerRun:
             except docker.errors.APIError as exc:
                 raise self._refused(exc) from exc
         self.result.id, self.result.name = self.id, req.name
-        if self.refuse is not None and not req.command:
-            info = self.api.inspect_container(self.id)
+        if self.refuse is not None:
+            if not req.command:
+                info = self.api.inspect_container(self.id)
+                self.argv = [info.get("Path") or "", *(info.get("Args") or [])]
             try:
-                self.refuse([info.get("Path") or "", *(info.get("Args") or [])])
+                self.refuse(self.argv)
             except Exception:
                 self._remove_quietly()
                 raise
@@ -349,6 +354,10 @@ class ContainerRun:
         self.result.note = did
         self._interrupted = RunInterrupted(f"interrupted: {did}")
         return self._interrupted
+
+    def remove(self) -> None:
+        """Remove the container whatever its state (gone already is fine)."""
+        self._remove_quietly()
 
     def _remove_quietly(self) -> None:
         try:

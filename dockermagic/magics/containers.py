@@ -14,7 +14,8 @@ from ..views.formatters import shown
 from .args import parse_line, split
 from .base import MagicsArea, reports_errors
 
-from .run_args import refuse_shell, run_extras, run_options, split_at_first_positional
+from .run_args import check_terminal, console_wanted, is_shell, run_extras, run_options, split_at_first_positional
+from .shells import exec_hang_up, readable, run_hang_up, serve
 
 
 @magics_class
@@ -40,6 +41,7 @@ class ContainerMagics(MagicsArea):
         `-d`: a card with logs / stop / remove buttons; returns the `Container`.
         Interrupting the kernel stops the container (and removes it with --rm).
         """
+        from ..console import Console
         from ..run import ContainerRun, RunRequest, failure
         from ..views.container import OutputView
         from ..views.live import run
@@ -47,21 +49,24 @@ class ContainerMagics(MagicsArea):
         args, command = split_at_first_positional(self.docker_run.parser, line)
         if cell is not None and args.tty:
             raise InvalidInput("-t needs a terminal; the cell is plain stdin: drop -t (and -i, which the cell form implies)")
-        terminal = args.tty and not args.detach  # output through a terminal, nothing to type into it
+        terminal = args.tty and not args.detach  # output through a terminal
+        can_read = terminal and args.interactive and readable(self.shell)
         if terminal:
-            refuse_shell(command)
+            check_terminal(command, args.interactive, can_read)
+        console = Console() if console_wanted(command, terminal, args.interactive, can_read) else None
         network, extras = run_extras(args)
         request = RunRequest.make(
             args.image, command, name=args.name, detach=args.detach,
-            interactive=(args.interactive and not terminal) or cell is not None,
+            interactive=(args.interactive and not terminal) or cell is not None or console is not None,
             tty=args.tty, rm=args.rm, env=args.env, env_file=args.env_file, volume=args.volume, mount=args.mount,
             publish=args.publish, workdir=args.workdir, user=args.user, entrypoint=args.entrypoint,
             network=network, init=args.init, hostname=args.hostname, label=args.label, pull=args.pull,
             stop_timeout=args.stop_timeout, extras=extras, attach=args.attach,
         )
-        stdin = cell.encode() if cell is not None else None
+        stdin = cell.encode() if cell is not None else console
         engine = self.engine()
-        job = ContainerRun(engine, request, pull=self._puller(), stdin=stdin, refuse=refuse_shell if terminal else None)
+        refuse = (lambda argv: check_terminal(argv, args.interactive, can_read)) if terminal else None
+        job = ContainerRun(engine, request, pull=self._puller(), stdin=stdin, refuse=refuse)
         if args.detach:
             container = job.start_detached()
             self.started[container.id] = container.name
@@ -69,17 +74,22 @@ class ContainerMagics(MagicsArea):
             card = self._card(container, request.stop_timeout)
             return shown(container, self.shell.execution_count, card.mode)
         job.create()
+        if console is not None and not is_shell(job.argv):  # the image's command is no shell: a plain -it run
+            console = job.stdin = None
         if not request.rm:
             self.started[job.id] = job.result.name
             self.started_on[job.id] = engine
         view = OutputView(job.result, "run", max_lines=self.settings.max_output_lines, **self.settings.view_options())
-        try:
-            run(view, job.events())
-        except KeyboardInterrupt:
-            err = job.interrupt()  # the interrupt landed outside the stream: same clean-up
-            view.fail(err)
-            view.finish()
-            raise err from None
+        if console is not None:
+            serve(view, job.events(), console, run_hang_up(job, console))
+        else:
+            try:
+                run(view, job.events())
+            except KeyboardInterrupt:
+                err = job.interrupt()  # the interrupt landed outside the stream: same clean-up
+                view.fail(err)
+                view.finish()
+                raise err from None
         if job.result.exit_code != 0 and not args.no_raise_error:
             raise failure(job.result)
         return shown(job.result, self.shell.execution_count, view.mode)
@@ -183,6 +193,7 @@ class ContainerMagics(MagicsArea):
         """Run a command in a running container, as `docker exec` does; as a cell magic the
         cell is its stdin.  `-t` gives it a terminal (one stream, colours kept); `-d` starts it
         and returns at once.  A non-zero exit raises `RunFailed`.  Returns a `RunResult`."""
+        from ..console import Console
         from ..output import Exec
         from ..run import failure
         from ..views.container import OutputView
@@ -193,17 +204,23 @@ class ContainerMagics(MagicsArea):
             raise InvalidInput("docker exec needs a COMMAND after the container, e.g. %docker_exec web ls /")
         if cell is not None and args.tty:
             raise InvalidInput("-t needs a terminal; the cell is plain stdin: drop -t")
-        if args.tty and not args.detach:
-            refuse_shell(command)
-        terminal = args.tty and cell is None
-        stdin = cell.encode() if cell is not None else (b"" if args.interactive and not terminal else None)
+        terminal = args.tty and not args.detach
+        can_read = terminal and args.interactive and readable(self.shell)
+        if terminal:
+            check_terminal(command, args.interactive, can_read)
+        console = Console() if console_wanted(command, terminal, args.interactive, can_read) else None
+        stdin = cell.encode() if cell is not None else console if console is not None else (
+            b"" if args.interactive and not args.tty else None)
         job = Exec(self.engine(), args.container, command, args.user, args.workdir, args.env, stdin, tty=args.tty,
                    privileged=args.privileged)
         if args.detach:
             job.detached()
             return None
         view = OutputView(job.result, "exec", max_lines=self.settings.max_output_lines, **self.settings.view_options())
-        run(view, job.events())
+        if console is not None:
+            serve(view, job.events(), console, exec_hang_up(job, console))
+        else:
+            run(view, job.events())
         if job.result.exit_code != 0 and not args.no_raise_error:
             raise failure(job.result)
         return shown(job.result, self.shell.execution_count, view.mode)

@@ -158,3 +158,20 @@ def test_an_interrupt_while_the_box_waits_ends_at_once_and_removes(kernel, engin
     assert gone(engine, name)
     reply, _, _ = kernel.execute("1 + 1")  # the kernel goes on
     assert reply["status"] == "ok"
+
+
+def test_start_ai_of_a_container_made_with_it(kernel, engine, made, unique):
+    name = made.container(f"dm-it-s-{unique}")
+    engine.api.create_container("busybox", "sh", name=name, tty=True, stdin_open=True)
+    reply, messages, asked = kernel.execute(f"%docker start -ai {name}", ["echo started-$((40+2))", "exit"])
+    assert reply["status"] == "ok", shown(messages)
+    assert "started-42" in shown(messages) and len(asked) == 2
+    assert not engine.api.inspect_container(name)["State"]["Running"]
+
+
+def test_an_interrupt_in_exec_leaves_the_container_running(kernel, engine, made, unique):
+    name = made.container(f"dm-it-xi-{unique}")
+    engine.api.start(engine.api.create_container("busybox", "sh", name=name, tty=True, stdin_open=True))
+    reply, _, asked = kernel.execute(f"%docker_exec -it {name} sh", interrupt_at=1)
+    assert reply["status"] == "error" and reply["evalue"] == f"interrupted: sh in container {name} ended on Ctrl-C, Ctrl-D"
+    assert len(asked) == 1 and engine.api.inspect_container(name)["State"]["Running"]

@@ -15,7 +15,7 @@ from .args import parse_line, split
 from .base import MagicsArea, reports_errors
 
 from .run_args import check_terminal, console_wanted, is_shell, run_extras, run_options, split_at_first_positional
-from .shells import exec_hang_up, readable, run_hang_up, serve
+from .shells import detach_hang_up, readable, run_hang_up, serve
 
 
 @magics_class
@@ -218,7 +218,7 @@ class ContainerMagics(MagicsArea):
             return None
         view = OutputView(job.result, "exec", max_lines=self.settings.max_output_lines, **self.settings.view_options())
         if console is not None:
-            serve(view, job.events(), console, exec_hang_up(job, console))
+            serve(view, job.events(), console, detach_hang_up(job, console))
         else:
             run(view, job.events())
         if job.result.exit_code != 0 and not args.no_raise_error:
@@ -242,7 +242,7 @@ class ContainerMagics(MagicsArea):
     @reports_errors
     @magic_arguments()
     @argument("-a", "--attach", action="store_true", help="Attach STDOUT/STDERR: the output streams in until it exits.")
-    @argument("-i", "--interactive", action="store_true", help="Attach the container's STDIN (at its end at once: nothing is typed into a cell).")
+    @argument("-i", "--interactive", action="store_true", help="Attach the container's STDIN: with -a, a container made with -it for a shell is typed into a line at a time (an input box under the cell); else at its end at once.")
     @argument("containers", nargs="+", help="CONTAINER [CONTAINER...]")
     def docker_start(self, line):
         """Start stopped containers (detached; with -a, attached: a `RunResult` of one)."""
@@ -256,11 +256,29 @@ class ContainerMagics(MagicsArea):
             from ..views.container import OutputView
             from ..views.live import run
 
-            job = Attach(self.engine(), args.containers[0], start=True, stdin=args.interactive)
+            engine = self.engine()
+            console = self._start_console(engine, args) if args.interactive and args.attach else None
+            job = Attach(engine, args.containers[0], start=True, stdin=console or args.interactive)
             view = OutputView(job.result, "start", max_lines=self.settings.max_output_lines, **self.settings.view_options())
-            run(view, job.events())
+            if console is not None:
+                serve(view, job.events(), console, detach_hang_up(job, console))
+            else:
+                run(view, job.events())
             return shown(job.result, self.shell.execution_count, view.mode)
         act(self.engine(), "start", args.containers)
+
+    def _start_console(self, engine, args):
+        """`start -ai` of a container made with `-it` for an interactive shell: a console where
+        what is typed can be read (else its stdin is at its end at once, as before)."""
+        from ..console import Console
+        from ..containers import inspect_container
+
+        if not readable(self.shell):
+            return None
+        info = inspect_container(engine, args.containers[0])
+        config = info.get("Config") or {}
+        argv = [info.get("Path") or "", *(info.get("Args") or [])]
+        return Console() if config.get("Tty") and config.get("OpenStdin") and is_shell(argv) else None
 
     @line_magic
     @reports_errors

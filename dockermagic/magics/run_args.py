@@ -139,10 +139,10 @@ def refuse_shell(command, readable: bool = False) -> None:
 
 def check_terminal(command, interactive: bool, can_read: bool) -> None:
     """`-t` (with `-i` or not) for `command`: what a cell cannot serve is refused in one line."""
-    refuse_shell(command, readable=interactive and can_read)
     if can_read and not interactive and is_shell(command):
         raise InvalidInput(f"-t without -i: {program(command)} gets a terminal but no stdin, and would wait for ever "
                            f"for a line: add -i (-it) to type into it here")
+    refuse_shell(command, readable=interactive and can_read)
 
 
 def console_wanted(command, tty: bool, interactive: bool, can_read: bool) -> bool:

@@ -88,17 +88,19 @@ def run_hang_up(job, console):
     return hang_up
 
 
-def exec_hang_up(job, console):
-    """An exec's Ctrl-C: Ctrl-C, Ctrl-D typed, the connection closed; the container runs on."""
+def detach_hang_up(job, console):
+    """An exec's (or `start -ai`'s) Ctrl-C: Ctrl-C, Ctrl-D typed; if it still runs, the
+    connection closed, and what was typed into runs on, as after a terminal's detach."""
     from ..run import RunInterrupted
 
     def hang_up() -> RunInterrupted:
-        where = job.result.name or job.container
-        ended = console.hang_up()
-        if not ended:
+        where = job.result.name or job.result.id or "?"
+        what = job.result.command if job.result.verb == "exec" else "the shell"
+        if console.hang_up():
+            did = f"{what} in container {where} ended on Ctrl-C, Ctrl-D"
+        else:
             console.cut()
-        did = (f"{job.result.command} in container {where} ended on Ctrl-C, Ctrl-D" if ended else
-               f"closed the terminal of {job.result.command} in container {where}; it may still run there")
+            did = f"closed the terminal of {what} in container {where}; it still runs there (%docker_stop {where})"
         job.result.note = did
         return RunInterrupted(f"interrupted: {did}")
     return hang_up

@@ -55,8 +55,8 @@ def run_options(func):
     """The `docker run` options, shared by the line and the cell form."""
     options = [
         argument("-d", "--detach", action="store_true", help="Run container in background; shows a card and returns the container."),
-        argument("-i", "--interactive", action="store_true", help="Keep STDIN open (the cell of %%docker_run is its stdin; empty in the line form)."),
-        argument("-t", "--tty", action="store_true", help="Allocate a pseudo-TTY: colours and line buffering, output streamed (an interactive shell with nothing to type into is refused)."),
+        argument("-i", "--interactive", action="store_true", help="Keep STDIN open: the cell of %%docker_run is its stdin; with -t and an interactive shell (-it IMAGE sh), what is typed into the input box under the cell, a line at a time; else empty."),
+        argument("-t", "--tty", action="store_true", help="Allocate a pseudo-TTY: colours and line buffering, output streamed; -it IMAGE sh is typed into line by line (refused where nothing typed can be read: a headless run; full-screen programs such as vi or top always)."),
         argument("--name", default=None, help="Assign a name to the container."),
         argument("--rm", action="store_true", help="Automatically remove the container when it exits."),
         argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE", help="Set environment variables (KEY alone: this environment's value); repeatable."),

@@ -179,6 +179,7 @@ class ContainerRun:
         self._interrupted: RunInterrupted | None = None
         self.refuse = refuse
         self.argv = list(request.command)
+        self._exit_lock = threading.Lock()
 
     def create(self) -> str:
         import docker
@@ -304,19 +305,22 @@ class ContainerRun:
         return adapter.sent(self.api, "POST", "/containers/{0}/wait", self.id, params={"condition": condition})
 
     def _exit_code(self) -> int | None:
-        response, self._waiting = self._waiting, None
-        if response is None:
+        # one reader of the answer: a console's interrupt asks from another thread than the stream's
+        with self._exit_lock:
+            response, self._waiting = self._waiting, None
+            if response is None:
+                return self.result.exit_code
+            try:
+                answer = response.json()
+            except Exception as exc:  # noqa: BLE001 -- the answer never came whole
+                raise EngineUnreachable(f"the engine at {self.engine.address} stopped answering: the connection "
+                                        f"closed before the container's exit code came ({adapter.explanation(exc)})") from None
+            finally:
+                response.close()
+            if (answer.get("Error") or {}).get("Message"):
+                raise ContainerError(f"{self.request.label}: {answer['Error']['Message']}")
+            self.result.exit_code = answer.get("StatusCode")
             return self.result.exit_code
-        try:
-            answer = response.json()
-        except Exception as exc:  # noqa: BLE001 -- the answer never came whole
-            raise EngineUnreachable(f"the engine at {self.engine.address} stopped answering: the connection closed "
-                                    f"before the container's exit code came ({adapter.explanation(exc)})") from None
-        finally:
-            response.close()
-        if (answer.get("Error") or {}).get("Message"):
-            raise ContainerError(f"{self.request.label}: {answer['Error']['Message']}")
-        return answer.get("StatusCode")
 
     def interrupt(self) -> RunInterrupted:
         """Stop the container (SIGTERM, SIGKILL after the grace period), remove it with

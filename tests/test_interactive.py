@@ -175,3 +175,14 @@ def test_an_interrupt_in_exec_leaves_the_container_running(kernel, engine, made,
     reply, _, asked = kernel.execute(f"%docker_exec -it {name} sh", interrupt_at=1)
     assert reply["status"] == "error" and reply["evalue"] == f"interrupted: sh in container {name} ended on Ctrl-C, Ctrl-D"
     assert len(asked) == 1 and engine.api.inspect_container(name)["State"]["Running"]
+
+
+def test_a_shell_deaf_to_the_hang_up_is_stopped_and_removed(kernel, engine, made, unique):
+    name = made.container(f"dm-it-t-{unique}")
+    reply, messages, asked = kernel.execute(f"%docker run -it --rm --stop-timeout 1 --name {name} busybox sh",
+                                            ["trap '' INT; sleep 100"], interrupt_at=2)
+    assert reply["status"] == "error" and reply["ename"] == "RunInterrupted", shown(messages)
+    assert reply["evalue"] == (f"interrupted: stopped container {name} (SIGTERM; SIGKILL after the 1s grace period) "
+                               "and removed it (--rm)")
+    assert "interrupted: interrupted" not in shown(messages)
+    assert gone(engine, name)

@@ -84,7 +84,10 @@ class OutputView(LiveView):
     def fail(self, exc: BaseException) -> None:
         with self._lock:
             self.state = "interrupted" if isinstance(exc, KeyboardInterrupt) or "Interrupted" in type(exc).__name__ else "failed"
-            self.error = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+            said = str(exc)
+            if self.state == "interrupted":  # the footer says "interrupted:" already
+                said = said.removeprefix("interrupted: ")
+            self.error = "interrupted" if isinstance(exc, KeyboardInterrupt) else said
 
     # -- HTML -----------------------------------------------------------------------------
     def header_html(self) -> str:

@@ -186,3 +186,12 @@ def test_a_shell_deaf_to_the_hang_up_is_stopped_and_removed(kernel, engine, made
                                "and removed it (--rm)")
     assert "interrupted: interrupted" not in shown(messages)
     assert gone(engine, name)
+
+
+def test_attach_types_into_the_containers_shell_and_an_interrupt_detaches(kernel, engine, made, unique):
+    name = made.container(f"dm-it-a-{unique}")
+    engine.api.start(engine.api.create_container("busybox", "sh", name=name, tty=True, stdin_open=True))
+    reply, messages, asked = kernel.execute(f"%docker attach {name}", ["echo attached-$((1+1))"], interrupt_at=2)
+    assert reply["status"] == "error" and reply["evalue"] == f"interrupted: detached from container {name}; it runs on"
+    assert "attached-2" in shown(messages)
+    assert engine.api.inspect_container(name)["State"]["Running"]

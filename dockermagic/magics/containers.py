@@ -14,7 +14,7 @@ from ..views.formatters import shown
 from .args import parse_line
 from .base import MagicsArea, reports_errors
 from .run_args import check_terminal, console_wanted, is_shell, run_extras, run_options, split_at_first_positional
-from .shells import detach_hang_up, readable, run_hang_up, serve
+from .shells import console_for, detach_hang_up, readable, run_hang_up, serve
 
 
 @magics_class
@@ -205,7 +205,7 @@ class ContainerMagics(MagicsArea):
             from ..views.live import run
 
             engine = self.engine()
-            console = self._start_console(engine, args) if args.interactive and args.attach else None
+            console = console_for(self.shell, engine, args.containers[0]) if args.interactive and args.attach else None
             job = Attach(engine, args.containers[0], start=True, stdin=console or args.interactive)
             view = OutputView(job.result, "start", max_lines=self.settings.max_output_lines, **self.settings.view_options())
             if console is not None:
@@ -214,19 +214,6 @@ class ContainerMagics(MagicsArea):
                 run(view, job.events())
             return shown(job.result, self.shell.execution_count, view.mode)
         act(self.engine(), "start", args.containers)
-
-    def _start_console(self, engine, args):
-        """`start -ai` of a container made with `-it` for an interactive shell: a console where
-        what is typed can be read (else its stdin is at its end at once, as before)."""
-        from ..console import Console
-        from ..containers import inspect_container
-
-        if not readable(self.shell):
-            return None
-        info = inspect_container(engine, args.containers[0])
-        config = info.get("Config") or {}
-        argv = [info.get("Path") or "", *(info.get("Args") or [])]
-        return Console() if config.get("Tty") and config.get("OpenStdin") and is_shell(argv) else None
 
     @line_magic
     @reports_errors

@@ -30,6 +30,21 @@ def readable(shell) -> bool:
         return False
 
 
+def console_for(shell, engine, container: str):
+    """A console for attaching to `container` (`start -ai`, `attach`) when it was made with `-it`
+    for an interactive shell and what is typed can be read; else None (stdin as before)."""
+    from ..console import Console
+    from ..containers import inspect_container
+    from .run_args import is_shell
+
+    if not readable(shell):
+        return None
+    info = inspect_container(engine, container)
+    config = info.get("Config") or {}
+    argv = [info.get("Path") or "", *(info.get("Args") or [])]
+    return Console() if config.get("Tty") and config.get("OpenStdin") and is_shell(argv) else None
+
+
 def serve(view, events, console, hang_up, read_line=None):
     """Stream `events` into `view` on a thread, type lines into `console` until the stream ends.
     A Ctrl-C (in `input()` or between lines) ends it as closing a terminal would: `hang_up()`
@@ -88,19 +103,21 @@ def run_hang_up(job, console):
     return hang_up
 
 
-def detach_hang_up(job, console):
+def detach_hang_up(job, console, keys: bool = True):
     """An exec's (or `start -ai`'s) Ctrl-C: Ctrl-C, Ctrl-D typed; if it still runs, the
-    connection closed, and what was typed into runs on, as after a terminal's detach."""
+    connection closed, and what was typed into runs on, as after a terminal's detach.
+    `keys` False (`attach`: the container's own shell, which was there before): only detached."""
     from ..run import RunInterrupted
 
     def hang_up() -> RunInterrupted:
         where = job.result.name or job.result.id or "?"
         what = job.result.command if job.result.verb == "exec" else "the shell"
-        if console.hang_up():
+        if keys and console.hang_up():
             did = f"{what} in container {where} ended on Ctrl-C, Ctrl-D"
         else:
             console.cut()
-            did = f"closed the terminal of {what} in container {where}; it still runs there (%docker_stop {where})"
+            did = (f"closed the terminal of {what} in container {where}; it still runs there "
+                   f"(%docker_stop {where})" if keys else f"detached from container {where}; it runs on")
         job.result.note = did
         return RunInterrupted(f"interrupted: {did}")
     return hang_up

@@ -6,6 +6,7 @@ cell with one line and leaves nothing running."""
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import time
@@ -34,6 +35,7 @@ class Kernel:
         """Run `code`; answer the input requests with `answers` in turn (interrupt the kernel at
         request number `interrupt_at` instead).  (reply content, iopub messages, request times)."""
         msg_id = self.kc.execute(code, allow_stdin=allow_stdin)
+        self.requests = []
         answers, asked, messages, reply = list(answers), [], [], None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -41,6 +43,7 @@ class Kernel:
                 msg = self.kc.get_stdin_msg(timeout=0.02)
                 if msg["msg_type"] == "input_request":
                     asked.append(time.monotonic())
+                    self.requests.append(msg)
                     if interrupt_at == len(asked):
                         self.km.interrupt_kernel()
                     else:
@@ -105,6 +108,10 @@ def test_run_it_sh_is_typed_into_line_by_line(kernel, engine, made, unique):
     assert "exit code 0" in text
     assert len(asked) == 2, "asked again after exit"
     assert gone(engine, name)
+    asked_at = kernel.requests[0]["header"]["date"]
+    before = [m for m in messages if m["header"]["date"] < asked_at]
+    assert any(m["msg_type"] == "display_data" for m in before), "the input box came before the view"
+    assert any("/ # " in json.dumps(m["content"]) for m in before), "the shell's prompt was not shown when asked"
 
 
 def test_the_images_own_shell_and_an_exit_code(kernel, engine, made, unique):

@@ -53,6 +53,9 @@ def serve(view, events, console, hang_up, read_line=None):
 
     read_line = read_line or input
     failed: list[BaseException] = []
+    # shown at once: the view's output must come before the first input box, which the frontend
+    # puts after whatever the cell showed until then (the stdin socket comes after the start)
+    view.live_after = 0
 
     def stream():
         try:

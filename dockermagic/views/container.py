@@ -7,6 +7,7 @@ run, and colours become styles.
 
 from __future__ import annotations
 
+import re
 import sys
 
 from .. import ansi, units
@@ -17,6 +18,9 @@ from .lines import BoundedLines
 from .live import HTML, LiveView
 
 STDERR_STYLE = "color:#cd3131"
+# a program's questions to its terminal (cursor position, status, identity): the terminal this
+# is echoed to would answer them into the keyboard input, i.e. into IPython's next line
+_QUERIES = re.compile(r"\x1b\[[0-9;?>]*[nc]")
 
 
 class OutputWindow:
@@ -144,7 +148,7 @@ class OutputView(LiveView):
         if isinstance(event, Output):
             room = self._limit - self._echoed
             if room > 0:
-                text = event.text
+                text = _QUERIES.sub("", event.text)
                 if text.count("\n") > room:
                     text = "".join(text.splitlines(keepends=True)[:room])
                 out = sys.stderr if event.stream == "stderr" else sys.stdout

@@ -202,3 +202,22 @@ def test_attach_types_into_the_containers_shell_and_an_interrupt_detaches(kernel
     assert reply["status"] == "error" and reply["evalue"] == f"interrupted: detached from container {name}; it runs on"
     assert "attached-2" in shown(messages)
     assert engine.api.inspect_container(name)["State"]["Running"]
+
+
+def test_ctrl_d_in_the_box_ends_the_shell(kernel, engine, made, unique):
+    name = made.container(f"dm-it-d-{unique}")
+    reply, messages, asked = kernel.execute(f"%docker run -it --rm --name {name} busybox sh", ["\x04"])
+    assert reply["status"] == "ok", shown(messages)
+    assert len(asked) == 1 and gone(engine, name)
+
+
+def test_input_refused_after_all_hangs_up_and_says_why(kernel, engine, made, unique):
+    name = made.container(f"dm-it-n-{unique}")
+    code = ("import builtins\nfrom IPython.core.error import StdinNotImplementedError\n"
+            "def _refused(prompt=''):\n    raise StdinNotImplementedError('no input requests here')\n"
+            "builtins.input = _refused\n"
+            f"get_ipython().run_line_magic('docker', 'run -it --rm --name {name} busybox sh')")
+    reply, messages, asked = kernel.execute(code)
+    assert reply["status"] == "error" and not asked
+    assert reply["evalue"].startswith("-it needs a terminal") and "removed (--rm)" in reply["evalue"], reply["evalue"]
+    assert gone(engine, name)

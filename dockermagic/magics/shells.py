@@ -74,16 +74,29 @@ def serve(view, events, console, hang_up, read_line=None):
             except EOFError:  # Ctrl-D typed in the input box
                 console.eof()
                 continue
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except Exception as exc:  # noqa: BLE001 -- no one to ask after all (the frontend refused stdin)
+                raise _Unreadable(str(exc)) from exc
             console.send(line)
         thread.join()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, _Unreadable) as exc:
         error = hang_up()
         thread.join(30)
+        if isinstance(exc, _Unreadable):
+            from ..errors import InvalidInput
+            from .run_args import IT_IN_NOTEBOOK
+
+            error = InvalidInput(f"{IT_IN_NOTEBOOK} ({error})")
         view.fail(error)
         view.finish()
         raise error from None
     if failed:
         raise failed[0]
+
+
+class _Unreadable(Exception):
+    """`input()` refused after all (ipykernel's StdinNotImplementedError)."""
 
 
 def run_hang_up(job, console):

@@ -25,7 +25,7 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "cli_corpus
 OUT_OF_SCOPE = {"node", "secret", "config", "service", "stack", "swarm", "plugin", "scout", "manifest", "trust",
                 "checkpoint", "init", "debug", "search", "compose"}
 NEEDS_A_SHELL = re.compile(r"\||\$\(|`|&&")
-FLOOR = 92.0  # measured: raise it as subcommands and options come
+FLOOR = 97.0  # measured 97.6 % (1949 of 1997): raise it as subcommands and options come
 GOAL = 97.0
 
 

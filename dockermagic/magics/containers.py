@@ -119,7 +119,6 @@ class ContainerMagics(MagicsArea):
         card.show()
         return card
 
-    # -- ps, logs, exec -------------------------------------------------------------------
     # -- exec ------------------------------------------------------------------------------
     @line_cell_magic
     @reports_errors

@@ -69,6 +69,7 @@ def serve(view, events, console, hang_up, read_line=None):
     thread.start()
     try:
         while console.wanted():
+            view.flush()  # the prompt on show before the box
             try:
                 line = read_line("")
             except EOFError:  # Ctrl-D typed in the input box

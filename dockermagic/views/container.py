@@ -93,6 +93,13 @@ class OutputView(LiveView):
                 said = said.removeprefix("interrupted: ")
             self.error = "interrupted" if isinstance(exc, KeyboardInterrupt) else said
 
+    def flush(self) -> None:
+        """Draw what came since the last redraw now, not at the next tick: before an input box
+        the shell's prompt must be on show."""
+        with self._lock:
+            if self._dirty and self.mode != "text" and not self._waiting():
+                self._draw()
+
     # -- HTML -----------------------------------------------------------------------------
     def header_html(self) -> str:
         r = self.result

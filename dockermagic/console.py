@@ -35,7 +35,7 @@ class Console:
         self._cond = threading.Condition()
         self._sock = None
         self._ended = False
-        self._asked = clock()  # when the last line went in (or the console began)
+        self._asked = clock()  # when the last line went in (or the terminal came)
         self._output_since = False  # output came after the last line
         self._last_output = 0.0
         self._prompted = False  # the last output ended inside a line, as a prompt does
@@ -47,6 +47,7 @@ class Console:
         """Given the attach or exec socket where stdin would be written: kept for what is typed."""
         with self._cond:
             self._sock = sock
+            self._asked = self.clock()  # patience counts from the start, not from the create before it
             self._cond.notify_all()
 
     def watch(self, events):

@@ -21,7 +21,8 @@ from .output import Output
 
 SETTLE = 0.3  # seconds of quiet after a prompt (output ending inside a line): the program waits for a line
 BUSY = 3.0  # seconds of quiet after whole lines (a command still running) before asking anyway
-PATIENCE = 1.0  # seconds without any output after a line (or the start) before asking anyway
+PATIENCE = 1.0  # seconds without any output after a line (the terminal echoes it at once) before asking anyway
+FIRST = 5.0  # the same before the first line: a shell with a terminal prints a prompt, a busy engine late
 ENDING = 3.0  # after a line that ends the shell: seconds given to the stream's end before asking again
 ENDING_LINES = {"exit", "logout", "quit", "exit()", "quit()", "\\q", ".exit", "\x04"}
 CTRL_C, CTRL_D = b"\x03", b"\x04"
@@ -30,8 +31,10 @@ CTRL_C, CTRL_D = b"\x03", b"\x04"
 class Console:
     """Lines typed into one run's or exec's terminal, and when the next one is wanted."""
 
-    def __init__(self, clock=time.monotonic):
-        self.clock = clock
+    def __init__(self, first: float = FIRST, clock=time.monotonic):
+        """`first`: seconds to wait for the first output before asking anyway (a shell attached
+        to after it printed its prompt prints nothing more)."""
+        self.clock, self.first = clock, first
         self._cond = threading.Condition()
         self._sock = None
         self._ended = False
@@ -81,7 +84,7 @@ class Console:
                     elif self._output_since:
                         due = self._last_output + (SETTLE if self._prompted else BUSY)
                     else:
-                        due = self._asked + PATIENCE
+                        due = self._asked + (PATIENCE if self.lines else self.first)
                     if now >= due:
                         return True
                     self._cond.wait(min(0.1, due - now))

@@ -178,7 +178,7 @@ class LifecycleMagics(MagicsArea):
 
         args = parse_line(self.docker_attach, line)
         engine = self.engine()
-        console = None if args.no_stdin else console_for(self.shell, engine, args.container)
+        console = None if args.no_stdin else console_for(self.shell, engine, args.container, started=False)
         job = Attach(engine, args.container, stdin=console or False)
         view = OutputView(job.result, "attach", max_lines=self.settings.max_output_lines, **self.settings.view_options())
         if console is not None:  # an interrupt detaches: the container's shell runs on

@@ -30,10 +30,11 @@ def readable(shell) -> bool:
         return False
 
 
-def console_for(shell, engine, container: str):
+def console_for(shell, engine, container: str, started: bool = True):
     """A console for attaching to `container` (`start -ai`, `attach`) when it was made with `-it`
-    for an interactive shell and what is typed can be read; else None (stdin as before)."""
-    from ..console import Console
+    for an interactive shell and what is typed can be read; else None (stdin as before).
+    `started` False (`attach`): its prompt was printed before, so the first box comes soon."""
+    from ..console import PATIENCE, Console
     from ..containers import inspect_container
     from .run_args import is_shell
 
@@ -42,7 +43,9 @@ def console_for(shell, engine, container: str):
     info = inspect_container(engine, container)
     config = info.get("Config") or {}
     argv = [info.get("Path") or "", *(info.get("Args") or [])]
-    return Console() if config.get("Tty") and config.get("OpenStdin") and is_shell(argv) else None
+    if not (config.get("Tty") and config.get("OpenStdin") and is_shell(argv)):
+        return None
+    return Console() if started else Console(first=PATIENCE)
 
 
 def serve(view, events, console, hang_up, read_line=None):

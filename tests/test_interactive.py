@@ -151,6 +151,9 @@ def test_full_screen_programs_are_refused_in_one_line(kernel, engine, made, uniq
     assert reply["status"] == "error" and not asked
     assert "vi draws the whole screen" in reply["evalue"] and "\n" not in reply["evalue"]
     assert gone(engine, name)
+    reply, _, asked = kernel.execute(f"%docker run -t --rm --name {name} busybox sh")  # no stdin to type into
+    assert reply["status"] == "error" and not asked and "add -i" in reply["evalue"]
+    assert gone(engine, name)
 
 
 def test_an_interrupt_while_the_box_waits_ends_at_once_and_removes(kernel, engine, made, unique):

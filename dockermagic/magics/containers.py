@@ -55,7 +55,7 @@ class ContainerMagics(MagicsArea):
         if cell is not None and args.tty:
             raise InvalidInput("-t needs a terminal; the cell is plain stdin: drop -t (and -i, which the cell form implies)")
         terminal = args.tty and not args.detach  # output through a terminal
-        can_read = terminal and args.interactive and readable(self.shell)
+        can_read = terminal and readable(self.shell)
         if terminal:
             check_terminal(command, args.interactive, can_read)
         console = Console() if console_wanted(command, terminal, args.interactive, can_read) else None
@@ -151,7 +151,7 @@ class ContainerMagics(MagicsArea):
         if cell is not None and args.tty:
             raise InvalidInput("-t needs a terminal; the cell is plain stdin: drop -t")
         terminal = args.tty and not args.detach
-        can_read = terminal and args.interactive and readable(self.shell)
+        can_read = terminal and readable(self.shell)
         if terminal:
             check_terminal(command, args.interactive, can_read)
         console = Console() if console_wanted(command, terminal, args.interactive, can_read) else None

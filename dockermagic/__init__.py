@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 AREAS = [
     "dockermagic.magics.build:BuildMagics",
     "dockermagic.magics.containers:ContainerMagics",
+    "dockermagic.magics.listings:ListingMagics",
     "dockermagic.magics.registry:RegistryMagics",
     "dockermagic.magics.engines:EngineMagics",
     "dockermagic.magics.layers:LayerMagics",

@@ -152,7 +152,8 @@ class Attach:
 
     def __init__(self, engine, name: str, stdout=True, stderr=True, start: bool = False, stdin: bool = False):
         """`start`: `docker start -a` -- attached first, then started, so no output is missed;
-        `stdin`: attached and at its end at once (nothing is typed into a cell)."""
+        `stdin`: attached and at its end at once, or a callable (a `console.Console`) handed the
+        socket for what is typed."""
         self.engine, self.name, self.start, self.stdin = engine, name, start, stdin
         self.streams = {"stdout": int(stdout), "stderr": int(stderr)}
         self.result = RunResult(f"{'start' if start else 'attach'} {name}", engine=engine.label,
@@ -165,12 +166,12 @@ class Attach:
                                  f"attach needs a running container (%docker_start {self.name})")
         self.result.id, self.result.name = info["Id"], info["Name"].lstrip("/")
         tty = bool(info["Config"].get("Tty"))
-        sock = self.engine.api.attach_socket(info["Id"], params={**self.streams, "stream": 1, "stdin": int(self.stdin)})
+        sock = self.engine.api.attach_socket(info["Id"], params={**self.streams, "stream": 1, "stdin": int(bool(self.stdin))})
         try:
             if self.start:
                 self.engine.api.start(info["Id"])
             if self.stdin:
-                send_stdin(sock, b"")
+                send_stdin(sock, self.stdin if callable(self.stdin) else b"")
             yield Started(info["Id"], self.result.name)
             yield from pump(socket_frames(sock, tty), self.result)
         finally:

@@ -225,8 +225,12 @@ def http_frames(response, tty: bool):
             pos = 0
 
 
-def send_stdin(sock, data: bytes | None) -> None:
-    """Write the cell to the container's stdin, then close our write side (EOF)."""
+def send_stdin(sock, data) -> None:
+    """Write the cell to the container's stdin, then close our write side (EOF).  `data` a
+    callable (a `console.Console`): the socket is handed to it, left open for what is typed."""
+    if callable(data):
+        data(sock)
+        return
     if data:
         adapter.raw_socket(sock).sendall(data)
     adapter.shutdown_write(sock)

@@ -161,8 +161,10 @@ class ContainerRun:
 
     def __init__(self, engine, request: RunRequest, pull=None, stdin: bytes | None = None, clock=time.monotonic,
                  refuse=None):
-        """`refuse(argv)` may refuse the container's command (entrypoint and cmd, as the engine
-        resolved them) by raising: the container is removed before it starts."""
+        """`refuse(argv)` may refuse the container's command (the command given, else the image's
+        entrypoint and cmd as the engine resolved them: `.argv` after `create`) by raising: the
+        container is removed before it starts.  `stdin` a callable (a `console.Console`): the
+        attach socket is handed to it, stdin left open."""
         self.engine = engine
         self.api = engine.api
         self.request = request
@@ -176,6 +178,8 @@ class ContainerRun:
         self._done = False
         self._interrupted: RunInterrupted | None = None
         self.refuse = refuse
+        self.argv = list(request.command)
+        self._exit_lock = threading.Lock()
 
     def create(self) -> str:
         import docker
@@ -202,10 +206,12 @@ class ContainerRun:
             except docker.errors.APIError as exc:
                 raise self._refused(exc) from exc
         self.result.id, self.result.name = self.id, req.name
-        if self.refuse is not None and not req.command:
-            info = self.api.inspect_container(self.id)
+        if self.refuse is not None:
+            if not req.command:
+                info = self.api.inspect_container(self.id)
+                self.argv = [info.get("Path") or "", *(info.get("Args") or [])]
             try:
-                self.refuse([info.get("Path") or "", *(info.get("Args") or [])])
+                self.refuse(self.argv)
             except Exception:
                 self._remove_quietly()
                 raise
@@ -299,19 +305,22 @@ class ContainerRun:
         return adapter.sent(self.api, "POST", "/containers/{0}/wait", self.id, params={"condition": condition})
 
     def _exit_code(self) -> int | None:
-        response, self._waiting = self._waiting, None
-        if response is None:
+        # one reader of the answer: a console's interrupt asks from another thread than the stream's
+        with self._exit_lock:
+            response, self._waiting = self._waiting, None
+            if response is None:
+                return self.result.exit_code
+            try:
+                answer = response.json()
+            except Exception as exc:  # noqa: BLE001 -- the answer never came whole
+                raise EngineUnreachable(f"the engine at {self.engine.address} stopped answering: the connection "
+                                        f"closed before the container's exit code came ({adapter.explanation(exc)})") from None
+            finally:
+                response.close()
+            if (answer.get("Error") or {}).get("Message"):
+                raise ContainerError(f"{self.request.label}: {answer['Error']['Message']}")
+            self.result.exit_code = answer.get("StatusCode")
             return self.result.exit_code
-        try:
-            answer = response.json()
-        except Exception as exc:  # noqa: BLE001 -- the answer never came whole
-            raise EngineUnreachable(f"the engine at {self.engine.address} stopped answering: the connection closed "
-                                    f"before the container's exit code came ({adapter.explanation(exc)})") from None
-        finally:
-            response.close()
-        if (answer.get("Error") or {}).get("Message"):
-            raise ContainerError(f"{self.request.label}: {answer['Error']['Message']}")
-        return answer.get("StatusCode")
 
     def interrupt(self) -> RunInterrupted:
         """Stop the container (SIGTERM, SIGKILL after the grace period), remove it with
@@ -349,6 +358,10 @@ class ContainerRun:
         self.result.note = did
         self._interrupted = RunInterrupted(f"interrupted: {did}")
         return self._interrupted
+
+    def remove(self) -> None:
+        """Remove the container whatever its state (gone already is fine)."""
+        self._remove_quietly()
 
     def _remove_quietly(self) -> None:
         try:

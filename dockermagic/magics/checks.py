@@ -83,11 +83,13 @@ def check(shell, line: str):
 
 
 def _run_like(method, rest):
-    from .run_args import refuse_shell, run_extras, split_at_first_positional
+    from .run_args import check_terminal, run_extras, split_at_first_positional
 
     args, command = split_at_first_positional(method.parser, rest)
-    if args.tty and not getattr(args, "detach", False):
-        refuse_shell(command)
+    if method.__name__ != "docker_create" and args.tty and not getattr(args, "detach", False):
+        # as in a frontend that can read what is typed (an interactive shell is typed into there); a
+        # headless run refuses the shell when it runs, before anything is created
+        check_terminal(command, args.interactive, True)
     if method.__name__ in ("docker_run", "docker_create"):
         run_extras(args)
     if method.__name__ == "docker_exec" and not command:

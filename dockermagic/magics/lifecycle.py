@@ -11,6 +11,7 @@ from ..views.formatters import shown
 from .args import parse_line
 from .base import MagicsArea, reports_errors
 from .run_args import run_extras, run_options, split_at_first_positional
+from .shells import console_for, detach_hang_up, serve
 
 _RESOURCES = ("--cpus", "-c", "--cpu-shares", "-m", "--memory", "--memory-swap", "--memory-reservation",
               "--cpuset-cpus", "--cpuset-mems", "--cpu-period", "--cpu-quota", "--pids-limit", "--restart")
@@ -162,21 +163,27 @@ class LifecycleMagics(MagicsArea):
     @line_magic
     @reports_errors
     @magic_arguments()
-    @argument("--no-stdin", action="store_true", help="Do not attach STDIN (nothing is typed into a cell: never attached here).")
+    @argument("--no-stdin", action="store_true", help="Do not attach STDIN (attached only to a container made with -it for a shell, typed into a line at a time where the cell can read input).")
     @argument("--sig-proxy", default="true", choices=["true", "false"], help="Proxy the interrupt to the process as SIGINT (default true); false: an interrupt only stops following.")
     @argument("container", help="CONTAINER (running).")
     def docker_attach(self, line):
         """Follow a running container's output from now on, as `docker attach` shows it, until it
         exits.  Interrupting the kernel sends the container SIGINT, as the CLI's Ctrl-C does
-        (`--sig-proxy=false`: it only detaches).  Returns a `RunResult`."""
+        (`--sig-proxy=false`: it only detaches).  A container made with `-it` for a shell is
+        typed into a line at a time where the cell can read input; an interrupt then detaches
+        and its shell runs on.  Returns a `RunResult`."""
         from ..lifecycle import Attach, kill
         from ..views.container import OutputView
         from ..views.live import run
 
         args = parse_line(self.docker_attach, line)
         engine = self.engine()
-        job = Attach(engine, args.container)
+        console = None if args.no_stdin else console_for(self.shell, engine, args.container, started=False)
+        job = Attach(engine, args.container, stdin=console or False)
         view = OutputView(job.result, "attach", max_lines=self.settings.max_output_lines, **self.settings.view_options())
+        if console is not None:  # an interrupt detaches: the container's shell runs on
+            serve(view, job.events(), console, detach_hang_up(job, console, keys=False))
+            return shown(job.result, self.shell.execution_count, view.mode)
         try:
             run(view, job.events())
         except KeyboardInterrupt:

@@ -1,6 +1,7 @@
 """`docker run`'s (and `docker create`'s) command line as the CLI reads it: options stop at the
-image, every option the CLI documents for a tutorial's lines, and when `-t` asks for a terminal
-that no one can type into."""
+image, every option the CLI documents for a tutorial's lines, and what `-it` runs: an
+interactive shell (served line by line where what is typed can be read), a full-screen program
+(never)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from ..errors import InvalidInput
 from .args import split
 
 IT_IN_NOTEBOOK = (
-    "-it needs a terminal, and a notebook cell has none: run it detached and step in with exec "
+    "-it needs a terminal to type into, and nothing typed can be read here (a headless run, or a frontend "
+    "without stdin): run it detached and step in with exec "
     "(%docker_run -dit --name NAME IMAGE sh, then %docker_exec NAME COMMAND), or give the input "
     "as a cell (%%docker_run IMAGE sh: the cell is the container's stdin)"
 )
@@ -53,8 +55,8 @@ def run_options(func):
     """The `docker run` options, shared by the line and the cell form."""
     options = [
         argument("-d", "--detach", action="store_true", help="Run container in background; shows a card and returns the container."),
-        argument("-i", "--interactive", action="store_true", help="Keep STDIN open (the cell of %%docker_run is its stdin; empty in the line form)."),
-        argument("-t", "--tty", action="store_true", help="Allocate a pseudo-TTY: colours and line buffering, output streamed (an interactive shell with nothing to type into is refused)."),
+        argument("-i", "--interactive", action="store_true", help="Keep STDIN open: the cell of %%docker_run is its stdin; with -t and an interactive shell (-it IMAGE sh), what is typed into the input box under the cell, a line at a time; else empty."),
+        argument("-t", "--tty", action="store_true", help="Allocate a pseudo-TTY: colours and line buffering, output streamed; -it IMAGE sh is typed into line by line (refused where nothing typed can be read: a headless run; full-screen programs such as vi or top always)."),
         argument("--name", default=None, help="Assign a name to the container."),
         argument("--rm", action="store_true", help="Automatically remove the container when it exits."),
         argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE", help="Set environment variables (KEY alone: this environment's value); repeatable."),
@@ -101,16 +103,49 @@ def run_extras(args):
     return network, translate(vars(args), network)
 
 
-# what, started with a terminal and nothing to read, would wait for a person forever
-INTERACTIVE = {"sh", "bash", "ash", "dash", "zsh", "ksh", "fish", "csh", "tcsh", "powershell", "pwsh", "cmd",
-               "python", "python3", "node", "irb", "vi", "vim", "nano", "emacs", "less", "more"}
+# what, started with a terminal, waits for a person typing lines: served line by line where a
+# cell can read what is typed (see magics/shells.py), refused where it cannot
+SHELLS = {"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "fish", "csh", "tcsh", "powershell", "pwsh", "cmd",
+          "python", "python3", "ipython", "node", "irb", "psql", "mysql", "redis-cli", "sqlite3", "mongo", "mongosh"}
+# what draws the whole screen and reads keys, not lines: no cell can serve it
+FULL_SCREEN = {"vi", "vim", "nvim", "nano", "emacs", "less", "more", "most", "top", "htop", "atop", "man", "watch",
+               "mc", "tmux", "screen", "ranger", "mutt", "lynx", "w3m", "nethack"}
+FLAGS_OF_A_SESSION = {"-l", "-i", "--login", "-il", "-li"}
 
 
-def refuse_shell(command) -> None:
-    """The one `-it` line a notebook cannot serve: an interactive shell (or editor, or REPL)
-    with nothing to type into it.  `sh -c '...'` and every other command run with a terminal."""
-    if not command:
-        return
-    name = posixpath.basename(command[0].replace("\\", "/")).lower().removesuffix(".exe")
-    if name in INTERACTIVE and all(word in ("-l", "-i", "--login", "-il", "-li") for word in command[1:]):
+def program(command) -> str:
+    """The program a command line starts (`/bin/bash` -> `bash`)."""
+    return posixpath.basename(command[0].replace("\\", "/")).lower().removesuffix(".exe") if command else ""
+
+
+def is_shell(command) -> bool:
+    """An interactive shell or REPL waiting for lines (`sh`, `bash -l`, `python3`); `sh -c '...'`
+    and every other command just run with a terminal."""
+    return program(command) in SHELLS and all(word in FLAGS_OF_A_SESSION for word in command[1:])
+
+
+def refuse_shell(command, readable: bool = False) -> None:
+    """Refuse, in one line, what a cell cannot serve with a terminal: a full-screen program
+    always; an interactive shell (or REPL) when nothing typed can be read (`readable` False:
+    a headless run, a frontend without stdin)."""
+    name = program(command)
+    if name in FULL_SCREEN and not (name == "top" and "-b" in command[1:]):
+        raise InvalidInput(f"{name} draws the whole screen and reads single keys; a cell reads what is typed a line "
+                           f"at a time, so it cannot run here: use a terminal (docker run -it ...), or a command "
+                           f"that prints and ends (e.g. cat instead of less, top -b -n 1 instead of top)")
+    if not readable and is_shell(command):
         raise InvalidInput(IT_IN_NOTEBOOK)
+
+
+def check_terminal(command, interactive: bool, can_read: bool) -> None:
+    """`-t` (with `-i` or not) for `command`: what a cell cannot serve is refused in one line."""
+    if can_read and not interactive and is_shell(command):
+        raise InvalidInput(f"-t without -i: {program(command)} gets a terminal but no stdin, and would wait for ever "
+                           f"for a line: add -i (-it) to type into it here")
+    refuse_shell(command, readable=interactive and can_read)
+
+
+def console_wanted(command, tty: bool, interactive: bool, can_read: bool) -> bool:
+    """Whether `-it COMMAND` is a session typed into a line at a time (an interactive shell or
+    REPL, where what is typed can be read); an empty command: the image's, known after create."""
+    return tty and interactive and can_read and (not command or is_shell(command))

@@ -7,6 +7,7 @@ run, and colours become styles.
 
 from __future__ import annotations
 
+import re
 import sys
 
 from .. import ansi, units
@@ -17,6 +18,9 @@ from .lines import BoundedLines
 from .live import HTML, LiveView
 
 STDERR_STYLE = "color:#cd3131"
+# a program's questions to its terminal (cursor position, status, identity): the terminal this
+# is echoed to would answer them into the keyboard input, i.e. into IPython's next line
+_QUERIES = re.compile(r"\x1b\[[0-9;?>]*[nc]")
 
 
 class OutputWindow:
@@ -84,7 +88,17 @@ class OutputView(LiveView):
     def fail(self, exc: BaseException) -> None:
         with self._lock:
             self.state = "interrupted" if isinstance(exc, KeyboardInterrupt) or "Interrupted" in type(exc).__name__ else "failed"
-            self.error = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+            said = str(exc)
+            if self.state == "interrupted":  # the footer says "interrupted:" already
+                said = said.removeprefix("interrupted: ")
+            self.error = "interrupted" if isinstance(exc, KeyboardInterrupt) else said
+
+    def flush(self) -> None:
+        """Draw what came since the last redraw now, not at the next tick: before an input box
+        the shell's prompt must be on show."""
+        with self._lock:
+            if self._dirty and self.mode != "text" and not self._waiting():
+                self._draw()
 
     # -- HTML -----------------------------------------------------------------------------
     def header_html(self) -> str:
@@ -141,7 +155,7 @@ class OutputView(LiveView):
         if isinstance(event, Output):
             room = self._limit - self._echoed
             if room > 0:
-                text = event.text
+                text = _QUERIES.sub("", event.text)
                 if text.count("\n") > room:
                     text = "".join(text.splitlines(keepends=True)[:room])
                 out = sys.stderr if event.stream == "stderr" else sys.stdout

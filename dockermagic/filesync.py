@@ -275,7 +275,7 @@ def _xattrs(full: str) -> bytes:
 # -- sending ------------------------------------------------------------------------------------
 def send(root: str, selection: Selection, requests, transfer: Transfer, scan: Scan | None = None, batch: int = 256):
     """The packets (serialized; lists of them where many go at once) of DiffCopy's sending side;
-    `requests` are the engine's packets (`grpcserver.Requests`).
+    `requests` are the engine's packets (`grpccall.Requests`).
 
     The engine asks for files while we still describe others: its requests are answered
     between batches of descriptions, so neither side waits for the other's window to drain."""

@@ -30,6 +30,24 @@ def test_help_documents_every_option(shell):
     assert "--mode MODE" in shell.find_cell_magic("context_file").__doc__
 
 
+@pytest.mark.parametrize("line, prog, option", [
+    ("network ls --help", "%docker_network ls", "--filter"),
+    ("network create --help", "%docker_network create", "--subnet"),
+    ("system df --help", "%docker_system df", "--verbose"),
+    ("system prune --help", "%docker_system prune", "--volumes"),
+    ("volume create --help", "%docker_volume create", "--driver"),
+    ("context ls --help", "%docker_context ls", "--quiet"),
+    ("container prune --help", "%docker_container_prune", "--filter"),
+])
+def test_a_subcommand_s_help_is_printed_and_nothing_runs(shell, capsys, monkeypatch, line, prog, option):
+    import dockermagic.engine as engine
+
+    monkeypatch.setattr(engine, "connect", lambda *a, **k: pytest.fail("--help reached for an engine"))
+    assert shell.run_line_magic("docker", line) is None
+    out = capsys.readouterr().out
+    assert out.lstrip(": \n").startswith(prog) and option in out and "%%" not in out, out
+
+
 def test_unsupported_subcommand_lists_the_supported_ones(ip):
     with pytest.raises(InvalidInput) as info:
         ip.run_line_magic("docker", "frobnicate x")

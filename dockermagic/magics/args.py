@@ -28,6 +28,29 @@ def join(words) -> str:
     return shlex.join(words)
 
 
+class HelpShown(Exception):
+    """`--help` after a subcommand (`%docker network ls --help`): its usage, to print instead of running."""
+
+
+def subcommand_parser(prog: str, *arguments):
+    """The parser of one subcommand (`%docker_network create`, `%docker_system df` ...) from
+    ((flags...), {argparse keywords}) pairs; `parse_words` gives its namespace or its help."""
+    from IPython.core.magic_arguments import MagicArgumentParser
+
+    parser = MagicArgumentParser(prog=prog.lstrip("%"), add_help=False)  # its help puts the % back
+    for args, kwargs in arguments:
+        parser.add_argument(*args, **kwargs)
+    return parser
+
+
+def parse_words(parser, words: list[str]):
+    """A subcommand's words parsed; `--help` among its options raises `HelpShown` with its usage."""
+    options = words[:words.index("--")] if "--" in words else words
+    if "--help" in options:
+        raise HelpShown(parser.format_help())
+    return parser.parse_args(words)
+
+
 def parse_line(magic_func, line: str):
     """`parse_argstring` with shell quoting: the magic's argparse namespace, or a UsageError."""
     return magic_func.parser.parse_args(split(line))

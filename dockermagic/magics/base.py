@@ -13,6 +13,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from traitlets import Bool, CaselessStrEnum, Float, Int
 
 from ..errors import DockerMagicError, EngineUnreachable
+from .args import HelpShown
 from .expand import NO_VAR_EXPAND, caller_namespace, expand
 
 # `%docker image ls` and friends: the CLI's management-command spellings
@@ -56,6 +57,9 @@ def reports_errors(method):
                 selection, line = split_global_flags(line)
             with selecting(selection):
                 return method(self, line, *args, **kwargs)
+        except HelpShown as shown:
+            print(shown)
+            return None
         except DockerMagicError as exc:
             exc.show_traceback = self.settings.show_traceback
             raise

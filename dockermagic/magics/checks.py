@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from ..errors import InvalidInput
-from .args import parse_line
+from .args import HelpShown, parse_line, parse_words
 
 # subcommands a single engine in a notebook cannot serve, and why -- said in one line
 UNSUPPORTED = {
@@ -77,9 +77,10 @@ def check(shell, line: str):
         return None  # the magic's help, printed
     _, rest = global_flags(rest) if name != "docker" else (None, rest)
     checker = getattr(method, "check", None) or _CHECKERS.get(name)
-    if checker is not None:
-        return checker(method, rest)
-    return parse_line(method, rest)
+    try:
+        return checker(method, rest) if checker is not None else parse_line(method, rest)
+    except HelpShown:
+        return None  # a subcommand's help, printed
 
 
 def _run_like(method, rest):
@@ -104,7 +105,7 @@ def _volume(method, rest):
     words = split(rest)
     if not words or words[0] not in HANDLERS:
         raise InvalidInput("usage: %docker_volume create|ls|inspect|rm ...")
-    return HANDLERS[words[0]].parser.parse_args(words[1:])
+    return parse_words(HANDLERS[words[0]].parser, words[1:])
 
 
 def _context(method, rest):
@@ -117,7 +118,7 @@ def _context(method, rest):
         return None
     if words[0] not in SUBCOMMANDS:
         raise InvalidInput(f"'docker context {words[0]}' is not supported here; use {', '.join(SUBCOMMANDS)}")
-    return SUBCOMMANDS[words[0]].parse_args(words[1:])
+    return parse_words(SUBCOMMANDS[words[0]], words[1:])
 
 
 def _build(method, rest):

@@ -5,18 +5,15 @@ from __future__ import annotations
 import os
 
 from IPython.core.magic import line_magic, magics_class
-from IPython.core.magic_arguments import MagicArgumentParser, argument, magic_arguments
+from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..errors import InvalidInput
-from .args import parse_line, split
+from .args import parse_line, parse_words, split, subcommand_parser
 from .base import MagicsArea, reports_errors
 
 
-def _parser(prog: str, *arguments) -> MagicArgumentParser:
-    parser = MagicArgumentParser(prog=f"%docker_context {prog}", add_help=False)
-    for args, kwargs in arguments:
-        parser.add_argument(*args, **kwargs)
-    return parser
+def _parser(prog: str, *arguments):
+    return subcommand_parser(f"%docker_context {prog}", *arguments)
 
 
 SUBCOMMANDS = {
@@ -86,7 +83,7 @@ class EngineMagics(MagicsArea):
         sub = words[0]
         if sub not in SUBCOMMANDS:
             raise InvalidInput(f"'docker context {sub}' is not supported here; use {', '.join(SUBCOMMANDS)}")
-        args = SUBCOMMANDS[sub].parse_args(words[1:])
+        args = parse_words(SUBCOMMANDS[sub], words[1:])
         return getattr(self, f"_context_{sub}")(args)
 
     # -- %docker_context's subcommands -----------------------------------------------------------

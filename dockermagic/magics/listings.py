@@ -8,7 +8,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..errors import InvalidInput
 from ..views.formatters import shown
-from .args import parse_line, split
+from .args import parse_line, parse_words, split
 from .base import MagicsArea, reports_errors
 
 
@@ -112,7 +112,8 @@ class ListingMagics(MagicsArea):
 
         if sub not in handlers:
             raise InvalidInput("usage: %docker_volume create|ls|inspect|rm ...  (e.g. %docker_volume create data)")
-        return handlers[sub](volumes, self.engine(), handlers[sub].parser.parse_args(rest))
+        args = parse_words(handlers[sub].parser, rest)  # before the engine: --help needs none
+        return handlers[sub](volumes, self.engine(), args)
 
 
 def _since(text, option: str = "--since"):

@@ -4,21 +4,18 @@ CLI's options."""
 from __future__ import annotations
 
 from IPython.core.magic import line_magic, magics_class
-from IPython.core.magic_arguments import MagicArgumentParser, argument, magic_arguments
+from IPython.core.magic_arguments import argument, magic_arguments
 
 from .. import pairs
 from ..errors import InvalidInput
-from .args import split
+from .args import parse_words, split, subcommand_parser
 from .base import MagicsArea, reports_errors
 
 PRUNE_WARNING = "WARNING! This will remove all custom networks not used by at least one container."
 
 
-def _parser(prog: str, *arguments) -> MagicArgumentParser:
-    parser = MagicArgumentParser(prog=f"%docker_network {prog}", add_help=False)
-    for args, kwargs in arguments:
-        parser.add_argument(*args, **kwargs)
-    return parser
+def _parser(prog: str, *arguments):
+    return subcommand_parser(f"%docker_network {prog}", *arguments)
 
 
 _FORMAT = (("-f", "--format"), {"default": "", "metavar": "FORMAT",
@@ -93,7 +90,7 @@ def parse(line: str):
         got = f"'docker network {words[0]}' is not a network subcommand; " if words else ""
         raise InvalidInput(f"{got}use %docker_network create|ls|inspect|connect|disconnect|rm|prune")
     sub = {"remove": "rm", "list": "ls"}.get(words[0], words[0])
-    return sub, SUBCOMMANDS[sub].parse_args(words[1:])
+    return sub, parse_words(SUBCOMMANDS[sub], words[1:])
 
 
 @magics_class
@@ -178,7 +175,7 @@ class NetworkMagics(MagicsArea):
         return networks.remove(engine, args.names, force=args.force)
 
     def _prune(self, args, engine):
-        from .. import networks, system
+        from .. import system
         from .prompt import confirm
 
         filters = pairs.filter_map(args.filter, "--filter", "driver=bridge")

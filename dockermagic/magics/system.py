@@ -5,20 +5,16 @@
 from __future__ import annotations
 
 from IPython.core.magic import line_magic, magics_class
-from IPython.core.magic_arguments import MagicArgumentParser, argument, magic_arguments
+from IPython.core.magic_arguments import argument, magic_arguments
 
 from .. import pairs
 from ..errors import InvalidInput
 from ..views.formatters import shown
-from .args import parse_line, split
+from .args import parse_line, parse_words, split, subcommand_parser
 from .base import MagicsArea, reports_errors
 
 
-def _parser(prog: str, *arguments) -> MagicArgumentParser:
-    parser = MagicArgumentParser(prog=prog, add_help=False)
-    for args, kwargs in arguments:
-        parser.add_argument(*args, **kwargs)
-    return parser
+_parser = subcommand_parser
 
 
 _FORCE = (("-f", "--force"), {"action": "store_true", "help": "Do not prompt for confirmation."})
@@ -49,7 +45,7 @@ def parse_system(line: str):
     words = split(line)
     if not words or words[0] not in SYSTEM:
         raise InvalidInput("use %docker_system df | prune [-a] [--volumes] [-f] | events [--since T] [--until T] | info")
-    return words[0], SYSTEM[words[0]].parse_args(words[1:])
+    return words[0], parse_words(SYSTEM[words[0]], words[1:])
 
 
 @magics_class

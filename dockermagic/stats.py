@@ -15,10 +15,11 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 
-from . import adapter, units
+import requests
+
+from . import adapter, units, watchdog
 from .containers import ContainerError
 from .errors import EngineUnreachable
-from .watchdog import ANSWER, QUIET
 
 HISTORY = 60
 STATS_TABLE = "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}"
@@ -144,15 +145,18 @@ def samples(engine, watched, stream: bool = True, result: Stats | None = None):
             try:
                 # one reading takes the engine about a second; QUIET bounds an engine that stopped answering
                 raw = adapter.call(engine.api, "GET", "/containers/{0}/stats", cid, params={"stream": 0},
-                                   timeout=QUIET) or {}
+                                   timeout=watchdog.QUIET) or {}
                 # a stopped container answers at once, with Go's zero time as when it was read
                 sample = reading(cid, name, raw) if not str(raw.get("read", "0001")).startswith("0001") else Sample(cid, name, gone=True)
             except Exception as exc:  # stopped or removed meanwhile: shown as the CLI shows it, `--`
-                if not adapter.ping(engine.api, ANSWER) and not adapter.ping(engine.api, ANSWER):
+                answer = watchdog.ANSWER
+                if not adapter.ping(engine.api, answer) and not adapter.ping(engine.api, answer):
                     inbox.put(EngineUnreachable(
-                        f"the engine at {engine.address} stopped answering: no reading of {name} within {QUIET:g} s and no "
-                        f"answer to two pings of {ANSWER:g} s ({adapter.explanation(exc)})"))
+                        f"the engine at {engine.address} stopped answering: no reading of {name} within "
+                        f"{watchdog.QUIET:g} s and no answer to two pings of {answer:g} s ({adapter.explanation(exc)})"))
                     return
+                if isinstance(exc, requests.exceptions.Timeout):
+                    continue  # a slow reading of an engine that answers: asked again
                 sample = Sample(cid, name, gone=True)
             inbox.put(sample)
             if not stream or sample.gone:

@@ -363,6 +363,40 @@ def test_screenshots_were_saved(lab_run):
         assert path.stat().st_size > 1000, path
 
 
+ADD_AND_RUN_JS = """src => {
+  const panel = window.jupyterapp.shell.currentWidget, notebook = panel.content;
+  notebook.activeCellIndex = notebook.widgets.length - 1;
+  return window.jupyterapp.commands.execute('notebook:insert-cell-below').then(() => {
+    notebook.activeCell.model.sharedModel.setSource(src);
+    return window.jupyterapp.commands.execute('notebook:run-cell');
+  });
+}"""
+
+
+def test_an_interactive_shell_is_typed_into_in_the_browser(lab_run, engine):
+    """`%docker run -it --rm busybox sh` in JupyterLab: an input box under the cell, what is typed
+    there runs in the container's shell, `exit` ends it with no box after, and nothing is left."""
+    page = lab_run.page
+    name = f"dm-browser-sh-{uuid4().hex[:8]}"
+    page.evaluate(ADD_AND_RUN_JS, f"%docker run -it --rm --name {name} busybox sh")
+    cell = page.locator(".jp-Notebook .jp-Cell").last
+    for typed in ("echo hello-$((6*7))", "exit"):
+        box = cell.locator("input.jp-Stdin-input")
+        box.wait_for(timeout=RENDER_TIMEOUT)
+        box.fill(typed)
+        if typed == "exit":
+            cell.screenshot(path=str(ARTIFACTS / "interactive-shell.png"))
+        box.press("Enter")
+        cell.locator("input.jp-Stdin-input").wait_for(state="detached", timeout=RENDER_TIMEOUT)
+    page.wait_for_function(KERNEL_IDLE_JS, timeout=RENDER_TIMEOUT, polling=250)
+    page.wait_for_timeout(500)  # the cell's last display
+    text = cell.locator(".jp-OutputArea").inner_text()
+    assert "hello-42" in text, text
+    assert cell.locator("input.jp-Stdin-input").count() == 0  # no box after `exit`
+    assert "Error" not in text and "Traceback" not in text, text
+    assert not engine.api.containers(all=True, filters={"name": name})  # --rm: gone
+
+
 def test_the_committed_notebook_shows_its_saved_html_without_a_kernel_run(lab_run):
     """Binder, or a clone opened in JupyterLab: the saved bundles name widget models no kernel
     has, so JupyterLab must fall back to their HTML snapshots -- not say `Error displaying widget`."""

@@ -368,7 +368,7 @@ ADD_AND_RUN_JS = """src => {
   notebook.activeCellIndex = notebook.widgets.length - 1;
   return window.jupyterapp.commands.execute('notebook:insert-cell-below').then(() => {
     notebook.activeCell.model.sharedModel.setSource(src);
-    return window.jupyterapp.commands.execute('notebook:run-cell');
+    window.jupyterapp.commands.execute('notebook:run-cell');  // not awaited: it ends when the shell does
   });
 }"""
 
@@ -380,19 +380,22 @@ def test_an_interactive_shell_is_typed_into_in_the_browser(lab_run, engine):
     name = f"dm-browser-sh-{uuid4().hex[:8]}"
     page.evaluate(ADD_AND_RUN_JS, f"%docker run -it --rm --name {name} busybox sh")
     cell = page.locator(".jp-Notebook .jp-Cell").last
-    for typed in ("echo hello-$((6*7))", "exit"):
-        box = cell.locator("input.jp-Stdin-input")
-        box.wait_for(timeout=RENDER_TIMEOUT)
-        box.fill(typed)
-        if typed == "exit":
+    for line in ("echo hello-$((6*7))", "exit"):
+        # the box not yet typed into: JupyterLab may show an answered one a moment longer
+        fresh = cell.locator("input.jp-Stdin-input:not([data-dm-typed])").last
+        fresh.wait_for(timeout=RENDER_TIMEOUT)
+        box = fresh.element_handle()
+        box.evaluate("e => { e.dataset.dmTyped = '1'; }")
+        box.fill(line)
+        if line == "exit":
             cell.screenshot(path=str(ARTIFACTS / "interactive-shell.png"))
         box.press("Enter")
-        cell.locator("input.jp-Stdin-input").wait_for(state="detached", timeout=RENDER_TIMEOUT)
     page.wait_for_function(KERNEL_IDLE_JS, timeout=RENDER_TIMEOUT, polling=250)
     page.wait_for_timeout(500)  # the cell's last display
+    cell.screenshot(path=str(ARTIFACTS / "interactive-shell-ended.png"))
     text = cell.locator(".jp-OutputArea").inner_text()
     assert "hello-42" in text, text
-    assert cell.locator("input.jp-Stdin-input").count() == 0  # no box after `exit`
+    assert cell.locator("input.jp-Stdin-input").count() == 0  # answered boxes go when the cell ends; none after `exit`
     assert "Error" not in text and "Traceback" not in text, text
     assert not engine.api.containers(all=True, filters={"name": name})  # --rm: gone
 

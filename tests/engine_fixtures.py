@@ -316,6 +316,17 @@ def container_output(engine, made, image, command: str) -> str:
     return api.logs(container).decode()
 
 
+def gone(engine, name) -> bool:
+    """Whether the engine no longer has the container `name`."""
+    import docker
+
+    try:
+        engine.api.inspect_container(name)
+    except docker.errors.NotFound:
+        return True
+    return False
+
+
 def use_tls_engine(tls_engine, monkeypatch, certs) -> None:
     """Point DOCKER_HOST at the TLS engine as the CLI reads it: DOCKER_TLS_VERIFY and a
     DOCKER_CERT_PATH folder holding ca.pem, cert.pem and key.pem."""

@@ -12,8 +12,8 @@ import queue
 import time
 from pathlib import Path
 
-import docker
 import pytest
+from engine_fixtures import gone
 from jupyter_client import KernelManager
 
 pytestmark = pytest.mark.engine
@@ -88,14 +88,6 @@ def shown(messages) -> str:
              if m["msg_type"] in ("display_data", "update_display_data")]
     errors = [" ".join(m["content"]["traceback"]) for m in messages if m["msg_type"] == "error"]
     return "\n".join(views[-1:] + errors)
-
-
-def gone(engine, name) -> bool:
-    try:
-        engine.api.inspect_container(name)
-    except docker.errors.NotFound:
-        return True
-    return False
 
 
 def test_run_it_sh_is_typed_into_line_by_line(kernel, engine, made, unique):

@@ -9,6 +9,7 @@ import time
 
 import docker
 import pytest
+from engine_fixtures import gone
 
 from dockermagic.errors import InvalidInput
 from dockermagic.output import RunResult
@@ -16,14 +17,6 @@ from dockermagic.run import NameInUse, RunFailed, RunInterrupted, UnknownImage
 from dockermagic.views import formatters
 
 pytestmark = pytest.mark.engine
-
-
-def gone(engine, name) -> bool:
-    try:
-        engine.api.inspect_container(name)
-    except docker.errors.NotFound:
-        return True
-    return False
 
 
 def test_foreground_streams_stdout_stderr_and_rm_leaves_nothing(ip, engine, unique, capsys):

@@ -6,7 +6,8 @@ an empty STAT to end; the engine compares them with its snapshot of the last bui
 shared key and asks (REQ, by the entry's index) only for files whose mode, size or mtime differ;
 each asked file goes as DATA chunks and an empty DATA; FIN both ways ends it.  Owners are sent as
 0, as the docker CLI sends them; a file's second name goes as a hard link to the first, with no
-data, and extended attributes go with each entry, as fsutil's walk sends them.  Include / exclude patterns are applied here, on our side.
+data, and extended attributes go with each entry, as fsutil's walk sends them.  Include /
+exclude patterns are applied here, on our side.
 
 The other way round (a build's `-o type=local`) is `outputs.py`.
 """

@@ -66,5 +66,6 @@ def _volume_rm(volumes, engine, args):
 
 HANDLERS = {"create": _volume_create, "ls": _volume_ls, "list": _volume_ls, "inspect": _volume_inspect,
             "rm": _volume_rm, "remove": _volume_rm}
-for _sub, _handler in HANDLERS.items():  # `%docker volume ls --help` names itself as typed
+for _handler in set(HANDLERS.values()):  # `%docker volume ls --help` names itself as typed
     _handler.parser.prog = f"docker_volume {_handler.__name__.removeprefix('_volume_')}"
+del _handler

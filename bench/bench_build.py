@@ -176,7 +176,7 @@ def chatty_build_in_kernel(root: Path, lines: int, made: Leftovers) -> tuple[int
     ctx.mkdir()
     (ctx / "Dockerfile").write_text(f"FROM busybox\nRUN seq 1 {lines}\n")
     cells = [
-        "%load_ext dockermagic\nimport resource, time\nfrom dockermagic.engine import connect\nconnect()",
+        "%load_ext dockermagic\nimport resource, time\nfrom dockermagic.engine.connection import connect\nconnect()",
         "rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; t0 = time.perf_counter()",
         f"r = %docker_build --no-cache --label {made.label} -t {made.name(TAG + '-chatty')} {ctx}",
         "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) / 1024, time.perf_counter() - t0)",

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from dockermagic.dockerfile import parse
+from dockermagic.dockerfile.model import parse
 from dockermagic.errors import DockerfileError
 
 BOUND_MS = 5.0

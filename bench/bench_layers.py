@@ -69,7 +69,7 @@ def tar_walk(api, image: str) -> int:
 
 
 def magic(ip, image: str) -> int:
-    from dockermagic import archive
+    from dockermagic.images import archive
 
     archive.LISTINGS.clear()
     archive.CONFIGS.clear()
@@ -96,7 +96,7 @@ def main() -> None:
 
     from IPython.testing.globalipapp import start_ipython
 
-    from dockermagic.engine import connect
+    from dockermagic.engine.connection import connect
 
     api = connect().api
     ip = start_ipython()

@@ -139,7 +139,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="rounds (default 5; median and best are reported)")
     args = parser.parse_args()
 
-    from dockermagic.engine import connect
+    from dockermagic.engine.connection import connect
 
     engine = connect()
     api = engine.api

@@ -57,7 +57,7 @@ def no_engine_notice() -> str | None:
     connection is tried, so a reachable-but-slow engine never delays `%load_ext`."""
     import os
 
-    from .engine import resolve
+    from .engine.connection import resolve
 
     try:
         endpoint, source, _ = resolve()

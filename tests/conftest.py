@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+# fixtures of the engines, registries and notebooks beside the default engine, for every test folder
+pytest_plugins = ["support.engine_fixtures", "support.registry_fixtures"]
+
 ROOT = Path(__file__).resolve().parents[1]
 ENGINE_SCRIPT = ROOT / "scripts" / "engine"
 STATE = Path(os.environ.get("DOCKERMAGIC_STATE", "/tmp/dockermagic-engine"))
@@ -44,9 +47,9 @@ def _env_file(name: str) -> dict:
 
 @pytest.fixture(scope="session")
 def engine():
-    """The connected `dockermagic.engine.Engine` every engine test uses."""
+    """The connected `dockermagic.engine.connection.Engine` every engine test uses."""
     _up()
-    from dockermagic.engine import connect
+    from dockermagic.engine.connection import connect
     from dockermagic.errors import EngineUnreachable
 
     try:

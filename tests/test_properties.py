@@ -15,14 +15,15 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from dockermagic import ansi, reference
-from dockermagic.adapter import json_records
-from dockermagic.build import BuildResult, BuildStream
-from dockermagic.context import context_files
+from dockermagic.text import ansi
+from dockermagic.opts import reference
+from dockermagic.engine.adapter import json_records
+from dockermagic.build.classic import BuildResult, BuildStream
+from dockermagic.build.context import context_files
 from dockermagic.errors import DockerMagicError
 from dockermagic.magics.args import join, split  # imports IPython, which raises the recursion limit: not mid-test
-from dockermagic.registry import Transfer, TransferStream
-from dockermagic.terminal import Terminal, render
+from dockermagic.registry.transfer import Transfer, TransferStream
+from dockermagic.text.terminal import Terminal, render
 from dockermagic.views.lines import BoundedLines
 
 STREAMS = Path(__file__).parent / "streams"
@@ -247,7 +248,7 @@ PAIR = st.one_of(st.text(max_size=20), st.builds(lambda k, v: f"{k}={v}", st.tex
 @SETTINGS
 @given(st.lists(PAIR, max_size=6), st.text(max_size=30))
 def test_key_value_options_parse_or_fail_in_one_line(items, spec):
-    from dockermagic import pairs
+    from dockermagic.opts import pairs
 
     labels = _ours_only(lambda: pairs.label_map(items))
     assert labels is None or all(k and not any(c in " \t\r\n\v\f" for c in k) for k in labels)
@@ -275,7 +276,7 @@ DOCKERFILE_PIECES = st.sampled_from([
 @example("FROM busybox\nRUN <<EOF\n")
 @example("# escape=`\nFROM busybox\nRUN a `\n")
 def test_the_dockerfile_parser_reads_anything_or_refuses_it_in_one_line(text):
-    from dockermagic import dockerfile
+    from dockermagic.dockerfile import model as dockerfile
 
     parsed = _ours_only(lambda: dockerfile.parse(text))
     if parsed is not None:
@@ -296,7 +297,7 @@ TEMPLATE_PIECES = st.sampled_from([
 @example("{{range .}}{{.}}{{end}}")
 @example("{{with $x := .Name}}{{$x}}{{end}}")
 def test_go_templates_render_or_fail_in_one_line(text):
-    from dockermagic import gotemplate
+    from dockermagic.gotemplate import template as gotemplate
 
     data = {"Name": "<b>web</b>", "Labels": {"a": "1", "b": ""}, "List": [1, "two", None], "N": 3, "Nil": None}
     template = _ours_only(lambda: gotemplate.parse(text))

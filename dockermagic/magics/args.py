@@ -62,7 +62,7 @@ def global_flags(line: str, short_context: bool = False):
     magic's own parser."""
     from dataclasses import asdict
 
-    from ..engine import split_global_flags
+    from ..engine.connection import split_global_flags
 
     try:
         words = split(line)
@@ -85,7 +85,7 @@ def global_flags(line: str, short_context: bool = False):
 
 def _configured(found: dict, config: str | None):
     """A Selection that also carries `--config DIR` (read by `dockerconfig.folder()` during the call)."""
-    from ..engine import Selection
+    from ..engine.connection import Selection
     from ..errors import InvalidInput
 
     if config is None:
@@ -99,7 +99,7 @@ def _configured(found: dict, config: str | None):
 def _configured_type():
     from dataclasses import dataclass
 
-    from ..engine import Selection  # docker-py loads with the first magic that runs, not with this module
+    from ..engine.connection import Selection  # docker-py loads with the first magic that runs, not with this module
 
     @dataclass(frozen=True)
     class Configured(Selection):

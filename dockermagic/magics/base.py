@@ -45,7 +45,7 @@ def reports_errors(method):
 
     @functools.wraps(method)
     def wrapper(self, line="", *args, **kwargs):
-        from ..engine import selecting
+        from ..engine.connection import selecting
         from .args import global_flags as split_global_flags
 
         selection = None
@@ -72,7 +72,7 @@ def reports_errors(method):
 
     setattr(wrapper, NO_VAR_EXPAND, True)  # expanded by the wrapper, `{{...}}` templates kept
     if global_flags:
-        from ..engine import GLOBAL_FLAGS_HELP
+        from ..engine.connection import GLOBAL_FLAGS_HELP
 
         wrapper.__doc__ = (wrapper.__doc__ or "").rstrip() + "\n" + GLOBAL_FLAGS_HELP
     return wrapper
@@ -82,7 +82,7 @@ def translate(exc: Exception) -> DockerMagicError | None:
     """A docker-py / requests exception as a one-line dockermagic error (None: not ours)."""
     module = type(exc).__module__ or ""
     if module.startswith("docker"):
-        from ..adapter import error
+        from ..engine.adapter import error
 
         return error(exc, "the engine refused")
     if module.startswith(("requests", "urllib3")):
@@ -136,7 +136,7 @@ class DockerMagics(Magics):
         `%docker -H tcp://127.0.0.1:2376 --tlsverify images`, `%docker -c e2 ps`
         (-H/--host, -c/--context, --tls, --tlsverify, --tlscacert, --tlscert, --tlskey).
         """
-        from ..engine import selecting
+        from ..engine.connection import selecting
         from .args import global_flags
 
         selection, line = global_flags(line, short_context=True)
@@ -173,6 +173,6 @@ class MagicsArea(Magics):
     def engine(self, host: str | None = None):
         """The engine for this call: `host` if given, else the call's -H/--context, else the
         environment and the current context, as the docker CLI chooses."""
-        from ..engine import connect
+        from ..engine.connection import connect
 
         return connect(host)

@@ -42,8 +42,8 @@ class BuildMagics(MagicsArea):
         """
         from pathlib import Path
 
-        from ..context import write_file
-        from ..dockerfile import parse
+        from ..build.context import write_file
+        from ..dockerfile.model import parse
         from ..views.files import show_file
 
         args = parse_line(self.dockerfile, line)
@@ -59,7 +59,7 @@ class BuildMagics(MagicsArea):
     @argument("--mode", default=None, help="Octal file mode, e.g. 755 for a script the image runs. Default: 644 (after umask) or the file's current mode.")
     def context_file(self, line, cell):
         """Write the cell to PATH: any build-context file other than the Dockerfile."""
-        from ..context import parse_mode, write_file
+        from ..build.context import parse_mode, write_file
         from ..views.files import show_file
 
         args = parse_line(self.context_file, line)
@@ -110,7 +110,7 @@ class BuildMagics(MagicsArea):
         how many the engine already had); a failed build raises `BuildError` naming the step
         (with BuildKit, its Dockerfile line) and its exit code.
         """
-        from ..build import BuildRequest, BuildResult, build
+        from ..build.classic import BuildRequest, BuildResult, build
         from ..views.build import BuildView
         from ..views.live import run
 
@@ -123,9 +123,9 @@ class BuildMagics(MagicsArea):
             no_cache=args.no_cache, pull=args.pull, target=args.target, network=args.network,
             rm=rm, force_rm=rm, quiet=False, platform=args.platform, squash=args.squash,
         )
-        from ..build import check_attestations, check_exports, squash_supported
-        from ..buildkit import builder, prepare
-        from ..builders import classic
+        from ..build.classic import check_attestations, check_exports, squash_supported
+        from ..buildkit.build import builder, prepare
+        from ..build.builders import classic
 
         check_exports(request.tags, args.push, args.load, args.output)
         check_attestations(args.sbom, args.provenance, args.attest)
@@ -155,7 +155,7 @@ class BuildMagics(MagicsArea):
         pushes with the engine too), each with its transfer view; the build result keeps them."""
         if not args.push:
             return shown_result
-        from ..registry import Transfer, push
+        from ..registry.transfer import Transfer, push
         from ..views.live import run
         from ..views.transfer import TransferView
 
@@ -171,7 +171,7 @@ class BuildMagics(MagicsArea):
         return shown_result
 
     def _buildkit(self, engine, request, plan, quiet: bool):
-        from ..buildkit import BuildKitResult, build
+        from ..buildkit.build import BuildKitResult, build
         from ..views.buildkit import BuildKitView
         from ..views.live import run
 
@@ -200,13 +200,13 @@ class BuildMagics(MagicsArea):
     def docker_images(self, line):
         """List images, as `docker images` does.  Returns an `ImageList` (a `Formatted` with
         --format, --digests or --no-trunc: the CLI's text)."""
-        from ..images import list_images, listing_text
-        from ..pairs import filter_map
+        from ..images.images import list_images, listing_text
+        from ..opts.pairs import filter_map
 
         args = parse_line(self.docker_images, line)
         filters = filter_map(args.filter, "-f", "reference=busy*, dangling=true, label=app")
         if args.tree:
-            from ..image_tree import tree_text
+            from ..images.tree import tree_text
 
             return tree_text(self.engine(), args.repository, args.all, filters, quiet=args.quiet,
                              no_trunc=args.no_trunc, digests=args.digests, format=args.format)
@@ -234,11 +234,11 @@ class BuildMagics(MagicsArea):
         Layers two images share (the same ids, counted from the base) are marked shared;
         sizes are drawn to scale.  Returns a `History`.
         """
-        from ..images import history
+        from ..images.images import history
 
         args = parse_line(self.docker_history, line)
         if args.format or args.quiet:
-            from ..images import history_text
+            from ..images.images import history_text
 
             return history_text(self.engine(), args.images, args.format, args.no_trunc, args.quiet, args.platform)
         return history(self.engine(), args.images, args.no_trunc, args.platform)

@@ -46,8 +46,8 @@ class ContainerMagics(MagicsArea):
         Interrupting the kernel stops the container (and removes it with --rm); in a shell it is
         first hung up (Ctrl-C, Ctrl-D), as closing its terminal would.
         """
-        from ..console import Console
-        from ..run import ContainerRun, RunRequest, failure
+        from ..containers.console import Console
+        from ..containers.run import ContainerRun, RunRequest, failure
         from ..views.container import OutputView
         from ..views.live import run
 
@@ -139,9 +139,9 @@ class ContainerMagics(MagicsArea):
         interactive shell) is typed into a line at a time through an input box under the cell,
         until it exits (an interrupt hangs it up: Ctrl-C, Ctrl-D; the container runs on).  `-d`
         starts it and returns at once.  A non-zero exit raises `RunFailed`.  Returns a `RunResult`."""
-        from ..console import Console
-        from ..output import Exec
-        from ..run import failure
+        from ..containers.console import Console
+        from ..containers.output import Exec
+        from ..containers.run import failure
         from ..views.container import OutputView
         from ..views.live import run
 
@@ -179,7 +179,7 @@ class ContainerMagics(MagicsArea):
     @argument("containers", nargs="+", help="CONTAINER [CONTAINER...]")
     def docker_stop(self, line):
         """Stop running containers: SIGTERM, then SIGKILL after --time seconds."""
-        from ..containers import act
+        from ..containers.containers import act
 
         args = parse_line(self.docker_stop, line)
         act(self.engine(), "stop", args.containers, timeout=args.time)
@@ -195,7 +195,7 @@ class ContainerMagics(MagicsArea):
     def docker_start(self, line):
         """Start stopped containers (detached; with -a, attached: a `RunResult` of one; `-ai` of a
         container made with `-it` for a shell: typed into a line at a time, as `%docker_run -it`)."""
-        from ..containers import act
+        from ..containers.containers import act
 
         args = parse_line(self.docker_start, line)
         if args.checkpoint is not None or args.checkpoint_dir is not None:
@@ -204,7 +204,7 @@ class ContainerMagics(MagicsArea):
         if args.attach or args.interactive:
             if len(args.containers) != 1:
                 raise InvalidInput("docker start -a / -i attaches to one container")
-            from ..lifecycle import Attach
+            from ..containers.lifecycle import Attach
             from ..views.container import OutputView
             from ..views.live import run
 
@@ -228,7 +228,7 @@ class ContainerMagics(MagicsArea):
     @argument("containers", nargs="+", help="CONTAINER [CONTAINER...]")
     def docker_rm(self, line):
         """Remove containers (or, with --link, legacy links)."""
-        from ..containers import act
+        from ..containers.containers import act
 
         args = parse_line(self.docker_rm, line)
         from ..views.card import settle
@@ -248,7 +248,7 @@ class ContainerMagics(MagicsArea):
 
     def _cleanup(self) -> str:
         """`cleanup` on each engine this notebook started containers on."""
-        from ..containers import cleanup
+        from ..containers.containers import cleanup
 
         groups: dict[int, tuple] = {}
         for cid, name in self.started.items():

@@ -75,11 +75,11 @@ class EngineMagics(MagicsArea):
         DOCKER_CONTEXT, then `use`, then the default socket.  `%env DOCKER_CONTEXT=e2` chooses
         for this kernel only, leaving the terminal's current context alone.
         """
-        from .. import engines
+        from ..engine import info
 
         words = split(line)
         if not words:
-            return engines.current(self.engine())
+            return info.current(self.engine())
         sub = words[0]
         if sub not in SUBCOMMANDS:
             raise InvalidInput(f"'docker context {sub}' is not supported here; use {', '.join(SUBCOMMANDS)}")
@@ -88,7 +88,7 @@ class EngineMagics(MagicsArea):
 
     # -- %docker_context's subcommands -----------------------------------------------------------
     def _context_ls(self, args):
-        from ..engines import context_list
+        from ..engine.info import context_list
 
         listing = context_list()
         if args.quiet:
@@ -97,18 +97,18 @@ class EngineMagics(MagicsArea):
         return listing
 
     def _context_show(self, args):
-        from ..engines import context_list
+        from ..engine.info import context_list
 
         print(context_list().current)
 
     def _context_inspect(self, args):
-        from .. import contexts
-        from ..engines import context_list
+        from ..engine import contexts
+        from ..engine.info import context_list
 
         return [contexts.inspect(name) for name in (args.names or [context_list().current])]
 
     def _context_use(self, args):
-        from .. import contexts
+        from ..engine import contexts
 
         contexts.use(args.name)
         print(f'Current context is now "{args.name}"')
@@ -118,7 +118,7 @@ class EngineMagics(MagicsArea):
                       f'"{args.name}", pass --context {args.name} or unset {var} (%env {var}=).')
 
     def _context_create(self, args):
-        from .. import contexts
+        from ..engine import contexts
 
         if args.__dict__.get("from") and args.docker:
             raise InvalidInput("--from and --docker: give one endpoint")
@@ -136,7 +136,7 @@ class EngineMagics(MagicsArea):
         print(f'Successfully created context "{args.name}"')
 
     def _context_update(self, args):
-        from .. import contexts
+        from ..engine import contexts
 
         endpoint = contexts.parse_endpoint(args.docker) if args.docker else None
         contexts.update(args.name, args.description, endpoint)
@@ -144,7 +144,7 @@ class EngineMagics(MagicsArea):
         print(f'Successfully updated context "{args.name}"')
 
     def _context_export(self, args):
-        from .. import contexts
+        from ..engine import contexts
 
         if args.file == "-":
             raise InvalidInput("a notebook cell has no stdout for the context's tar: name a FILE")
@@ -152,7 +152,7 @@ class EngineMagics(MagicsArea):
         print(f"Written file {path!r}")
 
     def _context_rm(self, args):
-        from .. import contexts
+        from ..engine import contexts
 
         for name in args.names:
             contexts.remove(name, force=args.force)
@@ -166,8 +166,8 @@ class EngineMagics(MagicsArea):
         """Which engine this is and what it holds: Docker Engine or Podman, version, API version,
         OS/arch, storage driver, images and containers.  Returns an `EngineInfo` (a `Formatted`
         with --format)."""
-        from .. import formats
-        from ..engines import info
+        from ..gotemplate import formats
+        from ..engine.info import info
 
         args = parse_line(self.docker_info, line)
         if args.format and args.format != "json":
@@ -186,8 +186,8 @@ class EngineMagics(MagicsArea):
         """Versions of this client (dockermagic, docker-py, the API version in use) and of the
         engine (Docker Engine or Podman, its API range, OS/arch).  Returns an `EngineVersion`
         (a `Formatted` with --format, over the CLI's `Client` and `Server` fields)."""
-        from .. import formats
-        from ..engines import version, version_fields
+        from ..gotemplate import formats
+        from ..engine.info import version, version_fields
 
         args = parse_line(self.docker_version, line)
         if args.format and args.format != "json":

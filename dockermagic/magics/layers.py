@@ -28,7 +28,7 @@ class LayerMagics(MagicsArea):
         `.efficiency`).  With two images: a `LayerComparison` (`.shared` layers, then
         `.differences`, every file that differs).
         """
-        from ..layers import LayerReading
+        from ..images.layers import LayerReading
         from ..views import formatters
         from ..views.layers import LayersView
         from ..views.live import run
@@ -46,7 +46,7 @@ class LayerMagics(MagicsArea):
     def docker_diff(self, line):
         """What changed in a container's filesystem since it started from its image, as `docker
         diff` prints it: `A` added, `C` changed, `D` deleted.  Returns a `ContainerDiff`."""
-        from ..layers import container_diff
+        from ..images.layers import container_diff
 
         args = parse_line(self.docker_diff, line)
         return container_diff(self.engine(), args.container)

@@ -18,7 +18,7 @@ _RESOURCES = ("--cpus", "-c", "--cpu-shares", "-m", "--memory", "--memory-swap",
 
 
 def _resource_options(func):
-    from ..run_options import OPTIONS
+    from ..containers.run_options import OPTIONS
 
     for flags, _, metavar, text in reversed([o for o in OPTIONS if set(o[0]) & set(_RESOURCES)]):
         func = argument(*flags, default=None, metavar=metavar, help=text)(func)
@@ -34,8 +34,8 @@ class LifecycleMagics(MagicsArea):
     def docker_create(self, line):
         """Create a new container without starting it, as `docker create` does (the options of
         `docker run`); prints its id and returns the `Container` (start it with %docker_start)."""
-        from ..containers import Container
-        from ..run import ContainerRun, RunRequest
+        from ..containers.containers import Container
+        from ..containers.run import ContainerRun, RunRequest
 
         args, command = split_at_first_positional(self.docker_create.parser, line)
         network, extras = run_extras(args)
@@ -59,7 +59,7 @@ class LifecycleMagics(MagicsArea):
     @argument("containers", nargs="+", help="CONTAINER [CONTAINER...]")
     def docker_kill(self, line):
         """Kill one or more running containers, as `docker kill` does (SIGKILL unless -s)."""
-        from ..lifecycle import kill
+        from ..containers.lifecycle import kill
 
         args = parse_line(self.docker_kill, line)
         return kill(self.engine(), args.containers, args.signal)
@@ -70,7 +70,7 @@ class LifecycleMagics(MagicsArea):
     @argument("containers", nargs="+", help="CONTAINER [CONTAINER...]")
     def docker_pause(self, line):
         """Pause all processes within one or more containers (the freezer cgroup)."""
-        from ..lifecycle import pause
+        from ..containers.lifecycle import pause
 
         return pause(self.engine(), parse_line(self.docker_pause, line).containers)
 
@@ -80,7 +80,7 @@ class LifecycleMagics(MagicsArea):
     @argument("containers", nargs="+", help="CONTAINER [CONTAINER...]")
     def docker_unpause(self, line):
         """Unpause all processes within one or more containers."""
-        from ..lifecycle import unpause
+        from ..containers.lifecycle import unpause
 
         return unpause(self.engine(), parse_line(self.docker_unpause, line).containers)
 
@@ -92,7 +92,7 @@ class LifecycleMagics(MagicsArea):
     @argument("containers", nargs="+", help="CONTAINER [CONTAINER...]")
     def docker_restart(self, line):
         """Restart one or more containers: stop (SIGTERM, SIGKILL after --time), then start."""
-        from ..lifecycle import restart
+        from ..containers.lifecycle import restart
 
         args = parse_line(self.docker_restart, line)
         return restart(self.engine(), args.containers, args.time, args.signal)
@@ -104,7 +104,7 @@ class LifecycleMagics(MagicsArea):
     @argument("new_name", help="NEW_NAME")
     def docker_rename(self, line):
         """Rename a container."""
-        from ..lifecycle import rename
+        from ..containers.lifecycle import rename
 
         args = parse_line(self.docker_rename, line)
         return rename(self.engine(), args.container, args.new_name)
@@ -115,7 +115,7 @@ class LifecycleMagics(MagicsArea):
     @argument("containers", nargs="+", help="CONTAINER [CONTAINER...]")
     def docker_wait(self, line):
         """Block until one or more containers stop, then print their exit codes."""
-        from ..lifecycle import wait
+        from ..containers.lifecycle import wait
 
         return wait(self.engine(), parse_line(self.docker_wait, line).containers)
 
@@ -127,8 +127,8 @@ class LifecycleMagics(MagicsArea):
     def docker_update(self, line):
         """Update the resources (CPU, memory, pids) and restart policy of containers, as
         `docker update` does."""
-        from ..lifecycle import update
-        from ..run_options import translate
+        from ..containers.lifecycle import update
+        from ..containers.run_options import translate
 
         args = parse_line(self.docker_update, line)
         host = translate(vars(args), None).host
@@ -143,7 +143,7 @@ class LifecycleMagics(MagicsArea):
     @argument("port", nargs="?", default=None, help="PRIVATE_PORT[/PROTO]: only this port's mappings.")
     def docker_port(self, line):
         """List port mappings of a container, as `docker port` does."""
-        from ..lifecycle import port
+        from ..containers.lifecycle import port
 
         args = parse_line(self.docker_port, line)
         return port(self.engine(), args.container, args.port)
@@ -155,7 +155,7 @@ class LifecycleMagics(MagicsArea):
     @argument("ps_options", nargs="*", help="ps OPTIONS, e.g. aux (the engine passes them to ps).")
     def docker_top(self, line):
         """The running processes of a container, as a table.  Returns a `Processes`."""
-        from ..lifecycle import top
+        from ..containers.lifecycle import top
 
         args = parse_line(self.docker_top, line)
         return top(self.engine(), args.container, " ".join(args.ps_options))
@@ -172,7 +172,7 @@ class LifecycleMagics(MagicsArea):
         (`--sig-proxy=false`: it only detaches).  A container made with `-it` for a shell is
         typed into a line at a time where the cell can read input; an interrupt then detaches
         and its shell runs on.  Returns a `RunResult`."""
-        from ..lifecycle import Attach, kill
+        from ..containers.lifecycle import Attach, kill
         from ..views.container import OutputView
         from ..views.live import run
 
@@ -202,8 +202,8 @@ class LifecycleMagics(MagicsArea):
         """Live CPU and memory bars (and network, block I/O, pids) per container, as `docker
         stats` measures them; stops on an interrupt, when they stop, or at once with
         --no-stream.  Returns a `Stats` (the latest reading per container, short histories)."""
-        from .. import formats
-        from ..stats import STATS_HEADER, Stats, samples, targets
+        from ..gotemplate import formats
+        from ..containers.stats import STATS_HEADER, Stats, samples, targets
         from ..views.lifecycle import StatsView
         from ..views.live import run
 

@@ -29,15 +29,15 @@ class ListingMagics(MagicsArea):
     def docker_ps(self, line=""):
         """List containers, as `docker ps` does.  Returns a `ContainerList` (a `Formatted` with
         --format: the CLI's text)."""
-        from .. import formats
-        from ..containers import list_containers
+        from ..gotemplate import formats
+        from ..containers.containers import list_containers
 
         args = parse_line(self.docker_ps, line)
         formats.check_listing(args.format)
         listed = list_containers(self.engine(), args.all, args.size, args.filter, args.no_trunc,
                                  latest=args.latest, last=args.last)
         if args.format:
-            from ..fields import PS_HEADER, PS_TABLE, ContainerRow
+            from ..gotemplate.fields import PS_HEADER, PS_TABLE, ContainerRow
 
             rows = [ContainerRow(r, not args.no_trunc) for r in listed.rows]
             return formats.Formatted(formats.listing(args.format, rows, PS_HEADER, PS_TABLE, args.quiet))
@@ -58,7 +58,7 @@ class ListingMagics(MagicsArea):
     def docker_logs(self, line):
         """Fetch the logs of a container, as `docker logs` does (stderr in red).  Returns a
         `RunResult` whose `.logs` is the full text."""
-        from ..output import RunResult, log_events
+        from ..containers.output import RunResult, log_events
         from ..views.container import OutputView
         from ..views.live import run
 
@@ -87,8 +87,8 @@ class ListingMagics(MagicsArea):
         """Low-level information on containers, images, volumes or networks, as `docker inspect`
         shows it (JSON, or through --format).  Returns an `Inspection` (`.data` is the list;
         `[0]` the first), or a `Formatted` with --format."""
-        from .. import formats
-        from ..containers import inspect_any
+        from ..gotemplate import formats
+        from ..containers.containers import inspect_any
 
         args = parse_line(self.docker_inspect, line)
         if args.format and args.format != "json":
@@ -104,7 +104,7 @@ class ListingMagics(MagicsArea):
     def docker_volume(self, line=""):
         """Manage volumes: `create [-l KEY=VALUE] [NAME]`, `ls [-q] [-f KEY=VALUE]`,
         `inspect NAME...`, `rm [-f] NAME...`."""
-        from .. import volumes
+        from ..resources import volumes
 
         words = split(line)
         sub, rest = (words[0], words[1:]) if words else ("", [])
@@ -122,7 +122,7 @@ def _since(text, option: str = "--since"):
     import re
     import time
 
-    from .. import units
+    from ..text import units
 
     match = re.fullmatch(r"(\d+)([smh])", text)
     if match:

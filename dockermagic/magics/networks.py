@@ -6,7 +6,7 @@ from __future__ import annotations
 from IPython.core.magic import line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from .. import pairs
+from ..opts import pairs
 from ..errors import InvalidInput
 from .args import parse_words, split, subcommand_parser
 from .base import MagicsArea, reports_errors
@@ -121,7 +121,7 @@ class NetworkMagics(MagicsArea):
         return getattr(self, f"_{sub}")(args, self.engine())
 
     def _create(self, args, engine):
-        from .. import networks
+        from ..resources import networks
 
         if args.ingress or args.config_only is not None or args.scope not in (None, "local"):
             raise InvalidInput("--ingress, --scope swarm and --config-only/--config-from need a swarm; "
@@ -135,7 +135,8 @@ class NetworkMagics(MagicsArea):
         )
 
     def _ls(self, args, engine):
-        from .. import formats, networks
+        from ..gotemplate import formats
+        from ..resources import networks
 
         formats.check_listing(args.format)
         listing = networks.list_networks(engine, pairs.filter_map(args.filter, "--filter", "driver=bridge"), no_trunc=args.no_trunc)
@@ -147,7 +148,8 @@ class NetworkMagics(MagicsArea):
         return listing
 
     def _inspect(self, args, engine):
-        from .. import formats, networks
+        from ..gotemplate import formats
+        from ..resources import networks
 
         if args.format and args.format != "json":
             formats.parse(args.format)  # a bad template fails before anything is asked
@@ -158,24 +160,24 @@ class NetworkMagics(MagicsArea):
         return found[0] if len(found) == 1 else found
 
     def _connect(self, args, engine):
-        from .. import networks
+        from ..resources import networks
 
         return networks.connect(engine, args.network, args.container, aliases=args.alias, ip=args.ip, ip6=args.ip6,
                                 links=args.link, link_local_ips=args.link_local_ip,
                                 driver_opts=pairs.option_map(args.driver_opt, "--driver-opt"))
 
     def _disconnect(self, args, engine):
-        from .. import networks
+        from ..resources import networks
 
         return networks.disconnect(engine, args.network, args.container, force=args.force)
 
     def _rm(self, args, engine):
-        from .. import networks
+        from ..resources import networks
 
         return networks.remove(engine, args.names, force=args.force)
 
     def _prune(self, args, engine):
-        from .. import system
+        from ..resources import system
         from .prompt import confirm
 
         filters = pairs.filter_map(args.filter, "--filter", "driver=bridge")

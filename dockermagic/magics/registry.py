@@ -41,7 +41,7 @@ def _ask(prompt: str, hidden: bool) -> str:
 
     from IPython.core.error import StdinNotImplementedError
 
-    from ..auth import LoginError
+    from ..registry.auth import LoginError
 
     try:
         return getpass.getpass(prompt) if hidden else input(prompt)
@@ -72,7 +72,7 @@ class RegistryMagics(MagicsArea):
         without asking; otherwise the password is asked with a hidden prompt, or read from the
         environment variable named by --password-env.  Returns a `Login` (no password in it).
         """
-        from .. import auth
+        from ..registry import auth
 
         kept_words, secret = _password_tokens(line)
         if len(kept_words) != len(split(line, strict=False)) or secret:
@@ -131,11 +131,11 @@ class RegistryMagics(MagicsArea):
     @argument("server", nargs="?", default=None, help="Registry to log out of, e.g. localhost:5000 (default: Docker Hub).")
     def docker_logout(self, line):
         """Log out of a registry: remove its credentials from the credential helper and the docker config file."""
-        from .. import auth
+        from ..registry import auth
 
         args = parse_line(self.docker_logout, line)
         result = auth.logout(args.server)
-        from ..engine import connected
+        from ..engine.connection import connected
 
         for engine in connected():  # logging out needs no engine, as with the CLI
             _reload_engine_auth(engine)
@@ -154,7 +154,7 @@ class RegistryMagics(MagicsArea):
         Returns a `Transfer` (`.digest`, `.layers`, `.bytes_transferred`, `.summary()`); a failure,
         also one the engine reports inside its stream, raises `PushError` with the registry's message.
         """
-        from ..registry import push
+        from ..registry.transfer import push
 
         args = parse_line(self.docker_push, line)
         return self._transfer(push, "push", args)
@@ -174,8 +174,8 @@ class RegistryMagics(MagicsArea):
         """
         from functools import partial
 
-        from ..platforms import parse
-        from ..registry import pull
+        from ..images.platforms import parse
+        from ..registry.transfer import pull
 
         args = parse_line(self.docker_pull, line)
         if args.platform is not None:
@@ -183,7 +183,7 @@ class RegistryMagics(MagicsArea):
         return self._transfer(partial(pull, platform=args.platform), "pull", args)
 
     def _transfer(self, move, kind: str, args):
-        from ..registry import Transfer
+        from ..registry.transfer import Transfer
         from ..views.live import run
         from ..views.transfer import TransferView
 
@@ -206,7 +206,7 @@ class RegistryMagics(MagicsArea):
     @argument("target", help="TARGET_IMAGE[:TAG]: the new name, e.g. localhost:5000/me/app:1.0.")
     def docker_tag(self, line):
         """Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE (both names checked first)."""
-        from ..images import tag
+        from ..images.images import tag
 
         args = parse_line(self.docker_tag, line)
         return tag(self.engine(), args.source, args.target)
@@ -220,7 +220,7 @@ class RegistryMagics(MagicsArea):
     @argument("images", nargs="+", help="IMAGE [IMAGE ...] to remove (names or ids).")
     def docker_rmi(self, line):
         """Remove one or more images; returns what was untagged and deleted, as the CLI lists it."""
-        from ..images import remove
+        from ..images.images import remove
 
         args = parse_line(self.docker_rmi, line)
         return remove(self.engine(), args.images, args.force, args.platform, args.no_prune)

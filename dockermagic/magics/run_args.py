@@ -85,7 +85,7 @@ def run_options(func):
 
 
 def _extra_arguments():
-    from ..run_options import OPTIONS
+    from ..containers.run_options import OPTIONS
 
     for flags, kind, metavar, text in OPTIONS:
         if kind == "flag":
@@ -97,7 +97,7 @@ def _extra_arguments():
 
 def run_extras(args):
     """The network the run joins (`--network`, or `--net`) and the rest of the options, checked."""
-    from ..run_options import translate
+    from ..containers.run_options import translate
 
     network = args.network or args.net
     return network, translate(vars(args), network)

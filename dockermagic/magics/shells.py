@@ -34,8 +34,8 @@ def console_for(shell, engine, container: str, started: bool = True):
     """A console for attaching to `container` (`start -ai`, `attach`) when it was made with `-it`
     for an interactive shell and what is typed can be read; else None (stdin as before).
     `started` False (`attach`): its prompt was printed before, so the first box comes soon."""
-    from ..console import PATIENCE, Console
-    from ..containers import inspect_container
+    from ..containers.console import PATIENCE, Console
+    from ..containers.containers import inspect_container
     from .run_args import is_shell
 
     if not readable(shell):
@@ -106,8 +106,8 @@ class _Unreadable(Exception):
 def run_hang_up(job, console):
     """A run's Ctrl-C: the shell hung up (Ctrl-C, Ctrl-D typed); a container still running after
     that is stopped as `%docker_run`'s interrupt stops it.  `--rm`: removed either way."""
-    from ..run import RunInterrupted
-    from ..units import short_id
+    from ..containers.run import RunInterrupted
+    from ..text.units import short_id
 
     def hang_up() -> RunInterrupted:
         who = job.result.name or short_id(job.id)
@@ -127,7 +127,7 @@ def detach_hang_up(job, console, keys: bool = True):
     """An exec's (or `start -ai`'s) Ctrl-C: Ctrl-C, Ctrl-D typed; if it still runs, the
     connection closed, and what was typed into runs on, as after a terminal's detach.
     `keys` False (`attach`: the container's own shell, which was there before): only detached."""
-    from ..run import RunInterrupted
+    from ..containers.run import RunInterrupted
 
     def hang_up() -> RunInterrupted:
         where = job.result.name or job.result.id or "?"

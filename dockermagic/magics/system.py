@@ -7,7 +7,7 @@ from __future__ import annotations
 from IPython.core.magic import line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from .. import pairs
+from ..opts import pairs
 from ..errors import InvalidInput
 from ..views.formatters import shown
 from .args import parse_line, parse_words, split, subcommand_parser
@@ -74,7 +74,8 @@ class SystemMagics(MagicsArea):
         return getattr(self, f"_{sub}")(args)
 
     def _df(self, args):
-        from .. import formats, system
+        from ..gotemplate import formats
+        from ..resources import system
 
         formats.check_listing(args.format)
         if args.verbose and args.format:
@@ -86,7 +87,7 @@ class SystemMagics(MagicsArea):
         return usage
 
     def _prune(self, args):
-        from .. import system
+        from ..resources import system
         from .prompt import confirm
 
         filters = pairs.filter_map(args.filter, "--filter", "until=24h")
@@ -99,8 +100,8 @@ class SystemMagics(MagicsArea):
         return self._follow(args)
 
     def _info(self, args):
-        from .. import formats
-        from ..engines import info
+        from ..gotemplate import formats
+        from ..engine.info import info
 
         fmt = "{{json .}}" if args.format == "json" else args.format
         if fmt:
@@ -125,7 +126,8 @@ class SystemMagics(MagicsArea):
         return self._follow(parse_line(self.docker_events, line))
 
     def _follow(self, args):
-        from .. import events, formats
+        from ..resources import events
+        from ..gotemplate import formats
         from ..views.live import run
         from ..views.system import EventsView
 
@@ -149,7 +151,7 @@ class SystemMagics(MagicsArea):
 
     # -- prunes of one kind ---------------------------------------------------------------------
     def _prune_kind(self, kind: str, args, all_: bool = False, keep_storage=None):
-        from .. import system
+        from ..resources import system
         from .prompt import confirm
 
         filters = pairs.filter_map(args.filter, "--filter", "until=24h")

@@ -50,8 +50,8 @@ class TransferMagics(MagicsArea):
         """Copy files and folders between a container and this machine, as `docker cp` does:
         modes and symlinks kept; owners the copier's (or root's in the container) unless -a.
         Streamed as a tar, a chunk at a time.  Returns a `FileTransfer`."""
-        from ..container_files import copy_in, copy_out, split_target
-        from ..transfer_files import FileTransfer
+        from ..files.copy import copy_in, copy_out, split_target
+        from ..files.transfer import FileTransfer
 
         args = self.docker_cp.parser.parse_args(split(line))
         if "-" in (args.source, args.dest):
@@ -79,7 +79,7 @@ class TransferMagics(MagicsArea):
     def docker_save(self, line):
         """Save one or more images to a tar archive, as `docker save -o FILE` does (`> FILE`
         too), streamed to the file with progress.  Returns a `FileTransfer`."""
-        from ..transfer_files import FileTransfer, save
+        from ..files.transfer import FileTransfer, save
 
         args = redirected(self.docker_save.parser, line, out="-o")
         if not args.output:
@@ -97,7 +97,7 @@ class TransferMagics(MagicsArea):
     def docker_load(self, line=""):
         """Load images from a tar archive (`docker save`'s, or an OCI layout tar), as `docker
         load -i FILE` does (`< FILE` too), streamed with progress.  Returns a `FileTransfer`."""
-        from ..transfer_files import FileTransfer, load
+        from ..files.transfer import FileTransfer, load
 
         args = redirected(self.docker_load.parser, line, into="-i")
         if not args.input:
@@ -118,7 +118,7 @@ class TransferMagics(MagicsArea):
         """Import the contents of a tarball to create a filesystem image, as `docker import`
         does (`- < FILE` too); streamed with progress.  Returns a `FileTransfer` (the image id
         in `.lines`)."""
-        from ..transfer_files import FileTransfer, import_
+        from ..files.transfer import FileTransfer, import_
 
         words = split(line)
         if words[:1] == ["-"] and len(words) > 2 and words[1] == "<":  # `docker import - < FILE [REPO]`
@@ -139,7 +139,7 @@ class TransferMagics(MagicsArea):
     def docker_export(self, line):
         """Export a container's filesystem as a tar archive, as `docker export -o FILE` does
         (`> FILE` too), streamed with progress.  Returns a `FileTransfer`."""
-        from ..transfer_files import FileTransfer, export
+        from ..files.transfer import FileTransfer, export
 
         args = redirected(self.docker_export.parser, line, out="-o")
         if not args.output:
@@ -160,8 +160,8 @@ class TransferMagics(MagicsArea):
     def docker_commit(self, line):
         """Create a new image from a container's changes, as `docker commit` does; prints the
         image id."""
-        from ..formats import Formatted
-        from ..transfer_files import commit
+        from ..gotemplate.formats import Formatted
+        from ..files.transfer import commit
 
         args = self.docker_commit.parser.parse_args(split(line))
         image = commit(self.engine(), args.container, args.repository, args.author, args.message, args.change,

@@ -12,7 +12,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 @argument("-o", "--opt", action="append", default=[], metavar="KEY=VALUE", help="Set driver specific options (local: type=tmpfs, device=tmpfs, o=size=100m); repeatable.")
 @argument("name", nargs="?", default=None, help="VOLUME name (a random one if left out).")
 def _volume_create(volumes, engine, args):
-    from ..pairs import label_map, option_map
+    from ..opts.pairs import label_map, option_map
 
     volume = volumes.create_volume(engine, args.name, label_map(args.label, "--label"), args.driver,
                                    option_map(args.opt, "--opt"))
@@ -25,13 +25,13 @@ def _volume_create(volumes, engine, args):
 @argument("-f", "--filter", action="append", default=[], metavar="KEY=VALUE", help="Filter (name=, label=, dangling=, driver=); repeatable.")
 @argument("--format", default="", metavar="FORMAT", help="Format output using a Go template: 'table {{.Name}}\\t{{.Driver}}', json, or a template.")
 def _volume_ls(volumes, engine, args):
-    from .. import formats
-    from ..pairs import filter_map
+    from ..gotemplate import formats
+    from ..opts.pairs import filter_map
 
     formats.check_listing(args.format)
     wanted = filter_map(args.filter, "-f", "name=data, label=app, dangling=true")
     if args.format:
-        from ..fields import VOLUME_HEADER, VOLUME_TABLE, VolumeRow
+        from ..gotemplate.fields import VOLUME_HEADER, VOLUME_TABLE, VolumeRow
 
         rows = [VolumeRow(raw) for raw in volumes.volume_records(engine, wanted)]
         return formats.Formatted(formats.listing(args.format, rows, VOLUME_HEADER, VOLUME_TABLE, args.quiet))
@@ -46,8 +46,8 @@ def _volume_ls(volumes, engine, args):
 @argument("-f", "--format", default="", metavar="FORMAT", help="Format output using a Go template: '{{ .Mountpoint }}', or json.")
 @argument("names", nargs="+", help="VOLUME [VOLUME...]")
 def _volume_inspect(volumes, engine, args):
-    from .. import formats
-    from ..containers import Inspection
+    from ..gotemplate import formats
+    from ..containers.containers import Inspection
 
     if args.format and args.format != "json":
         formats.parse(args.format)

@@ -7,9 +7,9 @@ terminal.
 
 from __future__ import annotations
 
-from .. import ansi, units
-from ..build import BuildResult, BuildSucceeded, Step, StepFinished, StepOutput, StepStarted
-from ..markup import MONO, MUTED, PRE, badge, box, code, esc
+from ..text import ansi, units
+from ..build.classic import BuildResult, BuildSucceeded, Step, StepFinished, StepOutput, StepStarted
+from .markup import MONO, MUTED, PRE, badge, box, code, esc
 from .lines import BoundedLines
 from .live import HTML, LiveView
 

@@ -9,10 +9,18 @@ same functions that make the static snapshot), buildx's plain progress in a term
 
 from __future__ import annotations
 
-from .. import ansi, units
-from ..build import BuildSucceeded
-from ..vertices import BasePull, BuildKitResult, ContextRoute, Vertex, VertexChanged, VertexLogged, VertexProgress
-from ..markup import MONO, MUTED, PRE, badge, box, code, esc
+from ..text import ansi, units
+from ..build.classic import BuildSucceeded
+from ..buildkit.vertices import (
+    BasePull,
+    BuildKitResult,
+    ContextRoute,
+    Vertex,
+    VertexChanged,
+    VertexLogged,
+    VertexProgress,
+)
+from .markup import MONO, MUTED, PRE, badge, box, code, esc
 from .build import pushed_html, summary_lines
 from .lines import BoundedLines
 from .live import HTML, LiveView

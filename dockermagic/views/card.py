@@ -10,10 +10,10 @@ import threading
 import weakref
 from datetime import datetime, timezone
 
-from .. import units
-from ..containers import Container, ports_text
-from ..markup import MUTED, PRE, badge, box, code, esc
-from ..watch import ContainerStatus, watch
+from ..text import units
+from ..containers.containers import Container, ports_text
+from .markup import MUTED, PRE, badge, box, code, esc
+from ..containers.watch import ContainerStatus, watch
 from .container import OutputWindow
 from .live import HTML, WIDGET_MIME
 
@@ -149,7 +149,7 @@ class ContainerCard:
 
     # -- handlers -------------------------------------------------------------------------
     def _on_logs(self, _button=None) -> None:
-        from ..output import log_events
+        from ..containers.output import log_events
 
         window = OutputWindow(self.max_lines)
         try:

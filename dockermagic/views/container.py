@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 import sys
 
-from .. import ansi, units
-from ..markup import MUTED, PRE, badge, box, code, esc
-from ..output import Exited, Output, RunResult, Started
-from ..terminal import Terminal
+from ..text import ansi, units
+from .markup import MUTED, PRE, badge, box, code, esc
+from ..containers.output import Exited, Output, RunResult, Started
+from ..text.terminal import Terminal
 from .lines import BoundedLines
 from .live import HTML, LiveView
 

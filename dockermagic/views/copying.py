@@ -3,8 +3,8 @@ bar of the bytes (against the file's size when it is known), the rate, and what 
 
 from __future__ import annotations
 
-from .. import units
-from ..markup import MUTED, badge, box, code, esc
+from ..text import units
+from .markup import MUTED, badge, box, code, esc
 from .live import LiveView
 
 _BAR = "display:inline-block;height:10px;vertical-align:middle"

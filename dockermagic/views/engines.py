@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .. import units
-from ..markup import MUTED, TABLE, TD, badge, box, code, esc, table, text_table
+from ..text import units
+from .markup import MUTED, TABLE, TD, badge, box, code, esc, table, text_table
 
 
 def _pairs_text(title: str, pairs: list[tuple[str, str]]) -> str:

@@ -6,15 +6,15 @@ import os
 import stat
 from pathlib import Path
 
-from .. import ansi, units
-from ..markup import MUTED, PRE, box, code, esc
+from ..text import ansi, units
+from .markup import MUTED, PRE, box, code, esc
 
 MAX_SHOWN = 20_000  # characters of a written file shown; the file itself is whole
 
 
 def _heredoc_lines(text: str) -> set[int]:
     """Lines (1-based) that are heredoc bodies or their closing delimiters: text, not instructions."""
-    from ..dockerfile_syntax import SyntaxProblem, parse_nodes
+    from ..dockerfile.parser import SyntaxProblem, parse_nodes
 
     try:
         nodes, _, _ = parse_nodes(text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..markup import PRE, esc
+from .markup import PRE, esc
 
 
 def formatted_bundle(result) -> dict:

@@ -1,6 +1,6 @@
 """Which view renders which result, and IPython's display formatters told so.
 
-Results are plain data (`dockermagic.build.BuildResult`, `dockermagic.images.History` ...):
+Results are plain data (`dockermagic.build.classic.BuildResult`, `dockermagic.images.images.History` ...):
 they know nothing of IPython, widgets or HTML.  `%load_ext dockermagic` registers, for each
 result type below, a function that returns its mimebundle (`text/plain` and `text/html`), so a
 result displayed later still renders and the saved notebook keeps its HTML.  Types are named,
@@ -14,39 +14,39 @@ from __future__ import annotations
 
 import importlib
 
-from .. import ansi
+from ..text import ansi
 
 #: result type -> "module:function" returning that result's mimebundle (a dict of MIME -> data)
 RENDERERS = {
-    "dockermagic.build.BuildResult": "dockermagic.views.build:build_bundle",
-    "dockermagic.registry.Transfer": "dockermagic.views.transfer:transfer_bundle",
-    "dockermagic.output.RunResult": "dockermagic.views.container:run_bundle",
-    "dockermagic.containers.Container": "dockermagic.views.card:container_bundle",
-    "dockermagic.containers.ContainerList": "dockermagic.views.ps:ps_bundle",
-    "dockermagic.containers.Inspection": "dockermagic.views.objects:inspection_bundle",
-    "dockermagic.images.ImageList": "dockermagic.views.tables:images_bundle",
-    "dockermagic.images.History": "dockermagic.views.tables:history_bundle",
-    "dockermagic.volumes.VolumeList": "dockermagic.views.objects:volumes_bundle",
-    "dockermagic.auth.Login": "dockermagic.views.objects:login_bundle",
-    "dockermagic.engines.EngineInfo": "dockermagic.views.engines:info_bundle",
-    "dockermagic.engines.EngineVersion": "dockermagic.views.engines:version_bundle",
-    "dockermagic.engines.ContextList": "dockermagic.views.engines:contexts_bundle",
-    "dockermagic.engines.CurrentEngine": "dockermagic.views.engines:current_bundle",
-    "dockermagic.layers.ImageLayers": "dockermagic.views.layers:bundle",
-    "dockermagic.layers.LayerComparison": "dockermagic.views.layers:bundle",
-    "dockermagic.layers.ContainerDiff": "dockermagic.views.layers:diff_bundle",
-    "dockermagic.formats.Formatted": "dockermagic.views.formatted:formatted_bundle",
-    "dockermagic.networks.Network": "dockermagic.views.networks:network_bundle",
-    "dockermagic.networks.NetworkList": "dockermagic.views.networks:list_bundle",
-    "dockermagic.networks.NetworkChange": "dockermagic.views.networks:change_bundle",
-    "dockermagic.system.DiskUsage": "dockermagic.views.system:df_bundle",
-    "dockermagic.system.Pruned": "dockermagic.views.system:pruned_bundle",
-    "dockermagic.system.SystemPruned": "dockermagic.views.system:pruned_bundle",
-    "dockermagic.events.EventLog": "dockermagic.views.system:events_bundle",
-    "dockermagic.vertices.BuildKitResult": "dockermagic.views.buildkit:bundle",
-    "dockermagic.lifecycle.Processes": "dockermagic.views.lifecycle:top_bundle",
-    "dockermagic.stats.Stats": "dockermagic.views.lifecycle:stats_bundle",
-    "dockermagic.transfer_files.FileTransfer": "dockermagic.views.copying:copied_bundle",
+    "dockermagic.build.classic.BuildResult": "dockermagic.views.build:build_bundle",
+    "dockermagic.registry.transfer.Transfer": "dockermagic.views.transfer:transfer_bundle",
+    "dockermagic.containers.output.RunResult": "dockermagic.views.container:run_bundle",
+    "dockermagic.containers.containers.Container": "dockermagic.views.card:container_bundle",
+    "dockermagic.containers.containers.ContainerList": "dockermagic.views.ps:ps_bundle",
+    "dockermagic.containers.containers.Inspection": "dockermagic.views.objects:inspection_bundle",
+    "dockermagic.images.images.ImageList": "dockermagic.views.tables:images_bundle",
+    "dockermagic.images.images.History": "dockermagic.views.tables:history_bundle",
+    "dockermagic.resources.volumes.VolumeList": "dockermagic.views.objects:volumes_bundle",
+    "dockermagic.registry.auth.Login": "dockermagic.views.objects:login_bundle",
+    "dockermagic.engine.info.EngineInfo": "dockermagic.views.engines:info_bundle",
+    "dockermagic.engine.info.EngineVersion": "dockermagic.views.engines:version_bundle",
+    "dockermagic.engine.info.ContextList": "dockermagic.views.engines:contexts_bundle",
+    "dockermagic.engine.info.CurrentEngine": "dockermagic.views.engines:current_bundle",
+    "dockermagic.images.layers.ImageLayers": "dockermagic.views.layers:bundle",
+    "dockermagic.images.layers.LayerComparison": "dockermagic.views.layers:bundle",
+    "dockermagic.images.layers.ContainerDiff": "dockermagic.views.layers:diff_bundle",
+    "dockermagic.gotemplate.formats.Formatted": "dockermagic.views.formatted:formatted_bundle",
+    "dockermagic.resources.networks.Network": "dockermagic.views.networks:network_bundle",
+    "dockermagic.resources.networks.NetworkList": "dockermagic.views.networks:list_bundle",
+    "dockermagic.resources.networks.NetworkChange": "dockermagic.views.networks:change_bundle",
+    "dockermagic.resources.system.DiskUsage": "dockermagic.views.system:df_bundle",
+    "dockermagic.resources.system.Pruned": "dockermagic.views.system:pruned_bundle",
+    "dockermagic.resources.system.SystemPruned": "dockermagic.views.system:pruned_bundle",
+    "dockermagic.resources.events.EventLog": "dockermagic.views.system:events_bundle",
+    "dockermagic.buildkit.vertices.BuildKitResult": "dockermagic.views.buildkit:bundle",
+    "dockermagic.containers.lifecycle.Processes": "dockermagic.views.lifecycle:top_bundle",
+    "dockermagic.containers.stats.Stats": "dockermagic.views.lifecycle:stats_bundle",
+    "dockermagic.files.transfer.FileTransfer": "dockermagic.views.copying:copied_bundle",
 }
 
 _cell: dict = {"count": None, "modes": {}, "keep": []}

@@ -10,10 +10,10 @@ large base image does not make a notebook of megabytes.
 
 from __future__ import annotations
 
-from .. import units
-from ..archive import LayerListed, ReadStarted, StreamProgress
-from ..layers import CHANGES, ContainerDiff, ImageLayers, LayerComparison, matches
-from ..markup import MONO, MUTED, box, code, esc, table, text_table
+from ..text import units
+from ..images.archive import LayerListed, ReadStarted, StreamProgress
+from ..images.layers import CHANGES, ContainerDiff, ImageLayers, LayerComparison, matches
+from .markup import MONO, MUTED, box, code, esc, table, text_table
 from .live import HTML, LiveView
 from .tables import engine_html
 

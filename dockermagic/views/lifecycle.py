@@ -3,9 +3,9 @@ live, with CPU and memory bars (and the CLI's table in a terminal)."""
 
 from __future__ import annotations
 
-from .. import formats
-from ..markup import MUTED, badge, box, code, esc, table, text_table
-from ..stats import STATS_HEADER, STATS_TABLE
+from ..gotemplate import formats
+from .markup import MUTED, badge, box, code, esc, table, text_table
+from ..containers.stats import STATS_HEADER, STATS_TABLE
 from .live import LiveView
 
 _BAR = "display:inline-block;height:10px;vertical-align:middle"

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections import deque
 
-from .. import ansi
-from ..terminal import MAX_LINE, MAX_OUTPUT, Line, Terminal
+from ..text import ansi
+from ..text.terminal import MAX_LINE, MAX_OUTPUT, Line, Terminal
 
 MARKER = "marker"  # the tag of the line saying how many lines were left out
 

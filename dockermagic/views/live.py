@@ -22,7 +22,7 @@ import contextvars
 import threading
 import time
 
-from .. import ansi
+from ..text import ansi
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 _COMPACT = '<div style="line-height:1.45">'

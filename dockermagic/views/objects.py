@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .. import units
-from ..auth import display_server
-from ..markup import MUTED, PRE, badge, box, code, esc, table, text_table
+from ..text import units
+from ..registry.auth import display_server
+from .markup import MUTED, PRE, badge, box, code, esc, table, text_table
 
 VOLUME_HEADERS = ["DRIVER", "VOLUME NAME", "CREATED"]
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .. import units
-from ..containers import ports_text
-from ..markup import MUTED, badge, box, code, esc, table, text_table
+from ..text import units
+from ..containers.containers import ports_text
+from .markup import MUTED, badge, box, code, esc, table, text_table
 from .tables import engine_html
 
 

@@ -8,9 +8,9 @@ of a layer's state, never one per progress tick.
 
 from __future__ import annotations
 
-from .. import units
-from ..markup import MONO, MUTED, badge, box, code, esc
-from ..registry import FREE_STATES, LayerProgress, LayerUpdated, Transfer, TransferNote, TransferSucceeded
+from ..text import units
+from .markup import MONO, MUTED, badge, box, code, esc
+from ..registry.transfer import FREE_STATES, LayerProgress, LayerUpdated, Transfer, TransferNote, TransferSucceeded
 from .live import HTML, LiveView
 
 BAR_WIDTH = 24  # characters of a text progress bar

@@ -1,0 +1,114 @@
+"""`--format` as the docker CLI applies it to a listing (`ls`, `ps`, `images` ...) and to
+`inspect`.
+
+A listing's format is `table` (the command's default columns), `table TEMPLATE` (a header row
+made by rendering TEMPLATE over the column names, then one row per object, aligned as the
+CLI's tabwriter aligns them: columns at least 10 wide, 3 spaces apart), `json` (one JSON object
+per line) or a bare TEMPLATE (one line per object, no header).  `\\t` and `\\n` typed in the
+format are a tab and a newline, as in the CLI.  `inspect --format TEMPLATE` renders each object's
+JSON, one line each; `inspect --format json` is the JSON list on one line.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from .funcs import HEADER_FUNCTIONS
+from .template import Template, TemplateError, parse
+
+
+@dataclass
+class Formatted:
+    """What a `--format` template (or `-q`) printed: shown as is, kept as `.text`."""
+
+    text: str
+
+    def __repr__(self) -> str:
+        return self.text.rstrip("\n")
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+
+def tabwrite(text: str, minwidth: int = 10, padding: int = 3) -> str:
+    """Go's text/tabwriter (flags 0, padchar ' '): tab-terminated cells aligned per column block
+    of consecutive lines; a line's last cell is not aligned."""
+    ends_with_newline = text.endswith("\n")
+    lines = [line.split("\t") for line in (text[:-1] if ends_with_newline else text).split("\n")]
+    out: list[str] = []
+
+    def write(first: int, last: int, widths: list[int]) -> None:
+        for line in lines[first:last]:
+            out.append("".join(cell.ljust(widths[j]) if j < len(widths) else cell for j, cell in enumerate(line)))
+
+    def block(first: int, last: int, widths: list[int]) -> None:
+        column, this = len(widths), first
+        while this < last:
+            if column >= len(lines[this]) - 1:
+                this += 1
+                continue
+            write(first, this, widths)
+            first, width = this, minwidth
+            while this < last and column < len(lines[this]) - 1:
+                width = max(width, len(lines[this][column]) + padding)
+                this += 1
+            block(first, this, widths + [width])
+            first = this
+        write(first, last, widths)
+
+    block(0, len(lines), [])
+    return "\n".join(out) + ("\n" if ends_with_newline else "")
+
+
+class Header(dict):
+    """The column names a table's header row is rendered over; `{{.Label "com.x.my-key"}}`
+    heads its column `my key`, as the CLI's does."""
+
+    def __init__(self, names: dict):
+        super().__init__(names)
+        self["Label"] = lambda name: str(name).split(".")[-1].replace("-", " ").replace("_", " ")
+
+
+def _listing_template(fmt: str, default_table: str, quiet: bool) -> tuple[str, bool]:
+    is_table = fmt.startswith("table")
+    if fmt == "json":
+        text = "{{json .}}"
+    elif is_table:
+        text = fmt[len("table"):].strip(" ") or ("{{.ID}}" if quiet else default_table[len("table"):].strip(" "))
+    else:
+        text = fmt.strip(" ")
+    return text.replace("\\t", "\t").replace("\\n", "\n"), is_table
+
+
+def check_listing(fmt: str) -> None:
+    """A listing's `--format` parsed, so a bad template fails before the engine is asked."""
+    if fmt:
+        parse(_listing_template(fmt, "table", False)[0])
+
+
+def listing(fmt: str, rows, header: dict, default_table: str, quiet: bool = False) -> str:
+    """A listing formatted as the CLI formats it; `rows` are dicts or objects with the fields,
+    `header` the column name of each field, `default_table` the command's `table ...` format."""
+    rows = list(rows)
+    text, is_table = _listing_template(fmt or "table", default_table, quiet)
+    template = parse(text)
+    body = "".join(template.execute(row) + "\n" for row in rows)
+    if not is_table:
+        return body
+    head = template.execute(Header(header), functions=HEADER_FUNCTIONS)
+    return tabwrite(head + "\n" + body)
+
+
+def inspect(fmt: str, objects: list) -> str:
+    """`docker inspect [--format F]` of the engine's JSON objects."""
+    if not fmt:
+        return json.dumps(objects, indent=4, ensure_ascii=False) + "\n"
+    if fmt == "json":
+        return json.dumps(objects, ensure_ascii=False, separators=(",", ":")) + "\n"
+    template = parse(fmt)
+    return "".join(template.execute(obj) + "\n" for obj in objects)
+
+
+__all__ = ["Formatted", "Header", "Template", "TemplateError", "inspect", "listing", "tabwrite"]

@@ -1,0 +1,2 @@
+"""Registries: logins kept where `docker login` keeps them, and push and pull read into per-layer
+transfers."""

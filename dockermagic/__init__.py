@@ -8,7 +8,7 @@ them.  Imports stay light until a magic runs: docker-py and ipywidgets load on f
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from .version import __version__  # noqa: F401 -- dockermagic.__version__
 
 # the Magics classes of each area, registered by `%load_ext dockermagic`
 AREAS = [

@@ -42,6 +42,10 @@ class EngineError(DockerMagicError):
     """The engine refused or failed a request."""
 
 
+class ContainerError(EngineError):
+    """The engine refused or failed something about a container."""
+
+
 class BuildError(DockerMagicError):
     """A build failed; `.step` is the failing step (if known) and `.exit_code` its exit code."""
 

@@ -28,8 +28,7 @@ from ..build.context import context_files, context_stream
 from ..dockerfile.model import Dockerfile, parse
 from ..errors import BuildError, InvalidInput
 from .session.session import Session, SessionUnavailable
-from .stages import planned
-from .vertices import BasePull, BuildKitResult, ContextRoute, TraceStream, failure_line
+from .vertices import BasePull, BuildKitResult, ContextRoute, TraceStream, failure_line, planned
 from ..engine.watchdog import Watchdog
 
 #: seconds a cancel may take: an engine that stopped answering must not hold up a Ctrl-C

@@ -3,7 +3,7 @@
 BuildKit v0.8 (Engine 20.10) names each vertex `[NAME i/N]` (`[i/N]` in a one-stage build), NAME
 being the stage's `AS` name or `stage-K`, i counting the stage's FROM and the instructions that
 make a vertex (RUN, COPY, ADD, WORKDIR -- not ARG, ENV, LABEL ...), but sends no line numbers:
-they come from here, and so do the steps a view shows waiting before the engine names them.
+they come from here (and `vertices.planned` names the steps a view shows waiting from them).
 """
 
 from __future__ import annotations
@@ -28,18 +28,3 @@ def step_line(stages: list, name: str | None, number: int) -> int | None:
             return lines[number - 1] if 0 < number <= len(lines) else None
     return None
 
-
-def planned(all_stages: list, needed: list) -> list:
-    """The Dockerfile steps of the `needed` stages as BuildKit will name them (`[stage i/N]`),
-    waiting: what a view shows before the engine answers."""
-    from .vertices import Vertex
-
-    rows = []
-    for stage in needed:
-        steps = [(stage.line, f"FROM {stage.base}")] + [(ins.start_line, ins.original.strip())
-                                                         for ins in stage.instructions if ins.keyword in VERTEX_MAKERS]
-        prefix = "" if len(all_stages) == 1 else stage_name(stage) + " "
-        for i, (line, text) in enumerate(steps, 1):
-            rows.append(Vertex(f"planned:{stage.index}:{i}", f"[{prefix}{i}/{len(steps)}] {text}", 0,
-                               stage=stage_name(stage), index=i, total=len(steps), line=line))
-    return rows

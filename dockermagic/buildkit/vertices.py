@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import proto
-from .stages import stage_name, step_line
+from .stages import VERTEX_MAKERS, stage_name, step_line
 from ..build.classic import BuildResult
 from ..errors import BuildError
 
@@ -303,3 +303,17 @@ def failure_line(vertex: Vertex | None, message: str, code: int | None) -> str:
     where = f"{vertex.name}" + (f" (Dockerfile line {vertex.line})" if vertex.line else "")
     said = f"exit code {code}" if code is not None else (vertex.error or message).splitlines()[0]
     return f"{where} failed: {said}"
+
+
+def planned(all_stages: list, needed: list) -> list:
+    """The Dockerfile steps of the `needed` stages as BuildKit will name them (`[stage i/N]`),
+    waiting: what a view shows before the engine answers."""
+    rows = []
+    for stage in needed:
+        steps = [(stage.line, f"FROM {stage.base}")] + [(ins.start_line, ins.original.strip())
+                                                         for ins in stage.instructions if ins.keyword in VERTEX_MAKERS]
+        prefix = "" if len(all_stages) == 1 else stage_name(stage) + " "
+        for i, (line, text) in enumerate(steps, 1):
+            rows.append(Vertex(f"planned:{stage.index}:{i}", f"[{prefix}{i}/{len(steps)}] {text}", 0,
+                               stage=stage_name(stage), index=i, total=len(steps), line=line))
+    return rows

@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 
-from .. import __version__
+from ..version import __version__
 
 DESCRIPTION = """\
 Notebooks that use dockermagic, outside Jupyter.

@@ -10,11 +10,7 @@ from dataclasses import dataclass, field
 from ..engine import adapter
 from ..opts import pairs
 from ..text import units
-from ..errors import EngineError, InvalidInput
-
-
-class ContainerError(EngineError):
-    """The engine refused or failed something about a container."""
+from ..errors import ContainerError
 
 
 # -- containers -----------------------------------------------------------------------------
@@ -52,31 +48,6 @@ def list_containers(engine, all=False, size=False, filters=(), no_trunc=False, l
     except docker.errors.APIError as exc:
         raise ContainerError(str(adapter.error(exc, "docker ps"))) from exc
     return ContainerList(rows, size, no_trunc, engine.label)
-
-
-def inspect_container(engine, name: str) -> dict:
-    import docker
-
-    try:
-        return engine.api.inspect_container(name)
-    except docker.errors.NotFound as exc:
-        raise ContainerError(f"no such container: {name!r} (see %docker_ps -a)") from exc
-
-
-def ports_text(ports: dict | list | None) -> str:
-    """The PORTS column: `127.0.0.1:8080->80/tcp, 443/tcp` from inspect's or list's form."""
-    items = []
-    if isinstance(ports, dict):  # inspect: {"80/tcp": [{"HostIp", "HostPort"}] or None}
-        for port, bindings in sorted(ports.items()):
-            if not bindings:
-                items.append(port)
-            for b in bindings or ():
-                items.append(f"{b.get('HostIp') or '0.0.0.0'}:{b.get('HostPort')}->{port}")
-    else:  # list: [{"IP", "PrivatePort", "PublicPort", "Type"}]
-        for p in sorted(ports or (), key=lambda p: (p.get("PrivatePort", 0), p.get("IP", ""))):
-            where = f"{p['IP']}:{p['PublicPort']}->" if p.get("PublicPort") else ""
-            items.append(f"{where}{p.get('PrivatePort')}/{p.get('Type', 'tcp')}")
-    return ", ".join(dict.fromkeys(items))
 
 
 @dataclass(repr=False)
@@ -211,50 +182,3 @@ def cleanup(engine, started: dict) -> str:
     if not removed:
         return "nothing to clean up: no container this notebook started is left"
     return f"cleaned up {len(removed)} container{'s' if len(removed) != 1 else ''}: " + ", ".join(removed)
-
-
-@dataclass(repr=False)
-class Inspection:
-    """`docker inspect` output: `.data` is the list of objects, as the CLI's JSON array."""
-
-    data: list
-
-    def __getitem__(self, index):
-        return self.data[index]
-
-    def __len__(self) -> int:
-        return len(self.data)
-
-    def __repr__(self) -> str:
-        import json
-
-        return json.dumps(self.data, indent=4, default=str)
-
-
-def inspect_any(engine, names, size: bool = False, kind: str | None = None) -> Inspection:
-    """Each name as a container, else an image, else a volume, else a network (the CLI's order);
-    `kind` looks for that type only; `size` adds a container's SizeRw and SizeRootFs."""
-    import docker
-
-    api, found = engine.api, []
-
-    def container(name):
-        if not size:
-            return api.inspect_container(name)
-        return adapter.call(api, "GET", "/containers/{0}/json", name, params={"size": 1})
-
-    looks = {"container": container, "image": api.inspect_image, "volume": api.inspect_volume,
-             "network": api.inspect_network}
-    for name in names:
-        for look in ([looks[kind]] if kind else looks.values()):
-            try:
-                found.append(look(name))
-                break
-            except docker.errors.NotFound:
-                continue
-            except docker.errors.APIError:
-                continue
-        else:
-            what = f"no {kind} on this engine" if kind else "not a container, image, volume or network on this engine"
-            raise ContainerError(f"no such object: {name!r} ({what})")
-    return Inspection(found)

@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..engine import adapter
-from .containers import ContainerError, inspect_container
-from ..gotemplate.formats import Formatted
+from ..errors import ContainerError
+from .inspect import inspect_container
+from ..gotemplate.formats import text_table, Formatted
 from .output import Exited, RunResult, Started, pump, send_stdin, socket_frames
 
 # docker-py's create_host_config names -> the update endpoint's fields (`docker update`)
@@ -129,8 +130,6 @@ class Processes:
     engine: str = ""
 
     def __repr__(self) -> str:
-        from ..views.markup import text_table
-
         return text_table(self.titles, self.rows)
 
 

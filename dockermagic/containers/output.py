@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from ..engine import adapter
 from ..opts import pairs
 from ..text import units
-from .containers import ContainerError, inspect_container
+from ..errors import ContainerError
+from .inspect import inspect_container
 from ..text.terminal import ROWS, STORED_LINE, Terminal
 from ..engine.watchdog import Watchdog
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from ..engine import adapter, watchdog
 from ..opts import pairs, reference
 from ..text import units
-from .containers import Container, ContainerError, stop_container
+from ..errors import ContainerError
+from .containers import Container, stop_container
 from ..errors import EngineUnreachable, InvalidInput
 from .output import Exited, RunResult, Started, pump, send_stdin, socket_frames
 from ..resources.volumes import parse_mount, parse_volume

@@ -19,7 +19,7 @@ import requests
 
 from ..engine import adapter, watchdog
 from ..text import units
-from .containers import ContainerError
+from ..errors import ContainerError
 from ..errors import EngineUnreachable
 
 HISTORY = 60

@@ -23,6 +23,7 @@ from pathlib import Path
 from . import dockerconfig
 from ..opts import pairs
 from ..errors import InvalidInput
+from .selection import check_address
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
 DEFAULT = "default"
@@ -153,8 +154,6 @@ def create(name: str, host: str | None = None, *, description: str = "", ca: str
         raise InvalidInput(f"context name {name!r} is invalid: use letters, digits and _ . + - (starting with a letter or digit)")
     if (dockerconfig.meta_dir(name) / "meta.json").exists():
         raise InvalidInput(f'context "{name}" already exists; `%docker_context rm {name}` first')
-    from .connection import check_address
-
     host = check_address(host or DEFAULT_SOCKET)
     meta = {"Name": name, "Metadata": {"Description": description} if description else {},
             "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": bool(skip_tls_verify)}}}
@@ -175,8 +174,6 @@ def update(name: str, description: str | None = None, endpoint: dict | None = No
     replace the stored ones, TLS files included."""
     if name == DEFAULT:
         raise InvalidInput('context "default" cannot be updated')
-    from .connection import check_address
-
     old = load(name)
     endpoint = endpoint or {}
     check_address(endpoint.get("host") or old.host)  # a bad address fails before the old record goes

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import InvalidInput
+from .selection import selected
 
 
 def folder() -> Path:
@@ -29,9 +30,8 @@ def folder() -> Path:
 
 def _chosen() -> str | None:
     """The call's `--config`: it travels with the call's other global flags (`engine.selecting`)."""
-    from .connection import selected
-
-    return getattr(selected(), "config", None)
+    selection = selected()
+    return selection.config if selection is not None else None
 
 
 def config_path() -> Path:

@@ -114,7 +114,7 @@ def info(engine) -> EngineInfo:
 def version(engine) -> EngineVersion:
     import docker
 
-    from .. import __version__
+    from ..version import __version__
 
     raw = engine.version
     client = {

@@ -14,7 +14,8 @@ import threading
 import time
 
 from ..engine import adapter
-from ..containers.containers import ContainerError, inspect_container
+from ..containers.inspect import inspect_container
+from ..errors import ContainerError
 from ..errors import InvalidInput
 from .transfer import CHUNK, FileTransfer, Moved, upload
 

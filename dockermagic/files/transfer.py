@@ -13,7 +13,8 @@ import time
 from dataclasses import dataclass, field
 
 from ..engine import adapter
-from ..containers.containers import ContainerError, inspect_container
+from ..containers.inspect import inspect_container
+from ..errors import ContainerError
 from ..errors import InvalidInput
 
 CHUNK = 1 << 16

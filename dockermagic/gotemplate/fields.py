@@ -91,8 +91,6 @@ class ContainerRow(Row):
 
     @property
     def Ports(self) -> str:  # noqa: N802
-        from ..containers.containers import ports_text
-
         return ports_text(self.raw.get("Ports"))
 
     @property
@@ -190,3 +188,19 @@ class VolumeRow(Row):
     Labels = property(lambda self: _labels(self.labels))
     Links = property(lambda self: str(((self.raw.get("UsageData") or {}).get("RefCount")) or "N/A"))
     Size = property(lambda self: units.size(((self.raw.get("UsageData") or {}).get("Size"))) if (self.raw.get("UsageData") or {}).get("Size", -1) >= 0 else "N/A")
+
+
+def ports_text(ports: dict | list | None) -> str:
+    """The PORTS column: `127.0.0.1:8080->80/tcp, 443/tcp` from inspect's or list's form."""
+    items = []
+    if isinstance(ports, dict):  # inspect: {"80/tcp": [{"HostIp", "HostPort"}] or None}
+        for port, bindings in sorted(ports.items()):
+            if not bindings:
+                items.append(port)
+            for b in bindings or ():
+                items.append(f"{b.get('HostIp') or '0.0.0.0'}:{b.get('HostPort')}->{port}")
+    else:  # list: [{"IP", "PrivatePort", "PublicPort", "Type"}]
+        for p in sorted(ports or (), key=lambda p: (p.get("PrivatePort", 0), p.get("IP", ""))):
+            where = f"{p['IP']}:{p['PublicPort']}->" if p.get("PublicPort") else ""
+            items.append(f"{where}{p.get('PrivatePort')}/{p.get('Type', 'tcp')}")
+    return ", ".join(dict.fromkeys(items))

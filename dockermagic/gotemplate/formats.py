@@ -112,3 +112,15 @@ def inspect(fmt: str, objects: list) -> str:
 
 
 __all__ = ["Formatted", "Header", "Template", "TemplateError", "inspect", "listing", "tabwrite"]
+
+
+def text_table(headers: list[str], rows: list[list[str]]) -> str:
+    """The docker CLI's column layout: left-aligned, three spaces between columns."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(str(c))) for w, c in zip(widths, row)]
+    lines = [
+        "   ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()
+        for r in [headers, *rows]
+    ]
+    return "\n".join(lines)

@@ -8,31 +8,26 @@ from __future__ import annotations
 import html as _html
 from urllib.parse import quote_plus
 
-from .gofmt import NO_VALUE, go_json, go_str, go_type, printf, sprint, sprintln
+from .gofmt import NO_VALUE, go_json, go_str, go_type, is_true, printf, sprint, sprintln
+from .syntax import TemplateError
 
 
 def _want(value, kind, name: str):
     if kind is int and isinstance(value, bool) or not isinstance(value, kind):
         expected = {str: "string", int: "int", list: "[]string"}[kind]
-        from .template import TemplateError
-
         raise TemplateError(f"--format: at <{name}>: wrong type for value; expected {expected}; got {go_type(value)}")
     return value
 
 
 def _args(name: str, args, count: int):
     if len(args) != count:
-        from .template import TemplateError
-
         raise TemplateError(f"--format: at <{name}>: wrong number of args for {name}: want {count} got {len(args)}")
     return args
 
 
 def _not(*args):
     (value,) = _args("not", args, 1)
-    from .template import _is_true
-
-    return not _is_true(value)
+    return not is_true(value)
 
 
 def _len(*args):

@@ -16,6 +16,17 @@ class _NoValue:
 
 
 NO_VALUE = _NoValue()
+
+
+def is_true(value) -> bool:
+    """Go's template truth: false, 0, nil, an empty string, slice or map, and no value are false."""
+    if value is NO_VALUE or value is None:
+        return False
+    if isinstance(value, (bool, int, float, str, list, tuple, dict)):
+        return bool(value)
+    return True
+
+
 _GO_NAME = re.compile(r"[A-Z]\w*\Z")
 
 

@@ -15,7 +15,7 @@ all Go field names (the CLI prints its structs that way), `<nil>` for null.
 
 from __future__ import annotations
 
-from .gofmt import NO_VALUE, go_json, go_str, go_type, printf, sprint, sprintln
+from .gofmt import NO_VALUE, go_json, is_true, go_str, go_type, printf, sprint, sprintln
 from .syntax import Node, Parser, TemplateError
 
 _MISSING = object()  # no value piped in from a previous command
@@ -26,14 +26,6 @@ class _Stop(Exception):
 
     def __init__(self, kind: str):
         self.kind = kind
-
-
-def _is_true(value) -> bool:
-    if value is NO_VALUE or value is None:
-        return False
-    if isinstance(value, (bool, int, float, str, list, tuple, dict)):
-        return bool(value)
-    return True
 
 
 def _call(method, args, name: str, part: str):
@@ -98,7 +90,7 @@ class Template:
             else:
                 value = self._pipe(node.pipe, dot, scope, funcs)
                 inner = scope + []
-                if _is_true(value):
+                if is_true(value):
                     self._walk(node.body, value if node.kind == "with" else dot, inner, out, funcs)
                 else:
                     self._walk(node.otherwise, dot, inner, out, funcs)
@@ -175,7 +167,7 @@ class Template:
         value = None
         for arg in args:
             value = arg if not isinstance(arg, Node) else self._arg(arg, dot, scope, funcs, part)
-            if _is_true(value) == (name == "or"):
+            if is_true(value) == (name == "or"):
                 return value
         return value
 

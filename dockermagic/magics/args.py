@@ -5,10 +5,13 @@ line on with `join`, which `split` reads back to the same words."""
 
 from __future__ import annotations
 
-import functools
 import shlex
+from dataclasses import asdict
 
 from IPython.core.error import UsageError
+
+from ..engine.selection import Selection, split_global_flags
+from ..errors import InvalidInput
 
 
 def split(line: str, strict: bool = True) -> list[str]:
@@ -60,10 +63,6 @@ def global_flags(line: str, short_context: bool = False):
     """The CLI's leading global flags (`-H URL`, `--context NAME`, TLS flags, `--config DIR`) ->
     (Selection or None, the rest of the line).  A line that does not split is left to the
     magic's own parser."""
-    from dataclasses import asdict
-
-    from ..engine.connection import split_global_flags
-
     try:
         words = split(line)
     except UsageError:
@@ -84,25 +83,7 @@ def global_flags(line: str, short_context: bool = False):
 
 
 def _configured(found: dict, config: str | None):
-    """A Selection that also carries `--config DIR` (read by `dockerconfig.folder()` during the call)."""
-    from ..engine.connection import Selection
-    from ..errors import InvalidInput
-
-    if config is None:
-        return Selection(**found)
-    if not config.strip():
+    """The Selection of the call, with `--config DIR` (read by `dockerconfig.folder()` during the call)."""
+    if config is not None and not config.strip():
         raise InvalidInput("--config needs a folder: the docker config folder to use for this command")
-    return _configured_type()(**found, config=config)
-
-
-@functools.cache
-def _configured_type():
-    from dataclasses import dataclass
-
-    from ..engine.connection import Selection  # docker-py loads with the first magic that runs, not with this module
-
-    @dataclass(frozen=True)
-    class Configured(Selection):
-        config: str | None = None
-
-    return Configured
+    return Selection(**found, config=config)

@@ -14,24 +14,8 @@ from traitlets import Bool, CaselessStrEnum, Float, Int
 
 from ..errors import DockerMagicError, EngineUnreachable
 from .args import HelpShown
+from .dispatch import resolve, subcommands
 from .expand import NO_VAR_EXPAND, caller_namespace, expand
-
-# `%docker image ls` and friends: the CLI's management-command spellings
-ALIASES = {
-    ("image", "ls"): "images", ("image", "list"): "images", ("image", "build"): "build",
-    ("image", "history"): "history", ("image", "push"): "push", ("image", "pull"): "pull",
-    ("image", "tag"): "tag", ("image", "rm"): "rmi", ("image", "inspect"): "inspect",
-    ("container", "run"): "run", ("container", "ls"): "ps", ("container", "list"): "ps",
-    ("container", "logs"): "logs", ("container", "exec"): "exec", ("container", "stop"): "stop",
-    ("container", "start"): "start", ("container", "rm"): "rm", ("container", "inspect"): "inspect",
-    ("image", "prune"): "image_prune", ("container", "prune"): "container_prune",
-    ("volume", "prune"): "volume_prune", ("builder", "prune"): "builder_prune",
-    ("system", "events"): "events", ("buildx", "build"): "build", ("buildx", "b"): "build",
-    **{("container", verb): verb for verb in ("create", "kill", "pause", "unpause", "restart", "rename", "wait",
-                                              "update", "port", "top", "attach", "stats", "commit", "cp", "export")},
-    ("container", "remove"): "rm", ("container", "rm"): "rm",
-    **{("image", verb): verb for verb in ("save", "load", "import")},
-}
 
 
 def reports_errors(method):
@@ -45,7 +29,7 @@ def reports_errors(method):
 
     @functools.wraps(method)
     def wrapper(self, line="", *args, **kwargs):
-        from ..engine.connection import selecting
+        from ..engine.selection import selecting
         from .args import global_flags as split_global_flags
 
         selection = None
@@ -72,7 +56,7 @@ def reports_errors(method):
 
     setattr(wrapper, NO_VAR_EXPAND, True)  # expanded by the wrapper, `{{...}}` templates kept
     if global_flags:
-        from ..engine.connection import GLOBAL_FLAGS_HELP
+        from ..engine.selection import GLOBAL_FLAGS_HELP
 
         wrapper.__doc__ = (wrapper.__doc__ or "").rstrip() + "\n" + GLOBAL_FLAGS_HELP
     return wrapper
@@ -136,7 +120,7 @@ class DockerMagics(Magics):
         `%docker -H tcp://127.0.0.1:2376 --tlsverify images`, `%docker -c e2 ps`
         (-H/--host, -c/--context, --tls, --tlsverify, --tlscacert, --tlscert, --tlskey).
         """
-        from ..engine.connection import selecting
+        from ..engine.selection import selecting
         from .args import global_flags
 
         selection, line = global_flags(line, short_context=True)
@@ -144,8 +128,6 @@ class DockerMagics(Magics):
             return self._dispatch(line)
 
     def _dispatch(self, line: str):
-        from .checks import resolve
-
         if not line.split():
             print("usage: %docker SUBCOMMAND [OPTIONS]   supported: " + ", ".join(self.subcommands()))
             return None
@@ -158,8 +140,6 @@ class DockerMagics(Magics):
         return method(rest)
 
     def subcommands(self) -> list[str]:
-        from .checks import subcommands
-
         return subcommands(self.shell)
 
 

@@ -3,7 +3,8 @@ reaches, and that magic's own parser over the rest (a bad option, a missing argu
 the magic refuses before sending is the same one-line error it would give).
 
 `check(shell, "docker network create -d bridge net")` is how a tutorial's lines are tried in
-bulk; `resolve()` is also what `%docker` itself dispatches with, so the two never disagree.
+bulk; it resolves the line with `dispatch.resolve()`, what `%docker` itself dispatches with, so
+the two never disagree.
 """
 
 from __future__ import annotations
@@ -12,54 +13,7 @@ import re
 
 from ..errors import InvalidInput
 from .args import HelpShown, parse_line, parse_words
-
-# subcommands a single engine in a notebook cannot serve, and why -- said in one line
-UNSUPPORTED = {
-    **dict.fromkeys(("swarm", "node", "service", "stack", "secret", "config"),
-                    "is swarm mode: it needs a swarm manager, and dockermagic drives single engines"),
-    "plugin": "manages engine plugins on the engine's host; do that there, with the docker CLI",
-    "search": "queries Docker Hub's search service, which the engine does not proxy; search on hub.docker.com",
-    "scout": "is Docker Scout, a separate CLI plugin and online service",
-    "manifest": "edits registry manifest lists client-side; use the docker CLI or `docker buildx imagetools`",
-    "trust": "is Docker Content Trust signing, done by the CLI with Notary, not by the engine",
-    "checkpoint": "is experimental CRIU checkpointing, off on standard engines",
-    "init": "writes Docker's project templates (Docker Desktop's `docker init`); write a Dockerfile with %%dockerfile",
-    "debug": "is Docker Desktop's debug shell, not part of the engine",
-    "compose": "is its own tool (docker compose); run it in a terminal",
-    "scan": "was Docker's Snyk plugin, retired for Docker Scout",
-}
-_SUB = re.compile(r"[a-z][a-z0-9_-]*")
-# top-level spellings the CLI also takes (`docker remove` runs `docker rm`, as CLI 28 does)
-_TOP_ALIASES = {"remove": "rm"}
-
-
-def resolve(shell, line: str) -> tuple[str, str]:
-    """(`docker_...` magic name, the rest of the line) for a `%docker` line (global flags already
-    split off); an unsupported or unknown subcommand is one `InvalidInput`."""
-    from .args import join, split
-    from .base import ALIASES
-
-    words = split(line)
-    sub, rest = words[0], words[1:]
-    if rest and (sub, rest[0]) in ALIASES:
-        sub, rest = ALIASES[(sub, rest[0])], rest[1:]
-    sub = _TOP_ALIASES.get(sub, sub)
-    supported = ", ".join(subcommands(shell))
-    if not _SUB.fullmatch(sub):
-        raise InvalidInput(f"'docker {sub}' is not a subcommand; supported: {supported}")
-    if sub in UNSUPPORTED:
-        raise InvalidInput(f"'docker {sub}' is not supported here: it {UNSUPPORTED[sub]}")
-    if sub == "buildx" and len(words) > 1:
-        raise InvalidInput(f"'docker buildx {words[1]}' is not supported here: only `buildx build` (as %docker_build)")
-    name = f"docker_{sub.replace('-', '_')}"
-    if shell.find_line_magic(name) is None:
-        raise InvalidInput(f"'docker {sub}' is not supported; supported: {supported}")
-    return name, join(rest)
-
-
-def subcommands(shell) -> list[str]:
-    names = shell.magics_manager.magics["line"]
-    return sorted(name[len("docker_"):] for name in names if name.startswith("docker_"))
+from .dispatch import resolve
 
 
 def check(shell, line: str):

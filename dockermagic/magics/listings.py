@@ -88,7 +88,7 @@ class ListingMagics(MagicsArea):
         shows it (JSON, or through --format).  Returns an `Inspection` (`.data` is the list;
         `[0]` the first), or a `Formatted` with --format."""
         from ..gotemplate import formats
-        from ..containers.containers import inspect_any
+        from ..containers.inspect import inspect_any
 
         args = parse_line(self.docker_inspect, line)
         if args.format and args.format != "json":

@@ -35,7 +35,7 @@ def console_for(shell, engine, container: str, started: bool = True):
     for an interactive shell and what is typed can be read; else None (stdin as before).
     `started` False (`attach`): its prompt was printed before, so the first box comes soon."""
     from ..containers.console import PATIENCE, Console
-    from ..containers.containers import inspect_container
+    from ..containers.inspect import inspect_container
     from .run_args import is_shell
 
     if not readable(shell):

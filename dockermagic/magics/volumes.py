@@ -47,7 +47,7 @@ def _volume_ls(volumes, engine, args):
 @argument("names", nargs="+", help="VOLUME [VOLUME...]")
 def _volume_inspect(volumes, engine, args):
     from ..gotemplate import formats
-    from ..containers.containers import Inspection
+    from ..containers.inspect import Inspection
 
     if args.format and args.format != "json":
         formats.parse(args.format)

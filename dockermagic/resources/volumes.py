@@ -9,7 +9,6 @@ from pathlib import Path
 
 from ..engine import adapter
 from ..opts import pairs
-from ..text import units
 from ..errors import EngineError, InvalidInput
 
 _VOLUME_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")

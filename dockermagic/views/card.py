@@ -11,7 +11,8 @@ import weakref
 from datetime import datetime, timezone
 
 from ..text import units
-from ..containers.containers import Container, ports_text
+from ..containers.containers import Container
+from ..gotemplate.fields import ports_text
 from .markup import MUTED, PRE, badge, box, code, esc
 from ..containers.watch import ContainerStatus, watch
 from .container import OutputWindow

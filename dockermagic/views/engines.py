@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..text import units
-from .markup import MUTED, TABLE, TD, badge, box, code, esc, table, text_table
+from ..gotemplate.formats import text_table
+from .markup import MUTED, TABLE, TD, badge, box, code, esc, table
 
 
 def _pairs_text(title: str, pairs: list[tuple[str, str]]) -> str:

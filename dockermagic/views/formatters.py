@@ -23,7 +23,7 @@ RENDERERS = {
     "dockermagic.containers.output.RunResult": "dockermagic.views.container:run_bundle",
     "dockermagic.containers.containers.Container": "dockermagic.views.card:container_bundle",
     "dockermagic.containers.containers.ContainerList": "dockermagic.views.ps:ps_bundle",
-    "dockermagic.containers.containers.Inspection": "dockermagic.views.objects:inspection_bundle",
+    "dockermagic.containers.inspect.Inspection": "dockermagic.views.objects:inspection_bundle",
     "dockermagic.images.images.ImageList": "dockermagic.views.tables:images_bundle",
     "dockermagic.images.images.History": "dockermagic.views.tables:history_bundle",
     "dockermagic.resources.volumes.VolumeList": "dockermagic.views.objects:volumes_bundle",

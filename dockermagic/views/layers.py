@@ -13,7 +13,8 @@ from __future__ import annotations
 from ..text import units
 from ..images.archive import LayerListed, ReadStarted, StreamProgress
 from ..images.layers import CHANGES, ContainerDiff, ImageLayers, LayerComparison, matches
-from .markup import MONO, MUTED, box, code, esc, table, text_table
+from ..gotemplate.formats import text_table
+from .markup import MONO, MUTED, box, code, esc, table
 from .live import HTML, LiveView
 from .tables import engine_html
 

@@ -4,7 +4,8 @@ live, with CPU and memory bars (and the CLI's table in a terminal)."""
 from __future__ import annotations
 
 from ..gotemplate import formats
-from .markup import MUTED, badge, box, code, esc, table, text_table
+from ..gotemplate.formats import text_table
+from .markup import MUTED, badge, box, code, esc, table
 from ..containers.stats import STATS_HEADER, STATS_TABLE
 from .live import LiveView
 

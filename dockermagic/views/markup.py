@@ -88,14 +88,3 @@ def table(headers: list[str], rows: list[list[str]], raw: bool = False) -> str:
 def box(inner: str, kind: str = "") -> str:
     return f'<div class="dockermagic {esc(kind)}" style="{BOX}">{inner}</div>'
 
-
-def text_table(headers: list[str], rows: list[list[str]]) -> str:
-    """The docker CLI's column layout: left-aligned, three spaces between columns."""
-    widths = [len(h) for h in headers]
-    for row in rows:
-        widths = [max(w, len(str(c))) for w, c in zip(widths, row)]
-    lines = [
-        "   ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()
-        for r in [headers, *rows]
-    ]
-    return "\n".join(lines)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..text import units
 from ..registry.auth import display_server
-from .markup import MUTED, PRE, badge, box, code, esc, table, text_table
+from ..gotemplate.formats import text_table
+from .markup import MUTED, PRE, badge, box, code, esc, table
 
 VOLUME_HEADERS = ["DRIVER", "VOLUME NAME", "CREATED"]
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ..text import units
-from ..containers.containers import ports_text
-from .markup import MUTED, badge, box, code, esc, table, text_table
+from ..gotemplate.fields import ports_text
+from ..gotemplate.formats import text_table
+from .markup import MUTED, badge, box, code, esc, table
 from .tables import engine_html
 
 

@@ -7,7 +7,9 @@ import urllib.request
 import pytest
 
 from dockermagic.text import units
-from dockermagic.containers.containers import Container, ContainerError, ContainerList, Inspection
+from dockermagic.containers.containers import Container, ContainerList
+from dockermagic.containers.inspect import Inspection
+from dockermagic.errors import ContainerError
 from dockermagic.containers.output import RunResult
 from dockermagic.containers.run import RunFailed
 from dockermagic.views import formatters

@@ -46,7 +46,7 @@ def test_pause_unpause_rename_restart_kill_wait(ip, engine, made, box, unique):
 
 
 def test_kill_sends_sigkill_by_default_and_says_which_failed(ip, engine, box):
-    from dockermagic.containers.containers import ContainerError
+    from dockermagic.errors import ContainerError
 
     with pytest.raises(ContainerError, match="no such container: 'dm-lc-nowhere'"):
         ip.run_line_magic("docker", f"kill {box} dm-lc-nowhere")

@@ -12,7 +12,8 @@ from IPython.core.error import UsageError
 
 from dockermagic.engine import contexts
 from dockermagic.engine.contexts import UnknownContext
-from dockermagic.engine.connection import Selection, connect, resolve, split_global_flags
+from dockermagic.engine.connection import connect, resolve
+from dockermagic.engine.selection import Selection, split_global_flags
 from dockermagic.errors import InvalidInput
 from dockermagic.views import formatters
 

@@ -3,7 +3,7 @@
 import pytest
 from IPython.core.error import UsageError
 
-from dockermagic.engine.connection import Selection
+from dockermagic.engine.selection import Selection
 from dockermagic.magics.args import global_flags, join, split
 
 

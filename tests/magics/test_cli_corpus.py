@@ -14,7 +14,8 @@ import pytest
 from IPython.core.error import UsageError
 
 from dockermagic.errors import DockerMagicError, InvalidInput
-from dockermagic.magics.checks import UNSUPPORTED, check
+from dockermagic.magics.checks import check
+from dockermagic.magics.dispatch import UNSUPPORTED
 from dockermagic.magics.run_args import IT_IN_NOTEBOOK
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "cli_corpus.tsv"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from dockermagic.errors import InvalidInput
-from dockermagic.magics.checks import check, resolve
+from dockermagic.magics.checks import check
+from dockermagic.magics.dispatch import resolve
 
 pytestmark = pytest.mark.engine
 

@@ -3,7 +3,7 @@
 
 import pytest
 
-from dockermagic.containers.containers import Inspection
+from dockermagic.containers.inspect import Inspection
 from dockermagic.errors import InvalidInput
 from dockermagic.containers.run import RunFailed
 from dockermagic.views import formatters

@@ -119,7 +119,7 @@ def _event():
 def _results():
     from dockermagic.registry import auth, transfer as registry
     from dockermagic.build import classic as build
-    from dockermagic.containers import containers, lifecycle, output, stats
+    from dockermagic.containers import containers, inspect, lifecycle, output, stats
     from dockermagic.engine import info as engines
     from dockermagic.resources import events, networks, system, volumes
     from dockermagic.gotemplate import formats
@@ -143,7 +143,7 @@ def _results():
         "RunResult": run,
         "Container": containers.Container(None, "c" * 64, _container_info()),
         "ContainerList": containers.ContainerList([_ps_row()], size=True, no_trunc=False, engine=HOSTILE),
-        "Inspection": containers.Inspection([_container_info()]),
+        "Inspection": inspect.Inspection([_container_info()]),
         "ImageList": hostile(images.ImageList),
         "History": hostile(images.History, images=[HOSTILE, HOSTILE],
                            layers=[[hostile(images.Layer, id="sha256:" + "d" * 64)]] * 2),

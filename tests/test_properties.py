@@ -15,14 +15,14 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from dockermagic.text import ansi
-from dockermagic.opts import reference
-from dockermagic.engine.adapter import json_records
 from dockermagic.build.classic import BuildResult, BuildStream
 from dockermagic.build.context import context_files
+from dockermagic.engine.adapter import json_records
 from dockermagic.errors import DockerMagicError
 from dockermagic.magics.args import join, split  # imports IPython, which raises the recursion limit: not mid-test
+from dockermagic.opts import reference
 from dockermagic.registry.transfer import Transfer, TransferStream
+from dockermagic.text import ansi
 from dockermagic.text.terminal import Terminal, render
 from dockermagic.views.lines import BoundedLines
 

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..engine import adapter
-from ..text import ansi, terminal, units
-from ..opts import pairs, reference
-from .context import context_files, context_stream
 from ..engine.watchdog import Watchdog
 from ..errors import BuildError, InvalidInput
+from ..opts import pairs, reference
+from ..text import ansi, terminal, units
 from ..text.terminal import STORED_LINE
+from .context import context_files, context_stream
 
 # the classic builder's (Docker) and buildah's (Podman) step and result lines
 _STEP = re.compile(r"^(?:Step (\d+)/(\d+) : |(?:\[(\d+)/\d+\] )?STEP (\d+)(?:/(\d+))?: )(.*)$")  # buildah: "[2/2] STEP 1/3: "

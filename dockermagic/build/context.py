@@ -8,8 +8,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import dockerignore
 from ..errors import InvalidInput
+from . import dockerignore
 
 
 def parse_mode(mode: str | None) -> int | None:

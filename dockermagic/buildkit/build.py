@@ -21,15 +21,15 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from ..engine import adapter
 from ..build import builders
 from ..build.classic import BuildRequest, BuildSucceeded
 from ..build.context import context_files, context_stream
 from ..dockerfile.model import Dockerfile, parse
+from ..engine import adapter
+from ..engine.watchdog import Watchdog
 from ..errors import BuildError, InvalidInput
 from .session.session import Session, SessionUnavailable
 from .vertices import BasePull, BuildKitResult, ContextRoute, TraceStream, failure_line, planned
-from ..engine.watchdog import Watchdog
 
 #: seconds a cancel may take: an engine that stopped answering must not hold up a Ctrl-C
 CANCEL_TIMEOUT = 2.0

@@ -12,10 +12,10 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from . import proto
-from .stages import VERTEX_MAKERS, stage_name, step_line
 from ..build.classic import BuildResult
 from ..errors import BuildError
+from . import proto
+from .stages import VERTEX_MAKERS, stage_name, step_line
 
 _PREFIX = re.compile(r"^\[(?:([^\]\s]+) )?(\d+)/(\d+)\] (.*)$", re.S)  # "[stage 2/5] RUN ..." or "[2/5] RUN ..."
 _EXIT = re.compile(r"exit code: (\d+)")

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..engine import adapter
+from ..errors import ContainerError
 from ..opts import pairs
 from ..text import units
-from ..errors import ContainerError
 
 
 # -- containers -----------------------------------------------------------------------------

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from ..engine import adapter
 from ..errors import ContainerError
+from ..gotemplate.formats import Formatted, text_table
 from .inspect import inspect_container
-from ..gotemplate.formats import text_table, Formatted
 from .output import Exited, RunResult, Started, pump, send_stdin, socket_frames
 
 # docker-py's create_host_config names -> the update endpoint's fields (`docker update`)

@@ -17,12 +17,12 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from ..engine import adapter
+from ..engine.watchdog import Watchdog
+from ..errors import ContainerError
 from ..opts import pairs
 from ..text import units
-from ..errors import ContainerError
-from .inspect import inspect_container
 from ..text.terminal import ROWS, STORED_LINE, Terminal
-from ..engine.watchdog import Watchdog
+from .inspect import inspect_container
 
 STREAMS = {1: "stdout", 2: "stderr"}
 

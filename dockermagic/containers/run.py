@@ -15,14 +15,13 @@ import time
 from dataclasses import dataclass, field
 
 from ..engine import adapter, watchdog
-from ..opts import pairs, reference
-from ..text import units
-from ..errors import ContainerError
-from .containers import Container, stop_container
-from ..errors import EngineUnreachable, InvalidInput
-from .output import Exited, RunResult, Started, pump, send_stdin, socket_frames
-from ..resources.volumes import parse_mount, parse_volume
 from ..engine.watchdog import Watchdog
+from ..errors import ContainerError, EngineUnreachable, InvalidInput
+from ..opts import pairs, reference
+from ..resources.volumes import parse_mount, parse_volume
+from ..text import units
+from .containers import Container, stop_container
+from .output import Exited, RunResult, Started, pump, send_stdin, socket_frames
 
 _NAME = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
 P_FORMS = "[IP:][HOST_PORT:]CONTAINER_PORT[/PROTOCOL], e.g. 8080:80 or 127.0.0.1:8080:80/tcp"

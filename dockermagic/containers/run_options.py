@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..opts import pairs, run_values
 from ..errors import InvalidInput
+from ..opts import pairs, run_values
 
 # (flags, kind, metavar, help): kind "list" repeats, "flag" takes no value, "value" one; the
 # value is found under argparse's name for it (the first long flag, dashes as underscores)

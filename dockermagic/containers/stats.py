@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 import requests
 
 from ..engine import adapter, watchdog
+from ..errors import ContainerError, EngineUnreachable
 from ..text import units
-from ..errors import ContainerError
-from ..errors import EngineUnreachable
 
 HISTORY = 60
 STATS_TABLE = "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}"

@@ -9,8 +9,8 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from .parser import Heredoc, Node, heredoc_word
 from ..errors import DockerfileError
+from .parser import Heredoc, Node, heredoc_word
 
 BOOL, STRING, STRINGS = "bool", "string", "strings"
 _HEALTH_FLAGS = {"interval": STRING, "timeout": STRING, "start-period": STRING, "start-interval": STRING,

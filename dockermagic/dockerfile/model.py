@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .parser import Directives, SyntaxProblem, dump, parse_nodes
 from ..errors import DockerfileError
 from .instructions import Instruction, InstructionError, check, refuse
 from .lex import Lexer, ShellSyntaxError
+from .parser import Directives, SyntaxProblem, dump, parse_nodes
 
 
 @dataclass

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .line_parsers import SyntaxProblem, go_quote, split_line
 from .lex import Lexer, ShellSyntaxError
+from .line_parsers import SyntaxProblem, go_quote, split_line
 
 
 @dataclass

@@ -20,10 +20,10 @@ import subprocess
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from . import adapter, contexts, dockerconfig
-from .selection import Selection, check_address, selected
-from .contexts import DEFAULT_SOCKET, Context  # noqa: F401 -- DEFAULT_SOCKET: part of this module's API
 from ..errors import EngineUnreachable, InvalidInput
+from . import adapter, contexts, dockerconfig
+from .contexts import DEFAULT_SOCKET, Context  # noqa: F401 -- DEFAULT_SOCKET: part of this module's API
+from .selection import Selection, check_address, selected
 
 #: seconds to open a connection; also bounds the first version handshake
 CONNECT_TIMEOUT = float(os.environ.get("DOCKERMAGIC_CONNECT_TIMEOUT", "5"))

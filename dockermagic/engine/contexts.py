@@ -20,9 +20,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import dockerconfig
-from ..opts import pairs
 from ..errors import InvalidInput
+from ..opts import pairs
+from . import dockerconfig
 from .selection import check_address
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"

@@ -19,8 +19,8 @@ import os
 import threading
 import time
 
-from . import adapter
 from ..errors import DockerMagicError
+from . import adapter
 
 #: seconds a stream may stay silent before the engine is asked whether it is still there
 QUIET = float(os.environ.get("DOCKERMAGIC_QUIET_SECONDS", "10"))

@@ -13,10 +13,9 @@ import tarfile
 import threading
 import time
 
-from ..engine import adapter
 from ..containers.inspect import inspect_container
-from ..errors import ContainerError
-from ..errors import InvalidInput
+from ..engine import adapter
+from ..errors import ContainerError, InvalidInput
 from .transfer import CHUNK, FileTransfer, Moved, upload
 
 

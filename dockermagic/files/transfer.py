@@ -12,10 +12,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from ..engine import adapter
 from ..containers.inspect import inspect_container
-from ..errors import ContainerError
-from ..errors import InvalidInput
+from ..engine import adapter
+from ..errors import ContainerError, InvalidInput
 
 CHUNK = 1 << 16
 

@@ -8,10 +8,10 @@ import json
 from dataclasses import dataclass, field
 
 from ..engine import adapter
-from . import platforms
+from ..errors import EngineError, InvalidInput
 from ..opts import reference
 from ..text import units
-from ..errors import EngineError, InvalidInput
+from . import platforms
 
 
 @dataclass

@@ -17,9 +17,9 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field
 
-from . import archive
-from ..text import units
 from ..errors import EngineError, InvalidInput
+from ..text import units
+from . import archive
 
 CHANGES = ("added", "modified", "removed")
 

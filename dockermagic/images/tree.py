@@ -7,10 +7,10 @@ is refused before anything is sent, in the CLI's words.
 from __future__ import annotations
 
 from ..engine import adapter
-from . import platforms
-from ..text import units
 from ..errors import InvalidInput
 from ..gotemplate.formats import Formatted
+from ..text import units
+from . import platforms
 
 #: what the CLI does not combine with --tree yet, in its words
 _NOT_WITH_TREE = (("quiet", "--quiet"), ("no_trunc", "--no-trunc"), ("digests", "--show-digest"), ("format", "--format"))

@@ -123,9 +123,9 @@ class BuildMagics(MagicsArea):
             no_cache=args.no_cache, pull=args.pull, target=args.target, network=args.network,
             rm=rm, force_rm=rm, quiet=False, platform=args.platform, squash=args.squash,
         )
+        from ..build.builders import classic
         from ..build.classic import check_attestations, check_exports, squash_supported
         from ..buildkit.build import builder, prepare
-        from ..build.builders import classic
 
         check_exports(request.tags, args.push, args.load, args.output)
         check_attestations(args.sbom, args.provenance, args.attest)

@@ -63,9 +63,8 @@ def _volume(method, rest):
 
 
 def _context(method, rest):
-    from .engines import SUBCOMMANDS
-
     from .args import split
+    from .engines import SUBCOMMANDS
 
     words = split(rest)
     if not words:

@@ -166,8 +166,8 @@ class EngineMagics(MagicsArea):
         """Which engine this is and what it holds: Docker Engine or Podman, version, API version,
         OS/arch, storage driver, images and containers.  Returns an `EngineInfo` (a `Formatted`
         with --format)."""
-        from ..gotemplate import formats
         from ..engine.info import info
+        from ..gotemplate import formats
 
         args = parse_line(self.docker_info, line)
         if args.format and args.format != "json":
@@ -186,8 +186,8 @@ class EngineMagics(MagicsArea):
         """Versions of this client (dockermagic, docker-py, the API version in use) and of the
         engine (Docker Engine or Podman, its API range, OS/arch).  Returns an `EngineVersion`
         (a `Formatted` with --format, over the CLI's `Client` and `Server` fields)."""
-        from ..gotemplate import formats
         from ..engine.info import version, version_fields
+        from ..gotemplate import formats
 
         args = parse_line(self.docker_version, line)
         if args.format and args.format != "json":

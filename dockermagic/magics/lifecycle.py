@@ -202,8 +202,8 @@ class LifecycleMagics(MagicsArea):
         """Live CPU and memory bars (and network, block I/O, pids) per container, as `docker
         stats` measures them; stops on an interrupt, when they stop, or at once with
         --no-stream.  Returns a `Stats` (the latest reading per container, short histories)."""
-        from ..gotemplate import formats
         from ..containers.stats import STATS_HEADER, Stats, samples, targets
+        from ..gotemplate import formats
         from ..views.lifecycle import StatsView
         from ..views.live import run
 

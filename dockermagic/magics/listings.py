@@ -29,8 +29,8 @@ class ListingMagics(MagicsArea):
     def docker_ps(self, line=""):
         """List containers, as `docker ps` does.  Returns a `ContainerList` (a `Formatted` with
         --format: the CLI's text)."""
-        from ..gotemplate import formats
         from ..containers.containers import list_containers
+        from ..gotemplate import formats
 
         args = parse_line(self.docker_ps, line)
         formats.check_listing(args.format)
@@ -87,8 +87,8 @@ class ListingMagics(MagicsArea):
         """Low-level information on containers, images, volumes or networks, as `docker inspect`
         shows it (JSON, or through --format).  Returns an `Inspection` (`.data` is the list;
         `[0]` the first), or a `Formatted` with --format."""
-        from ..gotemplate import formats
         from ..containers.inspect import inspect_any
+        from ..gotemplate import formats
 
         args = parse_line(self.docker_inspect, line)
         if args.format and args.format != "json":

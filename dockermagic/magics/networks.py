@@ -6,8 +6,8 @@ from __future__ import annotations
 from IPython.core.magic import line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from ..opts import pairs
 from ..errors import InvalidInput
+from ..opts import pairs
 from .args import parse_words, split, subcommand_parser
 from .base import MagicsArea, reports_errors
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 from IPython.core.magic import line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from ..opts import pairs
 from ..errors import InvalidInput
+from ..opts import pairs
 from ..views.formatters import shown
 from .args import parse_line, parse_words, split, subcommand_parser
 from .base import MagicsArea, reports_errors
-
 
 _parser = subcommand_parser
 
@@ -100,8 +99,8 @@ class SystemMagics(MagicsArea):
         return self._follow(args)
 
     def _info(self, args):
-        from ..gotemplate import formats
         from ..engine.info import info
+        from ..gotemplate import formats
 
         fmt = "{{json .}}" if args.format == "json" else args.format
         if fmt:
@@ -126,8 +125,8 @@ class SystemMagics(MagicsArea):
         return self._follow(parse_line(self.docker_events, line))
 
     def _follow(self, args):
-        from ..resources import events
         from ..gotemplate import formats
+        from ..resources import events
         from ..views.live import run
         from ..views.system import EventsView
 

@@ -160,8 +160,8 @@ class TransferMagics(MagicsArea):
     def docker_commit(self, line):
         """Create a new image from a container's changes, as `docker commit` does; prints the
         image id."""
-        from ..gotemplate.formats import Formatted
         from ..files.transfer import commit
+        from ..gotemplate.formats import Formatted
 
         args = self.docker_commit.parser.parse_args(split(line))
         image = commit(self.engine(), args.container, args.repository, args.author, args.message, args.change,

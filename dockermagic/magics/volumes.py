@@ -46,8 +46,8 @@ def _volume_ls(volumes, engine, args):
 @argument("-f", "--format", default="", metavar="FORMAT", help="Format output using a Go template: '{{ .Mountpoint }}', or json.")
 @argument("names", nargs="+", help="VOLUME [VOLUME...]")
 def _volume_inspect(volumes, engine, args):
-    from ..gotemplate import formats
     from ..containers.inspect import Inspection
+    from ..gotemplate import formats
 
     if args.format and args.format != "json":
         formats.parse(args.format)

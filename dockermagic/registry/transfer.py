@@ -16,12 +16,12 @@ from contextlib import closing
 from dataclasses import dataclass, field
 
 from ..engine import adapter
-from . import auth
+from ..engine.watchdog import Watchdog
+from ..errors import EngineError, InvalidInput
 from ..images import platforms
 from ..opts import reference
 from ..text import units
-from ..errors import EngineError, InvalidInput
-from ..engine.watchdog import Watchdog
+from . import auth
 
 #: seconds a push or pull may go without any progress, the engine answering, before the registry
 #: is taken for gone: dockerd itself waits for ever on a registry that stops answering mid-upload

@@ -7,11 +7,11 @@ terminal.
 
 from __future__ import annotations
 
-from ..text import ansi, units
 from ..build.classic import BuildResult, BuildSucceeded, Step, StepFinished, StepOutput, StepStarted
-from .markup import MONO, MUTED, PRE, badge, box, code, esc
+from ..text import ansi, units
 from .lines import BoundedLines
 from .live import HTML, LiveView
+from .markup import MONO, MUTED, PRE, badge, box, code, esc
 
 FINISHED_TAIL = 20  # lines a finished, successful step keeps (collapsed)
 

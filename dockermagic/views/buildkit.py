@@ -9,7 +9,6 @@ same functions that make the static snapshot), buildx's plain progress in a term
 
 from __future__ import annotations
 
-from ..text import ansi, units
 from ..build.classic import BuildSucceeded
 from ..buildkit.vertices import (
     BasePull,
@@ -20,10 +19,11 @@ from ..buildkit.vertices import (
     VertexLogged,
     VertexProgress,
 )
-from .markup import MONO, MUTED, PRE, badge, box, code, esc
+from ..text import ansi, units
 from .build import pushed_html, summary_lines
 from .lines import BoundedLines
 from .live import HTML, LiveView
+from .markup import MONO, MUTED, PRE, badge, box, code, esc
 from .transfer import TransferView
 
 RUNNING_TAIL = 8  # lines a running vertex shows

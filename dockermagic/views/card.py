@@ -10,13 +10,13 @@ import threading
 import weakref
 from datetime import datetime, timezone
 
-from ..text import units
 from ..containers.containers import Container
-from ..gotemplate.fields import ports_text
-from .markup import MUTED, PRE, badge, box, code, esc
 from ..containers.watch import ContainerStatus, watch
+from ..gotemplate.fields import ports_text
+from ..text import units
 from .container import OutputWindow
 from .live import HTML, WIDGET_MIME
+from .markup import MUTED, PRE, badge, box, code, esc
 
 STATUS_STATES = {"running": "running", "exited": "failed", "dead": "failed", "removed": "waiting", "created": "pending",
                  "paused": "interrupted", "restarting": "running", "removing": "waiting"}

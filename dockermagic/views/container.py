@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 import sys
 
-from ..text import ansi, units
-from .markup import MUTED, PRE, badge, box, code, esc
 from ..containers.output import Exited, Output, RunResult, Started
+from ..text import ansi, units
 from ..text.terminal import Terminal
 from .lines import BoundedLines
 from .live import HTML, LiveView
+from .markup import MUTED, PRE, badge, box, code, esc
 
 STDERR_STYLE = "color:#cd3131"
 # a program's questions to its terminal (cursor position, status, identity): the terminal this

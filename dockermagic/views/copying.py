@@ -4,8 +4,8 @@ bar of the bytes (against the file's size when it is known), the rate, and what 
 from __future__ import annotations
 
 from ..text import units
-from .markup import MUTED, badge, box, code, esc
 from .live import LiveView
+from .markup import MUTED, badge, box, code, esc
 
 _BAR = "display:inline-block;height:10px;vertical-align:middle"
 

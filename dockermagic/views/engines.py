@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..text import units
 from ..gotemplate.formats import text_table
+from ..text import units
 from .markup import MUTED, TABLE, TD, badge, box, code, esc, table
 
 

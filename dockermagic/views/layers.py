@@ -10,12 +10,12 @@ large base image does not make a notebook of megabytes.
 
 from __future__ import annotations
 
-from ..text import units
+from ..gotemplate.formats import text_table
 from ..images.archive import LayerListed, ReadStarted, StreamProgress
 from ..images.layers import CHANGES, ContainerDiff, ImageLayers, LayerComparison, matches
-from ..gotemplate.formats import text_table
-from .markup import MONO, MUTED, box, code, esc, table
+from ..text import units
 from .live import HTML, LiveView
+from .markup import MONO, MUTED, box, code, esc, table
 from .tables import engine_html
 
 MAX_ROWS = 300

@@ -3,11 +3,11 @@ live, with CPU and memory bars (and the CLI's table in a terminal)."""
 
 from __future__ import annotations
 
+from ..containers.stats import STATS_HEADER, STATS_TABLE
 from ..gotemplate import formats
 from ..gotemplate.formats import text_table
-from .markup import MUTED, badge, box, code, esc, table
-from ..containers.stats import STATS_HEADER, STATS_TABLE
 from .live import LiveView
+from .markup import MUTED, badge, box, code, esc, table
 
 _BAR = "display:inline-block;height:10px;vertical-align:middle"
 

@@ -4,8 +4,8 @@ as the network's facts and the containers on it with their addresses and aliases
 from __future__ import annotations
 
 from ..gotemplate import formats
-from .markup import MUTED, badge, box, code, esc, table
 from ..resources.networks import LS_HEADER, LS_TABLE
+from .markup import MUTED, badge, box, code, esc, table
 
 
 def _title(text: str, label: str) -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..text import units
-from ..registry.auth import display_server
 from ..gotemplate.formats import text_table
+from ..registry.auth import display_server
+from ..text import units
 from .markup import MUTED, PRE, badge, box, code, esc, table
 
 VOLUME_HEADERS = ["DRIVER", "VOLUME NAME", "CREATED"]

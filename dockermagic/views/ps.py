@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..text import units
 from ..gotemplate.fields import ports_text
 from ..gotemplate.formats import text_table
+from ..text import units
 from .markup import MUTED, badge, box, code, esc, table
 from .tables import engine_html
 

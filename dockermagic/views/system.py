@@ -4,10 +4,10 @@ give back, prunes (what went, the space back), and `docker events` live."""
 from __future__ import annotations
 
 from ..gotemplate import formats
-from ..text import units
-from .markup import MONO, MUTED, badge, box, code, esc, table
 from ..resources.system import DF_HEADER, DF_TABLE
+from ..text import units
 from .live import LiveView
+from .markup import MONO, MUTED, badge, box, code, esc, table
 
 _BAR = "display:inline-block;height:10px;vertical-align:middle"
 

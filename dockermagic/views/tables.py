@@ -5,8 +5,8 @@ Static (no widget needed): each renders to HTML and to the docker CLI's text lay
 
 from __future__ import annotations
 
-from ..text import units
 from ..gotemplate.formats import text_table
+from ..text import units
 from .markup import MONO, MUTED, TABLE, TD, TH, TR, badge, box, code, esc, table
 
 MISSING_NOTE = (

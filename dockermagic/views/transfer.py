@@ -8,10 +8,10 @@ of a layer's state, never one per progress tick.
 
 from __future__ import annotations
 
-from ..text import units
-from .markup import MONO, MUTED, badge, box, code, esc
 from ..registry.transfer import FREE_STATES, LayerProgress, LayerUpdated, Transfer, TransferNote, TransferSucceeded
+from ..text import units
 from .live import HTML, LiveView
+from .markup import MONO, MUTED, badge, box, code, esc
 
 BAR_WIDTH = 24  # characters of a text progress bar
 BAR_COLOURS = {"failed": "#cf222e", "shared": "#6f42c1", "done": "#1a7f37", "running": "#2472c8", "waiting": "#8a8a8a"}

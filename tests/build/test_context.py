@@ -5,7 +5,6 @@ import io
 import os
 import tarfile
 
-
 from dockermagic.build.classic import BuildRequest
 from dockermagic.build.context import context_files, context_stream
 

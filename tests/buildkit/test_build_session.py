@@ -10,11 +10,11 @@ import subprocess
 import tarfile
 
 import pytest
-from support.engine_fixtures import container_output as run
-from support.registry_fixtures import build_image
 
 from dockermagic.errors import BuildError, DockerfileError, InvalidInput
 from dockermagic.views.formatters import bundle
+from support.engine_fixtures import container_output as run
+from support.registry_fixtures import build_image
 
 pytestmark = pytest.mark.engine
 

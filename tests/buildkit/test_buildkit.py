@@ -9,12 +9,12 @@ import threading
 import time
 
 import pytest
-from support.registry_fixtures import build_image
 
 from dockermagic.build.classic import BuildResult
 from dockermagic.buildkit.build import BuildCanceled, BuildKitResult, base_images
 from dockermagic.errors import BuildError, InvalidInput
 from dockermagic.views.formatters import bundle
+from support.registry_fixtures import build_image
 
 pytestmark = pytest.mark.engine
 
@@ -201,9 +201,9 @@ def test_hostile_text_is_escaped_in_every_rendering(ip, made, context, unique):
 
 def test_widget_rows_follow_the_build(ip, made, context, unique):
     pytest.importorskip("ipywidgets")
+    from dockermagic.build.classic import BuildRequest
     from dockermagic.buildkit.build import BuildKitResult as Result
     from dockermagic.buildkit.build import build
-    from dockermagic.build.classic import BuildRequest
     from dockermagic.engine.connection import connect
     from dockermagic.views.buildkit import BuildKitView
 

@@ -11,13 +11,13 @@ import subprocess
 import tarfile
 
 import pytest
+
+from dockermagic.buildkit.session.session import Session
+from dockermagic.engine import adapter
+from dockermagic.errors import InvalidInput
 from support.engine_fixtures import container_output as run
 from support.engine_fixtures import use_tls_engine
 from support.registry_fixtures import build_image
-
-from dockermagic.engine import adapter
-from dockermagic.errors import InvalidInput
-from dockermagic.buildkit.session.session import Session
 
 pytestmark = [pytest.mark.engine, pytest.mark.usefixtures("docker_config")]  # a docker config folder of each test's own
 
@@ -229,7 +229,7 @@ def test_an_engine_without_sessions_says_so(podman, tmp_path):
 
 def test_options_are_read_as_the_cli_spells_them(tmp_path, monkeypatch):
     from dockermagic.buildkit.session.filesend import parse_output
-    from dockermagic.buildkit.session.services import parse_ssh, parse_secret
+    from dockermagic.buildkit.session.services import parse_secret, parse_ssh
 
     (tmp_path / "tok").write_text("x")
     monkeypatch.chdir(tmp_path)

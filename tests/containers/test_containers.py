@@ -5,16 +5,16 @@ import time
 import urllib.request
 
 import pytest
+from test_run import gone
 
-from dockermagic.text import units
 from dockermagic.containers.containers import Container, ContainerList
 from dockermagic.containers.inspect import Inspection
-from dockermagic.errors import ContainerError
 from dockermagic.containers.output import RunResult
 from dockermagic.containers.run import RunFailed
+from dockermagic.errors import ContainerError
+from dockermagic.text import units
 from dockermagic.views import formatters
 from dockermagic.views.card import card_for
-from test_run import gone
 
 pytestmark = pytest.mark.engine
 

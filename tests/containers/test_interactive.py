@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
-from support.engine_fixtures import gone
 from jupyter_client import KernelManager
+
+from support.engine_fixtures import gone
 
 pytestmark = pytest.mark.engine
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from dockermagic.gotemplate.formats import Formatted
 from dockermagic.containers.lifecycle import Processes
 from dockermagic.containers.stats import HISTORY, Stats
+from dockermagic.gotemplate.formats import Formatted
 from dockermagic.views.formatters import bundle
 
 pytestmark = pytest.mark.engine

@@ -9,12 +9,12 @@ import time
 
 import docker
 import pytest
-from support.engine_fixtures import gone
 
-from dockermagic.errors import InvalidInput
 from dockermagic.containers.output import RunResult
 from dockermagic.containers.run import NameInUse, RunFailed, RunInterrupted, UnknownImage
+from dockermagic.errors import InvalidInput
 from dockermagic.views import formatters
+from support.engine_fixtures import gone
 
 pytestmark = pytest.mark.engine
 

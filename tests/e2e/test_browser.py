@@ -19,8 +19,8 @@ from uuid import uuid4
 
 import nbformat
 import pytest
-from support.browser_fixtures import CHROMIUM_ARGS, JupyterLab, browser_tools
 
+from support.browser_fixtures import CHROMIUM_ARGS, JupyterLab, browser_tools
 from support.notebooks import NOTEBOOKS, ROOT, cleanup_tutorial, load, with_parameters
 
 pytestmark = pytest.mark.engine

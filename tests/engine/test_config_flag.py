@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from support.engine_fixtures import cli, unique_name
 
 from dockermagic.magics.args import global_flags
 from dockermagic.magics.checks import check
+from support.engine_fixtures import cli, unique_name
 
 pytestmark = pytest.mark.engine
 

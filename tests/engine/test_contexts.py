@@ -7,15 +7,15 @@ import json
 import shlex
 
 import pytest
-from support.engine_fixtures import cli, unique_name
 from IPython.core.error import UsageError
 
 from dockermagic.engine import contexts
-from dockermagic.engine.contexts import UnknownContext
 from dockermagic.engine.connection import connect, resolve
+from dockermagic.engine.contexts import UnknownContext
 from dockermagic.engine.selection import Selection, split_global_flags
 from dockermagic.errors import InvalidInput
 from dockermagic.views import formatters
+from support.engine_fixtures import cli, unique_name
 
 ENGINE1 = "unix:///var/run/docker.sock"
 

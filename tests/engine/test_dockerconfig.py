@@ -6,9 +6,9 @@ import stat
 
 import pytest
 
-from dockermagic.registry import auth
 from dockermagic.engine import contexts, dockerconfig
 from dockermagic.errors import InvalidInput
+from dockermagic.registry import auth
 
 
 @pytest.fixture

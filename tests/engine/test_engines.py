@@ -11,13 +11,12 @@ import threading
 import time
 
 import pytest
-from support.engine_fixtures import cli, unique_name
-from support.engine_fixtures import use_tls_engine
 
 from dockermagic.engine import connection as engine_module
 from dockermagic.engine.connection import connect
 from dockermagic.errors import EngineUnreachable
 from dockermagic.views import formatters
+from support.engine_fixtures import cli, unique_name, use_tls_engine
 
 
 def test_info_and_version_name_the_engine(ip, docker_env, engine):

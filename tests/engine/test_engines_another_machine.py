@@ -4,9 +4,8 @@ machine", chosen with a context as the tutorial does -- pull with the transfer v
 
 from __future__ import annotations
 
-from support.engine_fixtures import unique_name
-
 from dockermagic.engine import contexts
+from support.engine_fixtures import unique_name
 
 
 def image_ids(engine, repository) -> set:

@@ -20,9 +20,9 @@ import urllib.request
 
 import pytest
 
-from dockermagic.registry import transfer as registry_module
 from dockermagic.engine import watchdog
 from dockermagic.errors import EngineUnreachable
+from dockermagic.registry import transfer as registry_module
 from support.registry_fixtures import build_image, layer_dockerfile
 
 pytestmark = pytest.mark.engine

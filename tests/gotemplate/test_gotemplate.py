@@ -4,10 +4,9 @@ magic's line reaches the magic as typed while `{name}` / `$name` still expand.""
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import subprocess
-
-import shlex
 
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -12,8 +12,8 @@ import tracemalloc
 
 import pytest
 
-from dockermagic.images import archive
 from dockermagic.errors import InvalidInput
+from dockermagic.images import archive
 from dockermagic.images.layers import ContainerDiff, ImageLayers, LayerComparison, LayerReading
 from dockermagic.views.formatters import bundle
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from support.registry_fixtures import build_image, layer_dockerfile
 
-from dockermagic.images import platforms
 from dockermagic.errors import InvalidInput
+from dockermagic.images import platforms
 from dockermagic.magics.checks import check
+from support.registry_fixtures import build_image, layer_dockerfile
 
 pytestmark = pytest.mark.usefixtures("docker_config")  # a docker config folder of each test's own
 

@@ -121,8 +121,9 @@ def test_context_file_with_mode(ip, tmp_path):
 
 
 def test_shown_widget_bundle_holds_widget_html_and_text(ip, capsys):
-    from dockermagic.views.files import file_bundle
     from pathlib import Path
+
+    from dockermagic.views.files import file_bundle
 
     Path("f.sh").write_text("echo '<b>'\n")
     bundle = file_bundle(Path("f.sh"), "echo '<b>'\n")

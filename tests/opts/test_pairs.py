@@ -2,8 +2,8 @@
 
 import pytest
 
-from dockermagic.opts import pairs
 from dockermagic.errors import InvalidInput
+from dockermagic.opts import pairs
 
 
 def test_labels_bare_key_is_empty_last_wins():

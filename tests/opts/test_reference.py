@@ -2,8 +2,8 @@
 
 import pytest
 
-from dockermagic.opts import reference
 from dockermagic.errors import InvalidInput
+from dockermagic.opts import reference
 
 
 @pytest.mark.parametrize("text, parts", [

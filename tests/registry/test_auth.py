@@ -13,12 +13,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from support.registry_fixtures import config_json
 
-from dockermagic.registry import auth
 from dockermagic.errors import InvalidInput
+from dockermagic.registry import auth
 from dockermagic.registry.transfer import PushError
 from dockermagic.views import formatters
+from support.registry_fixtures import config_json
 
 pytestmark = pytest.mark.usefixtures("docker_config")  # a docker config folder of each test's own
 

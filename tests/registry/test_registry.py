@@ -7,12 +7,12 @@ import urllib.error
 import urllib.request
 
 import pytest
-from support.registry_fixtures import build_image, layer_dockerfile
 
 from dockermagic.errors import EngineError, InvalidInput
 from dockermagic.registry.transfer import PullError, PushError
 from dockermagic.views import formatters
 from dockermagic.views.transfer import TransferView
+from support.registry_fixtures import build_image, layer_dockerfile
 
 pytestmark = pytest.mark.usefixtures("docker_config")  # a docker config folder of each test's own
 

@@ -4,11 +4,10 @@
 import pytest
 
 from dockermagic.containers.inspect import Inspection
-from dockermagic.errors import InvalidInput
 from dockermagic.containers.run import RunFailed
-from dockermagic.views import formatters
+from dockermagic.errors import InvalidInput
 from dockermagic.resources.volumes import VolumeError, VolumeList, parse_volume
-
+from dockermagic.views import formatters
 from support.notebooks import cell_text, execute, find, load, with_parameters
 
 pytestmark = pytest.mark.engine

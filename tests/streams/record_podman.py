@@ -12,7 +12,6 @@ import tempfile
 from pathlib import Path
 
 import docker
-
 from build_cases import CASES
 
 # buildah numbers steps per stage and prefixes them with the stage: "[2/2] STEP 1/3: FROM busybox"

@@ -9,9 +9,9 @@ import nbformat
 import pytest
 
 from dockermagic.build.classic import BuildRequest, BuildResult, build
+from dockermagic.views import formatters
 from dockermagic.views.build import BuildView
 from dockermagic.views.live import run
-from dockermagic.views import formatters
 from support.notebooks import execute
 
 pytestmark = pytest.mark.engine

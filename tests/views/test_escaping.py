@@ -117,16 +117,17 @@ def _event():
 
 
 def _results():
-    from dockermagic.registry import auth, transfer as registry
     from dockermagic.build import classic as build
+    from dockermagic.buildkit import vertices
     from dockermagic.containers import containers, inspect, lifecycle, output, stats
     from dockermagic.engine import info as engines
-    from dockermagic.resources import events, networks, system, volumes
+    from dockermagic.engine.contexts import Context
+    from dockermagic.files import transfer as transfer_files
     from dockermagic.gotemplate import formats
     from dockermagic.images import images, layers
-    from dockermagic.files import transfer as transfer_files
-    from dockermagic.buildkit import vertices
-    from dockermagic.engine.contexts import Context
+    from dockermagic.registry import auth
+    from dockermagic.registry import transfer as registry
+    from dockermagic.resources import events, networks, system, volumes
 
     run = hostile(output.RunResult, store=output.LogStore(), tail=output.Tail())
     for stream in ("stdout", "stderr"):
@@ -310,8 +311,8 @@ def test_events_view():
 
 def test_container_card_and_its_logs():
     from dockermagic.containers.containers import Container
-    from dockermagic.views.card import ContainerCard
     from dockermagic.containers.watch import ContainerStatus
+    from dockermagic.views.card import ContainerCard
 
     card = ContainerCard(Container(None, "e" * 64, _container_info()), mode="widget")
     card.widget = card.build_widget()

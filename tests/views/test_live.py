@@ -8,9 +8,8 @@ import time
 import nbformat
 import pytest
 
-from support.notebooks import execute
-
 from dockermagic.views.live import WIDGET_MIME, LiveView
+from support.notebooks import execute
 
 
 class Clock(LiveView):

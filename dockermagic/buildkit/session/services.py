@@ -13,8 +13,8 @@ import stat
 import threading
 from dataclasses import dataclass
 
-from ...registry import auth
 from ...errors import InvalidInput
+from ...registry import auth
 from .grpccall import NOT_FOUND, Status
 from .schema import message, parse
 

@@ -28,10 +28,10 @@ import uuid
 from dataclasses import dataclass
 
 from ...engine import adapter
-from . import filesync, grpcserver, filesend, services
-from .grpccall import NOT_FOUND, Status
 from ...errors import EngineError, InvalidInput
+from . import filesend, filesync, grpcserver, services
 from .filesync import Selection, SyncStats, Transfer
+from .grpccall import NOT_FOUND, Status
 from .schema import message
 
 HEALTH = "/grpc.health.v1.Health/Check"

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from ..errors import EngineError, InvalidInput
 from ..text import units
 from . import archive
+from .images import check_names
 
 CHANGES = ("added", "modified", "removed")
 
@@ -221,12 +222,18 @@ def _build(engine, image: str, inspect: dict):
     return ImageLayers(image, inspect.get("Id", ""), layers, wasted, efficiency, wasteful, engine.label), tree
 
 
+def check_images(images: list[str]) -> None:
+    """One image or two, their names checked: the magic calls this before it connects."""
+    if not 1 <= len(images) <= 2:
+        raise InvalidInput("name one image, or two to compare: %docker_layers IMAGE [IMAGE2]")
+    check_names(images)
+
+
 class LayerReading:
     """`%docker_layers`: `events()` reads one image or two; `.result` is what they became."""
 
     def __init__(self, engine, images: list[str]):
-        if not 1 <= len(images) <= 2:
-            raise InvalidInput("name one image, or two to compare: %docker_layers IMAGE [IMAGE2]")
+        check_images(images)
         self.engine = engine
         self.images = images
         self.inspected = [_inspect(engine, name) for name in images]  # before anything is streamed

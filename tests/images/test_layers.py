@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tarfile
 import tracemalloc
 
@@ -80,6 +81,15 @@ def test_waste_and_efficiency_as_dive_counts(ip, probe):
         sizes.setdefault(f.path, []).append(f.size)
     expected = sum(min(s) for s in sizes.values()) / sum(sum(s) for s in sizes.values())
     assert 0 < result.efficiency < 1 and result.efficiency == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("line, said", [
+    ("UPPER", "image 'UPPER': invalid reference format: repository name must be lowercase"),
+    ("busybox 'bad name'", "image 'bad name': invalid reference format: a name has no spaces"),
+])
+def test_a_bad_name_is_refused_before_the_engine_is_asked(ip, line, said):
+    with pytest.raises(InvalidInput, match=re.escape(said)):
+        read(ip, f"-H unix:///nonexistent/docker.sock {line}")
 
 
 def test_view_words_escaping_and_collapsible_tree(ip, probe):

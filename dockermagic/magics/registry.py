@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 
 from IPython.core.error import UsageError
 from IPython.core.magic import line_magic, magics_class
@@ -247,13 +248,15 @@ def _scrub_history_db(hm, clean, needle: str) -> None:
                         "UPDATE history SET source = ?, source_raw = ? WHERE session = ? AND line = ?",
                         (clean(source), clean(raw), hm.session_number, number),
                     )
-    except Exception:  # a history without a database (DummyDB, read-only file): memory is cleaned
+    except (AttributeError, sqlite3.Error):  # no database (DummyDB), or a read-only one: memory is cleaned
         pass
 
 
 def _reload_engine_auth(engine) -> None:
     """docker-py keeps the config file's logins in memory (builds use them): read them again."""
+    import docker
+
     try:
         engine.api.reload_config()
-    except Exception:
+    except (docker.errors.DockerException, ValueError):  # an entry docker-py cannot read: the login is kept all the same
         pass

@@ -51,7 +51,7 @@ def read(ip, line: str):
 def test_each_layer_added_modified_removed(ip, probe):
     result = read(ip, probe)
     assert isinstance(result, ImageLayers) and len(result.layers) == 5
-    assert [l.index for l in result.layers] == [0, 1, 2, 3, 4]
+    assert [layer.index for layer in result.layers] == [0, 1, 2, 3, 4]
     assert "/bin/busybox" in files(result.layers[0]) and "rm /big1" in result.layers[4].created_by
     made = files(result.layers[2])
     assert made["/big1"].change == "added" and made["/big1"].size == 100_000

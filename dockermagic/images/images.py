@@ -215,14 +215,27 @@ class Tagged:
         return f"tagged {self.source} ({units.short_id(self.id)}) as {self.target}"
 
 
-def tag(engine, source: str, target: str) -> Tagged:
-    """`docker tag SOURCE TARGET`: both names checked before anything is sent."""
-    import docker
+def check_names(names, what: str = "image") -> None:
+    """Each name (or id) checked with the engine's reference grammar.  The magics call this before
+    they connect, so a typo is its own one-line error whether an engine answers or not."""
+    for name in names:
+        reference.parse(name, what)
 
+
+def tag_names(source: str, target: str) -> reference.Reference:
+    """`docker tag`'s two names checked (a target holds no digest); the target's reference."""
     reference.parse(source, "source image")
     ref = reference.parse(target, "target name")
     if ref.digest:
         raise InvalidInput(f"target name {target!r}: a tag cannot hold a digest; use NAME[:TAG]")
+    return ref
+
+
+def tag(engine, source: str, target: str) -> Tagged:
+    """`docker tag SOURCE TARGET`: both names checked before anything is sent."""
+    import docker
+
+    ref = tag_names(source, target)
     try:
         image_id = engine.api.inspect_image(source)["Id"]
         engine.api.tag(image_id, ref.repository, ref.tag or "latest", force=True)
@@ -248,9 +261,11 @@ class Removed:
 def remove(engine, images: list[str], force: bool = False, platform_specs=(), no_prune: bool = False) -> Removed:
     """`docker rmi [-f] [--platform P]... IMAGE...`: each removed in turn; the first refusal raises
     after the rest.  `--platform` removes only that platform's content (API 1.50 and later: an
-    older engine is refused before anything is sent, as the CLI refuses)."""
+    older engine is refused before anything is sent, as the CLI refuses).  Every name is checked
+    first: a typo among several names removes none of them."""
     import docker
 
+    check_names(images)
     chosen = [platforms.parse(spec) for spec in platform_specs]
     if chosen:
         platforms.require_api(engine, "1.50", "--platform")

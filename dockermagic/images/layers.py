@@ -6,10 +6,13 @@ as the storage driver does: a path no lower layer has is *added*, one it has is 
 whiteout (`.wh.NAME`) *removes* NAME and all below it, an opaque directory (`.wh..wh..opq`)
 removes everything the lower layers had under it.
 
-Waste is counted as dive counts it (wagoodman/dive, `filetree.Efficiency`): every path seen in
-more than one layer -- written again, or removed -- wastes the sum of its sizes across those
-layers (a removal counts the size of what it removed), and the efficiency is the sum over all
-paths of their smallest size divided by the sum of all their sizes.
+Waste is counted as dive counts it (wagoodman/dive, `filetree.Efficiency`).  Each layer's
+leaves (its files, and its folders with nothing below them in that layer) cost their size; a
+whiteout of a file costs 0 and one of a folder what the folder held; an opaque marker is no
+file, so what it hides costs nothing more.  A path seen in more than one layer wastes what it
+cost in all of them: a 1 MiB file written, written again and removed wastes 2 MiB, its two
+stored copies.  The efficiency is the sum over all paths of their smallest cost divided by the
+sum of all their costs.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass, field
 from ..errors import EngineError, InvalidInput
 from ..text import units
 from . import archive
+from .images import check_names
 
 CHANGES = ("added", "modified", "removed")
 
@@ -130,47 +134,66 @@ def _below(stack: dict, path: str) -> list[str]:
     return [p for p in stack if p.startswith(prefix)]
 
 
-def stack_layers(listings: list[list[archive.Entry]]) -> tuple[list[list[FileChange]], dict]:
-    """Each layer's changes against the layers below it, and the final tree (path -> Entry)."""
+def stack_layers(listings: list[list[archive.Entry]]) -> tuple[list[list[FileChange]], dict, list[dict]]:
+    """Each layer's changes against the layers below it, the final tree (path -> Entry), and each
+    layer's paths as dive counts them (path -> bytes, what `waste` adds up)."""
     stack: dict[str, archive.Entry] = {}
-    changes = []
+    changes, counted = [], []
     for entries in listings:
         files: list[FileChange] = []
+        costs: dict[str, int] = {}
         replaced = set()
         present = {e.path for e in entries if e.kind not in ("whiteout", "opaque")}
         for e in entries:
-            if e.kind == "opaque":
+            if e.kind == "opaque":  # dive drops the marker: what it hides is not counted again
                 for p in _below(stack, e.path):
                     old = stack.pop(p)
                     if p in present:
                         replaced.add(p)
                     else:
                         files.append(FileChange("/" + p, "removed", old.size, old.kind, old.link))
+        parents = _parents(e.path for e in entries if e.kind != "opaque")
         for e in entries:
             if e.kind == "whiteout":
                 old = stack.pop(e.path, None)
                 gone = _below(stack, e.path)
-                size = (old.size if old else 0) + sum(stack.pop(p).size for p in gone)
-                files.append(FileChange("/" + e.path, "removed", size, old.kind if old else "file",
-                                        old.link if old else ""))
+                held = sum(stack.pop(p).size for p in gone)
+                folder = bool(gone) or (old is not None and old.kind == "dir")
+                files.append(FileChange("/" + e.path, "removed", (old.size if old else 0) + held,
+                                        "dir" if folder else (old.kind if old else "file"), old.link if old else ""))
+                costs["/" + e.path] = held if folder else 0
             elif e.kind != "opaque" and e.path:
                 files.append(FileChange("/" + e.path, "modified" if e.path in stack or e.path in replaced else "added",
                                         e.size, e.kind, e.link))
                 stack[e.path] = e
+                if e.kind != "dir" or e.path not in parents:  # dive visits a layer's leaves only
+                    costs["/" + e.path] = e.size
         changes.append(files)
-    return changes, stack
+        counted.append(costs)
+    return changes, stack, counted
 
 
-def waste(changes: list[list[FileChange]]) -> tuple[int, float, list[Waste]]:
-    """dive's count: (wasted bytes, efficiency, the wasteful paths largest first)."""
+def _parents(paths) -> set[str]:
+    """Every folder above one of `paths`: a folder of a layer that is not among them is a leaf."""
+    found = set()
+    for path in paths:
+        parts = path.split("/")
+        found.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    return found
+
+
+def waste(counted: list[dict]) -> tuple[int, float, list[Waste]]:
+    """dive's count (`filetree.Efficiency`): (wasted bytes, efficiency, the wasteful paths largest
+    first).  A path seen in more than one layer wastes what it cost in all of them; the efficiency
+    is the sum over all paths of their smallest cost divided by the sum of all their costs."""
     seen: dict[str, list[int]] = {}
-    for files in changes:
-        for f in files:
-            if f.kind != "dir" or f.change == "removed":
-                seen.setdefault(f.path, []).append(f.size)
+    for costs in counted:
+        for path, size in costs.items():
+            seen.setdefault(path, []).append(size)
     total = sum(sum(sizes) for sizes in seen.values())
     least = sum(min(sizes) for sizes in seen.values())
-    wasteful = [Waste(p, len(s), sum(s)) for p, s in seen.items() if len(s) > 1]
+    # dive also lists the paths that cost nothing (an empty folder in two layers): they waste no byte
+    wasteful = [Waste(p, len(s), sum(s)) for p, s in seen.items() if len(s) > 1 and sum(s)]
     wasteful.sort(key=lambda w: (-w.size, w.path))
     return sum(w.size for w in wasteful), (least / total if total else 1.0), wasteful
 
@@ -213,20 +236,26 @@ def _build(engine, image: str, inspect: dict):
         config, listings = yield from archive.image_layers(engine.api, image, inspect)
     except (ValueError, archive.tarstream.Truncated) as exc:
         raise EngineError(f"reading the saved image {image}: {exc}") from None
-    changes, tree = stack_layers(listings)
+    changes, tree, counted = stack_layers(listings)
     digests = (inspect.get("RootFS") or {}).get("Layers") or []
     made = instructions(config, len(listings))
     layers = [LayerFiles(i, d, m, files) for i, (d, m, files) in enumerate(zip(digests, made, changes))]
-    wasted, efficiency, wasteful = waste(changes)
+    wasted, efficiency, wasteful = waste(counted)
     return ImageLayers(image, inspect.get("Id", ""), layers, wasted, efficiency, wasteful, engine.label), tree
+
+
+def check_images(images: list[str]) -> None:
+    """One image or two, their names checked: the magic calls this before it connects."""
+    if not 1 <= len(images) <= 2:
+        raise InvalidInput("name one image, or two to compare: %docker_layers IMAGE [IMAGE2]")
+    check_names(images)
 
 
 class LayerReading:
     """`%docker_layers`: `events()` reads one image or two; `.result` is what they became."""
 
     def __init__(self, engine, images: list[str]):
-        if not 1 <= len(images) <= 2:
-            raise InvalidInput("name one image, or two to compare: %docker_layers IMAGE [IMAGE2]")
+        check_images(images)
         self.engine = engine
         self.images = images
         self.inspected = [_inspect(engine, name) for name in images]  # before anything is streamed

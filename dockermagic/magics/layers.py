@@ -28,12 +28,13 @@ class LayerMagics(MagicsArea):
         `.efficiency`).  With two images: a `LayerComparison` (`.shared` layers, then
         `.differences`, every file that differs).
         """
-        from ..images.layers import LayerReading
+        from ..images.layers import LayerReading, check_images
         from ..views import formatters
         from ..views.layers import LayersView
         from ..views.live import run
 
         args = parse_line(self.docker_layers, line)
+        check_images(args.images)  # a bad name says so, also where no engine answers
         reading = LayerReading(self.engine(), args.images)
         view = LayersView(args.images, args.filter, **self.settings.view_options())
         run(view, reading.events())

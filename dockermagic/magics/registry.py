@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 
 from IPython.core.error import UsageError
 from IPython.core.magic import line_magic, magics_class
@@ -154,9 +155,10 @@ class RegistryMagics(MagicsArea):
         Returns a `Transfer` (`.digest`, `.layers`, `.bytes_transferred`, `.summary()`); a failure,
         also one the engine reports inside its stream, raises `PushError` with the registry's message.
         """
-        from ..registry.transfer import push
+        from ..registry.transfer import push, push_name
 
         args = parse_line(self.docker_push, line)
+        push_name(args.name, args.all_tags)  # a bad name says so, also where no engine answers
         return self._transfer(push, "push", args)
 
     @line_magic
@@ -175,9 +177,10 @@ class RegistryMagics(MagicsArea):
         from functools import partial
 
         from ..images.platforms import parse
-        from ..registry.transfer import pull
+        from ..registry.transfer import pull, pull_name
 
         args = parse_line(self.docker_pull, line)
+        pull_name(args.name, args.all_tags)  # a bad name says so, also where no engine answers
         if args.platform is not None:
             parse(args.platform)  # a bad platform is refused before any view or request
         return self._transfer(partial(pull, platform=args.platform), "pull", args)
@@ -206,9 +209,10 @@ class RegistryMagics(MagicsArea):
     @argument("target", help="TARGET_IMAGE[:TAG]: the new name, e.g. localhost:5000/me/app:1.0.")
     def docker_tag(self, line):
         """Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE (both names checked first)."""
-        from ..images.images import tag
+        from ..images.images import tag, tag_names
 
         args = parse_line(self.docker_tag, line)
+        tag_names(args.source, args.target)  # bad names say so, also where no engine answers
         return tag(self.engine(), args.source, args.target)
 
     @line_magic
@@ -220,9 +224,10 @@ class RegistryMagics(MagicsArea):
     @argument("images", nargs="+", help="IMAGE [IMAGE ...] to remove (names or ids).")
     def docker_rmi(self, line):
         """Remove one or more images; returns what was untagged and deleted, as the CLI lists it."""
-        from ..images.images import remove
+        from ..images.images import check_names, remove
 
         args = parse_line(self.docker_rmi, line)
+        check_names(args.images)  # a bad name says so, also where no engine answers
         return remove(self.engine(), args.images, args.force, args.platform, args.no_prune)
 
 
@@ -243,13 +248,15 @@ def _scrub_history_db(hm, clean, needle: str) -> None:
                         "UPDATE history SET source = ?, source_raw = ? WHERE session = ? AND line = ?",
                         (clean(source), clean(raw), hm.session_number, number),
                     )
-    except Exception:  # a history without a database (DummyDB, read-only file): memory is cleaned
+    except (AttributeError, sqlite3.Error):  # no database (DummyDB), or a read-only one: memory is cleaned
         pass
 
 
 def _reload_engine_auth(engine) -> None:
     """docker-py keeps the config file's logins in memory (builds use them): read them again."""
+    import docker
+
     try:
         engine.api.reload_config()
-    except Exception:
+    except (docker.errors.DockerException, ValueError):  # an entry docker-py cannot read: the login is kept all the same
         pass

@@ -199,9 +199,12 @@ class Login:
 
 def verify(engine, creds: Credentials) -> str:
     """Ask the engine to log in to the registry (POST /auth); returns its identity token, if any."""
+    import docker
+    from requests.exceptions import RequestException
+
     try:
         answer = adapter.call(engine.api, "POST", "/auth", json=creds.as_auth_config()) or {}
-    except Exception as exc:
+    except (docker.errors.DockerException, RequestException) as exc:  # refused, or the connection failed
         raise LoginError(_login_message(exc, creds)) from None
     return answer.get("IdentityToken") or ""
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ..engine import adapter
 from ..engine.watchdog import Watchdog
-from ..errors import EngineError, InvalidInput
+from ..errors import DockerMagicError, EngineError, InvalidInput
 from ..images import platforms
 from ..opts import reference
 from ..text import units
@@ -289,6 +289,15 @@ def _safe_parse(name: str):
 
 
 # -- push and pull -------------------------------------------------------------------------
+def _engine_failures() -> tuple:
+    """What a request to the engine raises when the engine refuses it or the connection fails
+    (docker-py and requests are imported when first needed, as everywhere here)."""
+    import docker
+    from requests.exceptions import RequestException
+
+    return docker.errors.DockerException, RequestException
+
+
 def _send(engine, path: str, args: tuple, params: dict, server: str, stream: TransferStream):
     """Send a push/pull request and yield its events; any failure raises `stream.error`."""
     api, result = engine.api, stream.result
@@ -305,7 +314,7 @@ def _send(engine, path: str, args: tuple, params: dict, server: str, stream: Tra
                 yield from stream.feed(record)
     except TransferError:
         raise
-    except Exception as exc:
+    except (DockerMagicError, *_engine_failures()) as exc:  # the engine's, the connection's or the watchdog's words
         result.error = adapter.explanation(exc)
         result.ended = time.monotonic()
         raise stream.error(explain(result.error, result), result=result) from None
@@ -330,7 +339,7 @@ def _layer_sizes(engine, image: dict) -> dict:
         inspected = image if "RootFS" in image else engine.api.inspect_image(image["Id"])  # `-a`: an images() row
         layers = inspected.get("RootFS", {}).get("Layers", [])
         sizes = [h.get("Size", 0) for h in reversed(engine.api.history(image["Id"])) if h.get("Size", 0) > 0]
-    except Exception:
+    except _engine_failures():  # the sizes only give the bars a total: the push goes on without
         return {}
     if len(sizes) != len(layers):  # empty layers (size 0) are not in the history's sizes
         return {}
@@ -417,7 +426,7 @@ def pull(engine, name: str, all_tags: bool = False, result: Transfer | None = No
         inspected = engine.api.inspect_image(ref.repository if all_tags else str(ref))
         result.size = inspected.get("Size")
         result.platform = str(platforms.of_image(inspected)) if wanted is not None else None
-    except Exception:
+    except _engine_failures():
         result.size = None  # --all-tags without a `latest`: the size of no single image
     result.ended = time.monotonic()
     yield TransferSucceeded(result)

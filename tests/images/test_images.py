@@ -48,12 +48,12 @@ def test_history_side_by_side_marks_shared_layers(ip, two_images):
     base, derived = two_images
     hist = ip.run_line_magic("docker_history", f"{base} {derived}")
     base_layers, derived_layers = hist.layers
-    shared_b = [l for l in base_layers if l.shared]
-    shared_d = [l for l in derived_layers if l.shared]
+    shared_b = [layer for layer in base_layers if layer.shared]
+    shared_d = [layer for layer in derived_layers if layer.shared]
     assert len(shared_b) == len(base_layers) == len(shared_d)  # the whole base is shared
-    assert [l.key() for l in shared_b] == [l.key() for l in shared_d]
-    own = [l for l in derived_layers if not l.shared]
-    assert len(own) == 2 and any("hello.sh" in l.created_by for l in own)
+    assert [layer.key() for layer in shared_b] == [layer.key() for layer in shared_d]
+    own = [layer for layer in derived_layers if not layer.shared]
+    assert len(own) == 2 and any("hello.sh" in layer.created_by for layer in own)
     html = formatters.bundle(hist)["text/html"]
     assert html.count("colspan=\"2\"") == len(shared_b)
     assert "shared layers" in formatters.bundle(hist)["text/plain"] and f"{derived}: 2 own layers" in formatters.bundle(hist)["text/plain"]

@@ -253,9 +253,11 @@ def test_no_password_in_a_saved_notebook(auth_registry, docker_config, made, pus
 
 
 def engine_digest(made, image: str) -> str | None:
+    import docker
+
     try:
         digests = made.engine.api.inspect_image(image).get("RepoDigests", [])
-    except Exception:
+    except docker.errors.NotFound:
         return None
     return digests[0].split("@", 1)[1] if digests else None
 

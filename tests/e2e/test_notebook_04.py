@@ -61,9 +61,9 @@ def test_the_two_images_share_the_base_layers(nb):
 
 def test_the_classic_waste_and_its_fix(nb):
     printed = cell_text(find(nb, 'print(f"wasted {wasteful.wasted_bytes:,}'))
-    assert "wasted 12,000,000 bytes; efficiency 60%" in printed and "/tool.tar.gz: in 2 layers" in printed
+    assert "wasted 6,000,000 bytes; efficiency 33%" in printed and "/tool.tar.gz: in 2 layers" in printed
     assert "wasted" in cell_text(find(nb, "wasteful = %docker_layers")) and "removed" in cell_text(
         find(nb, "wasteful = %docker_layers"))
     compared = cell_text(find(nb, 'print(f"three RUNs'))
-    assert "three RUNs: 8,982,256 bytes in layers, efficiency 60%" in compared
+    assert "three RUNs: 8,982,256 bytes in layers, efficiency 33%" in compared
     assert "one RUN:    2,982,256 bytes in layers, efficiency 100%" in compared

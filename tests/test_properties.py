@@ -296,6 +296,9 @@ TEMPLATE_PIECES = st.sampled_from([
 @given(st.lists(st.one_of(TEMPLATE_PIECES, st.text(max_size=6)), max_size=20).map("".join))
 @example("{{range .}}{{.}}{{end}}")
 @example("{{with $x := .Name}}{{$x}}{{end}}")
+@example("{{A\n}}")  # a newline in an action that a message quotes
+@example("{{=\n}}")
+@example('{{range "a\\nb"}}{{end}}')  # and in a value an error quotes while rendering
 def test_go_templates_render_or_fail_in_one_line(text):
     from dockermagic.gotemplate import template as gotemplate
 

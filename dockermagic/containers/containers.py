@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 
 from ..engine import adapter
 from ..errors import ContainerError
+from ..gotemplate.formats import Listing
 from ..opts import pairs
 from ..text import units
 
 
 # -- containers -----------------------------------------------------------------------------
 @dataclass(repr=False)
-class ContainerList:
+class ContainerList(Listing):
     """What `%docker_ps` returns: the engine's list entries, newest first."""
 
     rows: list[dict]
@@ -23,15 +24,9 @@ class ContainerList:
     no_trunc: bool = False
     engine: str = ""  # the engine's label, for the saved notebook's reader
 
-    def __iter__(self):
-        return iter(self.rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    @property
-    def names(self) -> list[str]:
-        return [(r.get("Names") or ["?"])[0].lstrip("/") for r in self.rows]
+    @staticmethod
+    def _name(row) -> str:
+        return (row.get("Names") or ["?"])[0].lstrip("/")
 
     def __repr__(self) -> str:
         return f"<ContainerList {len(self.rows)} container{'s' if len(self.rows) != 1 else ''}: {', '.join(self.names)}>"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import platform
 from dataclasses import dataclass, field
 
+from ..gotemplate.formats import Listing
 from . import contexts
 
 
@@ -58,26 +59,17 @@ class EngineVersion:
 
 
 @dataclass(repr=False)
-class ContextList:
+class ContextList(Listing):
     """`docker context ls`: `current` is the context in effect (with its reason)."""
 
     contexts: list[contexts.Context]
     current: str
     why: str  # "docker context use", "DOCKER_CONTEXT", "DOCKER_HOST", ...
+    ROWS = "contexts"
 
     def __repr__(self) -> str:
         names = ", ".join(n + (" *" if n == self.current else "") for n in self.names)
         return f"<ContextList {names} (* in use: {self.why})>"
-
-    def __iter__(self):
-        return iter(self.contexts)
-
-    def __len__(self) -> int:
-        return len(self.contexts)
-
-    @property
-    def names(self) -> list[str]:
-        return [c.name for c in self.contexts]
 
 
 @dataclass(repr=False)

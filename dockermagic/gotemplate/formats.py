@@ -7,6 +7,10 @@ CLI's tabwriter aligns them: columns at least 10 wide, 3 spaces apart), `json` (
 per line) or a bare TEMPLATE (one line per object, no header).  `\\t` and `\\n` typed in the
 format are a tab and a newline, as in the CLI.  `inspect --format TEMPLATE` renders each object's
 JSON, one line each; `inspect --format json` is the JSON list on one line.
+
+`Listing` is what those commands return without `--format`: their rows, which a view shows as
+the `table` format would.  It lives here, beside the listings' text, because every package with a
+listing (engine, images, resources, containers) sits above this one and can import it.
 """
 
 from __future__ import annotations
@@ -30,6 +34,28 @@ class Formatted:
     @property
     def lines(self) -> list[str]:
         return self.text.splitlines()
+
+
+class Listing:
+    """A mixin for a listing's dataclass: `len()`, iteration and `.names` over its rows.  `ROWS`
+    names the field that holds them (each result keeps the name its users read: `.rows`,
+    `.volumes`, `.contexts`); a row's name is its `.name` unless the subclass reads it elsewhere."""
+
+    ROWS = "rows"  # unannotated: a subclass's type hints, read in its own module, stay its fields
+
+    def __iter__(self):
+        return iter(getattr(self, self.ROWS))
+
+    def __len__(self) -> int:
+        return len(getattr(self, self.ROWS))
+
+    @property
+    def names(self) -> list[str]:
+        return [self._name(row) for row in self]
+
+    @staticmethod
+    def _name(row) -> str:
+        return row.name
 
 
 def tabwrite(text: str, minwidth: int = 10, padding: int = 3) -> str:
@@ -111,7 +137,7 @@ def inspect(fmt: str, objects: list) -> str:
     return "".join(template.execute(obj) + "\n" for obj in objects)
 
 
-__all__ = ["Formatted", "Header", "Template", "TemplateError", "inspect", "listing", "tabwrite"]
+__all__ = ["Formatted", "Header", "Listing", "Template", "TemplateError", "inspect", "listing", "tabwrite"]
 
 
 def text_table(headers: list[str], rows: list[list[str]]) -> str:

@@ -113,21 +113,26 @@ def go_json(value) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode("utf-8", "replace").decode()
 
 
+def _escape(ch: str) -> str:
+    if ch in "\a\b\f\n\r\t\v":
+        return "\\" + "abfnrtv"["\a\b\f\n\r\t\v".index(ch)]
+    if ord(ch) < 0x20 or ord(ch) == 0x7F:
+        return f"\\x{ord(ch):02x}"
+    if not ch.isprintable() and ch != " ":
+        return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
+    return ch
+
+
 def go_quote(text: str) -> str:
     """strconv.Quote."""
-    out = []
-    for ch in text:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch in "\a\b\f\n\r\t\v":
-            out.append("\\" + "abfnrtv"["\a\b\f\n\r\t\v".index(ch)])
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\x{ord(ch):02x}")
-        elif not ch.isprintable() and ch != " ":
-            out.append(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    return '"' + "".join("\\" + ch if ch in '"\\' else _escape(ch) for ch in text) + '"'
+
+
+def shown(text: str) -> str:
+    """`text` for an error message: what strconv.Quote escapes (newlines, controls, line
+    separators) escaped as it does, quotes and backslashes left as typed, so a message quoting a
+    template stays one line and still reads as the template."""
+    return "".join(_escape(ch) for ch in text)
 
 
 def sprint(*args) -> str:

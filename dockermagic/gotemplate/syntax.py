@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from ..errors import InvalidInput
+from .gofmt import shown
 
 
 class TemplateError(InvalidInput):
@@ -109,7 +110,7 @@ class Parser:
                 chunk = chunk.lstrip()
             items.append(("text", chunk))
             body = m.group(2)
-            part = m.group()
+            part = shown(m.group())  # every message quotes the action as this: one line whatever it holds
             if body.strip().startswith("/*"):
                 if not body.strip().endswith("*/"):
                     raise TemplateError(f"--format: unclosed comment in {part}")
@@ -233,7 +234,7 @@ class Parser:
                 if value in _KEYWORDS:
                     raise TemplateError(f"--format: unexpected {value!r} in {part}")
                 if value not in self.functions:
-                    raise TemplateError(f'--format: function "{value}" is not defined (in {part}); '
+                    raise TemplateError(f'--format: function "{value}" not defined (in {part}); '
                                         f"known: {', '.join(sorted(self.functions))}")
             elif kind == "op":
                 raise TemplateError(f"--format: unexpected {value!r} in operand of {part}")

@@ -15,7 +15,7 @@ all Go field names (the CLI prints its structs that way), `<nil>` for null.
 
 from __future__ import annotations
 
-from .gofmt import NO_VALUE, go_json, go_str, go_type, is_true, printf, sprint, sprintln
+from .gofmt import NO_VALUE, go_json, go_str, go_type, is_true, printf, shown, sprint, sprintln
 from .syntax import Node, Parser, TemplateError
 
 _MISSING = object()  # no value piped in from a previous command
@@ -108,7 +108,7 @@ class Template:
         elif value is None or value is NO_VALUE:
             pairs = []
         else:
-            raise TemplateError(f"--format: at <{pipe.part}>: range can't iterate over {go_str(value)}")
+            raise TemplateError(f"--format: at <{pipe.part}>: range can't iterate over {shown(go_str(value))}")
         if not pairs:
             self._walk(node.otherwise, dot, scope + [], out, funcs)
             return

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from ..engine import adapter
 from ..errors import EngineError, InvalidInput
+from ..gotemplate.formats import Listing
 from ..opts import reference
 from ..text import units
 from . import platforms
@@ -28,19 +29,16 @@ class ImageRow:
 
 
 @dataclass(repr=False)
-class ImageList:
+class ImageList(Listing):
     rows: list[ImageRow]
     engine: str = ""  # the engine's label, for the saved notebook's reader
 
-    def __iter__(self):
-        return iter(self.rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
+    @staticmethod
+    def _name(row) -> str:
+        return f"{row.repository}:{row.tag}"
 
     def __repr__(self) -> str:
-        names = ", ".join(f"{r.repository}:{r.tag}" for r in self.rows)
-        return f"<ImageList {len(self.rows)} image{'s' if len(self.rows) != 1 else ''}: {names}>"
+        return f"<ImageList {len(self.rows)} image{'s' if len(self.rows) != 1 else ''}: {', '.join(self.names)}>"
 
 
 def image_records(engine, name: str | None = None, all: bool = False, filters: dict | None = None) -> list[dict]:

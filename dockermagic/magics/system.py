@@ -8,7 +8,7 @@ from IPython.core.magic import line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..errors import InvalidInput
-from ..opts import pairs
+from ..opts import pairs, run_values
 from ..views.formatters import shown
 from .args import parse_line, parse_words, split, subcommand_parser
 from .base import MagicsArea, reports_errors
@@ -204,7 +204,8 @@ class SystemMagics(MagicsArea):
     def docker_builder_prune(self, line):
         """Remove build cache (`docker builder prune`).  Returns a `Pruned`."""
         args = parse_line(self.docker_builder_prune, line)
-        return self._prune_kind("builder", args, args.all, keep_storage=_bytes(args.keep_storage))
+        keep = None if args.keep_storage is None else run_values.to_bytes(args.keep_storage, "--keep-storage")
+        return self._prune_kind("builder", args, args.all, keep_storage=keep)
 
 
 def _with_usages() -> None:
@@ -214,15 +215,3 @@ def _with_usages() -> None:
 
 
 _with_usages()
-
-
-def _bytes(text: str | None) -> int | None:
-    import re
-
-    if text is None:
-        return None
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)(i?)[bB]?", text.strip())
-    if not m:
-        raise InvalidInput(f"--keep-storage {text!r}: expected a size such as 512MB or 2GB")
-    # the CLI's RAMInBytes: binary multiples, with or without the i
-    return int(float(m.group(1)) * 1024 ** " kmgt".index(m.group(2).lower() or " "))

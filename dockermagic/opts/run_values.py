@@ -10,17 +10,31 @@ import re
 
 from ..errors import InvalidInput
 
-_BYTES = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgtp])?i?b?", re.I)
+_DIGITS, _HEX = r"[0-9](?:_?[0-9])*", r"[0-9a-fA-F](?:_?[0-9a-fA-F])*"
+# a Go float literal, as strconv.ParseFloat reads one: 1.5, .5, 5., 1e3, 1_000, 0x1.8p1
+_GO_FLOAT = re.compile(rf"""[+-]?(?:
+    (?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][+-]?{_DIGITS})?
+  | 0[xX](?:_?{_HEX}(?:\.(?:{_HEX})?)?|\.{_HEX})[pP][+-]?{_DIGITS}
+)""", re.X)
+_UNITS = {"b": 1} | {u + tail: 1024 ** (i + 1) for i, u in enumerate("kmgtp") for tail in ("", "b", "ib")}
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)")
 
 
 def to_bytes(text: str, option: str) -> int:
-    """The CLI's RAMInBytes: `512m`, `2GB`, `1.5g` (binary units)."""
-    match = _BYTES.fullmatch(str(text).strip())
-    if not match:
+    """go-units' RAMInBytes, which the CLI reads every size with: a Go float, then a binary unit
+    (k, m, g, t, p with or without b / ib, any case; one space may come between).  The CLI takes
+    `1.5 GiB` and `1e3k` and refuses `512mi` and ` 512m`; so does this."""
+    text = str(text)
+    sep = max(text.rfind(c) for c in "0123456789. ")
+    number = text[:sep] if sep >= 0 and text[sep] == " " else text[:sep + 1]
+    unit = text[sep + 1:].lower()
+    if sep < 0 or not _GO_FLOAT.fullmatch(number) or unit and unit not in _UNITS:
         raise InvalidInput(f"{option} {text!r}: a size such as 512m or 2g")
-    power = " kmgtp".index((match.group(2) or " ").lower())
-    return int(float(match.group(1)) * 1024 ** power)
+    value = float.fromhex(number.replace("_", "")) if "x" in number.lower() else float(number)
+    size = value * _UNITS.get(unit, 1)
+    if value < 0 or size >= 2 ** 63:
+        raise InvalidInput(f"{option} {text!r}: a size from 0 to 8191p")
+    return int(size)
 
 
 def to_nanoseconds(text: str, option: str) -> int:

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import EngineError, InvalidInput
+from ..gotemplate.formats import Listing
 from ..gotemplate.gofmt import go_time
 
 _NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
@@ -74,21 +75,15 @@ class NetworkRow:
 
 
 @dataclass
-class NetworkList:
+class NetworkList(Listing):
     """`docker network ls`: rows in the CLI's order (by name)."""
 
     rows: list[NetworkRow]
     label: str = ""
 
-    def __iter__(self):
-        return iter(self.rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    @property
-    def names(self) -> list[str]:
-        return [r.Name for r in self.rows]
+    @staticmethod
+    def _name(row) -> str:
+        return row.Name
 
 
 @dataclass

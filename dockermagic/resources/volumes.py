@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..engine import adapter
 from ..errors import EngineError, InvalidInput
+from ..gotemplate.formats import Listing
 from ..opts import pairs
 
 _VOLUME_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
@@ -106,18 +107,9 @@ class Volume:
 
 
 @dataclass(repr=False)
-class VolumeList:
+class VolumeList(Listing):
     volumes: list[Volume]
-
-    def __iter__(self):
-        return iter(self.volumes)
-
-    def __len__(self) -> int:
-        return len(self.volumes)
-
-    @property
-    def names(self) -> list[str]:
-        return [v.name for v in self.volumes]
+    ROWS = "volumes"
 
     def __repr__(self) -> str:
         return f"<VolumeList {len(self.volumes)} volume{'s' if len(self.volumes) != 1 else ''}: {', '.join(self.names)}>"

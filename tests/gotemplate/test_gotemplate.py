@@ -187,6 +187,30 @@ def test_unsupported_or_broken_templates_name_the_part(template, part):
     assert part in str(err.value) and "\n" not in str(err.value)
 
 
+@pytest.mark.parametrize("template, message", [
+    ("{{A\n}}", '--format: function "A" not defined (in {{A\\n}}); known: '),
+    ("{{=\n}}", "--format: bad variable declaration in {{=\\n}}"),
+    ("{{range\n}}{{end}}", "--format: missing value for range in {{range\\n}}"),
+    ("{{.A\t|\r}}", "--format: missing command in {{.A\\t|\\r}}"),
+    ("{{end\x0b\u2028}}", "--format: unexpected {{end\\v\\u2028}}"),
+])
+def test_a_template_quoted_in_an_error_shows_its_control_characters_as_go_quotes_them(template, message):
+    with pytest.raises(TemplateError) as err:
+        parse(template)
+    assert str(err.value).startswith(message)
+    assert len(str(err.value).splitlines()) == 1
+
+
+@pytest.mark.parametrize("template, message", [
+    ("{{.A\n}}", "--format: at <.A\\n>: map has no entry for key \"A\""),
+    ('{{range "a\\nb"}}{{end}}', "--format: at <{{range \"a\\nb\"}}>: range can't iterate over a\\nb"),
+])
+def test_errors_while_rendering_are_one_line_too(template, message):
+    with pytest.raises(TemplateError) as err:
+        parse(template).execute({})
+    assert str(err.value) == message
+
+
 WORDS = ["{{", "}}", "{{-", "-}}", " ", ".", ".A", ".A.B", ".Name", "$", "$x", ":=", "=", "|", "(", ")", ",",
          "if", "else", "end", "range", "with", "break", "continue", "and", "or", "not", "len", "index", "slice",
          "printf", "print", "println", "eq", "lt", "json", "split", "join", "title", "lower", "upper", "pad",

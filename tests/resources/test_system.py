@@ -87,6 +87,25 @@ def test_system_and_builder_prunes_ask_first_and_remove_nothing_unanswered(ip, e
     assert "unused build cache" in system_warning(all=False, volumes=False)
 
 
+
+@pytest.mark.parametrize("size, keep", [("512m", 512 * 1024 ** 2), ("2GB", 2 * 1024 ** 3), ("1.5 GiB", int(1.5 * 1024 ** 3)),
+                                        ("2p", 2 * 1024 ** 5), ("1000", 1000)])
+def test_builder_prune_keeps_storage_read_as_the_cli_reads_it(ip, monkeypatch, size, keep):
+    seen = []
+    # the engine's build cache is everyone's: the prune itself is not sent
+    monkeypatch.setattr("dockermagic.resources.system.prune", lambda *args, **kw: seen.append(kw["keep_storage"]))
+    ip.run_line_magic("docker", f"builder prune -f --keep-storage '{size}'")
+    assert seen == [keep]
+
+
+@pytest.mark.parametrize("size", ["512mi", "512i", "2x", "-1", "512ib"])
+def test_builder_prune_refuses_a_size_the_cli_refuses_in_one_line(ip, monkeypatch, size):
+    monkeypatch.setattr("dockermagic.resources.system.prune", lambda *args, **kw: pytest.fail("pruned"))
+    with pytest.raises(InvalidInput) as info:
+        ip.run_line_magic("docker", f"builder prune -f --keep-storage {size}")
+    assert str(info.value).startswith(f"--keep-storage {size!r}: ") and "\n" not in str(info.value)
+
+
 @needs_cli
 def test_events_between_since_and_until_are_the_clis_lines(ip, engine, made, unique):
     since = f"{time.time() - 1:.3f}"

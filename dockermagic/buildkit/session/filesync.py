@@ -9,7 +9,7 @@ each asked file goes as DATA chunks and an empty DATA; FIN both ways ends it.  O
 data, and extended attributes go with each entry, as fsutil's walk sends them.  Include /
 exclude patterns are applied here, on our side.
 
-The other way round (a build's `-o type=local`) is `outputs.py`.
+The other way round (a build's `-o type=local`) is `filesend.py`.
 """
 
 from __future__ import annotations

@@ -15,8 +15,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from dockermagic.build.classic import BuildResult, BuildStream
+from dockermagic.build.classic import BuildStream
 from dockermagic.build.context import context_files
+from dockermagic.build.request import BuildResult
 from dockermagic.engine.adapter import json_records
 from dockermagic.errors import DockerMagicError
 from dockermagic.magics.args import join, split  # imports IPython, which raises the recursion limit: not mid-test

@@ -22,8 +22,8 @@ import uuid
 from dataclasses import dataclass
 
 from ..build import builders
-from ..build.classic import BuildRequest, BuildSucceeded
 from ..build.context import context_files, context_stream
+from ..build.request import BuildRequest, BuildSucceeded
 from ..dockerfile.model import Dockerfile, parse
 from ..engine import adapter
 from ..engine.watchdog import Watchdog

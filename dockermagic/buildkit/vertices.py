@@ -12,7 +12,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from ..build.classic import BuildResult
+from ..build.request import BuildResult
 from ..errors import BuildError
 from . import proto
 from .stages import VERTEX_MAKERS, stage_name, step_line

@@ -110,7 +110,8 @@ class BuildMagics(MagicsArea):
         how many the engine already had); a failed build raises `BuildError` naming the step
         (with BuildKit, its Dockerfile line) and its exit code.
         """
-        from ..build.classic import BuildRequest, BuildResult, build
+        from ..build.classic import build
+        from ..build.request import BuildRequest, BuildResult
         from ..views.build import BuildView
         from ..views.live import run
 
@@ -124,7 +125,7 @@ class BuildMagics(MagicsArea):
             rm=rm, force_rm=rm, quiet=False, platform=args.platform, squash=args.squash,
         )
         from ..build.builders import classic
-        from ..build.classic import check_attestations, check_exports, squash_supported
+        from ..build.request import check_attestations, check_exports, squash_supported
         from ..buildkit.build import builder, prepare
 
         check_exports(request.tags, args.push, args.load, args.output)

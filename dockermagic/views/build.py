@@ -7,7 +7,8 @@ terminal.
 
 from __future__ import annotations
 
-from ..build.classic import BuildResult, BuildSucceeded, Step, StepFinished, StepOutput, StepStarted
+from ..build.classic import StepFinished, StepOutput, StepStarted
+from ..build.request import BuildResult, BuildSucceeded, Step
 from ..text import ansi, units
 from .lines import BoundedLines
 from .live import HTML, LiveView

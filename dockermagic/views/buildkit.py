@@ -9,7 +9,7 @@ same functions that make the static snapshot), buildx's plain progress in a term
 
 from __future__ import annotations
 
-from ..build.classic import BuildSucceeded
+from ..build.request import BuildSucceeded
 from ..buildkit.vertices import (
     BasePull,
     BuildKitResult,

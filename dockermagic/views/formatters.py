@@ -1,6 +1,6 @@
 """Which view renders which result, and IPython's display formatters told so.
 
-Results are plain data (`dockermagic.build.classic.BuildResult`, `dockermagic.images.images.History` ...):
+Results are plain data (`dockermagic.build.request.BuildResult`, `dockermagic.images.images.History` ...):
 they know nothing of IPython, widgets or HTML.  `%load_ext dockermagic` registers, for each
 result type below, a function that returns its mimebundle (`text/plain` and `text/html`), so a
 result displayed later still renders and the saved notebook keeps its HTML.  Types are named,
@@ -18,7 +18,7 @@ from ..text import ansi
 
 #: result type -> "module:function" returning that result's mimebundle (a dict of MIME -> data)
 RENDERERS = {
-    "dockermagic.build.classic.BuildResult": "dockermagic.views.build:build_bundle",
+    "dockermagic.build.request.BuildResult": "dockermagic.views.build:build_bundle",
     "dockermagic.registry.transfer.Transfer": "dockermagic.views.transfer:transfer_bundle",
     "dockermagic.containers.output.RunResult": "dockermagic.views.container:run_bundle",
     "dockermagic.containers.containers.Container": "dockermagic.views.card:container_bundle",

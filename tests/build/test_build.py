@@ -2,7 +2,7 @@
 
 import pytest
 
-from dockermagic.build.classic import BuildResult
+from dockermagic.build.request import BuildResult
 from dockermagic.errors import BuildError, InvalidInput
 
 pytestmark = pytest.mark.engine

@@ -7,15 +7,8 @@ from pathlib import Path
 import pytest
 from streams.build_cases import CASES
 
-from dockermagic.build.classic import (
-    BuildRequest,
-    BuildResult,
-    BuildStream,
-    StepFinished,
-    StepOutput,
-    StepStarted,
-    build,
-)
+from dockermagic.build.classic import BuildStream, StepFinished, StepOutput, StepStarted, build
+from dockermagic.build.request import BuildRequest, BuildResult
 from dockermagic.errors import BuildError
 
 STREAMS = Path(__file__).resolve().parents[1] / "streams"

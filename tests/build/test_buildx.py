@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from dockermagic.build.classic import ATTESTATIONS, MULTI_PLATFORM
+from dockermagic.build.request import ATTESTATIONS, MULTI_PLATFORM
 from dockermagic.errors import InvalidInput
 from dockermagic.magics.checks import check
 from dockermagic.views.formatters import bundle
@@ -97,7 +97,7 @@ def test_squash_on_an_engine_without_experimental_features_is_refused_as_the_cli
 
 
 def test_squash_reaches_the_engine_as_its_build_parameter(context):
-    from dockermagic.build.classic import BuildRequest
+    from dockermagic.build.request import BuildRequest
 
     request = BuildRequest.make(str(_context(context, "sq")), squash=True, platform="linux/arm64")
     assert request.params["squash"] == "1" and request.params["platform"] == "linux/arm64"

@@ -5,8 +5,8 @@ import io
 import os
 import tarfile
 
-from dockermagic.build.classic import BuildRequest
 from dockermagic.build.context import context_files, context_stream
+from dockermagic.build.request import BuildRequest
 
 
 def members(ctx, chunk=1 << 20):

@@ -5,7 +5,8 @@ lines must make the same steps as Docker's classic builder."""
 import pytest
 from test_build_stream import feed_all, records  # noqa: F401 -- the same recorded-stream reader
 
-from dockermagic.build.classic import BuildResult, BuildStream, StepFinished, StepOutput, StepStarted
+from dockermagic.build.classic import BuildStream, StepFinished, StepOutput, StepStarted
+from dockermagic.build.request import BuildResult
 from dockermagic.errors import BuildError
 
 

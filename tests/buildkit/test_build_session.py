@@ -193,7 +193,7 @@ def test_without_a_session_the_context_goes_as_a_tar(ip, made, context, unique, 
 
 def test_the_steps_show_waiting_before_the_engine_answers(engine, made, context, unique):
     from dockermagic.build import builders
-    from dockermagic.build.classic import BuildRequest, BuildResult
+    from dockermagic.build.request import BuildRequest, BuildResult
     from dockermagic.buildkit.build import BuildKitResult, build, prepare
     from dockermagic.views.build import BuildView
     from dockermagic.views.buildkit import BuildKitView

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from dockermagic.build.classic import BuildResult
+from dockermagic.build.request import BuildResult
 from dockermagic.buildkit.build import BuildCanceled, BuildKitResult, base_images
 from dockermagic.errors import BuildError, InvalidInput
 from dockermagic.views.formatters import bundle
@@ -201,7 +201,7 @@ def test_hostile_text_is_escaped_in_every_rendering(ip, made, context, unique):
 
 def test_widget_rows_follow_the_build(ip, made, context, unique):
     pytest.importorskip("ipywidgets")
-    from dockermagic.build.classic import BuildRequest
+    from dockermagic.build.request import BuildRequest
     from dockermagic.buildkit.build import BuildKitResult as Result
     from dockermagic.buildkit.build import build
     from dockermagic.engine.connection import connect

@@ -300,9 +300,9 @@ def test_a_health_check_split_across_reads_is_answered():
     from dockermagic.buildkit.session import grpcserver
 
     ours, theirs = socket.socketpair()
-    server = grpcserver.Server(ours, {"/grpc.health.v1.Health/Check": lambda raw: b"\x08\x01"}, {},
-                               inline=["/grpc.health.v1.Health/Check"])
-    server.start()
+    server = grpcserver.Server()
+    server.register_service("grpc.health.v1.Health", unary={"Check": lambda raw: b"\x08\x01"}, inline=["Check"])
+    server.serve(ours)
     client = h2.connection.H2Connection()
     client.initiate_connection()
     client.send_headers(1, [(":method", "POST"), (":scheme", "http"), (":authority", "x"),

@@ -117,7 +117,7 @@ def _event():
 
 
 def _results():
-    from dockermagic.build import classic as build
+    from dockermagic.build import request as build
     from dockermagic.buildkit import vertices
     from dockermagic.containers import containers, inspect, lifecycle, output, stats
     from dockermagic.engine import info as engines
@@ -248,10 +248,11 @@ def _fed(view, events):
 
 def test_build_view():
     from dockermagic.build import classic as build
+    from dockermagic.build import request
     from dockermagic.views.build import BuildView
 
-    result = hostile(build.BuildResult, steps=[], tags=[HOSTILE], log_lines=[])
-    step = hostile(build.Step, _log=[])
+    result = hostile(request.BuildResult, steps=[], tags=[HOSTILE], log_lines=[])
+    step = hostile(request.Step, _log=[])
     result.steps.append(step)
     view = _fed(BuildView(result, mode="widget"),
                 [build.StepStarted(step), build.StepOutput(step, HOSTILE + "\n"), build.StepFinished(step)])
@@ -336,7 +337,7 @@ def test_written_file_view(tmp_path):
 
 
 def test_a_live_views_saved_bundle_is_valid_utf8_and_inert():
-    from dockermagic.build import classic as build
+    from dockermagic.build import request as build
     from dockermagic.views.build import BuildView
 
     result = hostile(build.BuildResult, steps=[], tags=[HOSTILE], log_lines=[])

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from dockermagic.build.classic import BuildRequest, BuildResult, build
+from dockermagic.build.classic import build
+from dockermagic.build.request import BuildRequest, BuildResult
 from dockermagic.errors import BuildError
 from dockermagic.views import formatters
 from dockermagic.views.build import BuildView

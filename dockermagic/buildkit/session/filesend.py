@@ -28,7 +28,7 @@ from .filesync import (
     REQ,
     STAT,
 )
-from .schema import Packet, parse
+from .schema import message, parse
 from .services import spec_fields
 
 
@@ -122,8 +122,9 @@ def receive(dest: str, requests):
         raise value
     if kind != "stats":
         return
+    packet = message("fsutil.types.Packet")
     if files:
-        yield [Packet(type=REQ, ID=ident).SerializeToString() for ident in sorted(files)]
+        yield [packet(type=REQ, ID=ident).SerializeToString() for ident in sorted(files)]
     done = 0
     while done < len(files):
         kind, value = events.get()
@@ -136,7 +137,7 @@ def receive(dest: str, requests):
         if not mode & MODE_SYMLINK:
             os.chmod(full, unix_perm(mode))
             os.utime(full, ns=(mtime, mtime))
-    yield Packet(type=FIN).SerializeToString()
+    yield packet(type=FIN).SerializeToString()
     while events.get()[0] not in ("end", "error"):
         pass
 

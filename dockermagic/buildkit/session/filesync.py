@@ -9,7 +9,7 @@ each asked file goes as DATA chunks and an empty DATA; FIN both ways ends it.  O
 data, and extended attributes go with each entry, as fsutil's walk sends them.  Include /
 exclude patterns are applied here, on our side.
 
-The other way round (a build's `-o type=local`) is `outputs.py`.
+The other way round (a build's `-o type=local`) is `filesend.py`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass, field
 
 from ...errors import EngineError
-from .schema import Stat, parse
+from .schema import message, parse
 
 STAT, REQ, DATA, FIN, ERR = range(5)
 CHUNK = 1 << 20  # the 20.10 engine takes gRPC messages up to 4 MiB
@@ -241,7 +241,7 @@ def stat_packet(path: str, info: os.stat_result, full: str, link: str | None = N
     a hard link of (sent with no data, as fsutil sends it).  Only the Stat goes through protobuf:
     wrapping it by hand (field 2, length-delimited; type STAT is 0, which proto3 leaves out)
     halves the cost of describing 10,000 entries."""
-    stat = Stat(path=path, mode=go_mode(info.st_mode), modTime=info.st_mtime_ns)
+    stat = message("fsutil.types.Stat")(path=path, mode=go_mode(info.st_mode), modTime=info.st_mtime_ns)
     if link is not None:
         stat.linkname = link
     elif st_.S_ISREG(info.st_mode):

@@ -7,10 +7,12 @@ way, against 0.1 s for the docker CLI.  Here (h2 for the framing) messages a han
 queued and written in as few DATA frames as the peer's windows allow (a handler may yield a list
 of messages at once), so a walk of 10,000 entries leaves in a few dozen writes.
 
-Handlers: `unary(raw: bytes) -> bytes` and `stream(requests, call) -> iterator of bytes`;
-`requests` yields the request messages (bytes), `call.metadata` is {key: [values]}.  Raising
-`Status(code, message)` ends the call with that gRPC status.  Health checks are answered on the
-reading thread itself: they never wait behind a stream.
+As with grpc-go's server, services register their methods first (`register_service`: what a
+session's attachables do), then `serve(sock)` answers them.  Handlers: `unary(raw: bytes) ->
+bytes` and `stream(requests, call) -> iterator of bytes`; `requests` yields the request messages
+(bytes), `call.metadata` is {key: [values]}.  Raising `Status(code, message)` ends the call with
+that gRPC status.  Methods registered `inline` (health checks) are answered on the reading thread
+itself: they never wait behind a stream.
 """
 
 from __future__ import annotations
@@ -26,20 +28,17 @@ _QUEUED = 4 << 20  # bytes a call may have waiting to be written
 _HIDDEN = {"content-type", "te", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding", "user-agent"}
 
 
-class Server:
-    def __init__(self, sock, unary: dict, streams: dict, inline=(), recv=None, hangup=None):
-        import h2.config
-        import h2.connection
-        import h2.settings
+def method_url(service: str, method: str) -> str:
+    """The path a method is called at, as BuildKit's `session.MethodURL` makes it."""
+    return f"/{service}/{method}"
 
-        self.sock, self.recv, self.hangup = sock, recv or sock.recv, hangup
-        self.unary, self.streams, self.inline = unary, streams, set(inline)
-        config = h2.config.H2Configuration(client_side=False, header_encoding="utf-8")
-        self.conn = h2.connection.H2Connection(config=config)
-        self.conn.local_settings = h2.settings.Settings(client=False, initial_values={
-            h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 1 << 22, h2.settings.SettingCodes.MAX_FRAME_SIZE: 1 << 20})
-        self.conn.initiate_connection()
-        self.conn.increment_flow_control_window(1 << 24)
+
+class Server:
+    def __init__(self):
+        self.unary: dict = {}  # method URL -> handler
+        self.streams: dict = {}
+        self.inline: set = set()
+        self.sock = self.recv = self.hangup = self.conn = None
         self.calls: dict[int, Call] = {}  # calls with something still to write
         self.listening: dict[int, Call] = {}  # calls whose requests have not ended
         self.cv = threading.Condition()
@@ -48,7 +47,31 @@ class Server:
         self.closed = False
         self.threads: list[threading.Thread] = []
 
-    def start(self, early: bytes = b"") -> None:
+    def register_service(self, service: str, unary=None, streams=None, inline=()) -> None:
+        """A service's methods by name (grpc-go's `RegisterService`), before `serve`: `unary` and
+        `streams` map a method to its handler; `inline` names unary ones answered on the reading thread."""
+        self.unary.update((method_url(service, name), handler) for name, handler in (unary or {}).items())
+        self.streams.update((method_url(service, name), handler) for name, handler in (streams or {}).items())
+        self.inline.update(method_url(service, name) for name in inline)
+
+    def methods(self) -> list[str]:
+        """Every method URL registered: what a session names to the engine."""
+        return [*self.unary, *self.streams]
+
+    def serve(self, sock, early: bytes = b"", recv=None, hangup=None) -> None:
+        """Answer the registered methods on `sock` (already connected; `early`: bytes read with
+        the upgrade's answer), from a reading thread of its own until `close()`."""
+        import h2.config
+        import h2.connection
+        import h2.settings
+
+        self.sock, self.recv, self.hangup = sock, recv or sock.recv, hangup
+        config = h2.config.H2Configuration(client_side=False, header_encoding="utf-8")
+        self.conn = h2.connection.H2Connection(config=config)
+        self.conn.local_settings = h2.settings.Settings(client=False, initial_values={
+            h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 1 << 22, h2.settings.SettingCodes.MAX_FRAME_SIZE: 1 << 20})
+        self.conn.initiate_connection()
+        self.conn.increment_flow_control_window(1 << 24)
         self._flush()  # our SETTINGS
         if early:
             self._received(early)
@@ -60,6 +83,8 @@ class Server:
         with self.cv:
             self.closed = True
             self.cv.notify_all()
+        if self.sock is None:
+            return  # never served
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:

@@ -3,9 +3,10 @@
 `POST /session` is upgraded to h2c and from then on the engine is the HTTP/2 *client*: it calls
 the methods we named in the upgrade's headers (one header line each) -- health every second,
 the context and Dockerfile folders by DiffCopy, registry credentials, secrets, ssh agents, and
-FileSend for `-o` outputs.  `grpcserver.Server` answers them on the upgraded connection itself;
-health is answered on its reading thread and never waits behind a stream (the engine drops the
-session on the first health check that takes 10 s).  The context folder is described on a
+FileSend for `-o` outputs.  Each service is an attachable (`attachables.py`, BuildKit's
+`session.Attachable`) that registers its own methods on a `grpcserver.Server`, which answers
+them on the upgraded connection itself.  The session attaches the services its options ask for
+(`allow` attaches more) and knows none of their methods.  The context folder is described on a
 thread of its own as soon as the session opens, while the engine still reads the Dockerfile.
 
     with Session(engine, context_dir, dockerfile_dir, excludes, secrets=[...]) as session:
@@ -25,33 +26,17 @@ import shutil
 import socket
 import tempfile
 import uuid
-from dataclasses import dataclass
 
 from ...engine import adapter
 from ...errors import EngineError, InvalidInput
-from . import filesend, filesync, grpcserver, services
-from .filesync import Selection, SyncStats, Transfer
-from .grpccall import NOT_FOUND, Status
-from .schema import message
-
-HEALTH = "/grpc.health.v1.Health/Check"
-FILESYNC = "/moby.filesync.v1.FileSync/DiffCopy"
-FILESEND = "/moby.filesync.v1.FileSend/DiffCopy"
-CREDENTIALS = "/moby.filesync.v1.Auth/Credentials"
-SECRET = "/moby.buildkit.secrets.v1.Secrets/GetSecret"
-CHECK_AGENT = "/moby.sshforward.v1.SSH/CheckAgent"
-FORWARD_AGENT = "/moby.sshforward.v1.SSH/ForwardAgent"
+from . import attachables, filesend, grpcserver, services
+from .attachables import SyncedDir
+from .filesync import SyncStats
 
 
 class SessionUnavailable(EngineError):
     """The engine has no BuildKit session to give (Podman, an old engine, a proxy that refuses
     the upgrade): the build can still go as a context tar."""
-
-
-@dataclass(frozen=True)
-class SyncedDir:
-    path: str
-    excludes: tuple[str, ...] = ()
 
 
 def shared_key(folder: str) -> str:
@@ -81,11 +66,23 @@ class Session:
         if len(self.outputs) > 1:
             raise InvalidInput("one --output per build: the engine exports to one place")
         self.stats = SyncStats()
+        self._filesync = attachables.FSSyncProvider(self.dirs, self.stats)
+        self.attachables: list[attachables.Attachable] = [attachables.Health(), self._filesync, attachables.DockerAuthProvider()]
+        if self.secrets:
+            self.allow(attachables.SecretProvider(self.secrets))
+        if self.agents:
+            self.allow(attachables.SSHAgentProvider(self.agents))
+        if self.outputs:
+            self.allow(attachables.FSSyncTarget(self.outputs[0]))
         self._server = None
         self._socket = None
         self._key_agents: list[services.KeyAgent] = []
-        self._scans: dict[str, filesync.Scan] = {}
         self._folder = None
+
+    def allow(self, attachable: attachables.Attachable) -> None:
+        """Offer the engine one more service (an `attachables.Attachable`), before `open()`:
+        BuildKit's `Session.Allow`."""
+        self.attachables.append(attachable)
 
     # -- what the build is told ------------------------------------------------------------
     def build_params(self) -> dict:
@@ -95,19 +92,12 @@ class Session:
             params["outputs"] = json.dumps([o.engine_spec() for o in self.outputs])
         return params
 
-    def methods(self) -> tuple[dict, dict]:
-        """gRPC method -> handler, unary and streamed, for what this session offers."""
-        health = message("grpc.health.v1.HealthCheckResponse")(status=1).SerializeToString()
-        unary = {HEALTH: lambda raw: health, CREDENTIALS: services.credentials}
-        streams = {FILESYNC: self._diffcopy}
-        if self.secrets:
-            unary[SECRET] = lambda raw: services.secret(self.secrets, raw)
-        if self.agents:
-            unary[CHECK_AGENT] = lambda raw: services.check_agent(self.agents, raw)
-            streams[FORWARD_AGENT] = self._forward_agent
-        if self.outputs:
-            streams[FILESEND] = self._filesend
-        return unary, streams
+    def grpc_server(self) -> grpcserver.Server:
+        """A server with every attached service's methods registered (not yet serving)."""
+        server = grpcserver.Server()
+        for attachable in self.attachables:
+            attachable.register(server)
+        return server
 
     # -- lifetime ---------------------------------------------------------------------------
     def __enter__(self) -> "Session":
@@ -123,22 +113,19 @@ class Session:
         except BaseException:
             self.close()
             raise
-        context = self.dirs["context"].path
-        self._scans[context] = filesync.Scan(context)  # described while the engine reads the Dockerfile
-        unary, streams = self.methods()
+        self._filesync.describe("context")  # described while the engine reads the Dockerfile
+        server = self.grpc_server()
         headers = [("Upgrade", "h2c"), ("X-Docker-Expose-Session-Uuid", self.id),
                    ("X-Docker-Expose-Session-Name", self.name),
                    ("X-Docker-Expose-Session-Sharedkey", self.key)]
-        headers += [("X-Docker-Expose-Session-Grpc-Method", m) for m in [*unary, *streams]]
+        headers += [("X-Docker-Expose-Session-Grpc-Method", m) for m in server.methods()]
         try:
             sock, early = adapter.upgraded(self.engine.api, "/session", headers)
         except Exception as exc:  # noqa: BLE001 -- the engine's or the connection's words
             raise SessionUnavailable(f"no BuildKit session: {adapter.explanation(exc)}") from None
-        self._server = grpcserver.Server(sock, unary, streams, inline=[HEALTH], recv=adapter.receiver(sock),
-                                         hangup=lambda: adapter.close_socket(sock))
-        self._socket = sock
+        self._server, self._socket = server, sock
         try:
-            self._server.start(early)
+            server.serve(sock, early, recv=adapter.receiver(sock), hangup=lambda: adapter.close_socket(sock))
         except BaseException:
             self.close()
             raise
@@ -166,32 +153,3 @@ class Session:
                 keeper = services.KeyAgent(agent, self._folder)
                 self._key_agents.append(keeper)
                 self.agents[ident] = keeper.start()
-
-    # -- the services -----------------------------------------------------------------------
-    def _diffcopy(self, requests, call):
-        meta = call.metadata
-        name = (meta.get("dir-name") or [""])[0]
-        synced = self.dirs.get(name)
-        if synced is None:
-            raise Status(NOT_FOUND, f"no folder {name!r} in this session")
-        excludes = meta.get("exclude-patterns", [])
-        if synced.excludes and (meta.get("override-excludes") or [""])[0] != "true":
-            excludes = list(synced.excludes)
-        selection = Selection(meta.get("include-patterns", []), excludes, meta.get("followpaths", []), synced.path)
-        transfer = Transfer(name)
-        self.stats.transfers.append(transfer)
-        scan = self._scans.get(synced.path)
-        return filesync.send(synced.path, selection, requests, transfer, scan)
-
-    def _filesend(self, requests, call):
-        target = self.outputs[0]
-        if target.type == "local":
-            return filesend.receive(target.dest, requests)
-        return filesend.write_tar(target.dest, requests)
-
-    def _forward_agent(self, requests, call):
-        ident = (call.metadata.get("buildkit.ssh.id") or ["default"])[0]
-        agent = self.agents.get(ident)
-        if agent is None:
-            raise Status(NOT_FOUND, f"no ssh agent {ident}")
-        return services.forward_agent(agent, requests)

@@ -9,6 +9,8 @@ import json
 import os
 import subprocess
 import tarfile
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -225,6 +227,24 @@ def test_an_engine_without_sessions_says_so(podman, tmp_path):
     with pytest.raises(SessionUnavailable, match="no BuildKit session: .*404"):
         with Session(podman, str(tmp_path)):
             pass
+
+
+def test_an_engine_without_sessions_leaves_no_key_agent_behind(podman, tmp_path):
+    """`--ssh ID=KEYFILE` starts an ssh-agent of the session's own before the upgrade; an engine
+    that refuses the upgrade ends the session there, agents and their folder with it."""
+    from dockermagic.buildkit.session.session import SessionUnavailable
+
+    key = tmp_path / "id_key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    before = set(Path(tempfile.gettempdir()).glob("dockermagic-ssh-*")), _key_agent_pids()
+    with pytest.raises(SessionUnavailable):
+        Session(podman, str(tmp_path), ssh=[f"deploy={key}"]).open()
+    assert (set(Path(tempfile.gettempdir()).glob("dockermagic-ssh-*")), _key_agent_pids()) == before
+
+
+def _key_agent_pids() -> set[str]:
+    found = subprocess.run(["pgrep", "-f", "ssh-agent -D -a .*dockermagic-ssh-"], capture_output=True, text=True)
+    return set(found.stdout.split())
 
 
 def test_options_are_read_as_the_cli_spells_them(tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ import json
 import nbformat
 import pytest
 
-from dockermagic.build.classic import BuildRequest, BuildResult, build
+from dockermagic.build.request import BuildRequest, BuildResult, build
 from dockermagic.views import formatters
 from dockermagic.views.build import BuildView
 from dockermagic.views.live import run

@@ -122,6 +122,7 @@ class Session:
         try:
             sock, early = adapter.upgraded(self.engine.api, "/session", headers)
         except Exception as exc:  # noqa: BLE001 -- the engine's or the connection's words
+            self.close()  # the key agents started above end with the session that will not be
             raise SessionUnavailable(f"no BuildKit session: {adapter.explanation(exc)}") from None
         self._server, self._socket = server, sock
         try:

@@ -8,7 +8,8 @@ import json
 import nbformat
 import pytest
 
-from dockermagic.build.request import BuildRequest, BuildResult, build
+from dockermagic.build.classic import build
+from dockermagic.build.request import BuildRequest, BuildResult
 from dockermagic.views import formatters
 from dockermagic.views.build import BuildView
 from dockermagic.views.live import run

@@ -142,7 +142,7 @@ class BuildKitResult(BuildResult):
 
     @property
     def context_transfer(self):
-        """The context's DiffCopy totals (`filesync.Transfer`: files, files_sent, bytes_sent,
+        """The context's DiffCopy totals (`filesync.FolderStats`: files, files_sent, bytes_sent,
         already_had), None when the context went as a tar."""
         return self.sent.of("context") if self.sent is not None else None
 

@@ -70,9 +70,9 @@ class FSSyncProvider:
         excludes = meta.get("exclude-patterns", [])
         if synced.excludes and (meta.get("override-excludes") or [""])[0] != "true":
             excludes = list(synced.excludes)
-        selection = filesync.Selection(meta.get("include-patterns", []), excludes, meta.get("followpaths", []),
+        selection = filesync.FilterOpt(meta.get("include-patterns", []), excludes, meta.get("followpaths", []),
                                        synced.path)
-        transfer = filesync.Transfer(name)
+        transfer = filesync.FolderStats(name)
         self.stats.transfers.append(transfer)
         return filesync.send(synced.path, selection, requests, transfer, self._scans.get(synced.path))
 
@@ -118,7 +118,7 @@ class SSHAgentProvider:
 class FSSyncTarget:
     """Where the engine sends an `-o` output: a folder (DiffCopy's receiving side) or a tar file."""
 
-    def __init__(self, output: filesend.Output):
+    def __init__(self, output: filesend.ExportEntry):
         self.output = output
 
     def register(self, server) -> None:

@@ -34,8 +34,9 @@ from .services import spec_fields
 
 # -- the spec ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Output:
-    """`-o type=local,dest=DIR` or `-o type=tar,dest=FILE` (a bare `-o DIR` is local)."""
+class ExportEntry:
+    """`-o type=local,dest=DIR` or `-o type=tar,dest=FILE` (a bare `-o DIR` is local); named as
+    BuildKit's client names an export."""
 
     type: str
     dest: str
@@ -45,7 +46,7 @@ class Output:
         return {"Type": self.type, "Attrs": {}}
 
 
-def parse_output(spec: str) -> Output:
+def parse_output(spec: str) -> ExportEntry:
     if "=" not in spec:
         fields = {"type": "local", "dest": spec}
     else:
@@ -64,7 +65,7 @@ def parse_output(spec: str) -> Output:
         raise InvalidInput(f"--output {spec!r}: {dest} is a folder; name a file for type=tar")
     if kind == "local" and os.path.exists(dest) and not os.path.isdir(dest):
         raise InvalidInput(f"--output {spec!r}: {dest} is a file; name a folder for type=local")
-    return Output(kind, dest)
+    return ExportEntry(kind, dest)
 
 
 def unix_perm(mode: int) -> int:

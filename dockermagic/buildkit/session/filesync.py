@@ -41,7 +41,7 @@ def go_mode(mode: int) -> int:
 
 
 @dataclass
-class Transfer:
+class FolderStats:
     """What one folder's DiffCopy moved: entries and files described, files and bytes sent."""
 
     name: str
@@ -60,12 +60,12 @@ class Transfer:
 class SyncStats:
     """Every folder sync of one session, by the engine's name for the folder (`context`, `dockerfile`)."""
 
-    transfers: list[Transfer] = field(default_factory=list)
+    transfers: list[FolderStats] = field(default_factory=list)
 
-    def of(self, name: str) -> Transfer:
+    def of(self, name: str) -> FolderStats:
         """The totals for one folder name, over every sync of it (the frontend syncs `context`
         once for .dockerignore and once for the files)."""
-        total = Transfer(name)
+        total = FolderStats(name)
         for t in self.transfers:
             if t.name == name:
                 total.entries += t.entries
@@ -84,9 +84,9 @@ class SyncStats:
 
 
 # -- choosing the entries -----------------------------------------------------------------------
-class Selection:
-    """fsutil's walk filter: include patterns (a folder on the way to one is walked into and
-    described only when something below it is), exclude patterns with `!` exceptions (the
+class FilterOpt:
+    """fsutil's walk filter, named as fsutil names it: include patterns (a folder on the way to
+    one is walked into and described only when something below it is), exclude patterns with `!` exceptions (the
     .dockerignore grammar), follow paths (included, symlinks to them followed)."""
 
     def __init__(self, includes=(), excludes=(), follow=(), root: str | None = None):
@@ -138,7 +138,7 @@ def _targets(root: str | None, follow) -> list[str]:
     return found
 
 
-def walk(root: str, selection: Selection):
+def walk(root: str, selection: FilterOpt):
     """(relative path, full path, lstat) of every entry to describe, in `filepath.Walk` order."""
     pending: list[tuple[str, str, os.stat_result]] = []  # folders described only if something below is
     plain = not selection.includes and not selection.excludes
@@ -191,12 +191,12 @@ class Scan:
     def _run(self) -> None:
         try:
             self.entries = [(path, full, info, stat_packet(path, info, full))
-                            for path, full, info in walk(self.root, Selection())]
+                            for path, full, info in walk(self.root, FilterOpt())]
         except Exception as exc:  # noqa: BLE001 -- raised where the entries are wanted
             self.error = exc
         self.done.set()
 
-    def select(self, selection: Selection):
+    def select(self, selection: FilterOpt):
         """The entries left after the exclude patterns (no include patterns here)."""
         self.done.wait()
         if self.error is not None:
@@ -274,7 +274,7 @@ def _xattrs(full: str) -> bytes:
 
 
 # -- sending ------------------------------------------------------------------------------------
-def send(root: str, selection: Selection, requests, transfer: Transfer, scan: Scan | None = None, batch: int = 256):
+def send(root: str, selection: FilterOpt, requests, transfer: FolderStats, scan: Scan | None = None, batch: int = 256):
     """The packets (serialized; lists of them where many go at once) of DiffCopy's sending side;
     `requests` are the engine's packets (`grpccall.Requests`).
 
@@ -317,7 +317,7 @@ def send(root: str, selection: Selection, requests, transfer: Transfer, scan: Sc
             return  # after FIN the engine reads until our side of the stream ends
 
 
-def _answer(packet, files, transfer: Transfer):
+def _answer(packet, files, transfer: FolderStats):
     """The packets answering one of the engine's."""
     if packet.type == REQ:
         return _file_data(packet.ID, files[packet.ID] if packet.ID < len(files) else None, transfer)
@@ -334,7 +334,7 @@ def _data(ident: int, data: bytes) -> bytes:
     return head + (b"\x22" + _varint(len(data)) + data if data else b"")
 
 
-def _file_data(ident: int, full: str | None, transfer: Transfer):
+def _file_data(ident: int, full: str | None, transfer: FolderStats):
     if full is None:
         raise EngineError(f"the engine asked for entry {ident}, which is not a file it was told of")
     transfer.files_sent += 1

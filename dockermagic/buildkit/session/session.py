@@ -62,7 +62,7 @@ class Session:
                      "dockerfile": SyncedDir(os.path.abspath(dockerfile_dir or context_dir))}
         self.secrets = {s.id: s for s in (x if isinstance(x, services.Secret) else services.parse_secret(x) for x in secrets)}
         self.agents = {a.id: a for a in (x if isinstance(x, services.SSHAgent) else services.parse_ssh(x) for x in ssh)}
-        self.outputs = [x if isinstance(x, filesend.Output) else filesend.parse_output(x) for x in outputs]
+        self.outputs = [x if isinstance(x, filesend.ExportEntry) else filesend.parse_output(x) for x in outputs]
         if len(self.outputs) > 1:
             raise InvalidInput("one --output per build: the engine exports to one place")
         self.stats = SyncStats()

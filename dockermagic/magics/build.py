@@ -235,9 +235,10 @@ class BuildMagics(MagicsArea):
         Layers two images share (the same ids, counted from the base) are marked shared;
         sizes are drawn to scale.  Returns a `History`.
         """
-        from ..images.images import history
+        from ..images.images import check_names, history
 
         args = parse_line(self.docker_history, line)
+        check_names(args.images)  # a bad name says so, also where no engine answers
         if args.format or args.quiet:
             from ..images.images import history_text
 

@@ -80,10 +80,12 @@ class TransferMagics(MagicsArea):
         """Save one or more images to a tar archive, as `docker save -o FILE` does (`> FILE`
         too), streamed to the file with progress.  Returns a `FileTransfer`."""
         from ..files.transfer import FileTransfer, save
+        from ..images.images import check_names
 
         args = redirected(self.docker_save.parser, line, out="-o")
         if not args.output:
             raise InvalidInput(NO_STDIO.format("stdout", "-o FILE.tar"))
+        check_names(args.images)  # a bad name says so, also where no engine answers
         engine = self.engine()
         result = FileTransfer("save", " ".join(args.images), args.output, label=engine.label)
         return self._moved(result, save(engine, args.images, args.output, result, args.platform))
@@ -162,8 +164,11 @@ class TransferMagics(MagicsArea):
         image id."""
         from ..files.transfer import commit
         from ..gotemplate.formats import Formatted
+        from ..images.images import check_names
 
         args = self.docker_commit.parser.parse_args(split(line))
+        if args.repository:
+            check_names([args.repository], "repository")  # a bad name says so, also where no engine answers
         image = commit(self.engine(), args.container, args.repository, args.author, args.message, args.change,
                        args.pause == "true")
         return Formatted(image + "\n")

@@ -193,6 +193,7 @@ def test_pull_without_login(ip, auth_registry, unique):
         ip.run_line_magic("docker_pull", f"{server}/dmtest-{unique}/private:1")
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("magic, line", [
     ("docker_push", "Me/App:1"), ("docker_pull", "127.0.0.1:5000/UPPER:1"), ("docker_pull", "'bad name'"),
     ("docker_tag", "busybox:latest not/ok:"), ("docker_push", "app@sha256:" + "0" * 64),
@@ -203,6 +204,7 @@ def test_malformed_references_are_refused_before_sending(ip, magic, line):
         ip.run_line_magic(magic, line)
 
 
+@pytest.mark.engine
 def test_tag_and_rmi_errors(ip, unique):
     with pytest.raises(EngineError, match="no image nothing-"):
         ip.run_line_magic("docker_tag", f"nothing-{unique}:1 dmtest-{unique}/x:1")

@@ -3,6 +3,13 @@ an IPython shell with dockermagic loaded, and bookkeeping that removes every ima
 container a test makes, also when the test fails.
 
 Outside CI a missing engine skips engine tests with a loud reason; with CI set it fails.
+
+The `engine` marker says which tests those are, and is kept true both ways: a test that asks
+for the `engine` fixture (itself or through `made`, `registry`, `engine2`, `podman`, ...) is
+marked at collection; a marked test gets the engine (or its skip) before it starts; and a test
+without the marker runs with DOCKER_HOST pointing nowhere -- also its kernels and subprocesses --
+so one that reaches the engine another way (a magic, a notebook) fails in every run, with an
+engine or without, instead of only where no engine answers.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 ENGINE_SCRIPT = ROOT / "scripts" / "engine"
 STATE = Path(os.environ.get("DOCKERMAGIC_STATE", "/tmp/dockermagic-engine"))
 IN_CI = bool(os.environ.get("CI"))
+# where the tests without the `engine` marker find "the engine": nothing answers there
+NO_ENGINE_HERE = "unix:///nonexistent/test-without-the-engine-marker.sock"
 
 
 def _no_engine(reason: str):
@@ -56,6 +65,38 @@ def engine():
         return connect()
     except EngineUnreachable as exc:
         _no_engine(str(exc))
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by marker
+def pytest_collection_modifyitems(items):
+    """A test that asks for the engine, directly or through another fixture, is an engine test."""
+    for item in items:
+        if "engine" in item.fixturenames and item.get_closest_marker("engine") is None:
+            item.add_marker(pytest.mark.engine)
+
+
+@pytest.fixture(autouse=True)
+def _engine_or_nowhere(request):
+    """An engine test gets the engine first, so it skips (fails in CI) without one, whatever it
+    reaches the engine through; any other test gets DOCKER_HOST pointing where nothing answers."""
+    if request.node.get_closest_marker("engine") is not None:
+        request.getfixturevalue("engine")
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DOCKER_HOST", NO_ENGINE_HERE)
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Say why an unmarked test that tried the engine found none."""
+    report = (yield).get_result()
+    if report.failed and item.get_closest_marker("engine") is None and NO_ENGINE_HERE in str(report.longrepr):
+        report.sections.append(("engine marker", f"{item.nodeid} reached for a Docker Engine but is not marked "
+                                                 f"`engine`, so it ran with DOCKER_HOST={NO_ENGINE_HERE}; if it "
+                                                 "needs an engine, mark it: `pytestmark = pytest.mark.engine` or "
+                                                 "`@pytest.mark.engine`"))
 
 
 @pytest.fixture(scope="session")

@@ -147,7 +147,7 @@ def _execute(client, run: _Run, log) -> None:
     def work():
         try:
             client.execute(stderr=log)
-        except BaseException as exc:  # handed to the main thread
+        except BaseException as exc:  # noqa: BLE001 -- handed to the main thread, which raises it
             outcome["error"] = exc
 
     def on_sigint(signum, frame):

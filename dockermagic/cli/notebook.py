@@ -46,7 +46,7 @@ def read(path: str | os.PathLike):
         raise NotebookError(f"{path} is not a notebook (JSON without an nbformat version)")
     try:
         return nbformat.reads(text, as_version=4)
-    except Exception as exc:  # nbformat raises many kinds for broken files
+    except Exception as exc:  # noqa: BLE001 -- nbformat raises many kinds for broken files
         raise NotebookError(f"{path} is not a readable notebook ({str(exc).splitlines()[0][:200]})") from None
 
 
@@ -91,7 +91,7 @@ def context_files(nb) -> list[ContextFile]:
             found.append(ContextFile(index, first, _inside(path), body, mode))
         except DockerMagicError as exc:
             problems.append(f"cell {index + 1} ({first}): {exc}")
-        except Exception as exc:  # the magics' parsers raise IPython's UsageError
+        except Exception as exc:  # noqa: BLE001 -- the magics' parsers raise IPython's UsageError, a `{` without `}` a ValueError: a problem of that cell
             problems.append(f"cell {index + 1} ({first}): {str(exc).strip()}")
     if problems:
         raise NotebookError("\n".join(problems))

@@ -77,7 +77,7 @@ class LogStore:
     def __del__(self):  # closed here, so the temp files never warn at interpreter exit
         try:
             self.close()
-        except Exception:
+        except Exception:  # noqa: BLE001 -- a finaliser: half torn down at exit, it must not raise
             pass
 
     @property

@@ -246,7 +246,7 @@ class ContainerRun:
     def _fetch_name(self) -> None:
         try:
             self.result.name = self.api.inspect_container(self.id)["Name"].lstrip("/")
-        except Exception:
+        except Exception:  # noqa: BLE001 -- the name is a nicety, asked in a thread: the result keeps the id
             pass
 
     def start_detached(self) -> "Container":
@@ -347,7 +347,7 @@ class ContainerRun:
             pass  # it ended on its own meanwhile
         try:
             code = self._exit_code()
-        except Exception:
+        except (EngineUnreachable, ContainerError):  # what `_exit_code` makes of any failure
             code = None
         self.result.exit_code = code
         how = f"SIGKILL after the {grace}s grace period" if code == 137 else f"it ended within the {grace}s grace period"
@@ -368,7 +368,7 @@ class ContainerRun:
     def _remove_quietly(self) -> None:
         try:
             self.api.remove_container(self.id, force=True, v=True)
-        except Exception:
+        except Exception:  # noqa: BLE001 -- clean-up on the way out of a failure or an interrupt: that error is the one to show
             pass
 
 

@@ -148,7 +148,7 @@ def samples(engine, watched, stream: bool = True, result: Stats | None = None):
                                    timeout=watchdog.QUIET) or {}
                 # a stopped container answers at once, with Go's zero time as when it was read
                 sample = reading(cid, name, raw) if not str(raw.get("read", "0001")).startswith("0001") else Sample(cid, name, gone=True)
-            except Exception as exc:  # stopped or removed meanwhile: shown as the CLI shows it, `--`
+            except Exception as exc:  # noqa: BLE001 -- whatever the reading failed with, the pings below tell an engine gone from a container gone (shown as the CLI shows it, `--`)
                 answer = watchdog.ANSWER
                 if not adapter.ping(engine.api, answer) and not adapter.ping(engine.api, answer):
                     inbox.put(EngineUnreachable(

@@ -56,7 +56,7 @@ class Watchdog:
                     break
         except DockerMagicError:
             raise
-        except Exception as exc:  # the read failed: the connection broke under it
+        except Exception as exc:  # noqa: BLE001 -- the read failed, whichever layer raised: the connection broke under it
             if self.verdict:
                 raise self.error(self.verdict) from None
             raise self.error(f"{self.where} stopped answering: the connection closed in the middle of the "

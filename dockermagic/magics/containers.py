@@ -268,5 +268,5 @@ class ContainerMagics(MagicsArea):
         if self.started and getattr(self.settings, "cleanup_on_exit", False):
             try:
                 self._cleanup()
-            except Exception:
+            except Exception:  # noqa: BLE001 -- at interpreter exit, with the engine perhaps gone, nothing may raise
                 pass

@@ -108,12 +108,12 @@ class ListingMagics(MagicsArea):
 
         words = split(line)
         sub, rest = (words[0], words[1:]) if words else ("", [])
-        from .volumes import HANDLERS as handlers
+        from .volumes import HANDLERS
 
-        if sub not in handlers:
+        if sub not in HANDLERS:
             raise InvalidInput("usage: %docker_volume create|ls|inspect|rm ...  (e.g. %docker_volume create data)")
-        args = parse_words(handlers[sub].parser, rest)  # before the engine: --help needs none
-        return handlers[sub](volumes, self.engine(), args)
+        args = parse_words(HANDLERS[sub].parser, rest)  # before the engine: --help needs none
+        return HANDLERS[sub](volumes, self.engine(), args)
 
 
 def _since(text, option: str = "--since"):

@@ -156,7 +156,7 @@ class ContainerCard:
         try:
             for event in log_events(self.container.engine, self.container.id, tail=self.max_lines):
                 window.write(event.stream, event.text)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 -- a button's handler: the error is shown in the logs pane, where the click was
             window.write("stderr", f"{exc}\n")
         self.logs = window
         self.update()
@@ -168,7 +168,7 @@ class ContainerCard:
         def stop():
             try:
                 self.container.stop(self.stop_timeout)
-            except Exception:
+            except Exception:  # noqa: BLE001 -- in a thread: the card's status, from the watch, shows what became of it
                 pass
             self.stop_button.description = "Stop"
             self.update()

@@ -145,8 +145,8 @@ def comparison_html(result: LayerComparison, pattern: str | None = None) -> str:
     head = (f'<div><b>docker layers</b> {code(a.image)} → {code(b.image)} <span style="{MUTED}">· '
             f'{_n(len(result.shared), "shared layer")}, {_n(len(result.differences), "file")} differ</span></div>')
     shared = table(["", "LAYER", "INSTRUCTION", "SIZE"], [
-        [chip("shared"), code(units.short_id(l.digest)), esc(l.created_by[:90]), esc(units.size(l.size))]
-        for l in result.shared], raw=True) if result.shared else f'<div style="{MUTED}">no layers in common</div>'
+        [chip("shared"), code(units.short_id(layer.digest)), esc(layer.created_by[:90]), esc(units.size(layer.size))]
+        for layer in result.shared], raw=True) if result.shared else f'<div style="{MUTED}">no layers in common</div>'
     files = [f for f in result.differences if matches(f.path, pattern)]
     rows = [[chip(f.change), f'<span style="{MONO};font-size:12px">{esc(f.path)}</span>'
              + (f' <span style="{MUTED}">→ {esc(f.link)}</span>' if f.link else ""), esc(units.size(f.size))]
@@ -161,7 +161,7 @@ def comparison_html(result: LayerComparison, pattern: str | None = None) -> str:
 def comparison_text(result: LayerComparison, pattern: str | None = None) -> str:
     lines = [f"{result.first.image} -> {result.second.image}: {_n(len(result.shared), 'shared layer')}, "
              f"{_n(len(result.differences), 'file')} differ"]
-    lines += [f"shared  {units.short_id(l.digest)}  {units.size(l.size)}  {l.created_by}" for l in result.shared]
+    lines += [f"shared  {units.short_id(layer.digest)}  {units.size(layer.size)}  {layer.created_by}" for layer in result.shared]
     lines += [f"{LETTERS[f.change]} {f.path}  {units.size(f.size)}" for f in result.differences if matches(f.path, pattern)]
     return "\n".join(lines)
 

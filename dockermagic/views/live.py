@@ -29,7 +29,7 @@ _COMPACT = '<div style="line-height:1.45">'
 _html_class = None
 
 
-def HTML(*args, **kwargs):
+def HTML(*args, **kwargs):  # noqa: N802 -- stands in for `ipywidgets.HTML`, under its name
     """An `ipywidgets.HTML` whose content keeps the page's line height: ipywidgets gives its
     content a 28px line height, which makes a badge 28px tall and a list of rows twice as
     long as the same HTML in a saved notebook."""

@@ -53,15 +53,15 @@ def history_text(hist) -> str:
     parts = []
     for name, layers in zip(hist.images, hist.layers):
         rows = [
-            [_layer_id(l, hist.no_trunc), units.ago(l.created), _created_by(l, hist.no_trunc), units.size(l.size), l.comment]
-            + ([] if len(hist.images) == 1 else ["shared" if l.shared else "own"])
-            for l in layers
+            [_layer_id(layer, hist.no_trunc), units.ago(layer.created), _created_by(layer, hist.no_trunc), units.size(layer.size), layer.comment]
+            + ([] if len(hist.images) == 1 else ["shared" if layer.shared else "own"])
+            for layer in layers
         ]
-        title = "" if len(hist.images) == 1 else f"{name}  ({units.size(sum(l.size for l in layers))})\n"
+        title = "" if len(hist.images) == 1 else f"{name}  ({units.size(sum(layer.size for layer in layers))})\n"
         parts.append(title + text_table(headers + ([] if len(hist.images) == 1 else [""]), rows))
     if len(hist.images) > 1:
         parts.append(_summary_text(hist))
-    if any(l.id == "<missing>" for layers in hist.layers for l in layers):
+    if any(layer.id == "<missing>" for layers in hist.layers for layer in layers):
         parts.append(MISSING_NOTE)
     if hist.note:
         parts.append(hist.note)
@@ -70,11 +70,11 @@ def history_text(hist) -> str:
 
 def _summary_text(hist) -> str:
     sizes = hist.sizes()
-    shared_size = sum(l.size for l in hist.layers[0] if l.shared)
+    shared_size = sum(layer.size for layer in hist.layers[0] if layer.shared)
     noun = "layer" if hist.shared_count == 1 else "layers"
     lines = [f"{hist.shared_count} shared {noun} ({units.size(shared_size)}): the same ids in every image, stored once."]
     for name, layers, total in zip(hist.images, hist.layers, sizes):
-        own = [l for l in layers if not l.shared]
+        own = [layer for layer in layers if not layer.shared]
         noun = "layer" if len(own) == 1 else "layers"
         lines.append(f"{name}: {len(own)} own {noun}, {units.size(total - shared_size)} on top of the shared {units.size(shared_size)}")
     return "\n".join(lines)
@@ -88,22 +88,22 @@ def history_html(hist) -> str:
 
 
 def _missing_html(hist) -> str:
-    notes = [MISSING_NOTE] if any(l.id == "<missing>" for layers in hist.layers for l in layers) else []
+    notes = [MISSING_NOTE] if any(layer.id == "<missing>" for layers in hist.layers for layer in layers) else []
     notes += [hist.note] if hist.note else []
     return "".join(f'<div style="{MUTED};font-size:11.5px;margin-top:4px">{esc(n)}</div>' for n in notes)
 
 
 def _single_history_html(hist) -> str:
     layers = hist.layers[0]
-    total = max(1, sum(l.size for l in layers))
+    total = max(1, sum(layer.size for layer in layers))
     rows = [
-        [code(_layer_id(l, hist.no_trunc)),
-         f'<span title="{esc(units.timestamp(l.created))}">{esc(units.ago(l.created))}</span>',
-         f'<code style="{MONO};font-size:12px" title="{esc(l.created_by)}">{esc(_created_by(l, hist.no_trunc, 80))}</code>',
-         esc(units.size(l.size)) + _bar(l.size, total), esc(l.comment)]
-        for l in layers
+        [code(_layer_id(layer, hist.no_trunc)),
+         f'<span title="{esc(units.timestamp(layer.created))}">{esc(units.ago(layer.created))}</span>',
+         f'<code style="{MONO};font-size:12px" title="{esc(layer.created_by)}">{esc(_created_by(layer, hist.no_trunc, 80))}</code>',
+         esc(units.size(layer.size)) + _bar(layer.size, total), esc(layer.comment)]
+        for layer in layers
     ]
-    title = f"<div><b>docker history</b> {code(hist.images[0])} <span style=\"{MUTED}\">· {esc(units.size(sum(l.size for l in layers)))}</span></div>"
+    title = f"<div><b>docker history</b> {code(hist.images[0])} <span style=\"{MUTED}\">· {esc(units.size(sum(layer.size for layer in layers)))}</span></div>"
     return title + table(["IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"], rows, raw=True)
 
 
@@ -158,7 +158,7 @@ def _compare_html(hist) -> str:
 
 def _scale_html(hist, sizes: list[int], scale: int) -> str:
     """Each image as one bar, to scale: its shared part and its own part."""
-    shared = sum(l.size for l in hist.layers[0] if l.shared)
+    shared = sum(layer.size for layer in hist.layers[0] if layer.shared)
     rows = []
     for name, total in zip(hist.images, sizes):
         own = max(0, total - shared)

@@ -186,7 +186,7 @@ def test_a_file_removed_in_a_later_layer_still_counts(nb):
     assert sizes["rm-later"] >= sizes["rm-same-run"] + 5.9e6  # the 6 MB archive is still in the image
     (_, later), (_, same) = history(nb, "%docker_history {cleanup}:rm-later {cleanup}:rm-same-run").items()
     assert later[0][1:] == ("/bin/sh -c rm /tool.tar.gz", "0B", "own") and later[2][2] == "6MB"
-    assert same[0][2] == "1MB" and len([l for l in same if l[3] == "own"]) == 1
+    assert same[0][2] == "1MB" and len([row for row in same if row[3] == "own"]) == 1
 
 
 def test_no_cache_runs_every_step(nb):

@@ -71,6 +71,7 @@ def test_platform_specifiers_are_normalized_as_containerd_does():
     assert platforms.parse("linux/arm64/v8") == platforms.of_image({"Os": "linux", "Architecture": "arm64", "Variant": "v8"})
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("line", ["image ls --tree", "images --tree", "images --tree -q busybox"])
 def test_images_tree_on_an_api_141_engine_is_refused_as_the_cli_refuses(ip, line):
     assert check(ip, f"docker {line}") is not None

@@ -121,6 +121,7 @@ def test_logout_removes_the_login(ip, auth_registry, docker_config, made, unique
         ip.run_line_magic("docker_push", image)
 
 
+@pytest.mark.engine
 def test_unreachable_registry(ip, monkeypatch, no_prompt):
     monkeypatch.setenv("DM_TEST_PW", "whatever-pw")
     with pytest.raises(auth.LoginError, match="registry 127.0.0.1:5999 is unreachable"):

@@ -193,7 +193,7 @@ def test_pull_without_login(ip, auth_registry, unique):
         ip.run_line_magic("docker_pull", f"{server}/dmtest-{unique}/private:1")
 
 
-@pytest.mark.parametrize("magic, line", [
+@pytest.mark.parametrize("magic, line", [  # names are checked before connecting: no engine needed
     ("docker_push", "Me/App:1"), ("docker_pull", "127.0.0.1:5000/UPPER:1"), ("docker_pull", "'bad name'"),
     ("docker_tag", "busybox:latest not/ok:"), ("docker_push", "app@sha256:" + "0" * 64),
     ("docker_push", "-a app:1"), ("docker_pull", "me/app:café"), ("docker_tag", "busybox:latest me/ａpp:1"),
@@ -227,6 +227,7 @@ def test_a_bad_name_is_refused_before_the_engine_is_asked(ip, monkeypatch, magic
         ip.run_line_magic(magic, line)
 
 
+@pytest.mark.engine
 def test_tag_and_rmi_errors(ip, unique):
     with pytest.raises(EngineError, match="no image nothing-"):
         ip.run_line_magic("docker_tag", f"nothing-{unique}:1 dmtest-{unique}/x:1")

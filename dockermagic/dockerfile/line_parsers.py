@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import re
 
+from ..text.strconv import go_quote
+
 
 class SyntaxProblem(ValueError):
     """What BuildKit's parser refuses, with the line it names (1-based)."""
@@ -258,27 +260,3 @@ DISPATCH = {
     "run": _maybe_json, "shell": _maybe_json, "stopsignal": _string,
     "user": _string, "volume": _maybe_json_list, "workdir": _string,
 }
-
-
-def go_quote(text: str) -> str:
-    """Go's strconv.Quote."""
-    out = ['"']
-    for ch in text:
-        code = ord(ch)
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch in _GO_ESCAPES:
-            out.append(_GO_ESCAPES[ch])
-        elif ch.isprintable():
-            out.append(ch)
-        elif code < 0x80:
-            out.append(f"\\x{code:02x}")
-        elif code <= 0xFFFF:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(f"\\U{code:08x}")
-    out.append('"')
-    return "".join(out)
-
-
-_GO_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..text.strconv import go_quote
 from .lex import Lexer, ShellSyntaxError
-from .line_parsers import SyntaxProblem, go_quote, split_line
+from .line_parsers import SyntaxProblem, split_line
 
 
 @dataclass

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import re
 
+from ..text.strconv import go_quote
+
 
 class _NoValue:
     """Go's invalid value: what a template prints as `<no value>`."""
@@ -111,28 +113,6 @@ def go_json(value) -> str:
     text = json.dumps(_plain(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     text = re.sub(r"(?<=\d)e([+-])0*(\d)", r"e\1\2", text)  # Go writes 1e-7, not 1e-07
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode("utf-8", "replace").decode()
-
-
-def _escape(ch: str) -> str:
-    if ch in "\a\b\f\n\r\t\v":
-        return "\\" + "abfnrtv"["\a\b\f\n\r\t\v".index(ch)]
-    if ord(ch) < 0x20 or ord(ch) == 0x7F:
-        return f"\\x{ord(ch):02x}"
-    if not ch.isprintable() and ch != " ":
-        return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
-    return ch
-
-
-def go_quote(text: str) -> str:
-    """strconv.Quote."""
-    return '"' + "".join("\\" + ch if ch in '"\\' else _escape(ch) for ch in text) + '"'
-
-
-def shown(text: str) -> str:
-    """`text` for an error message: what strconv.Quote escapes (newlines, controls, line
-    separators) escaped as it does, quotes and backslashes left as typed, so a message quoting a
-    template stays one line and still reads as the template."""
-    return "".join(_escape(ch) for ch in text)
 
 
 def sprint(*args) -> str:

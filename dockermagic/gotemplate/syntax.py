@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from ..errors import InvalidInput
-from .gofmt import shown
+from ..text.strconv import shown
 
 
 class TemplateError(InvalidInput):

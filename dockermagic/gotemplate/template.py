@@ -15,7 +15,8 @@ all Go field names (the CLI prints its structs that way), `<nil>` for null.
 
 from __future__ import annotations
 
-from .gofmt import NO_VALUE, go_json, go_str, go_type, is_true, printf, shown, sprint, sprintln
+from ..text.strconv import shown
+from .gofmt import NO_VALUE, go_json, go_str, go_type, is_true, printf, sprint, sprintln
 from .syntax import Node, Parser, TemplateError
 
 _MISSING = object()  # no value piped in from a previous command

@@ -34,6 +34,10 @@ class DockerfileError(InvalidInput):
     """A Dockerfile no engine would accept."""
 
 
+class ComposeFileError(InvalidInput):
+    """A compose project Compose v2 would refuse to load (bad YAML, an unknown key, a cycle ...)."""
+
+
 class EngineUnreachable(DockerMagicError):
     """No engine answers where we looked."""
 
@@ -44,6 +48,11 @@ class EngineError(DockerMagicError):
 
 class ContainerError(EngineError):
     """The engine refused or failed something about a container."""
+
+
+class ComposeError(EngineError):
+    """A compose project's `up`, `run` ... failed on the engine: a dependency that did not become
+    healthy, a port in use, a service that exited."""
 
 
 class BuildError(DockerMagicError):

@@ -22,6 +22,7 @@ AREAS = [
     "dockermagic.magics.system:SystemMagics",
     "dockermagic.magics.lifecycle:LifecycleMagics",
     "dockermagic.magics.transfer_files:TransferMagics",
+    "dockermagic.magics.compose.magics:ComposeMagics",
 ]
 
 _loaded: dict[int, list] = {}

@@ -38,7 +38,6 @@ UNSUPPORTED = {
     "checkpoint": "is experimental CRIU checkpointing, off on standard engines",
     "init": "writes Docker's project templates (Docker Desktop's `docker init`); write a Dockerfile with %%dockerfile",
     "debug": "is Docker Desktop's debug shell, not part of the engine",
-    "compose": "is its own tool (docker compose); run it in a terminal",
     "scan": "was Docker's Snyk plugin, retired for Docker Scout",
 }
 _SUB = re.compile(r"[a-z][a-z0-9_-]*")

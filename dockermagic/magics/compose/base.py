@@ -157,11 +157,11 @@ def _apply(result, event) -> None:
         result.apply(event)
 
 
-def run_subcommand(magics, line_words: list[str], cell: str | None = None):
-    """`%docker compose [GLOBAL FLAGS] SUBCOMMAND [ARGS]` -> the subcommand's result."""
+def parse_command(line_words: list[str]):
+    """`[GLOBAL FLAGS] SUBCOMMAND [ARGS]` read, nothing run -> (flags, handler or None, args)."""
     flags, words = split_global(line_words)
     if not words:
-        return None, flags
+        return flags, None, None
     name, rest = words[0], words[1:]
     if name in REFUSED:
         raise InvalidInput(f"'docker compose {name}' is not supported here: it {REFUSED[name]}")
@@ -169,8 +169,15 @@ def run_subcommand(magics, line_words: list[str], cell: str | None = None):
     if handler is None:
         raise InvalidInput(f"'docker compose {name}' is not a compose subcommand; supported: "
                            + ", ".join(sorted(SUBCOMMANDS)))
-    args = parse_words(handler.parser, rest)
-    return handler(ComposeCall(magics, flags, name, cell), args), flags
+    return flags, handler, parse_words(handler.parser, rest)
+
+
+def run_subcommand(magics, line_words: list[str], cell: str | None = None):
+    """`%docker compose [GLOBAL FLAGS] SUBCOMMAND [ARGS]` -> the subcommand's result (None: nothing asked)."""
+    flags, handler, args = parse_command(line_words)
+    if handler is None:
+        return None
+    return handler(ComposeCall(magics, flags, handler.parser.prog.split()[-1], cell), args)
 
 
 def usage() -> str:

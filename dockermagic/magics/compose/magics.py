@@ -45,10 +45,11 @@ class ComposeMagics(MagicsArea):
         other way round.
         """
         _load_groups()
-        result, _ = base.run_subcommand(self, split(line))
-        if result is None and not line.split():
+        words = split(line)
+        if not words:
             print(base.usage())
-        return result
+            return None
+        return base.run_subcommand(self, words)
 
     @cell_magic
     @reports_errors
@@ -64,6 +65,12 @@ class ComposeMagics(MagicsArea):
         from .config import write_cell
 
         return write_cell(self, split(line), cell)
+
+
+def parse(words: list[str]):
+    """A compose line's words read as `%docker compose` reads them, nothing run (for `checks.check`)."""
+    _load_groups()
+    return base.parse_command(words)
 
 
 def _with_usage() -> None:

@@ -1,0 +1,53 @@
+"""Notebook 05, "Several containers", run end to end in a real kernel on the real engine: a
+project built and started with a healthcheck gate, its diagram, ps, logs, exec, a scale-up, one
+changed service recreated alone, and `down -v` leaving nothing behind."""
+
+from __future__ import annotations
+
+from support.notebooks import cell_text, execute, find, load, with_parameters
+
+
+def test_several_containers_notebook(engine, unique, tmp_path):
+    project = f"dmnb{unique}".lower()
+    try:
+        nb = execute(with_parameters(load("05-several-containers.ipynb"), project=project), tmp_path,
+                     timeout=240, allow_errors=True)
+        errors = [(c.source.splitlines()[0], o.ename, o.evalue) for c in nb.cells if c.cell_type == "code"
+                  for o in c.outputs if o.output_type == "error"]
+        assert not errors, errors
+
+        assert (tmp_path / "ticker" / "compose.yaml").exists()
+        config = cell_text(find(nb, "%docker compose config"))
+        assert "<svg" in config and "condition: service_healthy" in config
+        up = cell_text(_nth(nb, "%docker compose up -d", 1))
+        for row in (f"{project}_data", f"{project}_default", f"{project}-worker-1", f"{project}-web-1"):
+            assert row in up, row
+        assert "Healthy" in up and "Started" in up
+        assert "tick" in cell_text(find(nb, "print(ticks(stack)"))
+        assert "2 workers writing" in cell_text(find(nb, "workers writing"))
+        logs = cell_text(find(nb, "%docker compose logs worker"))
+        assert f"{project}-worker-1" in logs and "tick" in logs
+        assert "/data/ticks.txt" in cell_text(find(nb, "%docker compose exec web wc"))
+        changed = cell_text(_nth(nb, "%docker compose up -d --scale worker=2", 2))
+        assert f"{project}-web-1" in changed and "Recreated" in changed
+        assert "hello from compose" in cell_text(find(nb, "echo $GREETING"))
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert "<script" not in cell_text(cell)
+    finally:
+        api, mine = engine.api, {"label": f"com.docker.compose.project={project}"}
+        left = api.containers(all=True, filters=mine)
+        for container in left:
+            api.remove_container(container["Id"], force=True, v=True)
+        for network in api.networks(filters=mine):
+            api.remove_network(network["Id"])
+        for volume in api.volumes(filters=mine).get("Volumes") or []:
+            api.remove_volume(volume["Name"], force=True)
+        for image in api.images(name=f"{project}-web"):
+            api.remove_image(image["Id"], force=True)
+    assert not left, "the notebook's `down -v` left containers behind"
+
+
+def _nth(nb, needle, n):
+    found = [c for c in nb.cells if c.cell_type == "code" and c.source.strip() == needle.strip()]
+    return found[n - 1]

@@ -102,13 +102,6 @@ def _import(method, rest):
     return method.parser.parse_args(words)
 
 
-def _compose(method, rest):
-    from .args import split
-    from .compose.magics import parse
-
-    return parse(split(rest))
-
-
 def _system(method, rest):
     from .system import parse_system
 
@@ -117,5 +110,5 @@ def _system(method, rest):
 
 _CHECKERS = {"docker_run": _run_like, "docker_exec": _run_like, "docker_volume": _volume,
              "docker_context": _context, "docker_build": _build, "docker_network": _network,
-             "docker_system": _system, "docker_compose": _compose, "docker_create": _run_like, "docker_save": _redirected(out="-o"),
+             "docker_system": _system, "docker_create": _run_like, "docker_save": _redirected(out="-o"),
              "docker_export": _redirected(out="-o"), "docker_load": _redirected(into="-i"), "docker_import": _import}

@@ -67,14 +67,15 @@ class ComposeMagics(MagicsArea):
         return write_cell(self, split(line), cell)
 
 
-def parse(words: list[str]):
-    """A compose line's words read as `%docker compose` reads them, nothing run (for `checks.check`)."""
+def check(method, rest: str):
+    """A compose line read as `%docker compose` reads it, nothing run (`checks.check` calls it)."""
     _load_groups()
-    return base.parse_command(words)
+    return base.parse_command(split(rest))
 
 
 def _with_usage() -> None:
     ComposeMagics.docker_compose.__doc__ += "\n" + base.GLOBAL_HELP
+    ComposeMagics.docker_compose.check = check
 
 
 _with_usage()

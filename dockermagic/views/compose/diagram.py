@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from ..markup import esc
 
 COLUMNS = 5
-BOX_W, BOX_H, GAP_X, GAP_Y = 200, 96, 26, 58
+BOX_W, BOX_H, GAP_X, GAP_Y = 210, 96, 20, 58
 VOL_W, VOL_H = 150, 56
 MARGIN = 20
 SANS = "-apple-system,BlinkMacSystemFont,'Segoe UI',Helvetica,Arial,sans-serif"
@@ -179,8 +179,8 @@ def _service_box(node: Node, service: dict, family: str, words: str, nets: dict,
         parts.append(_text(cx, y + 72, _cut(f"network_mode: {service['network_mode']}", w - 18, 6.3), 10.5,
                            fill="#57606a"))
     for net in joined:
-        label = _cut(str(net), 90, 6.2)
-        width = 14 + 6.2 * len(label)
+        label = _cut(str(net), 90, 5.8)
+        width = 14 + 5.8 * len(label)
         if cx + width > x + w - 6:
             parts.append(_text(cx, y + 72, "…", 10.5, fill="#57606a", title=", ".join(map(str, joined))))
             break

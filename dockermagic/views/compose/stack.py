@@ -174,7 +174,7 @@ class StackView(LiveView):
             interrupted = isinstance(exc, KeyboardInterrupt) or "Interrupted" in type(exc).__name__
             self.failure = "interrupted" if interrupted else "failed"
             said = ansi.strip(str(exc)).removeprefix("interrupted: ")
-            self.error = said or ("interrupted" if interrupted else type(exc).__name__)
+            self.error = said or ("stopped by Ctrl-C" if interrupted else type(exc).__name__)
 
     # -- HTML -----------------------------------------------------------------------------
     def header_html(self) -> str:

@@ -82,7 +82,7 @@ def highlight(text: str) -> str:
         indent = len(line) - len(line.lstrip(" "))
         if block_indent is not None:
             if not line.strip() or indent > block_indent:
-                out.append(_span("string", line))
+                out.append(esc(line[:indent]) + _span("string", line[indent:]))
                 continue
             block_indent = None
         if line.strip() in ("---", "..."):

@@ -47,6 +47,7 @@ RENDERERS = {
     "dockermagic.containers.lifecycle.Processes": "dockermagic.views.lifecycle:top_bundle",
     "dockermagic.containers.stats.Stats": "dockermagic.views.lifecycle:stats_bundle",
     "dockermagic.files.transfer.FileTransfer": "dockermagic.views.copying:copied_bundle",
+    "dockermagic.compose.results.ComposeProject": "dockermagic.views.compose.bundles:compose_bundle",
 }
 
 _cell: dict = {"count": None, "modes": {}, "keep": []}

@@ -21,7 +21,9 @@ HOSTILE = ('<script>alert(1)</script><img src=x onerror=alert(2)>"\'&amp;</pre><
 TYPED = HOSTILE.replace("\udcff", "\u2603")  # what a user types is text: never a lone surrogate
 
 ALLOWED_TAGS = {"div", "span", "b", "i", "code", "pre", "table", "thead", "tbody", "tr", "th", "td", "details",
-                "summary", "small", "br", "a", "ul", "li", "strong", "em", "sub", "sup", "abbr"}
+                "summary", "small", "br", "a", "ul", "li", "strong", "em", "sub", "sup", "abbr",
+                # Compose's diagram: inline SVG, drawn from the model (no script, no foreignObject)
+                "svg", "defs", "marker", "path", "rect", "circle", "ellipse", "text", "title", "g"}
 
 
 class _Tags(HTMLParser):
@@ -170,8 +172,27 @@ def _results():
         "Processes": lifecycle.Processes(HOSTILE, [HOSTILE, "PID"], [[HOSTILE, "1"]], HOSTILE),
         "Stats": _stats(stats),
         "FileTransfer": transfer_files.FileTransfer(HOSTILE, HOSTILE, HOSTILE, 10, 20, [HOSTILE], label=HOSTILE),
+        "ComposeProject": _compose_project(),
     }
     return found
+
+
+def _compose_project():
+    from dockermagic.compose import results
+
+    model = {"name": HOSTILE, "services": {HOSTILE: {
+        "image": HOSTILE, "ports": [{"target": 80, "published": HOSTILE, "host_ip": HOSTILE}],
+        "networks": {HOSTILE: None}, "depends_on": {"db": {"condition": HOSTILE}},
+        "volumes": [{"type": "volume", "source": HOSTILE, "target": HOSTILE},
+                    {"type": "bind", "source": "/" + HOSTILE, "target": HOSTILE}]},
+        "db": {"build": {"context": HOSTILE, "target": HOSTILE}, "command": [HOSTILE]}},
+        "networks": {HOSTILE: {"name": HOSTILE}}, "volumes": {HOSTILE: {"name": HOSTILE}}}
+    project = hostile(results.ComposeProject, model=model, action="up",
+                      containers=[hostile(results.ComposeContainer, service=HOSTILE)],
+                      rows=[hostile(results.ResourceRow, kind="container", state="Error"),
+                            hostile(results.ResourceRow, kind="volume")],
+                      logs=[hostile(results.LogLine), hostile(results.LogLine, stream="stderr")])
+    return project
 
 
 def _buildkit_result(vertices):

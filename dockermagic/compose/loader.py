@@ -109,6 +109,7 @@ def _project(options: ProjectOptions, model: dict, env: dict, working_dir: str, 
         (services if active else disabled)[key] = canonical
     normalize.implicit_dependencies(services)
     _check_dependencies(services, disabled)
+    model = _used(model, services)
     out = {}
     if model.get("configs"):
         out["configs"] = resources.files(name, model["configs"], secret=False)
@@ -126,6 +127,22 @@ def _project(options: ProjectOptions, model: dict, env: dict, working_dir: str, 
     out = dict(sorted(out.items()))
     return Project(name=name, working_dir=working_dir, config_files=files, model=out, environment=env,
                    profiles=profiles, disabled=disabled)
+
+
+def _used(model: dict, services: dict) -> dict:
+    """The model without the volumes, secrets and configs no enabled service uses (v2 leaves them out)."""
+    used = {"volumes": set(), "secrets": set(), "configs": set()}
+    for svc in services.values():
+        for mount in svc.get("volumes") or []:
+            if mount.get("type") == "volume" and mount.get("source"):
+                used["volumes"].add(mount["source"])
+        for kind in ("secrets", "configs"):
+            used[kind].update(ref["source"] for ref in svc.get(kind) or [])
+    model = dict(model)
+    for kind, names in used.items():
+        if model.get(kind):
+            model[kind] = {k: v for k, v in model[kind].items() if k in names}
+    return model
 
 
 def _environment(raw: dict, env: dict, options: ProjectOptions) -> dict:

@@ -7,6 +7,7 @@ sorted as Go sorts map keys.  Paths are already absolute (`paths.resolve` ran pe
 
 from __future__ import annotations
 
+import posixpath
 import shlex
 
 from ..errors import ComposeFileError
@@ -112,6 +113,8 @@ def _volumes(value, where):
             for key in ("source", "target"):
                 if entry.get(key) == "":
                     del entry[key]
+            if entry.get("target"):
+                entry["target"] = posixpath.normpath(entry["target"])
             entry = ordered(entry, syntax.VOLUME_ORDER)
         result[entry.get("target", index)] = entry  # one mount per target: the last one wins
     return list(result.values())

@@ -10,8 +10,13 @@ def _is_remote(context: str) -> bool:
     return "://" in context or context.startswith(("git@", "github.com/"))
 
 
+#: the HOME `~` expands to: the loaded environment's, set by `resolve`
+_home = {"": os.path.expanduser("~")}
+
+
 def _abs(base: str, path: str) -> str:
-    path = os.path.expanduser(path) if path.startswith("~") else path
+    if path == "~" or path.startswith("~/"):
+        path = _home[""] + path[1:]
     return os.path.normpath(os.path.join(base, path))
 
 
@@ -48,8 +53,11 @@ def _volume(item, base: str):
     return item
 
 
-def resolve(model: dict, base: str) -> None:
-    """Every path in `model` (one file, interpolated) made absolute against `base`, in place."""
+def resolve(model: dict, base: str, home: str | None = None) -> None:
+    """Every path in `model` (one file, interpolated) made absolute against `base`, in place
+    (`~` is `home`)."""
+    if home:
+        _home[""] = home
     for service in (model.get("services") or {}).values():
         if isinstance(service, dict):
             resolve_service(service, base)

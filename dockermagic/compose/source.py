@@ -44,7 +44,7 @@ class Source:
             line = yamlfile.line_of(text, _path_of(str(exc)))
             suffix = f" (line {line})" if line else ""
             raise ComposeFileError(f"validating {path}: {exc}{suffix}") from None
-        paths.resolve(data, base)
+        paths.resolve(data, base, self.env.get("HOME"))
         return data
 
     def file(self, path: str, base: str) -> dict:

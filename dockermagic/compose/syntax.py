@@ -8,6 +8,7 @@ a range giving one entry per port); volumes follow compose-go's `ParseVolume`
 from __future__ import annotations
 
 import os
+import posixpath
 
 from ..errors import ComposeFileError
 
@@ -84,10 +85,10 @@ def _is_path(source: str) -> bool:
 def short_volume(spec: str, where: str) -> dict:
     parts = spec.split(":")
     if len(parts) == 1:
-        return {"type": "volume", "target": spec, "volume": {}}
+        return {"type": "volume", "target": posixpath.normpath(spec), "volume": {}}
     if len(parts) > 3:
         raise ComposeFileError(f"{where}: invalid spec: {spec}: too many colons")
-    source, target = parts[0], parts[1]
+    source, target = parts[0], posixpath.normpath(parts[1])
     options = parts[2].split(",") if len(parts) == 3 else []
     entry = {"type": "bind" if _is_path(source) else "volume", "source": source, "target": target}
     bind, volume = {}, {}

@@ -15,6 +15,7 @@ from dockermagic.compose.loader import load
 from dockermagic.compose.project import ProjectOptions
 from dockermagic.errors import ComposeFileError
 
+HOME = "/tmp/compose-corpus-home"  # the HOME the expected files were made with
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "compose"
 
 
@@ -31,7 +32,7 @@ def _substitute(text: str, folder: Path) -> str:
 
 def _options(row) -> tuple[ProjectOptions, Path]:
     path = CORPUS / "projects" / row["compose_file"]
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "")}
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": HOME}
     return ProjectOptions(files=[path.name], project_name="corpus", cwd=str(path.parent), environ=env), path.parent
 
 

@@ -14,8 +14,7 @@ import os
 import re
 
 from ..errors import ComposeFileError
-from . import envfile, normalize, paths, resources, validate, yamlfile
-from .interpolation import interpolate
+from . import envfile, normalize, resources, yamlfile
 from .merge import merge, strip
 from .project import Project, ProjectOptions
 from .source import Source

@@ -74,6 +74,9 @@ class _Constructor(SafeConstructor):
             return int(text[2:], 8)
         if text.startswith("0x"):
             return int(text[2:], 16)
+        digits = text.lstrip("+-")
+        if len(digits) > 1 and digits.startswith("0") and set(digits) <= set("01234567"):
+            return int(text[0] + "0o" + digits if text[0] in "+-" else "0o" + digits, 8)  # yaml.v3: 010 is 8
         return int(text)
 
     def construct_yaml_float(self, node):

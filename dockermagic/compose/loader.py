@@ -1,0 +1,187 @@
+"""`load(options) -> Project`: a compose project as Docker Compose v2 loads it.
+
+The steps, in v2's order: find the files (`-f`, `COMPOSE_FILE`, or compose.yaml ... looked up in
+the folder and its parents, with its `.override` file); read the project's variables (`.env` or
+`--env-file`, then the process environment over them); per file: parse, interpolate, check
+against the spec, make paths absolute, pull in `include`s and resolve `extends`; merge the files;
+name the project; leave out the services of inactive profiles; resolve `env_file`; bring every
+service to canonical form; refuse dependency cycles.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from ..errors import ComposeFileError
+from . import envfile, normalize, resources, yamlfile
+from .merge import merge, strip
+from .project import Project, ProjectOptions
+from .source import Source
+
+CANDIDATES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+OVERRIDES = ("compose.override.yaml", "compose.override.yml", "docker-compose.override.yaml",
+             "docker-compose.override.yml")
+
+
+def normalize_name(name: str) -> str:
+    """v2's name for a folder: lowercase, only [a-z0-9_-], starting with a letter or digit."""
+    return re.sub(r"^[^a-z0-9]+", "", re.sub(r"[^a-z0-9_-]", "", name.lower()))
+
+
+def check_name(name: str, origin: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+        raise ComposeFileError(f"invalid project name {name!r}{origin}: must consist only of lowercase alphanumeric "
+                               "characters, hyphens, and underscores as well as start with a letter or number")
+    return name
+
+
+def find_files(options: ProjectOptions, environ, cwd: str) -> list[str]:
+    if options.files:
+        return [os.path.abspath(os.path.join(cwd, f)) for f in options.files]
+    if environ.get("COMPOSE_FILE"):
+        sep = environ.get("COMPOSE_PATH_SEPARATOR", os.pathsep)
+        return [os.path.abspath(os.path.join(cwd, f)) for f in environ["COMPOSE_FILE"].split(sep) if f]
+    folder = os.path.abspath(options.project_directory or cwd)
+    while True:
+        for name in CANDIDATES:
+            path = os.path.join(folder, name)
+            if path in options.contents or os.path.isfile(path):
+                found = [path]
+                for override in OVERRIDES:
+                    extra = os.path.join(folder, override)
+                    if extra in options.contents or os.path.isfile(extra):
+                        found.append(extra)
+                        break
+                return found
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            raise ComposeFileError("no configuration file provided: not found")
+        folder = parent
+
+
+def project_environment(options: ProjectOptions, environ, working_dir: str, cwd: str) -> dict[str, str]:
+    files = [os.path.abspath(os.path.join(cwd, f)) for f in options.env_files]
+    if not files:
+        default = os.path.join(working_dir, ".env")
+        if default in options.contents or os.path.isfile(default):
+            files = [default]
+    env: dict[str, str] = {}
+    for path in files:
+        env.update(envfile.read(path, {**env, **environ}, contents=options.contents))
+    env.update(environ)
+    return env
+
+
+def load(options: ProjectOptions) -> Project:
+    """The project `options` name, canonical as `docker compose config` prints it; refusals are
+    `ComposeFileError`s in one line."""
+    environ = dict(os.environ if options.environ is None else options.environ)
+    cwd = os.path.abspath(options.cwd or os.getcwd())
+    files = find_files(options, environ, cwd)
+    working_dir = os.path.abspath(os.path.join(cwd, options.project_directory)) if options.project_directory \
+        else os.path.dirname(files[0])
+    env = project_environment(options, environ, working_dir, cwd)
+    source = Source(options, env)
+    model: dict = {}
+    for path in files:
+        model = merge(model, source.file(path, working_dir))
+    model = strip(model)
+    return _project(options, model, env, working_dir, files)
+
+
+def _project(options: ProjectOptions, model: dict, env: dict, working_dir: str, files: list[str]) -> Project:
+    if options.project_name:
+        name = check_name(options.project_name, "")
+    elif env.get("COMPOSE_PROJECT_NAME"):
+        name = check_name(env["COMPOSE_PROJECT_NAME"], " (COMPOSE_PROJECT_NAME)")
+    elif model.get("name"):
+        name = check_name(str(model["name"]), "")
+    else:
+        name = normalize_name(os.path.basename(working_dir))
+    profiles = list(options.profiles) or [p for p in env.get("COMPOSE_PROFILES", "").split(",") if p]
+    services, disabled = {}, {}
+    for key, raw in sorted((model.get("services") or {}).items()):
+        svc_profiles = raw.get("profiles") or []
+        active = not svc_profiles or "*" in profiles or any(p in profiles for p in svc_profiles)
+        canonical = normalize.service(key, _environment(raw, env, options))
+        (services if active else disabled)[key] = canonical
+    normalize.implicit_dependencies(services)
+    _check_dependencies(services, disabled)
+    model = _used(model, services)
+    out = {}
+    if model.get("configs"):
+        out["configs"] = resources.files(name, model["configs"], secret=False)
+    out["name"] = name
+    nets = resources.networks(name, model.get("networks"), services)
+    if nets:
+        out["networks"] = nets
+    if model.get("secrets"):
+        out["secrets"] = resources.files(name, model["secrets"], secret=True)
+    out["services"] = services
+    if model.get("volumes"):
+        out["volumes"] = resources.volumes(name, model["volumes"])
+    for key in sorted(k for k in model if k.startswith("x-")):
+        out[key] = model[key]
+    out = dict(sorted(out.items()))
+    return Project(name=name, working_dir=working_dir, config_files=files, model=out, environment=env,
+                   profiles=profiles, disabled=disabled)
+
+
+def _used(model: dict, services: dict) -> dict:
+    """The model without the volumes, secrets and configs no enabled service uses (v2 leaves them out)."""
+    used = {"volumes": set(), "secrets": set(), "configs": set()}
+    for svc in services.values():
+        for mount in svc.get("volumes") or []:
+            if mount.get("type") == "volume" and mount.get("source"):
+                used["volumes"].add(mount["source"])
+        for kind in ("secrets", "configs"):
+            used[kind].update(ref["source"] for ref in svc.get(kind) or [])
+    model = dict(model)
+    for kind, names in used.items():
+        if model.get(kind):
+            model[kind] = {k: v for k, v in model[kind].items() if k in names}
+    return model
+
+
+def _environment(raw: dict, env: dict, options: ProjectOptions) -> dict:
+    """`env_file` read into `environment`, bare names resolved from the project's variables."""
+    if "env_file" not in raw and "environment" not in raw:
+        return raw
+    values: dict = {}
+    for item in raw.get("env_file") or []:
+        path, required = (item, True) if isinstance(item, str) else (item["path"], item.get("required", True))
+        values.update(envfile.read(path, env, required=required, contents=options.contents))
+    values.update(normalize.mapping(raw.get("environment"), "environment"))
+    for key, value in values.items():
+        if value is None and key in env:
+            values[key] = env[key]
+    raw = {k: v for k, v in raw.items() if k != "env_file"}
+    if values:
+        raw["environment"] = values
+    return raw
+
+
+def _check_dependencies(services: dict, disabled: dict) -> None:
+    for name, svc in services.items():
+        for dep, options in (svc.get("depends_on") or {}).items():
+            if dep not in services and dep not in disabled and options.get("required", True):
+                raise ComposeFileError(f"service {name!r} depends on undefined service {dep!r}: invalid compose project")
+    every = {**services, **disabled}
+    done: set = set()
+
+    def visit(node: str, path: list[str]) -> None:
+        if node in path:
+            cycle = path[path.index(node):] + [node]
+            raise ComposeFileError("dependency cycle detected: " + " -> ".join(cycle))
+        if node in done or node not in every:
+            return
+        for dep in sorted(every[node].get("depends_on") or {}):
+            visit(dep, [*path, node])
+        done.add(node)
+
+    for name in sorted(every):
+        visit(name, [])
+
+
+__all__ = ["load", "normalize_name", "yamlfile"]

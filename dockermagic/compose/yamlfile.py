@@ -1,0 +1,166 @@
+"""YAML as compose-go reads it: YAML 1.2's core schema on PyYAML's C parser.
+
+PyYAML resolves plain scalars by YAML 1.1 (`yes`, `on`, `off` are booleans, `010` is octal,
+`1:20` is sexagesimal); Go's yaml.v3 uses the 1.2 core schema, where those stay strings.  The
+resolver below is 1.2's, anchors and `<<` merge keys work as in yaml.v3, and the two tags
+Compose adds mean: `!reset` (drop what earlier files or `extends` set) and `!override`
+(replace it instead of merging).  Errors are one line with the line and column, as v2's.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.resolver import BaseResolver
+
+from ..errors import ComposeFileError
+
+try:  # libyaml's reader, scanner, parser and composer in one: about ten times faster than Python's
+    from yaml.cyaml import CParser as _Parser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, Parser, Composer):
+        def __init__(self, stream):
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+
+
+class Reset:
+    """A value tagged `!reset`: merging it removes the key."""
+
+    def __repr__(self) -> str:
+        return "!reset"
+
+
+class Override:
+    """A value tagged `!override`: merging it replaces the earlier value whole."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"!override {self.value!r}"
+
+
+class _CoreResolver(BaseResolver):
+    pass
+
+
+_CORE = [
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    ("tag:yaml.org,2002:float",
+     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+     "-+.0123456789"),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("tag:yaml.org,2002:merge", r"^(?:<<)$", "<"),
+]
+for _tag, _pattern, _first in _CORE:
+    _CoreResolver.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+
+
+class _Constructor(SafeConstructor):
+    def construct_yaml_int(self, node):
+        text = self.construct_scalar(node)
+        if text.startswith("0o"):
+            return int(text[2:], 8)
+        if text.startswith("0x"):
+            return int(text[2:], 16)
+        digits = text.lstrip("+-")
+        if len(digits) > 1 and digits.startswith("0") and set(digits) <= set("01234567"):
+            return int(text[0] + "0o" + digits if text[0] in "+-" else "0o" + digits, 8)  # yaml.v3: 010 is 8
+        return int(text)
+
+    def construct_yaml_float(self, node):
+        text = self.construct_scalar(node).lower()
+        if text.endswith("inf"):
+            return float("-inf") if text.startswith("-") else float("inf")
+        return float(text)
+
+    def construct_yaml_bool(self, node):
+        return self.construct_scalar(node).lower() == "true"
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = key_node.value
+            if key in seen:
+                raise ConstructorError(None, None, f"mapping key {key!r} already defined at line {seen[key] + 1}",
+                                       key_node.start_mark)
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_reset(self, node):
+        return Reset()
+
+    def construct_override(self, node):
+        if isinstance(node, yaml.MappingNode):
+            return Override(self.construct_mapping(node, deep=True))
+        if isinstance(node, yaml.SequenceNode):
+            return Override(self.construct_sequence(node, deep=True))
+        return Override(self.construct_scalar(node))
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
+_Constructor.add_constructor("tag:yaml.org,2002:float", _Constructor.construct_yaml_float)
+_Constructor.add_constructor("tag:yaml.org,2002:bool", _Constructor.construct_yaml_bool)
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
+_Constructor.add_constructor("!reset", _Constructor.construct_reset)
+_Constructor.add_constructor("!override", _Constructor.construct_override)
+
+
+class _Loader(_Parser, _Constructor, _CoreResolver):
+    def __init__(self, stream):
+        _Parser.__init__(self, stream)
+        _Constructor.__init__(self)
+        _CoreResolver.__init__(self)
+
+
+def parse(text: str, path: str = "") -> object:
+    """The YAML document in `text` as plain Python data (None for an empty document)."""
+    loader = _Loader(text)
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ComposeFileError(f"yaml: {path + ': ' if path else ''}{where}{problem}") from None
+    except yaml.YAMLError as exc:
+        raise ComposeFileError(f"yaml: {path + ': ' if path else ''}{str(exc).splitlines()[0]}") from None
+    finally:
+        loader.dispose()
+
+
+def line_of(text: str, keys: list) -> int | None:
+    """The line (1-based) where the value at `keys` (a path of mapping keys and list indexes) starts,
+    for an error message; None when the path is not in the document."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for key in keys:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == key:
+                    line, node = key_node.start_mark.line + 1, value_node
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line

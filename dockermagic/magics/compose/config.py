@@ -1,0 +1,86 @@
+"""`%docker compose config` (v2's flags) and `%%compose` (a cell written as a project's compose
+file once it loads as v2 would load it)."""
+
+from __future__ import annotations
+
+import os
+
+from ...compose import config as cfg
+from ...errors import ComposeFileError, InvalidInput
+from .base import subcommand
+
+_FLAGS = (
+    (("--format",), {"default": "yaml", "choices": ("yaml", "json"), "help": "Format the output. Values: [yaml | json]"}),
+    (("-q", "--quiet"), {"action": "store_true", "help": "Only validate the configuration, don't print anything"}),
+    (("--no-interpolate",), {"action": "store_true", "help": "Don't interpolate environment variables"}),
+    (("--services",), {"action": "store_true", "help": "Print the service names, one per line."}),
+    (("--volumes",), {"action": "store_true", "help": "Print the volume names, one per line."}),
+    (("--profiles",), {"action": "store_true", "help": "Print the profile names, one per line."}),
+    (("--images",), {"action": "store_true", "help": "Print the image names, one per line."}),
+    (("--hash",), {"default": "", "help": "Print the service config hash, one per line."}),
+    (("-o", "--output"), {"default": "", "help": "Save to file (default to stdout)"}),
+)
+
+
+@subcommand("config", "Parse, resolve and render compose file in canonical format", *_FLAGS)
+def config(call, args):
+    project = call.project(interpolate=False) if args.no_interpolate else call.project()
+    if args.services:
+        lines = cfg.services(project)
+    elif args.volumes:
+        lines = cfg.volumes(project)
+    elif args.hash:
+        lines = cfg.hashes(project, args.hash)
+    elif args.profiles:
+        lines = cfg.profiles(project)
+    elif args.images:
+        lines = cfg.images(project)
+    else:
+        text = cfg.render(project, args.format, interpolated=not args.no_interpolate)
+        if args.quiet:
+            return None
+        if args.output:
+            with open(args.output, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            return None
+        print(text, end="")
+        return None
+    if not args.quiet:
+        print("\n".join(lines))
+    return None
+
+
+def write_cell(magics, words: list[str], cell: str):
+    """`%%compose [DIR] [-f NAME] [-p NAME]`: load the cell as DIR/NAME would load, then write it."""
+    from ...compose.loader import load
+    from ...compose.project import ProjectOptions
+    from ...compose.results import ComposeProject
+
+    folder, name, project_name = ".", "compose.yaml", None
+    words = list(words)
+    while words:
+        word = words.pop(0)
+        if word in ("-f", "--file", "-p", "--project-name"):
+            if not words:
+                raise InvalidInput(f"%%compose: {word} needs an argument")
+            value = words.pop(0)
+            if word in ("-f", "--file"):
+                name = value
+            else:
+                project_name = value
+        elif word.startswith("-"):
+            raise InvalidInput(f"%%compose: unknown flag {word!r}; usage: %%compose [DIR] [-f NAME] [-p NAME]")
+        else:
+            folder = word
+    folder = os.path.abspath(folder)
+    path = os.path.join(folder, name)
+    options = ProjectOptions(files=[path], project_name=project_name, environ=dict(os.environ), cwd=folder,
+                             contents={path: cell})
+    try:
+        project = load(options)
+    except ComposeFileError as exc:
+        raise ComposeFileError(f"{name}: {exc}") from None
+    os.makedirs(folder, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(cell)
+    return ComposeProject(project.name, project.working_dir, project.model, action="config")

@@ -1,0 +1,53 @@
+"""Every row of ../shared/corpus/compose/index.tsv: an accepted file loads to the JSON v2 printed
+(parsed, and with its keys in v2's order), a refused one is refused in one line with v2's message."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from dockermagic.compose.config import render
+from dockermagic.compose.loader import load
+from dockermagic.compose.project import ProjectOptions
+from dockermagic.errors import ComposeFileError
+
+HOME = "/tmp/compose-corpus-home"  # the HOME the expected files were made with
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "compose"
+
+
+def rows() -> list[dict]:
+    if not (CORPUS / "index.tsv").exists():
+        return []
+    with (CORPUS / "index.tsv").open(newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def _substitute(text: str, folder: Path) -> str:
+    return text.replace("${PROJECT_DIR}", str(folder)).replace("${CORPUS}", str(CORPUS / "projects"))
+
+
+def _options(row) -> tuple[ProjectOptions, Path]:
+    path = CORPUS / "projects" / row["compose_file"]
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": HOME}
+    return ProjectOptions(files=[path.name], project_name="corpus", cwd=str(path.parent), environ=env), path.parent
+
+
+@pytest.mark.parametrize("row", rows() or [pytest.param(None, marks=pytest.mark.skip(reason=f"no corpus at {CORPUS}"))],
+                         ids=lambda row: row["compose_file"] if row else "none")
+def test_corpus_row(row):
+    options, folder = _options(row)
+    if row["verdict"] == "refuse":
+        with pytest.raises(ComposeFileError) as caught:
+            load(options)
+        message = str(caught.value)
+        assert "\n" not in message
+        assert _substitute(row["expected"], folder) in message
+        return
+    expected_text = _substitute((CORPUS / row["expected"]).read_text(), folder)
+    ours = render(load(options), "json")
+    assert json.loads(ours) == json.loads(expected_text)
+    assert ours.rstrip("\n") == expected_text.rstrip("\n")  # key order and Go's escaping too

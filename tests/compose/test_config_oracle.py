@@ -9,9 +9,9 @@ import subprocess
 
 import pytest
 
-from dockermagic.compose import config as cfg
-from dockermagic.compose.loader import load
-from dockermagic.compose.project import ProjectOptions
+from dockermagic.compose.model import config as cfg
+from dockermagic.compose.model.loader import load
+from dockermagic.compose.model.project import ProjectOptions
 
 pytestmark = pytest.mark.skipif(shutil.which("docker-compose") is None, reason="no docker-compose oracle")
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from dockermagic.compose.config import render
-from dockermagic.compose.loader import load
-from dockermagic.compose.project import ProjectOptions
+from dockermagic.compose.model.config import render
+from dockermagic.compose.model.loader import load
+from dockermagic.compose.model.project import ProjectOptions
 from dockermagic.errors import ComposeFileError
 
 HOME = "/tmp/compose-corpus-home"  # the HOME the expected files were made with

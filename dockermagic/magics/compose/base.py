@@ -106,7 +106,7 @@ class ComposeCall:
         self._project = None
 
     def options(self, **overrides):
-        from ...compose.project import ProjectOptions
+        from ...compose.model.project import ProjectOptions
 
         return ProjectOptions(
             files=list(self.flags.files), project_directory=self.flags.project_directory,
@@ -116,7 +116,7 @@ class ComposeCall:
     def project(self, **overrides):
         """The project the global flags name, loaded as Compose v2 loads it (once per call)."""
         if self._project is None or overrides:
-            from ...compose.loader import load
+            from ...compose.model.loader import load
 
             project = load(self.options(**overrides))
             if overrides:

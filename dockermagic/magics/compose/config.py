@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from ...compose import config as cfg
+from ...compose.model import config as cfg
 from ...errors import ComposeFileError, InvalidInput
 from .base import subcommand
 
@@ -52,8 +52,8 @@ def config(call, args):
 
 def write_cell(magics, words: list[str], cell: str):
     """`%%compose [DIR] [-f NAME] [-p NAME]`: load the cell as DIR/NAME would load, then write it."""
-    from ...compose.loader import load
-    from ...compose.project import ProjectOptions
+    from ...compose.model.loader import load
+    from ...compose.model.project import ProjectOptions
     from ...compose.results import ComposeProject
 
     folder, name, project_name = ".", "compose.yaml", None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from ..errors import ComposeFileError
+from ...errors import ComposeFileError
 from . import envfile, paths, validate, yamlfile
 from .interpolation import interpolate
 from .merge import merge, strip

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from ..errors import ComposeFileError
+from ...errors import ComposeFileError
 
 _NAME = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
 

@@ -4,7 +4,7 @@ not allowed`, `services.nil must be a mapping`); `x-` keys are always allowed.""
 
 from __future__ import annotations
 
-from ..errors import ComposeFileError
+from ...errors import ComposeFileError
 from .normalize import SERVICE_ORDER
 
 TOP = {"version", "name", "include", "services", "networks", "volumes", "secrets", "configs", "models"}

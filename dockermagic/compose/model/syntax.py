@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import posixpath
 
-from ..errors import ComposeFileError
+from ...errors import ComposeFileError
 
 PORT_ORDER = ("name", "mode", "host_ip", "target", "published", "protocol", "app_protocol")
 

@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Mapping
 
-from ..errors import ComposeFileError
+from ...errors import ComposeFileError
 from .interpolation import substitute
 
 _KEY = re.compile(r"\s*(?:export\s+)?([^=:\s#]+)\s*([=:]?)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 import shlex
 
-from ..errors import ComposeFileError
+from ...errors import ComposeFileError
 from . import syntax, units
 
 SERVICE_ORDER = (

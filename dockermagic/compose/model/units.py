@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import ComposeFileError
+from ...errors import ComposeFileError
 
 _DURATION = re.compile(r"([0-9]*\.?[0-9]+)(ns|us|µs|ms|s|m|h)")
 _NANOS = {"ns": 1, "us": 1000, "µs": 1000, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}

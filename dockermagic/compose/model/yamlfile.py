@@ -15,7 +15,7 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.resolver import BaseResolver
 
-from ..errors import ComposeFileError
+from ...errors import ComposeFileError
 
 try:  # libyaml's reader, scanner, parser and composer in one: about ten times faster than Python's
     from yaml.cyaml import CParser as _Parser

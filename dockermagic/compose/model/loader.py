@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 
-from ..errors import ComposeFileError
+from ...errors import ComposeFileError
 from . import envfile, normalize, resources, yamlfile
 from .merge import merge, strip
 from .project import Project, ProjectOptions

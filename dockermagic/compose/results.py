@@ -95,6 +95,7 @@ class ComposeProject:
     rows: list[ResourceRow] = field(default_factory=list)  # the last operation's progress, in order
     logs: list[LogLine] = field(default_factory=list)      # attached `up`, `logs` (bounded by the view)
     exit_code: int | None = None                  # `up --exit-code-from`, `run`, `wait`
+    source: str = ""                              # `config`: the YAML v2 prints; `%%compose`: the file written
     engine: str = ""                              # the engine's label
 
     def apply(self, event: StackEvent) -> ResourceRow:
@@ -113,6 +114,8 @@ class ComposeProject:
         return row
 
     def __repr__(self) -> str:
+        if self.action == "config":
+            return f"<ComposeProject {self.name!r} (config): {len(self.model.get('services') or {})} services>"
         running = sum(c.state == "running" for c in self.containers)
         return (f"<ComposeProject {self.name!r} ({self.action}): {len(self.containers)} containers, "
                 f"{running} running, {len(self.networks)} networks, {len(self.volumes)} volumes>")

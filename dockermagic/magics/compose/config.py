@@ -43,8 +43,13 @@ def config(call, args):
             with open(args.output, "w", encoding="utf-8") as handle:
                 handle.write(text)
             return None
-        print(text, end="")
-        return None
+        if args.format == "json":
+            print(text, end="")
+            return None
+        from ...compose.results import ComposeProject
+
+        # the YAML as v2 prints it, highlighted, with the project's diagram (a terminal: the YAML)
+        return ComposeProject(project.name, project.working_dir, project.model, action="config", source=text)
     if not args.quiet:
         print("\n".join(lines))
     return None
@@ -83,4 +88,4 @@ def write_cell(magics, words: list[str], cell: str):
     os.makedirs(folder, exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(cell)
-    return ComposeProject(project.name, project.working_dir, project.model, action="config")
+    return ComposeProject(project.name, project.working_dir, project.model, action="config", source=cell)

@@ -96,7 +96,7 @@ def compose_bundle(result: ComposeProject) -> dict:
         html = box(_header(result, said) + ps_html(result) + _diagram(result, True), "dm-compose")
         text = text_table(PS_HEADERS, ps_rows(result))
     elif action == "config":
-        source = to_yaml(result.model) if result.model else ""
+        source = result.source or (to_yaml(result.model) if result.model else "")
         services = len(result.model.get("services") or {}) if isinstance(result.model, dict) else 0
         html = box(_header(result, f"· {services} services") + (highlighted(source) if source else "")
                    + _diagram(result, False), "dm-compose")

@@ -96,6 +96,7 @@ class ComposeProject:
     logs: list[LogLine] = field(default_factory=list)      # attached `up`, `logs` (bounded by the view)
     exit_code: int | None = None                  # `up --exit-code-from`, `run`, `wait`
     engine: str = ""                              # the engine's label
+    note: str = ""                                # what v2 prints beside the rows ("No stopped containers")
 
     def apply(self, event: StackEvent) -> ResourceRow:
         """The row `event` moves (made when new), updated in place."""

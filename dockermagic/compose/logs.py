@@ -44,7 +44,7 @@ class _Reader(threading.Thread):
 
     def __init__(self, engine, ident: str, name: str, service: str, params: dict, out: queue.Queue):
         super().__init__(name=f"dockermagic-logs-{name}", daemon=True)
-        self.engine, self.ident, self.cname, self.service, self.params, self.out = engine, ident, name, service, params, out
+        self.engine, self.target, self.cname, self.service, self.params, self.out = engine, ident, name, service, params, out
         self.response = None
         self.stopped = False
 
@@ -52,7 +52,7 @@ class _Reader(threading.Thread):
         import docker
 
         try:
-            info = self.engine.api.inspect_container(self.ident)
+            info = self.engine.api.inspect_container(self.target)
             tty = bool(info["Config"].get("Tty"))
             with adapter.response(self.engine.api, "GET", "/containers/{0}/logs", info["Id"], params=self.params) as resp:
                 self.response = resp

@@ -54,6 +54,9 @@ class _Reader(threading.Thread):
         try:
             info = self.engine.api.inspect_container(self.target)
             tty = bool(info["Config"].get("Tty"))
+            if self.cname == self.target:  # given a name or id: its name and service as the engine has them
+                self.cname = info["Name"].lstrip("/")
+                self.service = self.service or (info["Config"].get("Labels") or {}).get(targets.SERVICE, "")
             with adapter.response(self.engine.api, "GET", "/containers/{0}/logs", info["Id"], params=self.params) as resp:
                 self.response = resp
                 if self.stopped:

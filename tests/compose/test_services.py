@@ -262,3 +262,17 @@ def test_events_json_as_v2_shapes_them(dc, stack, engine):
     assert [line["action"] for line in lines] == ["pause", "unpause"]
     assert set(lines[0]) == {"action", "attributes", "id", "service", "time", "type"}
     assert lines[0]["service"] == "web" and not any(k.startswith("com.docker.compose") for k in lines[0]["attributes"])
+
+
+def test_follow_ends_when_every_container_ends(engine, made, unique):
+    """`follow()` (also the foreground `up`'s): lines of several containers, whole, until all end."""
+    from dockermagic.compose.logs import follow
+
+    ids = []
+    for n, script in enumerate(("echo a1; sleep 1; echo a2", "printf 'b1\\nb2\\n'; sleep 2")):
+        name = made.container(f"dm-follow-{unique}-{n}")
+        ids.append(engine.api.create_container("busybox:latest", ["sh", "-c", script], name=name)["Id"])
+        engine.api.start(name)
+    lines = list(follow(engine, "p", ids, follow=True))
+    assert sorted(line.text for line in lines) == ["a1", "a2", "b1", "b2"]
+    assert {line.container for line in lines} == {f"dm-follow-{unique}-0", f"dm-follow-{unique}-1"}

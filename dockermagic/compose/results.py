@@ -97,6 +97,7 @@ class ComposeProject:
     exit_code: int | None = None                  # `up --exit-code-from`, `run`, `wait`
     source: str = ""                              # `config`: the YAML v2 prints; `%%compose`: the file written
     engine: str = ""                              # the engine's label
+    note: str = ""                                # what v2 prints beside the rows ("No stopped containers")
 
     def apply(self, event: StackEvent) -> ResourceRow:
         """The row `event` moves (made when new), updated in place."""

@@ -1,0 +1,96 @@
+"""`%docker compose exec` and `run`: a command in a service's container, with a terminal by
+default as v2 gives one (`-T` for none), an interactive shell typed into a line at a time as
+`%docker exec -it` is (the house's `Console` and `serve`), the output in the house's output view,
+and a non-zero exit raised as `RunFailed` (`--no-raise-error` opts out)."""
+
+from __future__ import annotations
+
+from ...views.formatters import shown
+from ..run_args import check_terminal, console_wanted
+from ..shells import detach_hang_up, readable, serve
+
+
+def _console(call, args):
+    """(tty, the Console or None) for this call's command, refusing what a cell cannot serve."""
+    from ...containers.console import Console
+
+    tty = not args.no_tty and not args.detach
+    can_read = tty and readable(call.magics.shell)
+    if tty and args.command:
+        check_terminal(args.command, args.interactive, can_read)
+    wanted = console_wanted(args.command, tty, args.interactive, can_read) and bool(args.command)
+    return tty, Console() if wanted else None
+
+
+def _shown(call, job, console, args, verb: str):
+    from ...containers.run import failure
+    from ...views.container import OutputView
+    from ...views.live import run
+
+    settings = call.magics.settings
+    view = OutputView(job.result, verb, max_lines=settings.max_output_lines, **call.view_options)
+    if console is not None:
+        serve(view, job.events(), console, detach_hang_up(job, console))
+    else:
+        run(view, job.events())
+    if job.result.exit_code != 0 and not args.no_raise_error:
+        raise failure(job.result)
+    return shown(job.result, call.magics.shell.execution_count, view.mode)
+
+
+def exec_in(call, result, args, oneoff):
+    """`docker compose exec [OPTIONS] SERVICE COMMAND`."""
+    from ...compose import targets
+
+    targets.check_services(result, [args.service])
+    tty, console = _console(call, args)
+    job = oneoff.exec_job(call.engine(), result.name, args.service, args.command, index=args.index, user=args.user,
+                          workdir=args.workdir, env=args.env, stdin=console, tty=tty, privileged=args.privileged)
+    if args.detach:
+        job.detached()
+        return None
+    return _shown(call, job, console, args, "exec")
+
+
+def run_oneoff(call, args, project, result):
+    """`docker compose run [OPTIONS] SERVICE [COMMAND]`: dependencies first (unless --no-deps),
+    then the one-off container; `-d` prints its name; `--rm` removes it once it exits."""
+    from ...compose import oneoff
+    from ...gotemplate.formats import Formatted
+
+    if project is None:
+        from ...errors import InvalidInput
+
+        raise InvalidInput("docker compose run needs the project's compose file (found none): run it where "
+                           "compose.yaml is, or give -f FILE")
+    engine = call.engine()
+    if args.service not in project.services:
+        from ...errors import InvalidInput
+
+        raise InvalidInput(f'no such service: "{args.service}"')
+    if not args.no_deps:
+        call.show(result, oneoff.start_dependencies(engine, project, args.service, result), quiet=True)
+    tty, console = _console(call, args)
+    options = oneoff.RunOptions(
+        command=list(args.command), rm=args.rm, detach=args.detach, name=args.name, entrypoint=args.entrypoint,
+        env=args.env, labels=args.label, user=args.user, workdir=args.workdir, volumes=args.volume,
+        publish=args.publish, service_ports=args.service_ports, no_deps=args.no_deps, tty=tty,
+        interactive=console is not None)
+    cid, name = oneoff.create(engine, project, args.service, options)
+    if args.detach:
+        engine.api.start(cid)
+        return Formatted(name + "\n")
+    try:
+        return _shown(call, oneoff.attach(engine, cid, stdin=console or False), console, args, "run")
+    finally:
+        if args.rm:
+            _remove(engine, cid)
+
+
+def _remove(engine, cid: str) -> None:
+    import docker
+
+    try:
+        engine.api.remove_container(cid, force=True, v=True)
+    except docker.errors.NotFound:
+        pass

@@ -8,9 +8,10 @@ import json
 import re
 import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
+
+from support.compose_fixtures import v2_path
 
 pytestmark = pytest.mark.engine
 
@@ -28,21 +29,8 @@ services:
 """
 
 
-def _binary() -> str:
-    """The real v2 binary (the pyenv shim of `docker-compose` loses exit codes)."""
-    try:
-        import compose
-
-        path = Path(compose.__file__).parent / "docker-compose"
-        if path.exists():
-            return str(path)
-    except ImportError:
-        pass
-    return "docker-compose"
-
-
 def v2(folder, name, *words, check=True):
-    proc = subprocess.run([_binary(), "-p", name, *words], cwd=folder, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([v2_path() or "docker-compose", "-p", name, *words], cwd=folder, capture_output=True, text=True, timeout=120)
     if check and proc.returncode != 0:
         raise AssertionError(f"docker-compose {' '.join(words)}: {proc.stderr}")
     return proc
@@ -54,7 +42,7 @@ def states(folder, name) -> dict:
 
 
 @pytest.fixture
-def stack(tmp_path, engine, monkeypatch):
+def stack(tmp_path, engine, compose_v2):
     """A project v2 started (`up -d`), removed by v2 at the end whatever happened."""
     name = f"dmops{uuid.uuid4().hex[:8]}"
     (tmp_path / "compose.yaml").write_text(COMPOSE)
@@ -67,19 +55,9 @@ def stack(tmp_path, engine, monkeypatch):
 
 @pytest.fixture
 def dc(ip, stack, monkeypatch):
-    """`%docker compose -p NAME ...` in the project's folder; the project built from v2's own
-    `config --format json` until the loader lands; the live view drained quietly."""
-    from dockermagic.compose.project import Project
-    from dockermagic.magics.compose import base
-
+    """`%docker compose -p NAME ...` in the project's folder."""
     folder, name = stack
     monkeypatch.chdir(folder)
-    model = json.loads(v2(folder, name, "config", "--format", "json").stdout)
-    project = Project(name, str(folder), [str(folder / "compose.yaml")], model, {})
-    monkeypatch.setattr(base.ComposeCall, "project", lambda self, **kw: project)
-    original = base.ComposeCall.show
-    monkeypatch.setattr(base.ComposeCall, "show", lambda self, result, events, quiet=False:
-                        original(self, result, events, quiet=True))
 
     def run(line):
         return ip.run_line_magic("docker", f"compose -p {name} {line}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,15 @@ from support.engine_fixtures import _missing
 
 
 def v2_path() -> str | None:
+    """The real v2 binary inside the `compose` package (its pyenv shim on PATH loses exit codes)."""
+    try:
+        import compose
+
+        path = Path(compose.__file__).parent / "docker-compose"
+        if path.exists():
+            return str(path)
+    except ImportError:
+        pass
     return shutil.which("docker-compose")
 
 

@@ -132,13 +132,15 @@ class ComposeCall:
         return self.magics.settings.view_options()
 
     def show(self, result, events, quiet: bool = False):
-        """Run `events` (StackEvent / LogLine) through the live stack view into `result`; `quiet`
-        (or no view): only drain them.  Returns `result`, marked as shown in this cell."""
+        """Run `events` (StackEvent / LogLine) into `result` -- each one applied to it here, as it
+        comes -- through the live stack view (`quiet`: no view).  Returns `result`, marked as
+        shown in this cell."""
         from ...views.formatters import shown
 
+        events = _applied(result, events)
         if quiet:
-            for event in events:
-                _apply(result, event)
+            for _ in events:
+                pass
             return result
         from ...views.compose.stack import StackView
         from ...views.live import run
@@ -148,13 +150,21 @@ class ComposeCall:
         return shown(result, self.magics.shell.execution_count, view.mode)
 
 
-def _apply(result, event) -> None:
+def _applied(result, events):
+    """`events`, each applied to `result` first; closing this closes them (Ctrl-C reaches the core)."""
     from ...compose.results import LogLine
 
-    if isinstance(event, LogLine):
-        result.logs.append(event)
-    else:
-        result.apply(event)
+    try:
+        for event in events:
+            if isinstance(event, LogLine):
+                result.logs.append(event)
+            else:
+                result.apply(event)
+            yield event
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
 
 
 def parse_command(line_words: list[str]):

@@ -55,8 +55,7 @@ def stop(call, args):
     return _act(call, lifecycle.stop, args.services, args.timeout)
 
 
-@subcommand("restart", "Restart service containers", TIMEOUT,
-            (("--no-deps",), {"action": "store_true", "help": "Don't restart dependent services."}), SERVICES)
+@subcommand("restart", "Restart service containers", TIMEOUT, SERVICES)
 def restart(call, args):
     from ...compose import lifecycle
 
@@ -210,7 +209,6 @@ def version(call, args):
 @subcommand("cp", "Copy files/folders between a service container and the local filesystem",
             INDEX, (("-a", "--archive"), {"action": "store_true", "help": "Archive mode (copy all uid/gid information)."}),
             (("-L", "--follow-link"), {"action": "store_true", "help": "Always follow symbol link in SRC_PATH."}),
-            (("--all",), {"action": "store_true", "help": "Include containers created by the run command (not here)."}),
             (("source",), {"metavar": "SRC", "help": "SERVICE:SRC_PATH or a local path."}),
             (("dest",), {"metavar": "DEST", "help": "A local path or SERVICE:DEST_PATH."}))
 def cp(call, args):

@@ -1,0 +1,388 @@
+"""Services on a swarm manager: `docker service create|ls|ps|inspect|scale|update|rollback|rm`,
+interchangeable with the docker CLI (same specs, same names, same columns).  The spec comes
+from `service_spec.apply`; convergence is `tasks.converge`.  Knows nothing of IPython."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import EngineError, InvalidInput
+from ..gotemplate.formats import Listing
+from . import service_spec, tasks
+
+LS_HEADER = {"ID": "ID", "Name": "NAME", "Mode": "MODE", "Replicas": "REPLICAS", "Image": "IMAGE", "Ports": "PORTS"}
+LS_TABLE = "table {{.ID}}\t{{.Name}}\t{{.Mode}}\t{{.Replicas}}\t{{.Image}}\t{{.Ports}}"
+
+
+class ServiceError(EngineError):
+    """The manager refused a service operation, or there is no such service."""
+
+
+class NotAManager(ServiceError):
+    """The engine asked is a swarm worker, or in no swarm: service commands need a manager."""
+
+
+@dataclass
+class Service:
+    """A service on the swarm (what create, update, scale and inspect return); `.raw` is the
+    engine's JSON.  `.wait()` waits for its tasks to converge, bounded."""
+
+    id: str
+    name: str
+    mode: str  # replicated, global
+    replicas: int | None  # desired, for a replicated service
+    image: str
+    ports: str  # as `service ls` prints them
+    labels: dict = field(default_factory=dict)
+    created: str = ""
+    updated: str = ""
+    update_state: str = ""  # the engine's UpdateStatus.State: updating, completed, paused, rollback_...
+    label: str = ""  # the engine that answered
+    warnings: list[str] = field(default_factory=list)
+    convergence: tasks.Convergence | None = None
+    raw: dict = field(default_factory=dict, repr=False)
+    engine: object = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, engine, raw: dict) -> "Service":
+        spec = raw.get("Spec") or {}
+        mode = spec.get("Mode") or {}
+        replicas = (mode.get("Replicated") or {}).get("Replicas") if "Replicated" in mode else None
+        return cls(raw["ID"], spec.get("Name", ""), mode_name(mode), replicas,
+                   ((spec.get("TaskTemplate") or {}).get("ContainerSpec") or {}).get("Image", ""),
+                   ports_text((raw.get("Endpoint") or {}).get("Ports") or []), dict(spec.get("Labels") or {}),
+                   raw.get("CreatedAt", ""), raw.get("UpdatedAt", ""), (raw.get("UpdateStatus") or {}).get("State", ""),
+                   getattr(engine, "label", ""), raw=raw, engine=engine)
+
+    @property
+    def spec(self) -> dict:
+        return self.raw.get("Spec") or {}
+
+    def reload(self) -> "Service":
+        fresh = inspect(self.engine, self.id)
+        convergence, warnings = self.convergence, self.warnings
+        self.__dict__.update(fresh.__dict__)
+        self.convergence, self.warnings = convergence, warnings
+        return self
+
+    def watch(self, action: str = "create", timeout: float | None = tasks.WAIT):
+        """The convergence events (`tasks.converge`), kept on `.convergence`."""
+        self.convergence = tasks.Convergence(self.name, self.mode, action)
+        return tasks.converge(self.engine, self.id, self.convergence, timeout, lambda exc: refused(self.engine, exc, "service ps"))
+
+    def wait(self, timeout: float | None = tasks.WAIT) -> "Service":
+        """Wait until the tasks converge (as the CLI without `-d`); `ConvergenceError` past `timeout`."""
+        for _ in self.watch("wait", timeout):
+            pass
+        return self.reload()
+
+    def tasks(self, **kwargs) -> "tasks.TaskList":
+        return list_tasks(self.engine, [self.id], **kwargs)
+
+
+@dataclass
+class ServiceRow:
+    """One `docker service ls` row: the fields its `--format` templates see, as the CLI's."""
+
+    ID: str
+    Name: str
+    Mode: str
+    Replicas: str
+    Image: str
+    Ports: str
+
+    def fields(self) -> dict:
+        return {k: getattr(self, k) for k in LS_HEADER}
+
+
+@dataclass
+class ServiceList(Listing):
+    """`docker service ls`: rows in the CLI's order (by name)."""
+
+    rows: list[ServiceRow]
+    label: str = ""
+
+    @staticmethod
+    def _name(row) -> str:
+        return row.Name
+
+
+@dataclass
+class Removed:
+    """What `service rm` removed (names as given, as the CLI prints them)."""
+
+    services: list[str]
+
+
+# -- the engine's refusals, one line each ------------------------------------------------------
+def refused(engine, exc, doing: str) -> ServiceError:
+    """A docker-py error as one line; a manager-only request sent to a worker or to an engine in
+    no swarm says which, and where the managers are."""
+    import docker
+
+    from ..engine.adapter import explanation
+
+    said = explanation(exc)
+    if isinstance(exc, docker.errors.APIError) and exc.status_code == 503 and "swarm" in said:
+        return NotAManager(f"{doing}: {not_a_manager(engine)}")
+    if isinstance(exc, docker.errors.NotFound):
+        return ServiceError(f"{doing}: {said}")
+    return ServiceError(f"{doing}: {said}")
+
+
+def not_a_manager(engine) -> str:
+    try:
+        swarm = engine.api.info().get("Swarm") or {}
+    except Exception:  # noqa: BLE001 -- the refusal itself is what we report
+        swarm = {}
+    where = f"the engine at {engine.address}"
+    state = swarm.get("LocalNodeState", "")
+    if state in ("", "inactive"):
+        return f"{where} is not in a swarm; service commands need a swarm manager (-H MANAGER, or %docker swarm init there)"
+    if state != "active":
+        return f"{where} is not an active swarm node (its state: {state}); service commands need a swarm manager"
+    managers = ", ".join(m.get("Addr", "") for m in swarm.get("RemoteManagers") or [])
+    return (f"{where} is a swarm worker (node {swarm.get('NodeID', '')[:12]}), not a manager; service commands need a "
+            f"manager (-H MANAGER){'; the swarm' + chr(39) + 's managers: ' + managers if managers else ''}")
+
+
+# -- columns -----------------------------------------------------------------------------------
+def mode_name(mode: dict) -> str:
+    for key, name in (("Replicated", "replicated"), ("Global", "global"), ("ReplicatedJob", "replicated job"),
+                      ("GlobalJob", "global job")):
+        if key in mode:
+            return name
+    return ""
+
+
+def ports_text(ports: list[dict]) -> str:
+    """`service ls`' PORTS: ingress ports, consecutive ones as ranges (`*:8080-8081->80-81/tcp`)."""
+    ports = sorted(ports, key=lambda p: (p.get("Protocol", ""), p.get("PublishedPort", 0)))
+    out, current = [], None  # [pub start, pub end, target start, target end, protocol]
+
+    def show(r):
+        pub = f"{r[0]}-{r[1]}" if r[1] > r[0] else f"{r[0]}"
+        tgt = f"{r[2]}-{r[3]}" if r[3] > r[2] else f"{r[2]}"
+        return f"*:{pub}->{tgt}/{r[4]}"
+
+    for p in ports:
+        if p.get("PublishMode", "ingress") != "ingress":
+            continue
+        pub, tgt, proto = p.get("PublishedPort", 0), p.get("TargetPort", 0), p.get("Protocol", "tcp")
+        if (current is None or proto != current[4] or pub - current[1] > 1 or tgt - current[3] > 1
+                or current[3] != current[2] and tgt <= current[3]):
+            if current is not None and current[0] > 0:
+                out.append(show(current))
+            current = [pub, pub, tgt, tgt, proto]
+            continue
+        current[1], current[3] = pub, tgt
+    if current is not None and current[0] > 0:
+        out.append(show(current))
+    return ", ".join(out)
+
+
+def replicas_text(raw: dict) -> str:
+    status = raw.get("ServiceStatus") or {}
+    running, desired = status.get("RunningTasks", 0), status.get("DesiredTasks", 0)
+    most = ((raw.get("Spec") or {}).get("TaskTemplate") or {}).get("Placement", {}).get("MaxReplicas", 0)
+    return f"{running}/{desired} (max {most} per node)" if most else f"{running}/{desired}"
+
+
+# -- operations --------------------------------------------------------------------------------
+def _api_call(engine, doing: str, fn, *args, **kwargs):
+    import docker
+
+    try:
+        return fn(*args, **kwargs)
+    except docker.errors.APIError as exc:
+        raise refused(engine, exc, doing) from exc
+
+
+def inspect_raw(engine, name: str) -> dict:
+    return _api_call(engine, "service inspect", engine.api.inspect_service, name)
+
+
+def inspect(engine, name: str) -> Service:
+    return Service.of(engine, inspect_raw(engine, name))
+
+
+def _resolver(engine, doing: str):
+    """Names of secrets, configs and networks as the engine's ids, as the CLI sends them."""
+    api, cache = engine.api, {}
+
+    def resolve(kind: str, name: str) -> str:
+        if (kind, name) in cache:
+            return cache[kind, name]
+        if kind == "network":
+            found = _api_call(engine, doing, api.inspect_network, name)
+            if found.get("Scope") != "swarm":
+                raise InvalidInput(f"--network {name}: a service needs a swarm-scoped network (overlay); "
+                                   f"{name} is {found.get('Scope', '?')}-scoped")
+            cache[kind, name] = found["Id"]
+        else:
+            listing = api.secrets if kind == "secret" else api.configs
+            hits = [s for s in _api_call(engine, doing, listing, filters={"name": [name]})
+                    if (s.get("Spec") or {}).get("Name") == name]
+            if not hits:
+                raise ServiceError(f"{doing}: {kind} not found: {name}")
+            cache[kind, name] = hits[0]["ID"]
+        return cache[kind, name]
+
+    return resolve
+
+
+def _pin_image(engine, spec: dict, auth: bytes | None) -> str | None:
+    """The image's digest and platforms from its registry, as the CLI records them (so every
+    node runs the same image); a warning instead where no registry answers."""
+    import docker
+
+    container = spec["TaskTemplate"]["ContainerSpec"]
+    image = container["Image"]
+    if "@" in image:
+        return None
+    try:
+        found = engine.api.inspect_distribution(image)
+    except docker.errors.APIError:
+        return (f"image {image} could not be accessed on a registry to record its digest. Each node will access "
+                f"{image} independently, possibly leading to different nodes running different versions of the image.")
+    digest = (found.get("Descriptor") or {}).get("digest")
+    if digest:
+        name = image if ":" in image.rsplit("/", 1)[-1] else f"{image}:latest"
+        container["Image"] = f"{name}@{digest}"
+    platforms = [{"Architecture": p.get("architecture", ""), "OS": p.get("os", "")}
+                 for p in found.get("Platforms") or [] if p.get("os") != "unknown"]
+    if platforms:
+        spec["TaskTemplate"].setdefault("Placement", {})["Platforms"] = platforms
+    return None
+
+
+def _auth_header(image: str) -> dict:
+    from ..registry import auth
+
+    return {"X-Registry-Auth": auth.header(auth.server_of(image)).decode()}
+
+
+def create(engine, image: str, command=(), options: dict | None = None) -> Service:
+    """`docker service create IMAGE [COMMAND...]` with the CLI's options (a dict keyed by their
+    argparse names; see `service_spec`).  Returns at once; `.watch()` / `.wait()` to converge."""
+    from ..engine import adapter
+
+    options = dict(options or {})
+    from ..images.images import check_names
+
+    check_names([image], "service create")
+    spec = service_spec.apply(service_spec.defaults(image, command), options, _resolver(engine, "service create"))
+    warnings = []
+    if not options.get("no_resolve_image"):
+        said = _pin_image(engine, spec, None)
+        warnings += [said] if said else []
+    headers = _auth_header(image) if options.get("with_registry_auth") else None
+    made = _api_call(engine, "service create", adapter.call, engine.api, "POST", "/services/create", json=spec,
+                     headers=headers)
+    warnings += list((made or {}).get("Warnings") or [])
+    service = inspect(engine, made["ID"])
+    service.warnings = warnings
+    return service
+
+
+def update(engine, name: str, options: dict | None = None, rollback: bool = False) -> Service:
+    """`docker service update [OPTIONS] SERVICE` (or `--rollback`): the current spec with the
+    options applied, sent with its version, as the CLI sends it."""
+    from ..engine import adapter
+
+    options = dict(options or {})
+    raw = inspect_raw(engine, name)
+    params = {"version": raw["Version"]["Index"]}
+    if rollback or options.get("rollback"):
+        if not raw.get("PreviousSpec"):
+            raise ServiceError(f"service rollback {name}: service does not have a previous spec")
+        spec, params["rollback"] = raw["Spec"], "previous"
+    else:
+        spec = service_spec.apply(raw["Spec"], options, _resolver(engine, "service update"), creating=False)
+        if options.get("image") and not options.get("no_resolve_image"):
+            spec["TaskTemplate"].get("Placement", {}).pop("Platforms", None)
+            _pin_image(engine, spec, None)
+    image = spec["TaskTemplate"]["ContainerSpec"]["Image"]
+    headers = _auth_header(image) if options.get("with_registry_auth") else None
+    if headers:
+        params["registryAuthFrom"] = "spec"
+    made = _api_call(engine, "service update", adapter.call, engine.api, "POST", "/services/{0}/update", raw["ID"],
+                     params=params, json=spec, headers=headers)
+    service = inspect(engine, raw["ID"])
+    service.warnings = list((made or {}).get("Warnings") or [])
+    return service
+
+
+def scale(engine, wanted: dict[str, int]) -> list[Service]:
+    """`docker service scale SERVICE=N ...`: each replicated service's replicas set."""
+    out = []
+    for name, replicas in wanted.items():
+        raw = inspect_raw(engine, name)
+        if "Replicated" not in (raw["Spec"].get("Mode") or {}):
+            raise ServiceError(f"service scale {name}: scale can only be used with replicated mode")
+        out.append(update(engine, raw["ID"], {"replicas": replicas}))
+    return out
+
+
+def parse_scale(words) -> dict[str, int]:
+    wanted = {}
+    for word in words:
+        name, sep, count = word.partition("=")
+        if not sep or not name or not count.isdigit():
+            raise InvalidInput(f"service scale {word!r}: expected SERVICE=REPLICAS, e.g. web=4")
+        wanted[name] = int(count)
+    return wanted
+
+
+def remove(engine, names) -> Removed:
+    """Every service named is tried, as the CLI does; the failures are reported together."""
+    import docker
+
+    removed, failed = [], []
+    for name in names:
+        try:
+            engine.api.remove_service(name)
+            removed.append(name)
+        except docker.errors.APIError as exc:
+            failed.append(refused(engine, exc, name).args[0])
+    if failed:
+        done = f" (removed: {', '.join(removed)})" if removed else ""
+        error = NotAManager if any("swarm" in f and "manager" in f for f in failed) else ServiceError
+        raise error("service rm: " + "; ".join(failed) + done)
+    return Removed(removed)
+
+
+def list_services(engine, filters: dict | None = None, no_trunc: bool = False) -> ServiceList:
+    from .tasks import _natural
+
+    raws = _api_call(engine, "service ls", engine.api.services, filters=filters or None, status=True)
+    rows = []
+    for raw in sorted(raws, key=lambda s: _natural((s.get("Spec") or {}).get("Name", ""))):
+        spec = raw.get("Spec") or {}
+        image = ((spec.get("TaskTemplate") or {}).get("ContainerSpec") or {}).get("Image", "")
+        rows.append(ServiceRow(ID=raw["ID"] if no_trunc else raw["ID"][:12], Name=spec.get("Name", ""),
+                               Mode=mode_name(spec.get("Mode") or {}), Replicas=replicas_text(raw),
+                               Image=image if no_trunc else tasks.short_image(image),
+                               Ports=ports_text((raw.get("Endpoint") or {}).get("Ports") or [])))
+    return ServiceList(rows, engine.label)
+
+
+def list_tasks(engine, services, filters: dict | None = None, no_trunc: bool = False,
+               resolve: bool = True) -> tasks.TaskList:
+    """`docker service ps SERVICE...`: each service's tasks (its history too), in the CLI's order."""
+    api = engine.api
+    raws_by_service = [inspect_raw(engine, name) for name in services]
+    filters = dict(filters or {})
+    nodes = tasks.node_names(api) if resolve or filters.get("node") else {}
+    if filters.get("node"):
+        by_name = {v: k for k, v in nodes.items()}
+        filters["node"] = [by_name.get(n, n) for n in filters["node"]]
+    found = []
+    for raw in raws_by_service:
+        name = raw["Spec"]["Name"] if resolve else raw["ID"]
+        listed = _api_call(engine, "service ps", api.tasks, filters={**filters, "service": [raw["ID"]]})
+        for t in listed:
+            node = nodes.get(t.get("NodeID", ""), t.get("NodeID", "")) if resolve else t.get("NodeID", "")
+            found.append(tasks.Task.of(t, name, node))
+    return tasks.TaskList(tasks.ordered(found), trunc=not no_trunc, label=engine.label)
+

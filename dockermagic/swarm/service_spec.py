@@ -131,18 +131,42 @@ def accepted(subcommand: str) -> list:
 
 
 def defaults(image: str, command=(), name: str | None = None) -> dict:
-    """A new service's spec before its options apply: the CLI's defaults, docker-py's types."""
-    from docker.types import ContainerSpec, RollbackConfig, TaskTemplate, UpdateConfig
+    """A new service's spec before its options apply: the CLI's defaults (what `docker service
+    create` sends for a flag not given), in docker-py's types."""
+    from docker.types import (
+        ContainerSpec,
+        DNSConfig,
+        EndpointSpec,
+        Placement,
+        Resources,
+        RestartPolicy,
+        RollbackConfig,
+        TaskTemplate,
+        UpdateConfig,
+    )
 
     if not image:
         raise InvalidInput("service create needs an IMAGE")
-    container = ContainerSpec(image, args=list(command) or None)
-    spec = {"Name": name or "", "Labels": {}, "TaskTemplate": TaskTemplate(container), "Mode": service_mode("replicated")}
-    spec["UpdateConfig"] = UpdateConfig(parallelism=1, failure_action="pause", monitor=5 * SECOND, max_failure_ratio=0,
-                                        order="stop-first")
-    spec["RollbackConfig"] = RollbackConfig(parallelism=1, failure_action="pause", monitor=5 * SECOND,
-                                            max_failure_ratio=0, order="stop-first")
+    container = ContainerSpec(tagged(image), args=list(command) or None, init=False, stop_grace_period=10 * SECOND,
+                              dns_config=DNSConfig())
+    container["Isolation"] = "default"
+    resources = Resources()
+    resources.update(Limits={}, Reservations={})
+    template = TaskTemplate(container, resources=resources, placement=Placement(),
+                            restart_policy=RestartPolicy(condition="any", delay=5 * SECOND, max_attempts=0))
+    template["RestartPolicy"].pop("Window", None)  # the CLI leaves it to the engine
+    spec = {"Name": name or "", "Labels": {}, "TaskTemplate": template, "Mode": service_mode("replicated"),
+            "EndpointSpec": EndpointSpec(mode="vip")}
+    flow = {"parallelism": 1, "failure_action": "pause", "monitor": 5 * SECOND, "max_failure_ratio": 0,
+            "order": "stop-first"}
+    spec["UpdateConfig"], spec["RollbackConfig"] = UpdateConfig(**flow), RollbackConfig(**flow)
     return spec
+
+
+def tagged(image: str) -> str:
+    """The image as the CLI records it when no registry pins its digest: with its tag (`:latest`)."""
+    last = image.rsplit("/", 1)[-1]
+    return image if "@" in image or ":" in last else f"{image}:latest"
 
 
 def apply(spec: dict, options: dict, resolve=None, creating: bool = True) -> dict:
@@ -424,10 +448,8 @@ def _placement(template: dict, o: dict) -> None:
     if "replicas_max_per_node" in o:
         placement["MaxReplicas"] = _count(o["replicas_max_per_node"], "--replicas-max-per-node")
     placement = {k: v for k, v in placement.items() if v is not None}
-    if placement:
+    if placement or "Placement" in template:
         template["Placement"] = placement
-    else:
-        template.pop("Placement", None)
 
 
 def port(text: str) -> list[dict]:

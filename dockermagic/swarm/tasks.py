@@ -310,8 +310,10 @@ def converge(engine, service_id: str, result: Convergence, timeout: float | None
                     result.outcome, result.note = "converged", f"Service {result.service} converged"
                     yield Converged(result.service)
                     return
-                result.outcome, result.note = "verifying", f"Waiting {int(left) + 1} seconds to verify that tasks are stable..."
-                yield Verifying(int(left) + 1)
+                note = f"Waiting {int(left) + 1} seconds to verify that tasks are stable..."
+                if note != result.note:
+                    result.outcome, result.note = "verifying", note
+                    yield Verifying(int(left) + 1)
             else:
                 if converged_at is not None:
                     result.note = "Detected task failure"

@@ -48,6 +48,10 @@ RENDERERS = {
     "dockermagic.containers.stats.Stats": "dockermagic.views.lifecycle:stats_bundle",
     "dockermagic.files.transfer.FileTransfer": "dockermagic.views.copying:copied_bundle",
     "dockermagic.compose.results.ComposeProject": "dockermagic.views.compose.bundles:compose_bundle",
+    "dockermagic.swarm.services.Service": "dockermagic.views.swarm.service:service_bundle",
+    "dockermagic.swarm.services.ServiceList": "dockermagic.views.swarm.service:services_bundle",
+    "dockermagic.swarm.services.Removed": "dockermagic.views.swarm.service:removed_bundle",
+    "dockermagic.swarm.tasks.TaskList": "dockermagic.views.swarm.service:tasks_bundle",
 }
 
 _cell: dict = {"count": None, "modes": {}, "keep": []}

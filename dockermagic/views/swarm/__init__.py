@@ -1,0 +1,1 @@
+"""Swarm's views: services converging, the cluster's nodes and tasks."""

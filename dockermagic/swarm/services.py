@@ -76,7 +76,8 @@ class Service:
             pass
         return self.reload()
 
-    def tasks(self, **kwargs) -> "tasks.TaskList":
+    def ps(self, **kwargs) -> tasks.TaskList:
+        """`docker service ps` of this service."""
         return list_tasks(self.engine, [self.id], **kwargs)
 
 
@@ -198,8 +199,15 @@ def _api_call(engine, doing: str, fn, *args, **kwargs):
         raise refused(engine, exc, doing) from exc
 
 
-def inspect_raw(engine, name: str) -> dict:
-    return _api_call(engine, "service inspect", engine.api.inspect_service, name)
+def inspect_raw(engine, name: str, doing: str = "service inspect") -> dict:
+    import docker
+
+    try:
+        return engine.api.inspect_service(name)
+    except docker.errors.NotFound:
+        raise ServiceError(f"{doing}: no such service: {name}") from None
+    except docker.errors.APIError as exc:
+        raise refused(engine, exc, doing) from exc
 
 
 def inspect(engine, name: str) -> Service:
@@ -291,7 +299,7 @@ def update(engine, name: str, options: dict | None = None, rollback: bool = Fals
     from ..engine import adapter
 
     options = dict(options or {})
-    raw = inspect_raw(engine, name)
+    raw = inspect_raw(engine, name, "service rollback" if rollback or options.get("rollback") else "service update")
     params = {"version": raw["Version"]["Index"]}
     if rollback or options.get("rollback"):
         if not raw.get("PreviousSpec"):
@@ -317,7 +325,7 @@ def scale(engine, wanted: dict[str, int]) -> list[Service]:
     """`docker service scale SERVICE=N ...`: each replicated service's replicas set."""
     out = []
     for name, replicas in wanted.items():
-        raw = inspect_raw(engine, name)
+        raw = inspect_raw(engine, name, "service scale")
         if "Replicated" not in (raw["Spec"].get("Mode") or {}):
             raise ServiceError(f"service scale {name}: scale can only be used with replicated mode")
         out.append(update(engine, raw["ID"], {"replicas": replicas}))
@@ -371,7 +379,7 @@ def list_tasks(engine, services, filters: dict | None = None, no_trunc: bool = F
                resolve: bool = True) -> tasks.TaskList:
     """`docker service ps SERVICE...`: each service's tasks (its history too), in the CLI's order."""
     api = engine.api
-    raws_by_service = [inspect_raw(engine, name) for name in services]
+    raws_by_service = [inspect_raw(engine, name, "service ps") for name in services]
     filters = dict(filters or {})
     nodes = tasks.node_names(api) if resolve or filters.get("node") else {}
     if filters.get("node"):

@@ -236,6 +236,7 @@ class Convergence:
     polls: int = 0  # looks taken so far
     outcome: str = "waiting"  # waiting, verifying, converged, timeout, paused, interrupted, failed
     note: str = ""  # the last line of the progress (verify..., update paused ...)
+    message: str = ""  # what the manager says of a rollback it started
     started: float = field(default_factory=time.monotonic)
     ended: float | None = None
 
@@ -295,7 +296,7 @@ def converge(engine, service_id: str, result: Convergence, timeout: float | None
                 raise ConvergenceError(f"{result.service}: {result.note}")
             if state == "rollback_started":
                 result.rollback = True
-                result.note = status.get("Message", "") or result.note
+                result.message = status.get("Message", "") or result.message
             names = {n["ID"]: (n.get("Description") or {}).get("Hostname", n["ID"][:12]) for n in nodes}
             yield from _nodes(nodes, names, nodes_seen, result)
             active = {n["ID"] for n in nodes if (n.get("Status") or {}).get("State") != "down"}

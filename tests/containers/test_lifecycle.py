@@ -121,7 +121,7 @@ def test_stats_stops_on_an_interrupt_with_what_it_read(ip, engine, box):
 
 
 NEW = ["create", "kill", "pause", "unpause", "restart", "rename", "wait", "update", "port", "top", "attach", "stats",
-       "cp", "save", "load", "import", "export", "commit"]
+       "cp", "save", "load", "import", "export", "commit", "service"]
 
 
 def test_every_subcommand_is_listed_and_has_help(shell, capsys):

@@ -173,8 +173,20 @@ def _results():
         "Stats": _stats(stats),
         "FileTransfer": transfer_files.FileTransfer(HOSTILE, HOSTILE, HOSTILE, 10, 20, [HOSTILE], label=HOSTILE),
         "ComposeProject": _compose_project(),
+        **_swarm_services(),
     }
     return found
+
+
+def _swarm_services():
+    from dockermagic.swarm import services, tasks
+
+    slot = hostile(tasks.Slot, state="pending")
+    converging = hostile(tasks.Convergence, slots={HOSTILE: slot}, nodes_down={HOSTILE: HOSTILE}, ended=None)
+    task = hostile(tasks.Task, ports=[{"PublishedPort": HOSTILE, "TargetPort": 80, "Protocol": HOSTILE}], raw={})
+    return {"Service": hostile(services.Service, convergence=converging, raw={}, engine=None),
+            "ServiceList": hostile(services.ServiceList), "Removed": hostile(services.Removed),
+            "TaskList": tasks.TaskList([task, task], label=HOSTILE)}
 
 
 def _compose_project():

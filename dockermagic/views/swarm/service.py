@@ -58,7 +58,7 @@ class ConvergenceView(LiveView):
         self.service = service
         self.action = action
         self.error: str | None = None
-        self._rows: dict = {}
+        self._printed: dict = {}  # slot -> its last line printed (terminal)
 
     @property
     def convergence(self):
@@ -119,6 +119,8 @@ class ConvergenceView(LiveView):
                     for n, why in c.nodes_down.items()]
             reasons = c.pending_reasons()
             out += [f'<div style="color:#b58900">the scheduler: {esc(r)}</div>' for r in reasons]
+            if c.message:
+                out.append(f"<div>rollback: {esc(c.message)}</div>")
             if c.note:
                 out.append(f'<div>verify: {esc(c.note)}</div>' if c.outcome in ("verifying", "converged") else f"<div>{esc(c.note)}</div>")
         out += [f'<div style="color:#b58900">warning: {esc(w)}</div>' for w in self.service.warnings]
@@ -150,6 +152,7 @@ class ConvergenceView(LiveView):
             lines.append(overall(c))
             lines += [slot_line(slot) for slot in c.slots.values()]
             lines += [f"node {n} is down: {why}" for n, why in c.nodes_down.items()]
+            lines += [f"rollback: {c.message}"] if c.message else []
             if c.note:
                 lines.append(f"verify: {c.note}" if c.outcome in ("verifying", "converged") else c.note)
         if self.error:
@@ -159,7 +162,10 @@ class ConvergenceView(LiveView):
     def echo(self, event) -> None:
         c = self.convergence
         if isinstance(event, SlotChanged):
-            print(slot_line(event.slot), flush=True)
+            line = slot_line(event.slot)
+            if self._printed.get(event.slot.key) != line:
+                self._printed[event.slot.key] = line
+                print(line, flush=True)
         elif isinstance(event, ProgressChanged):
             print(overall(c), flush=True)
         elif isinstance(event, NodeDown):

@@ -155,7 +155,7 @@ def pretty(raw: dict, network_names: dict | None = None, now: float | None = Non
             tail.append("  Tests:")
             tail += [f"\t Test = {t}" for t in health["Test"]]
             tail[-1] += " "
-    return "\n".join(out + tail) + "\n"
+    return "\n".join(out + tail) + "\n\n"
 
 
 def _resources(template: dict) -> list[str]:

@@ -152,9 +152,10 @@ def defaults(image: str, command=(), name: str | None = None) -> dict:
     container["Isolation"] = "default"
     resources = Resources()
     resources.update(Limits={}, Reservations={})
-    template = TaskTemplate(container, resources=resources, placement=Placement(),
+    template = TaskTemplate(container, resources=resources,
                             restart_policy=RestartPolicy(condition="any", delay=5 * SECOND, max_attempts=0))
     template["RestartPolicy"].pop("Window", None)  # the CLI leaves it to the engine
+    template["Placement"] = Placement()  # empty, as the CLI sends it (docker-py drops an empty one)
     spec = {"Name": name or "", "Labels": {}, "TaskTemplate": template, "Mode": service_mode("replicated"),
             "EndpointSpec": EndpointSpec(mode="vip")}
     flow = {"parallelism": 1, "failure_action": "pause", "monitor": 5 * SECOND, "max_failure_ratio": 0,
@@ -598,7 +599,8 @@ def _lists(spec: dict, c: dict, o: dict) -> None:
     if "mount_add" in o or "mount_rm" in o:
         added = [mount(m) for m in o.get("mount_add") or ()]
         gone = set(o.get("mount_rm") or ()) | {m["Target"] for m in added}
-        c["Mounts"] = [m for m in c.get("Mounts") or [] if m.get("Target") not in gone] + added
+        mounts = [m for m in c.get("Mounts") or [] if m.get("Target") not in gone] + added
+        c["Mounts"] = sorted(mounts, key=lambda m: m.get("Target", ""))  # the CLI's order after an update
     if any(f"{n}_{s}" in o for n in ("dns", "dns_search", "dns_option") for s in ("add", "rm")):
         dns = dict(c.get("DNSConfig") or {})
         for name, key in (("dns", "Nameservers"), ("dns_search", "Search"), ("dns_option", "Options")):

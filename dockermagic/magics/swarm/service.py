@@ -40,7 +40,7 @@ def _parser(prog: str, *arguments):
 SUBCOMMANDS = {
     "create": _parser("create", *_declared("create"), _TIMEOUT, (("image",), {"metavar": "IMAGE", "help": "The service's image."})),
     "update": _parser("update", *_declared("update"), _TIMEOUT, (("service",), {"metavar": "SERVICE"})),
-    "ls": _parser("ls", _FILTER, (("--format",), _FORMAT), _QUIET, _NO_TRUNC),
+    "ls": _parser("ls", _FILTER, (("--format",), _FORMAT), _QUIET),
     "ps": _parser("ps", _FILTER, (("--format",), _FORMAT), _QUIET, _NO_TRUNC,
                   (("--no-resolve",), {"action": "store_true", "help": "Do not map IDs to names."}),
                   (("services",), {"nargs": "+", "metavar": "SERVICE"})),
@@ -181,7 +181,7 @@ class ServiceMagics(MagicsArea):
         from ...swarm import services
 
         formats.check_listing(args.format)
-        listing = services.list_services(engine, pairs.filter_map(args.filter, "--filter", "name=web"), args.no_trunc)
+        listing = services.list_services(engine, pairs.filter_map(args.filter, "--filter", "name=web"))
         if args.quiet and not args.format:
             return formats.Formatted("".join(r.ID + "\n" for r in listing.rows))
         if args.format:
@@ -195,7 +195,7 @@ class ServiceMagics(MagicsArea):
 
         formats.check_listing(args.format)
         listing = services.list_tasks(engine, args.services, pairs.filter_map(args.filter, "--filter", "desired-state=running"),
-                                      args.no_trunc, resolve=not args.no_resolve)
+                                      args.no_trunc or args.quiet and not args.format, resolve=not args.no_resolve)
         if args.quiet and not args.format:
             return formats.Formatted("".join(r.ID + "\n" for r in listing.rows(table=False)))
         if args.format:

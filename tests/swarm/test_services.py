@@ -366,7 +366,7 @@ SPEC_FLAGS = ("--replicas 2 -p 80 -p target=81,protocol=udp --env A=1 --label x=
               "--update-parallelism 2 --update-delay 1s --update-order start-first --update-failure-action rollback "
               "--rollback-parallelism 3 --rollback-monitor 2s --health-cmd true --health-interval 5s "
               "--health-retries 2 --constraint node.role==manager --placement-pref spread=node.labels.zone "
-              "--mount type=tmpfs,target=/t,tmpfs-size=1m --mount type=volume,source=dmt-vol,target=/v,readonly "
+              "--mount type=tmpfs,target=/t,tmpfs-size=1m --mount type=bind,source=/tmp,target=/v,readonly "
               "--workdir /tmp --user 0 --hostname h1 --stop-grace-period 3s --stop-signal SIGINT --init --dns 1.1.1.1 "
               "--dns-search example.org --host db:10.0.0.9 --group 10 --entrypoint 'sh -c' --read-only "
               "--log-driver json-file --log-opt max-size=1m --replicas-max-per-node 2 --endpoint-mode vip "

@@ -7,52 +7,58 @@ a range giving one entry per port); volumes follow compose-go's `ParseVolume`
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import posixpath
+import re
 
 from ...errors import ComposeFileError
 
 PORT_ORDER = ("name", "mode", "host_ip", "target", "published", "protocol", "app_protocol")
 
 
-def _range(text: str, where: str) -> list[int]:
-    start, _, end = text.partition("-")
-    try:
-        first = int(start)
-        last = int(end) if end else first
-    except ValueError:
-        raise ComposeFileError(f"{where}: invalid port {text!r}") from None
-    if last < first:
-        raise ComposeFileError(f"{where}: invalid range {text!r}")
+def _range(text: str, which: str) -> list[int]:
+    """`80` or `8000-8010` as go-connections reads it; its message (`invalid hostPort: abc`) otherwise."""
+    start, dash, end = text.partition("-")
+    if not re.fullmatch(r"[0-9]+", start) or (dash and not re.fullmatch(r"[0-9]+", end)):
+        raise ComposeFileError(f"invalid {which}: {text}")
+    first = int(start)
+    last = int(end) if dash else first
+    if last < first or last > 65535:
+        raise ComposeFileError(f"invalid {which}: {text}")
     return list(range(first, last + 1))
 
 
 def short_port(spec, where: str) -> list[dict]:
+    """`[ip:][host[-host]:]container[-container][/proto]` as long-form entries, or v2's refusal."""
     text = str(spec)
     proto = "tcp"
     if "/" in text:
         text, proto = text.rsplit("/", 1)
+    if proto.lower() not in ("tcp", "udp", "sctp"):
+        raise ComposeFileError(f"invalid proto: {proto}")
     host_ip, published = "", ""
-    if text.startswith("["):  # [ipv6]:host:container
+    if text.startswith("[") and "]" in text:  # [ipv6]:host:container
         close = text.index("]")
         host_ip, text = text[1:close], text[close + 2:]
         published, _, target = text.rpartition(":")
     else:
         parts = text.split(":")
-        if len(parts) == 1:
-            target = parts[0]
-        elif len(parts) == 2:
-            published, target = parts
-        elif len(parts) == 3:
-            host_ip, published, target = parts
-        else:
-            host_ip = ":".join(parts[:-2])
-            published, target = parts[-2:]
-    targets = _range(target, where)
-    publisheds = [str(port) for port in _range(published, where)] if published else [""] * len(targets)
+        target = parts[-1]
+        published = parts[-2] if len(parts) > 1 else ""
+        host_ip = ":".join(parts[:-2])
+    if host_ip:
+        try:
+            ipaddress.ip_address(host_ip)
+        except ValueError:
+            raise ComposeFileError(f"invalid IP address: {host_ip}") from None
+    if target in ("", "0"):
+        raise ComposeFileError(f"service ports {where} is missing a target port")
+    targets = _range(target, "containerPort")
+    publisheds = [str(port) for port in _range(published, "hostPort")] if published else [""] * len(targets)
     if published and len(publisheds) != len(targets):
         if len(targets) != 1:
-            raise ComposeFileError(f"{where}: invalid ranges specified for container and host ports: {spec}")
+            raise ComposeFileError(f"invalid ranges specified for container and host Ports: {target} and {published}")
         publisheds = [published]  # a host range for one container port: the engine picks one
     entries = []
     for port, host in zip(targets, publisheds):

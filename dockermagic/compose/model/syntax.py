@@ -126,3 +126,37 @@ VOLUME_ORDER = ("type", "source", "target", "read_only", "consistency", "bind", 
 
 def expand_home(path: str) -> str:
     return os.path.expanduser(path) if path.startswith("~") else path
+
+
+def extra_hosts(value) -> list[str]:
+    """`host:ip`, `host=ip` or a mapping -> `host=ip`, sorted by host (compose-go keeps a map of lists)."""
+    pairs = []
+    items = value.items() if isinstance(value, dict) else [re.split("[=:]", str(item), maxsplit=1) for item in value or []]
+    for host, address in items:
+        for one in address if isinstance(address, list) else [address]:
+            pairs.append((str(host), str(one)))
+    return [f"{host}={address}" for host, address in sorted(pairs, key=lambda pair: pair[0])]
+
+
+def devices(value) -> list[dict]:
+    """`src[:dst[:permissions]]` or the long form -> {source, target, permissions} (`rwm` by default)."""
+    result = []
+    for item in value or []:
+        if isinstance(item, dict):
+            entry = dict(item)
+        else:
+            parts = str(item).split(":")
+            entry = {"source": parts[0], "target": parts[1] if len(parts) > 1 else parts[0]}
+            if len(parts) > 2:
+                entry["permissions"] = parts[2]
+        entry.setdefault("permissions", "rwm")
+        result.append({key: entry[key] for key in ("source", "target", "permissions") if key in entry})
+    return result
+
+
+def gpus(value) -> list[dict]:
+    """`gpus: all` is one request for every GPU (count -1), as compose-go stores it."""
+    if value == "all":
+        return [{"count": -1}]
+    order = ("driver", "count", "device_ids", "capabilities", "options")
+    return [{key: item[key] for key in order if key in item} for item in value or []]

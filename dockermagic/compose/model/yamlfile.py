@@ -56,7 +56,8 @@ class _CoreResolver(BaseResolver):
 
 _CORE = [
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    # yaml.v3 drops `_` and reads the rest with Go's ParseInt(s, 0, 64): 1_000, 0b11, 0o17, 0x1f, 017
+    ("tag:yaml.org,2002:int", r"^[-+]?(?:[0-9][0-9_]*|0b[01_]+|0o[0-7_]+|0x[0-9a-fA-F_]+)$", "-+0123456789"),
     ("tag:yaml.org,2002:float",
      r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
      "-+.0123456789"),
@@ -69,11 +70,11 @@ for _tag, _pattern, _first in _CORE:
 
 class _Constructor(SafeConstructor):
     def construct_yaml_int(self, node):
-        text = self.construct_scalar(node)
-        if text.startswith("0o"):
-            return int(text[2:], 8)
-        if text.startswith("0x"):
-            return int(text[2:], 16)
+        text = self.construct_scalar(node).replace("_", "")
+        sign, body = (-1 if text[0] == "-" else 1, text[1:]) if text[0] in "+-" else (1, text)
+        for prefix, base in (("0b", 2), ("0o", 8), ("0x", 16)):
+            if body.startswith(prefix):
+                return sign * int(body[2:], base)
         digits = text.lstrip("+-")
         if len(digits) > 1 and digits.startswith("0") and set(digits) <= set("01234567"):
             return int(text[0] + "0o" + digits if text[0] in "+-" else "0o" + digits, 8)  # yaml.v3: 010 is 8
@@ -83,7 +84,7 @@ class _Constructor(SafeConstructor):
         text = self.construct_scalar(node).lower()
         if text.endswith("inf"):
             return float("-inf") if text.startswith("-") else float("inf")
-        return float(text)
+        return float("nan") if text == ".nan" else float(text)
 
     def construct_yaml_bool(self, node):
         return self.construct_scalar(node).lower() == "true"

@@ -205,23 +205,6 @@ def _networks(value):
             for name, attach in sorted((value or {}).items())}
 
 
-def _blkio(value: dict, where: str) -> dict:
-    """compose-go's ThrottleDevice has no JSON tags: v2 prints `Path` and `Rate` (a byte count, as a string)."""
-    out = dict(value)
-    for key in ("device_read_bps", "device_write_bps", "device_read_iops", "device_write_iops"):
-        if key in out:
-            out[key] = [{"Path": item.get("path"), "Rate": str(units.byte_count(item.get("rate", 0), f"{where}.{key}"))}
-                        for item in out[key] or []]
-    order = ("weight", "weight_device", "device_read_bps", "device_read_iops", "device_write_bps", "device_write_iops")
-    return ordered(out, order)
-
-
-def _develop(value: dict) -> dict:
-    watch = [{**ordered(item, ("path", "action", "target")), "exec": item.get("exec") or {"command": None},
-              **ordered(item, ("include", "ignore", "initial_sync"))} for item in value.get("watch") or []]
-    return {**value, "watch": watch} if "watch" in value else value
-
-
 def service(name: str, raw: dict) -> dict:
     """The canonical model of service `name` from its merged, interpolated, path-resolved `raw` form."""
     where = f"services.{name}"
@@ -265,9 +248,9 @@ def service(name: str, raw: dict) -> dict:
         elif key in ("devices", "gpus"):
             out[key] = getattr(syntax, key)(value)
         elif key == "blkio_config":
-            out[key] = _blkio(value or {}, here)
+            out[key] = syntax.blkio(value or {}, here)
         elif key == "develop":
-            out[key] = _develop(value or {})
+            out[key] = syntax.develop(value or {})
         elif key == "models":
             out[key] = {name: (None if opts is None else ordered(opts, ("endpoint_var", "model_var")))
                         for name, opts in sorted((value if isinstance(value, dict) else dict.fromkeys(value)).items())}

@@ -13,6 +13,7 @@ import posixpath
 import re
 
 from ...errors import ComposeFileError
+from . import units
 
 PORT_ORDER = ("name", "mode", "host_ip", "target", "published", "protocol", "app_protocol")
 
@@ -160,3 +161,23 @@ def gpus(value) -> list[dict]:
         return [{"count": -1}]
     order = ("driver", "count", "device_ids", "capabilities", "options")
     return [{key: item[key] for key in order if key in item} for item in value or []]
+
+
+def blkio(value: dict, where: str) -> dict:
+    """compose-go's ThrottleDevice has no JSON tags: v2 prints `Path` and `Rate` (a byte count, as a string)."""
+    out = dict(value)
+    for key in ("device_read_bps", "device_write_bps", "device_read_iops", "device_write_iops"):
+        if key in out:
+            out[key] = [{"Path": item.get("path"), "Rate": str(units.byte_count(item.get("rate", 0), f"{where}.{key}"))}
+                        for item in out[key] or []]
+    order = ("weight", "weight_device", "device_read_bps", "device_read_iops", "device_write_bps", "device_write_iops")
+    return {key: out[key] for key in order if key in out}
+
+
+def develop(value: dict) -> dict:
+    def pick(item, keys):
+        return {key: item[key] for key in keys if key in item}
+
+    watch = [{**pick(item, ("path", "action", "target")), "exec": item.get("exec") or {"command": None},
+              **pick(item, ("include", "ignore", "initial_sync"))} for item in value.get("watch") or []]
+    return {**value, "watch": watch} if "watch" in value else value

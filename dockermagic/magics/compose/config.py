@@ -4,11 +4,10 @@ file once it loads as v2 would load it)."""
 from __future__ import annotations
 
 import os
-import sys
 
 from ...compose.model import config as cfg
 from ...errors import ComposeFileError, InvalidInput
-from .base import subcommand
+from .base import subcommand, warn
 
 _FLAGS = (
     (("--format",), {"default": "yaml", "choices": ("yaml", "json"), "help": "Format the output. Values: [yaml | json]"}),
@@ -24,19 +23,12 @@ _FLAGS = (
 )
 
 
-def warn(project) -> None:
-    """v2's warnings (an unset variable, a YAML 1.1 boolean), on stderr as v2 prints them."""
-    for warning in project.warnings:
-        print(f"WARN[0000] {warning}", file=sys.stderr)
-
-
 @subcommand("config", "Parse, resolve and render compose file in canonical format", *_FLAGS)
 def config(call, args):
     overrides = {"services": list(args.service_names)} if args.service_names else {}
     if args.no_interpolate:
         overrides["interpolate"] = False
     project = call.project(**overrides) if overrides else call.project()
-    warn(project)
     if args.services:
         lines = cfg.services(project)
     elif args.volumes:

@@ -99,10 +99,6 @@ class PsRow(ContainerRow):
     Publishers = property(lambda self: publishers(self.raw.get("Ports")))
     Size = property(lambda self: "0B")
 
-    @property
-    def Mounts(self) -> str:  # noqa: N802 -- v2 names volumes, and binds by their source
-        return ",".join(m.get("Name") or m.get("Source", "") for m in self.raw.get("Mounts") or ())
-
 
 def ps_text(raws: list[dict], fmt: str = "", quiet: bool = False, services: bool = False) -> str:
     """`docker compose ps` as text: `-q` ids, `--services` names, `--format table|json|TEMPLATE`."""

@@ -151,18 +151,27 @@ def wait_all(api, project, services, timeout: float | None = None):
 
 
 # -- the foreground `up` ----------------------------------------------------------------------
-def attached(api, project, services, options, result):
+def attach(api, project, services, options) -> list[tuple]:
+    """The services' containers attached before they start (as v2 attaches), so no output is
+    lost: [(raw, stream, tty, shown)].  The engine holds an attach to a stopped container open
+    until it starts, so this comes after creation and before `start`."""
+    chosen = options.attach or [s for s in services if s not in options.no_attach]
+    out = []
+    for service in services:
+        for raw in _containers(api, project, service):
+            tty = api.inspect_container(raw["Id"])["Config"].get("Tty")
+            stream = api.attach(raw["Id"], stdout=True, stderr=True, stream=True, logs=False, demux=not tty)
+            out.append((raw, stream, tty, service in chosen))
+    return out
+
+
+def attached(api, project, attachments, options, result):
     """The attached services' output as LogLines until every container ended (or one did, with
     `--abort-on-container-exit` / `--exit-code-from`); Ctrl-C stops them all, as v2 does."""
-    chosen = options.attach or [s for s in services if s not in options.no_attach]
-    watched = [raw for s in services for raw in _containers(api, project, s)]
     inbox: queue.Queue = queue.Queue()
-    threads = []
-    for raw in watched:
-        service = (raw.get("Labels") or {}).get(names.SERVICE, "")
-        thread = threading.Thread(target=_pump, args=(api, raw, service, service in chosen, inbox), daemon=True)
-        thread.start()
-        threads.append(thread)
+    for raw, stream, tty, show in attachments:
+        threading.Thread(target=_pump, args=(api, raw, stream, tty, show, inbox), daemon=True).start()
+    watched = [raw for raw, *_ in attachments]
     abort = options.abort_on_container_exit or bool(options.exit_code_from)
     left = len(watched)
     try:
@@ -190,7 +199,7 @@ def attached(api, project, services, options, result):
             pass
         raise
     if options.exit_code_from and result.exit_code is None:
-        found = [raw for raw in _containers(api, project, options.exit_code_from)]
+        found = _containers(api, project, options.exit_code_from)
         if found:
             result.exit_code = api.inspect_container(found[0]["Id"])["State"].get("ExitCode")
 
@@ -214,12 +223,11 @@ def _stop_all(api, raws, timeout):
         yield StackEvent("container", shown, "Stopped", service)
 
 
-def _pump(api, raw: dict, service: str, show: bool, inbox: queue.Queue) -> None:
-    """One container's output (from its start: `logs=1`) into `inbox`, then its exit code."""
+def _pump(api, raw: dict, stream, tty: bool, show: bool, inbox: queue.Queue) -> None:
+    """One container's output into `inbox` as lines, then its exit code."""
     name = _name(raw)
+    service = (raw.get("Labels") or {}).get(names.SERVICE, "")
     try:
-        tty = api.inspect_container(raw["Id"])["Config"].get("Tty")
-        stream = api.attach(raw["Id"], stdout=True, stderr=True, stream=True, logs=True, demux=not tty)
         pending = {"stdout": "", "stderr": ""}
         for chunk in stream:
             parts = (("stdout", chunk),) if tty else (("stdout", chunk[0]), ("stderr", chunk[1]))
@@ -234,7 +242,7 @@ def _pump(api, raw: dict, service: str, show: bool, inbox: queue.Queue) -> None:
             if rest and show:
                 inbox.put(LogLine(service, name, rest, which))
         code = api.wait(raw["Id"]).get("StatusCode")
-    except Exception:  # the container went (removed, the engine gone): it ended for us  # noqa: BLE001
+    except Exception:  # noqa: BLE001 -- the container went (removed, the engine gone): it ended for us
         code = None
     inbox.put((raw, code))
 

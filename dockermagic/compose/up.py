@@ -89,6 +89,8 @@ def up(engine, project, result: ComposeProject | None = None, options: UpOptions
                 if event.state == "Recreated":
                     recreated.add(event.service)
                 yield event
+        foreground = not (options.detach or options.no_start or options.wait)
+        attachments = readiness.attach(api, project, services, options) if foreground else None
         if not options.no_start:
             yield from readiness.start(api, project, services, options, recreated)
     except KeyboardInterrupt:
@@ -106,8 +108,8 @@ def up(engine, project, result: ComposeProject | None = None, options: UpOptions
             pass
     if options.wait and not options.no_start:
         yield from readiness.wait_all(api, project, services, options.wait_timeout)
-    elif not options.detach and not options.no_start:
-        yield from readiness.attached(api, project, services, options, result)
+    elif attachments is not None:
+        yield from readiness.attached(api, project, attachments, options, result)
         state.refresh(api, result)
 
 
@@ -212,8 +214,8 @@ def create(api, project, name: str, service: dict, number: int, image: str, opti
     shown = made.name
     if temp_name:
         made.kwargs["name"] = temp_name
-    if replaced:
-        made.kwargs["labels"][names.REPLACE] = replaced
+    if replaced:  # v2 writes `<service>-<n>` (or the container_name) here, not the old id
+        made.kwargs["labels"][names.REPLACE] = service.get("container_name") or f"{name}-{number}"
     else:
         yield StackEvent("container", shown, "Creating", name)
     try:

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 
-from support.compose_stacks import stacks  # noqa: F401 -- the fixture
-
 from dockermagic.compose import labels as names
 from dockermagic.compose import state
 from dockermagic.compose.down import down
 from dockermagic.compose.up import UpOptions, up
+from support.compose_stacks import stacks  # noqa: F401 -- the fixture
 
 APP = """
 services:

@@ -112,16 +112,20 @@ def push(engine, image: str, service: str | None = None, ignore_failures: bool =
 
 
 def ensure(engine, project, services, policy: str | None = None, build_flag: bool = False, no_build: bool = False,
-           builder_setting: str = "auto"):
+           builder_setting: str = "auto", ids: dict | None = None):
     """v2's image step of `up`/`create`: per service, build (`--build`, or a `build:` whose image
     is missing), else pull by `--pull`/`pull_policy` (missing by default); yields StackEvents.
-    Returns nothing: afterwards every service's image exists (or ComposeError)."""
+    Afterwards every service's image exists (or ComposeError); `ids` gets {image: id} of those
+    found already there (`up` reads them for the image label without asking again)."""
     to_build = []
     for name in services:
         service = project.services[name]
         image = names.image_name(project.name, name, service)
         want = policy or service.get("pull_policy") or "missing"
-        present = image_id(engine.api, image) is not None
+        found = image_id(engine.api, image)
+        present = found is not None
+        if present and ids is not None:
+            ids[image] = found
         if service.get("build") and not no_build and (build_flag or want == "build" or not present):
             to_build.append(name)
             continue

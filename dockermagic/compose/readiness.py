@@ -34,16 +34,17 @@ def start(api, project, services, options, restarted=()):
     """Start each service of `services` (in dependency order) once its dependencies are ready,
     a level's services at once; `restarted`: services recreated in this `up`, whose
     `restart: true` dependents restart."""
+    everything = state.raw_containers(api, project.name)   # one listing, read before each level starts
     for level in levels(project, services):
-        yield from concurrently(_start_service(api, project, service, restarted) for service in level)
+        yield from concurrently(_start_service(api, project, service, restarted, everything) for service in level)
 
 
-def _start_service(api, project, service: str, restarted):
+def _start_service(api, project, service: str, restarted, everything):
     depends = project.services[service].get("depends_on") or {}
     for dep, how in depends.items():
         if dep in project.services:
             yield from wait_for(api, project, dep, how or {}, service)
-    for raw in _containers(api, project, service):
+    for raw in [r for r in everything if (r.get("Labels") or {}).get(names.SERVICE) == service]:
         shown = _name(raw)
         if raw.get("State") == "running":
             if any(d in restarted and (how or {}).get("restart") for d, how in depends.items()):

@@ -78,14 +78,17 @@ def up(engine, project, result: ComposeProject | None = None, options: UpOptions
     api = engine.api
     services = order(project, options.services, options.no_deps)
     try:
-        yield from _orphans(api, project, options.remove_orphans, options.timeout)
+        everything = state.raw_containers(api, project.name)   # one listing for orphans and convergence
+        yield from _orphans(api, project, options.remove_orphans, options.timeout, everything)
         yield from ensure_networks(api, project, services)
         yield from ensure_volumes(api, project)
+        ids: dict = {}
         yield from images.ensure(engine, project, services, options.pull, options.build, options.no_build,
-                                 options.builder)
+                                 options.builder, ids)
         recreated = set()
         for level in readiness.levels(project, services):
-            for event in readiness.concurrently(converge(api, project, name, options) for name in level):
+            for event in readiness.concurrently(
+                    converge(api, project, name, options, _of(everything, name), ids) for name in level):
                 if event.state == "Recreated":
                     recreated.add(event.service)
                 yield event
@@ -185,12 +188,19 @@ def must_recreate(project, name: str, service: dict, raw: dict, image: str, poli
     return False
 
 
-def converge(api, project, name: str, options: UpOptions):
-    """One service's containers brought to its scale and config; yields StackEvents."""
+def _of(raws: list[dict], service: str) -> list[dict]:
+    return [raw for raw in raws if (raw.get("Labels") or {}).get(names.SERVICE) == service]
+
+
+def converge(api, project, name: str, options: UpOptions, existing: list[dict] | None = None, ids=None):
+    """One service's containers brought to its scale and config; yields StackEvents.
+    `existing`: its containers, when the caller listed them; `ids`: {image: id} already read."""
     service = project.services[name]
-    image = images.image_id(api, names.image_name(project.name, name, service)) or ""
+    image_name = names.image_name(project.name, name, service)
+    image = (ids or {}).get(image_name) or images.image_id(api, image_name) or ""
     policy = "force" if options.force_recreate else "never" if options.no_recreate else "diverged"
-    existing = state.raw_containers(api, project.name, services=[name])
+    if existing is None:
+        existing = state.raw_containers(api, project.name, services=[name])
     scale = scale_of(service, options, name)
     existing.sort(key=state._number)
     for raw in reversed(existing[scale:]):
@@ -267,14 +277,14 @@ def _first_container(api, project: str, service: str) -> str:
     return found[0]["Id"]
 
 
-def orphans(api, project) -> list[dict]:
+def orphans(api, project, raws: list[dict] | None = None) -> list[dict]:
     known = set(project.services) | set(getattr(project, "disabled", {}) or {})
-    return [raw for raw in state.raw_containers(api, project.name)
-            if (raw.get("Labels") or {}).get(names.SERVICE) not in known]
+    raws = state.raw_containers(api, project.name) if raws is None else raws
+    return [raw for raw in raws if (raw.get("Labels") or {}).get(names.SERVICE) not in known]
 
 
-def _orphans(api, project, remove: bool, timeout):
-    found = orphans(api, project)
+def _orphans(api, project, remove: bool, timeout, raws=None):
+    found = orphans(api, project, raws)
     if not found:
         return
     if remove:

@@ -8,7 +8,9 @@ aliases v2 sets, and the config hashes of networks and volumes (the service's co
 from __future__ import annotations
 
 import hashlib
-import json
+
+from .model.gojson import dumps
+from .model.hash import service_hash
 
 PREFIX = "com.docker.compose."
 PROJECT = PREFIX + "project"
@@ -110,28 +112,5 @@ def _with_driver(volume: dict) -> dict:
 
 
 def _digest(value) -> str:
-    """sha256 of Go's `json.Marshal`: compact, keys in the model's order, <, > and & escaped."""
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def service_hash(service: dict) -> str:
-    """v2's `com.docker.compose.config-hash` of a service (`hash.py`'s, the model engineer's)."""
-    try:
-        from .hash import service_hash as hashed
-    except ModuleNotFoundError as exc:  # hash.py not merged yet in this checkout
-        if exc.name != f"{__package__}.hash":
-            raise
-        return _provisional_service_hash(service)
-    return hashed(service)
-
-
-def _provisional_service_hash(service: dict) -> str:
-    """v2's ServiceHash until `hash.py` lands: the model without what does not touch the container."""
-    kept = {k: v for k, v in service.items()
-            if k not in ("build", "pull_policy", "scale", "depends_on", "profiles", "develop", "models", "provider")}
-    if "deploy" in kept and kept["deploy"] is not None:
-        kept["deploy"] = dict(kept["deploy"], replicas=1)
-    return _digest(kept)
+    """sha256 of Go's `json.Marshal` of `value` (keys in the model's order), as v2 hashes networks and volumes."""
+    return hashlib.sha256(dumps(value).encode()).hexdigest()

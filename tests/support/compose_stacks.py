@@ -8,7 +8,6 @@ Until the model loader lands, the `Project` is built from `docker-compose config
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -47,20 +46,11 @@ class Stack:
         return self
 
     def project(self):
-        from dockermagic.compose.project import Project
+        from dockermagic.compose.model.loader import load
+        from dockermagic.compose.model.project import ProjectOptions
 
-        try:
-            from dockermagic.compose.loader import load
-        except ModuleNotFoundError:
-            load = None
-        if load is not None:
-            from dockermagic.compose.project import ProjectOptions
-
-            return load(ProjectOptions(files=[str(self.file)], project_name=self.name, cwd=str(self.folder),
-                                       environ=dict(os.environ)))
-        model = json.loads(self.v2("config", "--format", "json").stdout)
-        return Project(name=self.name, working_dir=str(self.folder), config_files=[str(self.file)], model=model,
-                       environment=dict(os.environ))
+        return load(ProjectOptions(files=[str(self.file)], project_name=self.name, cwd=str(self.folder),
+                                   environ=dict(os.environ)))
 
     def v2(self, *args, check=True, timeout=120):
         return oracle("-p", self.name, "-f", str(self.file), *args, cwd=self.folder, check=check, timeout=timeout)

@@ -16,7 +16,6 @@ from ..errors import InvalidInput
 from .args import HelpShown, parse_line, parse_words
 from .dispatch import resolve
 
-
 PLACEHOLDER = "0123456789ab"  # what a `$(...)` is taken to print when nothing is run: one id-like word
 ASSUMED = "5000"  # a variable the environment lacks: set in the tutorial's shell (a name, a number, a path)
 

@@ -193,5 +193,8 @@ def _globbed(field: list) -> list[str]:
     if not any(active and GLOB_CHARS.search(piece) for piece, active in field):
         return [text]
     pattern = "".join(piece if active else glob.escape(piece) for piece, active in field)
-    found = sorted(glob.glob(pattern))
-    return found or [text]
+    found = glob.glob(pattern)
+    folder, name = os.path.split(pattern)
+    if name.startswith("."):  # sh's `.*` matches `.` and `..` too; glob leaves them out
+        found += [os.path.join(folder, d) for d in (".", "..") if re.fullmatch(pattern_regex(name), d)]
+    return sorted(found) or [text]

@@ -72,6 +72,7 @@ class Runner:
         self.expander = Expander(self.substitute)
         self.result = None
         self.output = None  # the text a program last on the line printed
+        self.program = "the line's last command"  # what ran through /bin/sh last
 
     # -- $(...) ---------------------------------------------------------------------------------
     def substitute(self, source: str) -> str:
@@ -105,7 +106,7 @@ class Runner:
         if status:
             if error is not None:
                 raise error
-            raise ProgramFailed(f"the line's last command exited with status {status}")
+            raise ProgramFailed(f"`{self.program}` exited with status {status}")
         return self.output if self.output is not None else self.result
 
     def _program(self, program, first: bool = False, sink=None):
@@ -303,7 +304,7 @@ class Runner:
 
     # -- other programs -------------------------------------------------------------------------
     def _sh(self, stages, incoming, last: bool, sink):
-        script = " | ".join(self._script(s.command) for s in stages)
+        script = self.program = " | ".join(self._script(s.command) for s in stages)
         stdin_arg = subprocess.DEVNULL
         feed = None
         if hasattr(incoming, "fileno"):

@@ -25,7 +25,7 @@ def text(ip):
     return ip
 
 
-def test_pwd_and_PWD_are_the_kernels_folder(text, tmp_path, monkeypatch):
+def test_pwd_and_the_pwd_variable_are_the_kernels_folder(text, tmp_path, monkeypatch):
     (tmp_path / "hello.txt").write_text("hi\n")
     ran = text.run_line_magic("docker", "run --rm -v $(pwd):/app busybox ls /app")
     assert ran.stdout == "hello.txt\n"

@@ -157,7 +157,8 @@ def platform_param(engine, platform: str | None, verb: str) -> dict:
 
 
 def save(engine, images: list[str], path: str, result: FileTransfer, platform: str | None = None):
-    """`docker save -o PATH IMAGE...`: the engine's tar of the images, into PATH."""
+    """`docker save -o PATH IMAGE...`: the engine's tar of the images, into PATH (a file's name,
+    or an open binary file: a line's `> FILE` or pipe)."""
     import docker
 
     extra = platform_param(engine, platform, "save")
@@ -179,7 +180,8 @@ def export(engine, container: str, path: str, result: FileTransfer):
 
 
 def load(engine, path: str, result: FileTransfer, quiet: bool = False, platform: str | None = None):
-    """`docker load -i PATH`: the tar streamed to the engine; its `Loaded image: ...` lines."""
+    """`docker load -i PATH`: the tar streamed to the engine (PATH a file's name, or an open binary
+    file: a line's `< FILE` or pipe); its `Loaded image: ...` lines."""
     params = {"quiet": int(quiet), **platform_param(engine, platform, "load")}
     result.total = os.path.getsize(path) if isinstance(path, str) else None
     request = lambda body: adapter.records(engine.api, "POST", "/images/load", params=params,  # noqa: E731

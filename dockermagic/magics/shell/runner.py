@@ -73,6 +73,7 @@ class Runner:
         self.result = None
         self.output = None  # the text a program last on the line printed
         self.program = "the line's last command"  # what ran through /bin/sh last
+        self._pipes: list = []  # read ends of the OS pipes a producer thread writes into
 
     # -- $(...) ---------------------------------------------------------------------------------
     def substitute(self, source: str) -> str:
@@ -171,7 +172,16 @@ class Runner:
                 if thread is not None:
                     threads.append(thread)
                 i += 1
+        except BaseException:  # an interrupt, or a line that cannot go on: its programs end with it
+            for proc in procs:
+                if proc is not None and proc.poll() is None:
+                    proc.kill()
+            raise
         finally:
+            for reader in self._pipes:  # read or not, closed: a producer still writing stops
+                with contextlib.suppress(OSError):
+                    reader.close()
+            self._pipes.clear()
             for thread in threads:
                 thread.join()
             for proc in procs:
@@ -205,6 +215,7 @@ class Runner:
                 if out is None and sink is None:  # the next command reads while this one writes
                     read_fd, write_fd = os.pipe()
                     reader, writer = os.fdopen(read_fd, "rb"), os.fdopen(write_fd, "wb")
+                    self._pipes.append(reader)
                     thread = self._producer(stage, stdin, writer)
                     return reader, 0, None, thread
                 with streams.bound(stdin, out or sink):

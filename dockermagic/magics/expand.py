@@ -3,8 +3,10 @@
 IPython expands `{name}` and `$name` in a magic's line before the magic sees it, and in doing
 so turns `{{.Names}}` into `{.Names}` (str.format's escaped brace).  dockermagic's magics opt out
 of that and expand here instead: the same formatter over the same namespaces (the user's, then
-the caller's locals), applied only to the text between `{{...}}` templates.  As with IPython,
-a line whose expansion fails is left as it was.
+the caller's locals), applied only to the text between `{{...}}` templates.  Each value goes in marked, so that the
+shell reader (`shell/reader.py`) reads it as one unquoted variable's value: words, never code.
+A `{...}` that does not evaluate stays as typed, and a `$NAME` that names no Python variable is
+left for the shell to take from the environment.
 """
 
 from __future__ import annotations
@@ -32,21 +34,6 @@ def caller_namespace(shell, depth: int = 1) -> dict | None:
     if frame.f_back is not None:
         ns.update(frame.f_back.f_locals)
     return ns
-
-
-def expand(line: str, ns: dict) -> str:
-    """`line` with `{name}` / `$name` expanded from `ns`, `{{...}}` kept as typed."""
-    templates = TEMPLATE.findall(line)
-    if any(_MARK in t for t in templates) or _MARK in line:
-        return line
-    # each template becomes a mark the formatter leaves alone (no braces, no `$`, no quote),
-    # so the rest of the line expands exactly as IPython would expand it
-    marked = TEMPLATE.sub(lambda m: f"{_MARK}{templates.index(m.group())}{_MARK}", line)
-    try:
-        expanded = DollarFormatter().vformat(marked, args=[], kwargs=ns)
-    except Exception:  # noqa: BLE001 -- as IPython's var_expand: leave what does not expand
-        return line
-    return re.sub(f"{_MARK}(\\d+){_MARK}", lambda m: templates[int(m.group(1))], expanded)
 
 
 class _Marked(DollarFormatter):

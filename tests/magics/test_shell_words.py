@@ -62,7 +62,7 @@ def test_words_expand_as_sh_expands_them(words, folder):
 WORD = st.text(alphabet="ab $\\'\"*{}:-=%#/.~\t", min_size=0, max_size=12)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(WORD, min_size=1, max_size=4))
 def test_any_line_sh_reads_is_read_to_the_same_words(folder, pieces):
     words = " ".join(pieces)

@@ -112,6 +112,11 @@ def inspect_raw(engine, refs) -> list[dict]:
     return [resolve(engine, ref, f"node inspect {ref}") for ref in refs]
 
 
+def for_template(raw: dict) -> dict:
+    """A node's JSON as the CLI's templates see its struct: a worker's `ManagerStatus` is nil, not absent."""
+    return {"ManagerStatus": None, **raw}
+
+
 def inspect(engine, refs) -> list[Node]:
     me = _self_id(engine)
     return [from_raw(raw, me) for raw in inspect_raw(engine, refs)]
@@ -165,16 +170,17 @@ def update(engine, refs, availability=None, role=None, label_add=None, label_rm=
 
 
 def set_role(engine, refs, role: str) -> NodeChange:
-    """`docker node promote|demote`: the CLI's line per node, also when it already had the role."""
+    """`docker node promote|demote`: the CLI's line per node (an unchanged one named by its id)."""
     verb = "promote" if role == "manager" else "demote"
     lines = []
     for ref in refs:
         raw = resolve(engine, ref, f"node {verb} {ref}")
         if (raw.get("Spec") or {}).get("Role") == role:
-            lines.append(f"Node {ref} is already a {role}.\n")
+            lines.append(f"Node {raw['ID']} is already a {role}.\n")
             continue
         _update(engine, ref, f"node {verb} {ref}", lambda spec: spec.__setitem__("Role", role))
-        lines.append(f"Node {ref} {'promoted to a manager' if role == 'manager' else 'demoted'} in the swarm.\n")
+        lines.append(f"Node {ref} promoted to a manager in the swarm.\n" if role == "manager"
+                     else f"Manager {ref} demoted in the swarm.\n")
     return NodeChange(f"{verb}d", list(refs), "".join(lines))
 
 

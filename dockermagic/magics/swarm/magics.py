@@ -91,7 +91,8 @@ class SwarmMagics(MagicsArea):
                 return _formatted(nodes.pretty_inspect(engine, args.nodes))
             _check_template(args.format)
             found = nodes.inspect(engine, args.nodes)
-            return _inspected(args.format, [n.raw for n in found], None) or (found[0] if len(found) == 1 else found)
+            raws = [n.raw if args.format == "json" else nodes.for_template(n.raw) for n in found]
+            return _inspected(args.format, raws, None) or (found[0] if len(found) == 1 else found)
         if sub == "update":
             return nodes.update(engine, [args.node], args.availability, args.role,
                                 pairs.label_map(args.label_add, "--label-add"), args.label_rm)
@@ -121,7 +122,7 @@ class SwarmMagics(MagicsArea):
         ids = [nodes.resolve(engine, ref, f"node ps {ref}")["ID"] for ref in (args.nodes or ["self"])]
         listed = tasks.list_tasks(engine, {**filters, "node": ids})
         if args.quiet and not args.format:
-            return _formatted("".join(t.id + "\n" for t in listed))
+            return _formatted("".join((t.id if args.no_trunc else t.id[:12]) + "\n" for t in listed))
         if args.format:
             rows = listed.rows(trunc=not args.no_trunc, table=args.format.startswith("table"))
             return _formatted(formats.listing(args.format, rows, tasks.PS_HEADER, tasks.PS_TABLE, args.quiet))

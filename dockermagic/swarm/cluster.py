@@ -35,6 +35,14 @@ def refused(exc, engine, doing: str) -> SwarmError:
     return SwarmError(f"{doing}: {said}")
 
 
+def for_template(raw: dict) -> dict:
+    """A swarm object's JSON as the CLI's `--format` templates see its Go struct: `CreatedAt` and
+    `UpdatedAt` are `time.Time`s there, printed as Go prints them (`2026-12-07 03:05:07.2 +0000 UTC`)."""
+    from ..gotemplate.gofmt import go_time
+
+    return {**raw, **{k: go_time(raw[k]) for k in ("CreatedAt", "UpdatedAt") if isinstance(raw.get(k), str)}}
+
+
 def call(engine, doing: str, method: str, *args, **kwargs):
     """`engine.api.METHOD(...)`, a refusal as one `SwarmError` line."""
     import docker

@@ -114,7 +114,9 @@ def inspect_raw(engine, refs) -> list[dict]:
 
 def for_template(raw: dict) -> dict:
     """A node's JSON as the CLI's templates see its struct: a worker's `ManagerStatus` is nil, not absent."""
-    return {"ManagerStatus": None, **raw}
+    from .cluster import for_template as times
+
+    return {"ManagerStatus": None, **times(raw)}
 
 
 def inspect(engine, refs) -> list[Node]:

@@ -61,7 +61,7 @@ class SwarmMagics(MagicsArea):
         if sub == "ca":
             return _formatted(cluster.ca(engine, args.rotate, args.quiet, timeout=0 if args.detach else 60))
         info = cluster.inspect(engine)
-        return _inspected(args.format, [info.raw], None) or info
+        return _inspected(args.format, [info.raw if args.format == "json" else cluster.for_template(info.raw)], None) or info
 
     # -- nodes -------------------------------------------------------------------------------
     @line_cell_magic
@@ -170,6 +170,7 @@ class SwarmMagics(MagicsArea):
         sub, args = parsers.parse(kind, line)
         engine = self.engine()
         if sub == "create":
+            objects.check_name(kind, args.name)  # before a prompt or a file is read
             data = _read_value(kind, args.file)
             return objects.create(engine, kind, args.name, data, pairs.label_map(args.label, "--label"),
                                   getattr(args, "driver", None), args.template_driver)
@@ -185,8 +186,11 @@ class SwarmMagics(MagicsArea):
             if args.pretty or args.format == "pretty":
                 return _formatted(objects.pretty(objects.inspect(engine, kind, getattr(args, f"{kind}s"))))
             _check_template(args.format)
+            from ...swarm.cluster import for_template
+
             found = objects.inspect(engine, kind, getattr(args, f"{kind}s"))
-            return _inspected(args.format, [o.raw for o in found], None) or (found[0] if len(found) == 1 else found)
+            raws = [o.raw if args.format == "json" else for_template(o.raw) for o in found]
+            return _inspected(args.format, raws, None) or (found[0] if len(found) == 1 else found)
         return objects.remove(engine, kind, getattr(args, f"{kind}s"))
 
     def _create_from_cell(self, kind: str, line: str, cell: str):

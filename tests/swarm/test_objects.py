@@ -28,7 +28,7 @@ def test_made_by_the_magic_seen_and_removed_by_the_cli(ip, swarm, swarm_made, un
         f"{made.id} {name} env=dev,rev=20170324\n"
     for args in (["--filter", f"name={name}"], ["--filter", f"name={name}", "--format", "json"],
                  ["-f", f"id={made.id}", "-q"], ["--filter", f"name={name}", "--format", "table {{.ID}}\\t{{.Name}}"],
-                 ["--filter", f"label=rev=20170324", "--filter", f"name={name}", "--format", "{{.ID}}: {{.Name}}"]):
+                 ["--filter", "label=rev=20170324", "--filter", f"name={name}", "--format", "{{.ID}}: {{.Name}}"]):
         import shlex
 
         mine = docker(ip, swarm, f"{kind} ls {shlex.join(args)}")

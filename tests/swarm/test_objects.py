@@ -18,6 +18,7 @@ def _ages(text: str) -> str:
     import re
 
     aged = re.sub(r"(Less than a second|\d+ seconds?|About a minute) ago", "(age)", text)
+    aged = re.sub(r'"Labels":"([^"]*)"', lambda m: '"Labels":"' + ",".join(sorted(m[1].split(","))) + '"', aged)
     return re.sub(r" {2,}", "  ", aged)  # and the columns' padding, which the ages' widths set
 
 

@@ -23,6 +23,7 @@ AREAS = [
     "dockermagic.magics.lifecycle:LifecycleMagics",
     "dockermagic.magics.transfer_files:TransferMagics",
     "dockermagic.magics.compose.magics:ComposeMagics",
+    "dockermagic.magics.swarm.magics:SwarmMagics",
     "dockermagic.magics.swarm.service:ServiceMagics",
 ]
 

@@ -56,8 +56,17 @@ class FileTransfer:
         return f"<FileTransfer {self.verb} {self.source} -> {self.target}: {units.size(self.bytes)}" + (f"; {said}>" if said else ">")
 
 
-def _to_file(chunks, path: str, result: FileTransfer):
-    """Chunks into `path` (written beside it, renamed at the end: no half file left)."""
+def _to_file(chunks, path, result: FileTransfer):
+    """Chunks into `path` (written beside it, renamed at the end: no half file left), or into
+    an open binary file (a pipe, a shell's `> FILE`) as they come."""
+    if not isinstance(path, str):
+        for chunk in chunks:
+            path.write(chunk)
+            result.bytes += len(chunk)
+            yield Moved(result.bytes, result.total)
+        path.flush()
+        result.ended = time.monotonic()
+        return
     partial = f"{path}.partial-{os.getpid()}"
     try:
         with open(partial, "wb") as handle:
@@ -72,7 +81,11 @@ def _to_file(chunks, path: str, result: FileTransfer):
     result.ended = time.monotonic()
 
 
-def _file_chunks(path: str):
+def _file_chunks(path):
+    """A file's chunks; `path` a name or an open binary file (a pipe, a shell's `< FILE`)."""
+    if not isinstance(path, str):
+        yield from iter(lambda: path.read(CHUNK), b"")
+        return
     with open(path, "rb") as handle:
         while True:
             chunk = handle.read(CHUNK)
@@ -144,7 +157,8 @@ def platform_param(engine, platform: str | None, verb: str) -> dict:
 
 
 def save(engine, images: list[str], path: str, result: FileTransfer, platform: str | None = None):
-    """`docker save -o PATH IMAGE...`: the engine's tar of the images, into PATH."""
+    """`docker save -o PATH IMAGE...`: the engine's tar of the images, into PATH (a file's name,
+    or an open binary file: a line's `> FILE` or pipe)."""
     import docker
 
     extra = platform_param(engine, platform, "save")
@@ -166,9 +180,10 @@ def export(engine, container: str, path: str, result: FileTransfer):
 
 
 def load(engine, path: str, result: FileTransfer, quiet: bool = False, platform: str | None = None):
-    """`docker load -i PATH`: the tar streamed to the engine; its `Loaded image: ...` lines."""
+    """`docker load -i PATH`: the tar streamed to the engine (PATH a file's name, or an open binary
+    file: a line's `< FILE` or pipe); its `Loaded image: ...` lines."""
     params = {"quiet": int(quiet), **platform_param(engine, platform, "load")}
-    result.total = os.path.getsize(path)
+    result.total = os.path.getsize(path) if isinstance(path, str) else None
     request = lambda body: adapter.records(engine.api, "POST", "/images/load", params=params,  # noqa: E731
                                            data=body, headers={"Content-Type": "application/x-tar"})
     yield from upload(request, _file_chunks(path), result)
@@ -185,14 +200,14 @@ def import_(engine, source: str, repository: str | None, result: FileTransfer, c
         ref = reference.parse(repository, "repository")
         params["repo"], params["tag"] = ref.repository, ref.tag
     params = {k: v for k, v in params.items() if v}
-    if source.startswith(("http://", "https://")):
+    if isinstance(source, str) and source.startswith(("http://", "https://")):
         params["fromSrc"] = source
         request = lambda body: adapter.records(engine.api, "POST", "/images/create", params=params)  # noqa: E731
         yield from upload(request, iter(()), result)
         return
-    if not os.path.isfile(source):
+    if isinstance(source, str) and not os.path.isfile(source):
         raise InvalidInput(f"docker import {source!r}: no such file (a tar archive, or an http(s) URL)")
-    result.total = os.path.getsize(source)
+    result.total = os.path.getsize(source) if isinstance(source, str) else None
     params["fromSrc"] = "-"
     request = lambda body: adapter.records(engine.api, "POST", "/images/create", params=params, data=body,  # noqa: E731
                                            headers={"Content-Type": "application/tar"})

@@ -15,7 +15,7 @@ from traitlets import Bool, CaselessStrEnum, Float, Int
 from ..errors import DockerMagicError, EngineUnreachable
 from .args import HelpShown
 from .dispatch import resolve, subcommands
-from .expand import NO_VAR_EXPAND, caller_namespace, expand
+from .expand import NO_VAR_EXPAND, caller_namespace, expand_words
 
 
 def reports_errors(method):
@@ -29,30 +29,10 @@ def reports_errors(method):
 
     @functools.wraps(method)
     def wrapper(self, line="", *args, **kwargs):
-        from ..engine.selection import selecting
-        from .args import global_flags as split_global_flags
-
-        selection = None
         ns = caller_namespace(self.shell)
-        if ns is not None:
-            line = expand(line, ns)
-        try:
-            if global_flags:
-                selection, line = split_global_flags(line)
-            with selecting(selection):
-                return method(self, line, *args, **kwargs)
-        except HelpShown as shown:
-            print(shown)
-            return None
-        except DockerMagicError as exc:
-            exc.show_traceback = self.settings.show_traceback
-            raise
-        except Exception as exc:
-            err = translate(exc)
-            if err is None:
-                raise
-            err.show_traceback = self.settings.show_traceback
-            raise err from exc
+        if ns is None:  # called by another magic: its line is read already
+            return _called(self, method, global_flags, line, args, kwargs)
+        return _errors_shown(self, lambda: _read(self, method, global_flags, expand_words(line, ns), args, kwargs))
 
     setattr(wrapper, NO_VAR_EXPAND, True)  # expanded by the wrapper, `{{...}}` templates kept
     if global_flags:
@@ -60,6 +40,108 @@ def reports_errors(method):
 
         wrapper.__doc__ = (wrapper.__doc__ or "").rstrip() + "\n" + GLOBAL_FLAGS_HELP
     return wrapper
+
+
+def _called(self, method, global_flags: bool, line: str, args=(), kwargs=None):
+    from ..engine.selection import selecting
+    from .args import global_flags as split_global_flags
+
+    def call():
+        selection = None
+        if global_flags:
+            selection, rest = split_global_flags(line)
+        else:
+            rest = line
+        with selecting(selection):
+            return method(self, rest, *args, **(kwargs or {}))
+
+    return _errors_shown(self, call)
+
+
+def _errors_shown(self, call):
+    try:
+        return call()
+    except HelpShown as shown:
+        print(shown)
+        return None
+    except DockerMagicError as exc:
+        exc.show_traceback = self.settings.show_traceback
+        raise
+    except Exception as exc:
+        err = translate(exc)
+        if err is None:
+            raise
+        err.show_traceback = self.settings.show_traceback
+        raise err from exc
+
+
+def _read(self, method, global_flags: bool, line: str, args, kwargs):
+    """The line read as sh reads it: one plain command goes to the magic as its words; pipes,
+    sequences and redirections run through `shell.runner`."""
+    from .args import join
+    from .shell.reader import ShellSyntax, parse
+    from .shell.runner import Runner
+
+    program = parse(line)
+    runner = Runner(_host(self, method, global_flags))
+    only = program.simple()
+    if not program.steps:
+        return _called(self, method, global_flags, "", args, kwargs)
+    if only is not None:
+        return _called(self, method, global_flags, join(runner.expander.all(only.words)), args, kwargs)
+    if args or kwargs:
+        raise ShellSyntax("a cell magic's line is one command: pipes, `&&`, `;` and redirections go in %docker lines")
+    return runner.run(program)
+
+
+def _host(self, method, global_flags: bool):
+    from .args import join
+    from .shell.runner import Host
+
+    def first(words):
+        return _called(self, method, global_flags, join(words))
+
+    def docker(words):
+        return self.shell.find_line_magic("docker")(join(words))
+
+    def magic_of(words, is_first):
+        if is_first and method.__name__ != "docker":
+            return method.__name__
+        from .args import global_flags as split_global_flags
+        from .dispatch import resolve
+
+        try:
+            _, rest = split_global_flags(join(words), short_context=True)
+            return resolve(self.shell, rest)[0] if rest.strip() else None
+        except Exception:  # noqa: BLE001 -- unknown here: the magic says why when it runs
+            return None
+
+    return Host(first, docker, magic_of, lambda call: captured(self.settings, call),
+                max_lines=self.settings.max_output_lines)
+
+
+def captured(settings, call):
+    """`call()` with its views and printing captured -> (its result, what the CLI would print):
+    a `--format` / `-q` text, a run's stdout, else what it printed, else its result's text."""
+    from IPython.utils.capture import capture_output
+
+    from ..gotemplate.formats import Formatted
+    from ..views.formatters import bundle
+
+    mode, settings.display = settings.display, "text"
+    try:
+        with capture_output() as cap:
+            result = call()
+    finally:
+        settings.display = mode
+    if isinstance(result, Formatted):
+        return result, result.text
+    if isinstance(getattr(result, "stdout", None), str):
+        return result, result.stdout
+    if cap.stdout or result is None:
+        return result, cap.stdout
+    plain = bundle(result).get("text/plain", "")
+    return result, plain if not plain or plain.endswith("\n") else plain + "\n"
 
 
 def translate(exc: Exception) -> DockerMagicError | None:

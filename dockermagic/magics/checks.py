@@ -9,19 +9,64 @@ the two never disagree.
 
 from __future__ import annotations
 
+import os
 import re
 
 from ..errors import InvalidInput
 from .args import HelpShown, parse_line, parse_words
 from .dispatch import resolve
 
+PLACEHOLDER = "0123456789ab"  # what a `$(...)` is taken to print when nothing is run: one id-like word
+ASSUMED = "5000"  # a variable the environment lacks: set in the tutorial's shell (a name, a number, a path)
+
+
+class _Assumed(dict):
+    """The environment, with every variable it lacks taken as set to `ASSUMED`."""
+
+    def get(self, name, default=None):
+        return os.environ.get(name, ASSUMED)
+
 
 def check(shell, line: str):
     """Parse a `docker ...` (or `%docker ...`) command line as the magic it reaches would, and
-    return what that magic's parser made of it; nothing is sent to any engine."""
+    return what that magic's parser made of it; nothing is sent to any engine.
+
+    The line is read as sh reads it (`shell.reader`): each docker command of its pipes and
+    sequences, of its `$(...)` and after `xargs`, is checked, and the last one's parse is
+    returned; `$(pwd)` is the working folder, `$VAR` the environment's (one the environment lacks
+    is taken as set, as in the tutorial's shell), any other `$(...)` one word; other programs (`grep`, `jq` ...) are sh's and are not checked."""
+    from .args import join
+    from .shell.reader import parse
+    from .shell.words import Expander
+
+    def substitute(source: str) -> str:
+        words = source.split()
+        if words[:1] == ["pwd"]:
+            return os.getcwd()
+        if words[:1] == ["docker"]:
+            check(shell, source)
+        return PLACEHOLDER
+
+    program = parse(re.sub(r"^\s*%?docker\b", "", line))
+    expander, parsed = Expander(substitute, env=_Assumed()), None
+    for index, (_, pipeline) in enumerate(program.steps):
+        for position, command in enumerate(pipeline):
+            first = index == 0 and position == 0
+            words = expander.all(command.words)
+            if not first and words[:1] == ["sudo"]:
+                words = words[1:]
+            if first:
+                parsed = _check_one(shell, join(words))
+            elif words[:1] == ["docker"]:
+                parsed = _check_one(shell, join(words[1:]))
+            elif words[:1] == ["xargs"] and "docker" in words:
+                parsed = _check_one(shell, join([*words[words.index("docker") + 1:], PLACEHOLDER]))
+    return parsed
+
+
+def _check_one(shell, line: str):
     from .args import global_flags
 
-    line = re.sub(r"^\s*%?docker\b", "", line)
     _, line = global_flags(line, short_context=True)
     if not line.strip():
         return None

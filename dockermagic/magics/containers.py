@@ -14,6 +14,7 @@ from ..views.formatters import shown
 from .args import parse_line
 from .base import MagicsArea, reports_errors
 from .run_args import check_terminal, console_wanted, is_shell, run_extras, run_options, split_at_first_positional
+from .shell import streams
 from .shells import console_for, detach_hang_up, readable, run_hang_up, serve
 
 
@@ -52,6 +53,8 @@ class ContainerMagics(MagicsArea):
         from ..views.live import run
 
         args, command = split_at_first_positional(self.docker_run.parser, line)
+        if cell is None and args.interactive and streams.stdin() is not None:  # `... | docker run -i ...`
+            cell = streams.stdin_bytes()
         if cell is not None and args.tty:
             raise InvalidInput("-t needs a terminal; the cell is plain stdin: drop -t (and -i, which the cell form implies)")
         terminal = args.tty and not args.detach  # output through a terminal
@@ -68,7 +71,7 @@ class ContainerMagics(MagicsArea):
             network=network, init=args.init, hostname=args.hostname, label=args.label, pull=args.pull,
             stop_timeout=args.stop_timeout, extras=extras, attach=args.attach,
         )
-        stdin = cell.encode() if cell is not None else console
+        stdin = (cell if isinstance(cell, bytes) else cell.encode()) if cell is not None else console
         engine = self.engine()
         refuse = (lambda argv: check_terminal(argv, args.interactive, can_read)) if terminal else None
         job = ContainerRun(engine, request, pull=self._puller(), stdin=stdin, refuse=refuse)
@@ -148,6 +151,8 @@ class ContainerMagics(MagicsArea):
         args, command = split_at_first_positional(self.docker_exec.parser, line)
         if not command:
             raise InvalidInput("docker exec needs a COMMAND after the container, e.g. %docker_exec web ls /")
+        if cell is None and args.interactive and streams.stdin() is not None:  # `... | docker exec -i C ...`
+            cell = streams.stdin_bytes()
         if cell is not None and args.tty:
             raise InvalidInput("-t needs a terminal; the cell is plain stdin: drop -t")
         terminal = args.tty and not args.detach
@@ -155,7 +160,7 @@ class ContainerMagics(MagicsArea):
         if terminal:
             check_terminal(command, args.interactive, can_read)
         console = Console() if console_wanted(command, terminal, args.interactive, can_read) else None
-        stdin = cell.encode() if cell is not None else console if console is not None else (
+        stdin = (cell if isinstance(cell, bytes) else cell.encode()) if cell is not None else console if console is not None else (
             b"" if args.interactive and not args.tty else None)
         job = Exec(self.engine(), args.container, command, args.user, args.workdir, args.env, stdin, tty=args.tty,
                    privileged=args.privileged)

@@ -3,8 +3,10 @@
 IPython expands `{name}` and `$name` in a magic's line before the magic sees it, and in doing
 so turns `{{.Names}}` into `{.Names}` (str.format's escaped brace).  dockermagic's magics opt out
 of that and expand here instead: the same formatter over the same namespaces (the user's, then
-the caller's locals), applied only to the text between `{{...}}` templates.  As with IPython,
-a line whose expansion fails is left as it was.
+the caller's locals), applied only to the text between `{{...}}` templates.  Each value goes in marked, so that the
+shell reader (`shell/reader.py`) reads it as one unquoted variable's value: words, never code.
+A `{...}` that does not evaluate stays as typed, and a `$NAME` that names no Python variable is
+left for the shell to take from the environment.
 """
 
 from __future__ import annotations
@@ -34,16 +36,58 @@ def caller_namespace(shell, depth: int = 1) -> dict | None:
     return ns
 
 
-def expand(line: str, ns: dict) -> str:
-    """`line` with `{name}` / `$name` expanded from `ns`, `{{...}}` kept as typed."""
+class _Marked(DollarFormatter):
+    """DollarFormatter's fields, with each `$name` field's name tagged by a leading `$`."""
+
+    def parse(self, fmt_string):
+        from string import Formatter
+
+        for literal, name, spec, conversion in Formatter.parse(self, fmt_string):
+            text, at = "", 0
+            for m in self._dollar_pattern_ignore_single_quote.finditer(literal):
+                before, field = m.group(1, 2)
+                if field.startswith("$"):  # `$$name` is `$name`, as typed
+                    text += before + field
+                else:
+                    yield text + before, "$" + field, "", None
+                    text = ""
+                at = m.end()
+            yield text + literal[at:], name, spec, conversion
+
+
+def expand_words(line: str, ns: dict) -> str:
+    """`line` with `{expr}` / `$name` from `ns` put in as values the shell reader reads as one
+    unquoted variable's value each (split into words, never read as code: `shell.reader`);
+    a `$NAME` or `${...}` that names no Python variable is left for the shell (the environment),
+    and a `{...}` that does not evaluate is left as typed, `{{...}}` templates kept."""
+    from .shell.reader import VALUE_CLOSE, VALUE_OPEN
+
     templates = TEMPLATE.findall(line)
-    if any(_MARK in t for t in templates) or _MARK in line:
+    if any(_MARK in t for t in templates) or _MARK in line or VALUE_OPEN in line or VALUE_CLOSE in line:
         return line
-    # each template becomes a mark the formatter leaves alone (no braces, no `$`, no quote),
-    # so the rest of the line expands exactly as IPython would expand it
     marked = TEMPLATE.sub(lambda m: f"{_MARK}{templates.index(m.group())}{_MARK}", line)
+    formatter = _Marked()
     try:
-        expanded = DollarFormatter().vformat(marked, args=[], kwargs=ns)
-    except Exception:  # noqa: BLE001 -- as IPython's var_expand: leave what does not expand
+        pieces = list(formatter.parse(marked))
+    except ValueError:  # an unbalanced brace: left as typed, as IPython leaves it
         return line
+    out = []
+    for literal, name, spec, conversion in pieces:
+        out.append(literal)
+        if name is None:
+            continue
+        dollar = name.startswith("$")
+        typed = f"${name[1:]}" if dollar else (
+            "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}")
+        if (literal.endswith("$") and not dollar) or (dollar and not re.fullmatch(r"[A-Za-z_][\w.]*", name[1:])):
+            out.append(typed)  # `${NAME...}`, `$1`: the shell's
+            continue
+        try:
+            value = eval(name[1:] if dollar else name + (f":{spec}" if spec else ""), dict(ns))  # noqa: S307
+            text = formatter.format_field(formatter.convert_field(value, conversion), "")
+        except Exception:  # noqa: BLE001 -- as IPython's var_expand: leave what does not expand
+            out.append(typed)
+            continue
+        out.append(VALUE_OPEN + text + VALUE_CLOSE)
+    expanded = "".join(out)
     return re.sub(f"{_MARK}(\\d+){_MARK}", lambda m: templates[int(m.group(1))], expanded)

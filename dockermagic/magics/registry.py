@@ -77,7 +77,7 @@ class RegistryMagics(MagicsArea):
 
         kept_words, secret = _password_tokens(line)
         if len(kept_words) != len(split(line, strict=False)) or secret:
-            self._forget_secret(line, join(kept_words), secret)
+            forget_secret(self.shell, line, join(kept_words), secret)
             raise InvalidInput(
                 "a password on the magic's line would be saved with the notebook, so it is refused and nothing "
                 "was sent; it was removed from IPython's history. Run `%docker_login SERVER -u USER` for a hidden "
@@ -98,33 +98,6 @@ class RegistryMagics(MagicsArea):
         result = auth.login(self.engine(), args.server, args.username, password, source, ask=_ask)
         _reload_engine_auth(self.engine())
         return result
-
-    def _forget_secret(self, line: str, redacted: str, secret: str) -> None:
-        """Take the password out of IPython's history (memory, `_i*`, the sqlite file) and, in a
-        kernel, out of the cell itself (the frontend replaces the cell's text)."""
-        shell = self.shell
-        hm = getattr(shell, "history_manager", None)
-        if shell is None or hm is None:
-            return
-
-        def clean(text):
-            if not isinstance(text, str):
-                return text
-            if line.strip():
-                text = text.replace(line.strip(), redacted)
-            return text.replace(secret, "********") if secret else text
-
-        current = hm.input_hist_raw[-1] if hm.input_hist_raw else ""
-        for hist in (hm.input_hist_parsed, hm.input_hist_raw):
-            hist[:] = [clean(text) for text in hist]
-        for name in ("_i", "_ii", "_iii", "_i00"):
-            setattr(hm, name, clean(getattr(hm, name, "")))
-        ns = shell.user_ns
-        for key in [k for k in ns if re.fullmatch(r"_i+|_i\d+", k)]:
-            ns[key] = clean(ns[key])
-        _scrub_history_db(hm, clean, secret or line.strip())
-        if getattr(shell, "kernel", None) is not None and current and clean(current) != current:
-            shell.set_next_input(clean(current).replace("********", ""), replace=True)
 
     @line_magic
     @reports_errors
@@ -230,6 +203,34 @@ class RegistryMagics(MagicsArea):
         check_names(args.images)  # a bad name says so, also where no engine answers
         return remove(self.engine(), args.images, args.force, args.platform, args.no_prune)
 
+
+
+def forget_secret(shell, line: str, redacted: str, secret: str) -> None:
+    """Take the password out of IPython's history (memory, `_i*`, the sqlite file) and, in a
+    kernel, out of the cell itself (the frontend replaces the cell's text).  A `%%docker_secret`
+    cell's value goes the same way (`line` empty, `secret` the value)."""
+    hm = getattr(shell, "history_manager", None)
+    if shell is None or hm is None:
+        return
+
+    def clean(text):
+        if not isinstance(text, str):
+            return text
+        if line.strip():
+            text = text.replace(line.strip(), redacted)
+        return text.replace(secret, "********") if secret else text
+
+    current = hm.input_hist_raw[-1] if hm.input_hist_raw else ""
+    for hist in (hm.input_hist_parsed, hm.input_hist_raw):
+        hist[:] = [clean(text) for text in hist]
+    for name in ("_i", "_ii", "_iii", "_i00"):
+        setattr(hm, name, clean(getattr(hm, name, "")))
+    ns = shell.user_ns
+    for key in [k for k in ns if re.fullmatch(r"_i+|_i\d+", k)]:
+        ns[key] = clean(ns[key])
+    _scrub_history_db(hm, clean, secret or line.strip())
+    if getattr(shell, "kernel", None) is not None and current and clean(current) != current:
+        shell.set_next_input(clean(current).replace("********", ""), replace=True)
 
 
 def _scrub_history_db(hm, clean, needle: str) -> None:

@@ -12,6 +12,7 @@ from ..errors import InvalidInput
 from ..views.formatters import shown
 from .args import split
 from .base import MagicsArea, reports_errors
+from .shell import streams
 
 NO_STDIO = "a notebook cell has no {} for a tar stream: name a file ({})"
 
@@ -26,6 +27,12 @@ def redirected(parser, line: str, out: str | None = None, into: str | None = Non
                 raise InvalidInput(f"{sign} needs a file after it")
             words[i:i + 2] = [option, words[i + 1]]
     return parser.parse_args(words)
+
+
+def _named(target) -> str:
+    """A file's name, or `-` for the pipe a line's stdin or stdout is."""
+    return target if isinstance(target, str) else getattr(target, "name", None) if isinstance(
+        getattr(target, "name", None), str) else "-"
 
 
 @magics_class
@@ -83,11 +90,12 @@ class TransferMagics(MagicsArea):
         from ..images.images import check_names
 
         args = redirected(self.docker_save.parser, line, out="-o")
+        args.output = args.output or streams.stdout()  # `| docker load`, `| gzip > f`, `> f`
         if not args.output:
             raise InvalidInput(NO_STDIO.format("stdout", "-o FILE.tar"))
         check_names(args.images)  # a bad name says so, also where no engine answers
         engine = self.engine()
-        result = FileTransfer("save", " ".join(args.images), args.output, label=engine.label)
+        result = FileTransfer("save", " ".join(args.images), _named(args.output), label=engine.label)
         return self._moved(result, save(engine, args.images, args.output, result, args.platform))
 
     @line_magic
@@ -102,10 +110,11 @@ class TransferMagics(MagicsArea):
         from ..files.transfer import FileTransfer, load
 
         args = redirected(self.docker_load.parser, line, into="-i")
+        args.input = args.input or streams.stdin()  # `docker save ... |`, `< f`
         if not args.input:
             raise InvalidInput(NO_STDIO.format("stdin", "-i FILE.tar"))
         engine = self.engine()
-        result = FileTransfer("load", args.input, engine.label, label=engine.label)
+        result = FileTransfer("load", _named(args.input), engine.label, label=engine.label)
         return self._moved(result, load(engine, args.input, result, args.quiet, args.platform))
 
     @line_magic
@@ -126,10 +135,12 @@ class TransferMagics(MagicsArea):
         if words[:1] == ["-"] and len(words) > 2 and words[1] == "<":  # `docker import - < FILE [REPO]`
             words = [words[2], *words[3:]]
         args = self.docker_import.parser.parse_args(words)
+        if args.source == "-" and streams.stdin() is not None:  # `docker export ... | docker import - IMG`
+            args.source = streams.stdin()
         if args.source == "-":
             raise InvalidInput(NO_STDIO.format("stdin", "docker import FILE.tar [REPOSITORY[:TAG]]"))
         engine = self.engine()
-        result = FileTransfer("import", args.source, args.repository or "<none>", label=engine.label)
+        result = FileTransfer("import", _named(args.source), args.repository or "<none>", label=engine.label)
         return self._moved(result, import_(engine, args.source, args.repository, result, args.change,
                                            args.message, args.platform))
 
@@ -144,10 +155,11 @@ class TransferMagics(MagicsArea):
         from ..files.transfer import FileTransfer, export
 
         args = redirected(self.docker_export.parser, line, out="-o")
+        args.output = args.output or streams.stdout()  # `| docker import - IMG`, `> f`
         if not args.output:
             raise InvalidInput(NO_STDIO.format("stdout", "-o FILE.tar"))
         engine = self.engine()
-        result = FileTransfer("export", args.container, args.output, label=engine.label)
+        result = FileTransfer("export", args.container, _named(args.output), label=engine.label)
         return self._moved(result, export(engine, args.container, args.output, result))
 
     @line_magic

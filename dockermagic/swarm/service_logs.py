@@ -7,7 +7,9 @@ from __future__ import annotations
 from ..containers.output import RunResult, http_frames, pump
 from ..engine import adapter
 from ..engine.watchdog import Watchdog
-from .services import ServiceError, _api_call, refused
+from .cluster import call, refused
+from .services import ServiceError
+from .tasks import node_names
 
 _CONTEXT = ("com.docker.swarm.node.id", "com.docker.swarm.service.id", "com.docker.swarm.task.id")
 
@@ -26,7 +28,7 @@ class Prefixes:
         if not self.resolve:
             return node_id
         if self._nodes is None or node_id not in self._nodes:
-            self._nodes = {n["ID"]: (n.get("Description") or {}).get("Hostname", n["ID"]) for n in self.engine.api.nodes()}
+            self._nodes = node_names(self.engine, "service logs")
         return self._nodes.get(node_id, node_id)
 
     def _service(self, service_id: str) -> str:
@@ -77,13 +79,13 @@ def log_events(engine, target: str, follow=False, tail=None, timestamps=False, s
         padding = len(str((mode.get("Replicated") or {}).get("Replicas") or 0)) if "Replicated" in mode else 0
         ident = service["ID"]
     except docker.errors.NotFound:
-        task = _api_call(engine, f"service logs {target}", _task_or_none, api, target)
+        task = call(engine, f"service logs {target}", _task_or_none, api, target)
         if task is None:
             raise ServiceError(f"service logs: no such task or service: {target}") from None
         path, tty, ident = "/tasks/{0}/logs", task["Spec"]["ContainerSpec"].get("TTY", False), task["ID"]
         padding = len(str(task.get("Slot") or 0))
     except docker.errors.APIError as exc:
-        raise refused(engine, exc, f"service logs {target}") from exc
+        raise refused(exc, engine, f"service logs {target}") from exc
     if tty and not raw:
         raise ServiceError("service logs: tty service logs only supported with --raw")
     params = {"stdout": 1, "stderr": 1, "follow": int(follow), "timestamps": int(timestamps),
@@ -96,7 +98,7 @@ def log_events(engine, target: str, follow=False, tail=None, timestamps=False, s
     try:
         response_cm = adapter.response(api, "GET", path, ident, params=params)
     except docker.errors.APIError as exc:
-        raise refused(engine, exc, f"service logs {target}") from exc
+        raise refused(exc, engine, f"service logs {target}") from exc
     with response_cm as response:
         result.id, result.name = ident, target
         frames = http_frames(response, tty)

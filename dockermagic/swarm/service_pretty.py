@@ -4,7 +4,7 @@ lines, tabs and order), from the engine's JSON.  Knows nothing of IPython."""
 from __future__ import annotations
 
 from ..gotemplate.gofmt import go_float
-from .tasks import human_duration
+from ..text.units import human_duration
 
 
 def go_duration(ns: int) -> str:

@@ -6,20 +6,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..errors import EngineError, InvalidInput
+from ..errors import InvalidInput
 from ..gotemplate.formats import Listing
-from . import service_spec, tasks
+from . import nodes, service_spec, tasks
+from .cluster import SwarmError, call, refused
+from .convergence import WAIT, Convergence, converge
+from .objects import Removed
 
 LS_HEADER = {"ID": "ID", "Name": "NAME", "Mode": "MODE", "Replicas": "REPLICAS", "Image": "IMAGE", "Ports": "PORTS"}
 LS_TABLE = "table {{.ID}}\t{{.Name}}\t{{.Mode}}\t{{.Replicas}}\t{{.Image}}\t{{.Ports}}"
 
 
-class ServiceError(EngineError):
-    """The manager refused a service operation, or there is no such service."""
-
-
-class NotAManager(ServiceError):
-    """The engine asked is a swarm worker, or in no swarm: service commands need a manager."""
+class ServiceError(SwarmError):
+    """There is no such service, or the manager cannot do that to it."""
 
 
 @dataclass
@@ -39,7 +38,7 @@ class Service:
     update_state: str = ""  # the engine's UpdateStatus.State: updating, completed, paused, rollback_...
     label: str = ""  # the engine that answered
     warnings: list[str] = field(default_factory=list)
-    convergence: tasks.Convergence | None = None
+    convergence: Convergence | None = None
     raw: dict = field(default_factory=dict, repr=False)
     engine: object = field(default=None, repr=False, compare=False)
 
@@ -65,12 +64,13 @@ class Service:
         self.convergence, self.warnings = convergence, warnings
         return self
 
-    def watch(self, action: str = "create", timeout: float | None = tasks.WAIT):
+    def watch(self, action: str = "create", timeout: float | None = WAIT):
         """The convergence events (`tasks.converge`), kept on `.convergence`."""
-        self.convergence = tasks.Convergence(self.name, self.mode, action)
-        return tasks.converge(self.engine, self.id, self.convergence, timeout, lambda exc: refused(self.engine, exc, "service ps"))
+        self.convergence = Convergence(self.name, self.mode, action)
+        return converge(self.engine, self.id, self.convergence, timeout,
+                        lambda exc: refused(exc, self.engine, "service ps"))
 
-    def wait(self, timeout: float | None = tasks.WAIT) -> "Service":
+    def wait(self, timeout: float | None = WAIT) -> "Service":
         """Wait until the tasks converge (as the CLI without `-d`); `ConvergenceError` past `timeout`."""
         for _ in self.watch("wait", timeout):
             pass
@@ -106,45 +106,6 @@ class ServiceList(Listing):
     @staticmethod
     def _name(row) -> str:
         return row.Name
-
-
-@dataclass
-class Removed:
-    """What `service rm` removed (names as given, as the CLI prints them)."""
-
-    services: list[str]
-
-
-# -- the engine's refusals, one line each ------------------------------------------------------
-def refused(engine, exc, doing: str) -> ServiceError:
-    """A docker-py error as one line; a manager-only request sent to a worker or to an engine in
-    no swarm says which, and where the managers are."""
-    import docker
-
-    from ..engine.adapter import explanation
-
-    said = explanation(exc)
-    if isinstance(exc, docker.errors.APIError) and exc.status_code == 503 and "swarm" in said:
-        return NotAManager(f"{doing}: {not_a_manager(engine)}")
-    if isinstance(exc, docker.errors.NotFound):
-        return ServiceError(f"{doing}: {said}")
-    return ServiceError(f"{doing}: {said}")
-
-
-def not_a_manager(engine) -> str:
-    try:
-        swarm = engine.api.info().get("Swarm") or {}
-    except Exception:  # noqa: BLE001 -- the refusal itself is what we report
-        swarm = {}
-    where = f"the engine at {engine.address}"
-    state = swarm.get("LocalNodeState", "")
-    if state in ("", "inactive"):
-        return f"{where} is not in a swarm; service commands need a swarm manager (-H MANAGER, or %docker swarm init there)"
-    if state != "active":
-        return f"{where} is not an active swarm node (its state: {state}); service commands need a swarm manager"
-    managers = ", ".join(m.get("Addr", "") for m in swarm.get("RemoteManagers") or [])
-    return (f"{where} is a swarm worker (node {swarm.get('NodeID', '')[:12]}), not a manager; service commands need a "
-            f"manager (-H MANAGER){'; the swarm' + chr(39) + 's managers: ' + managers if managers else ''}")
 
 
 # -- columns -----------------------------------------------------------------------------------
@@ -190,15 +151,6 @@ def replicas_text(raw: dict) -> str:
 
 
 # -- operations --------------------------------------------------------------------------------
-def _api_call(engine, doing: str, fn, *args, **kwargs):
-    import docker
-
-    try:
-        return fn(*args, **kwargs)
-    except docker.errors.APIError as exc:
-        raise refused(engine, exc, doing) from exc
-
-
 def inspect_raw(engine, name: str, doing: str = "service inspect") -> dict:
     import docker
 
@@ -207,7 +159,7 @@ def inspect_raw(engine, name: str, doing: str = "service inspect") -> dict:
     except docker.errors.NotFound:
         raise ServiceError(f"{doing}: no such service: {name}") from None
     except docker.errors.APIError as exc:
-        raise refused(engine, exc, doing) from exc
+        raise refused(exc, engine, doing) from exc
 
 
 def inspect(engine, name: str) -> Service:
@@ -216,20 +168,20 @@ def inspect(engine, name: str) -> Service:
 
 def _resolver(engine, doing: str):
     """Names of secrets, configs and networks as the engine's ids, as the CLI sends them."""
-    api, cache = engine.api, {}
+    cache = {}
 
     def resolve(kind: str, name: str) -> str:
         if (kind, name) in cache:
             return cache[kind, name]
         if kind == "network":
-            found = _api_call(engine, doing, api.inspect_network, name)
+            found = call(engine, doing, "inspect_network", name)
             if found.get("Scope") != "swarm":
                 raise InvalidInput(f"--network {name}: a service needs a swarm-scoped network (overlay); "
                                    f"{name} is {found.get('Scope', '?')}-scoped")
             cache[kind, name] = found["Id"]
         else:
-            listing = api.secrets if kind == "secret" else api.configs
-            hits = [s for s in _api_call(engine, doing, listing, filters={"name": [name]})
+            listing = "secrets" if kind == "secret" else "configs"
+            hits = [s for s in call(engine, doing, listing, filters={"name": [name]})
                     if (s.get("Spec") or {}).get("Name") == name]
             if not hits:
                 raise ServiceError(f"{doing}: {kind} not found: {name}")
@@ -285,7 +237,7 @@ def create(engine, image: str, command=(), options: dict | None = None) -> Servi
         said = _pin_image(engine, spec, None)
         warnings += [said] if said else []
     headers = _auth_header(image) if options.get("with_registry_auth") else None
-    made = _api_call(engine, "service create", adapter.call, engine.api, "POST", "/services/create", json=spec,
+    made = call(engine, "service create", adapter.call, engine.api, "POST", "/services/create", json=spec,
                      headers=headers)
     warnings += list((made or {}).get("Warnings") or [])
     service = inspect(engine, made["ID"])
@@ -314,7 +266,7 @@ def update(engine, name: str, options: dict | None = None, rollback: bool = Fals
     headers = _auth_header(image) if options.get("with_registry_auth") else None
     if headers:
         params["registryAuthFrom"] = "spec"
-    made = _api_call(engine, "service update", adapter.call, engine.api, "POST", "/services/{0}/update", raw["ID"],
+    made = call(engine, "service update", adapter.call, engine.api, "POST", "/services/{0}/update", raw["ID"],
                      params=params, json=spec, headers=headers)
     service = inspect(engine, raw["ID"])
     service.warnings = list((made or {}).get("Warnings") or [])
@@ -352,25 +304,23 @@ def remove(engine, names) -> Removed:
             engine.api.remove_service(name)
             removed.append(name)
         except docker.errors.APIError as exc:
-            failed.append(refused(engine, exc, name).args[0])
+            failed.append(refused(exc, engine, f"service rm {name}"))
     if failed:
         done = f" (removed: {', '.join(removed)})" if removed else ""
-        error = NotAManager if any("swarm" in f and "manager" in f for f in failed) else ServiceError
-        raise error("service rm: " + "; ".join(failed) + done)
-    return Removed(removed)
+        error = type(failed[0]) if len({type(f) for f in failed}) == 1 else SwarmError
+        raise error("; ".join(str(f) for f in failed) + done)
+    return Removed("service", removed)
 
 
 def list_services(engine, filters: dict | None = None, no_trunc: bool = False) -> ServiceList:
-    from .tasks import _natural
-
-    raws = _api_call(engine, "service ls", engine.api.services, filters=filters or None, status=True)
+    raws = call(engine, "service ls", "services", filters=filters or None, status=True)
     rows = []
-    for raw in sorted(raws, key=lambda s: _natural((s.get("Spec") or {}).get("Name", ""))):
+    for raw in sorted(raws, key=lambda s: tasks.natural((s.get("Spec") or {}).get("Name", ""))):
         spec = raw.get("Spec") or {}
         image = ((spec.get("TaskTemplate") or {}).get("ContainerSpec") or {}).get("Image", "")
         rows.append(ServiceRow(ID=raw["ID"] if no_trunc else raw["ID"][:12], Name=spec.get("Name", ""),
                                Mode=mode_name(spec.get("Mode") or {}), Replicas=replicas_text(raw),
-                               Image=image if no_trunc else tasks.short_image(image),
+                               Image=image if no_trunc else tasks.image_text(image),
                                Ports=ports_text((raw.get("Endpoint") or {}).get("Ports") or [])))
     return ServiceList(rows, engine.label)
 
@@ -378,19 +328,8 @@ def list_services(engine, filters: dict | None = None, no_trunc: bool = False) -
 def list_tasks(engine, services, filters: dict | None = None, no_trunc: bool = False,
                resolve: bool = True) -> tasks.TaskList:
     """`docker service ps SERVICE...`: each service's tasks (its history too), in the CLI's order."""
-    api = engine.api
-    raws_by_service = [inspect_raw(engine, name, "service ps") for name in services]
+    ids = [inspect_raw(engine, name, "service ps")["ID"] for name in services]
     filters = dict(filters or {})
-    nodes = tasks.node_names(api) if resolve or filters.get("node") else {}
-    if filters.get("node"):
-        by_name = {v: k for k, v in nodes.items()}
-        filters["node"] = [by_name.get(n, n) for n in filters["node"]]
-    found = []
-    for raw in raws_by_service:
-        name = raw["Spec"]["Name"] if resolve else raw["ID"]
-        listed = _api_call(engine, "service ps", api.tasks, filters={**filters, "service": [raw["ID"]]})
-        for t in listed:
-            node = nodes.get(t.get("NodeID", ""), t.get("NodeID", "")) if resolve else t.get("NodeID", "")
-            found.append(tasks.Task.of(t, name, node))
-    return tasks.TaskList(tasks.ordered(found), trunc=not no_trunc, label=engine.label)
-
+    if filters.get("node"):  # as the CLI: each node looked up by the engine (id, prefix, hostname or self)
+        filters["node"] = [nodes.resolve(engine, ref, f"service ps --filter node={ref}")["ID"] for ref in filters["node"]]
+    return tasks.list_tasks(engine, {**filters, "service": ids}, "service ps", resolve, not no_trunc)

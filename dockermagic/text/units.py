@@ -74,6 +74,34 @@ def ago(created, now: float | None = None) -> str:
     return "N/A"  # pragma: no cover
 
 
+def human_duration(seconds: float) -> str:
+    """go-units' HumanDuration, lower-cased as `node ps` / `service ps` print it (`about a minute`)."""
+    s = int(seconds)
+    if seconds < 1:
+        return "less than a second"
+    if s == 1:
+        return "1 second"
+    if s < 60:
+        return f"{s} seconds"
+    minutes = int(seconds / 60)
+    if minutes == 1:
+        return "about a minute"
+    if minutes < 60:
+        return f"{minutes} minutes"
+    hours = int(round(seconds / 3600))
+    if hours == 1:
+        return "about an hour"
+    if hours < 48:
+        return f"{hours} hours"
+    if hours < 24 * 7 * 2:
+        return f"{hours // 24} days"
+    if hours < 24 * 30 * 2:
+        return f"{hours // 24 // 7} weeks"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24 // 30} months"
+    return f"{int(hours / 24 / 365)} years"
+
+
 def timestamp(created) -> str:
     epoch = to_epoch(created)
     if epoch is None:

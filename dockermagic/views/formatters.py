@@ -48,10 +48,19 @@ RENDERERS = {
     "dockermagic.containers.stats.Stats": "dockermagic.views.lifecycle:stats_bundle",
     "dockermagic.files.transfer.FileTransfer": "dockermagic.views.copying:copied_bundle",
     "dockermagic.compose.results.ComposeProject": "dockermagic.views.compose.bundles:compose_bundle",
+    "dockermagic.swarm.cluster.SwarmInfo": "dockermagic.views.swarm.objects:swarm_bundle",
+    "dockermagic.swarm.cluster.SwarmChange": "dockermagic.views.swarm.objects:lines_bundle",
+    "dockermagic.swarm.nodes.Node": "dockermagic.views.swarm.nodes:node_bundle",
+    "dockermagic.swarm.nodes.NodeList": "dockermagic.views.swarm.nodes:nodes_bundle",
+    "dockermagic.swarm.nodes.NodeChange": "dockermagic.views.swarm.objects:lines_bundle",
+    "dockermagic.swarm.nodes.Cluster": "dockermagic.views.swarm.nodes:cluster_bundle",
+    "dockermagic.swarm.tasks.TaskList": "dockermagic.views.swarm.nodes:tasks_bundle",
+    "dockermagic.swarm.objects.Secret": "dockermagic.views.swarm.objects:object_bundle",
+    "dockermagic.swarm.objects.Config": "dockermagic.views.swarm.objects:object_bundle",
+    "dockermagic.swarm.objects.ObjectList": "dockermagic.views.swarm.objects:objects_bundle",
+    "dockermagic.swarm.objects.Removed": "dockermagic.views.swarm.objects:lines_bundle",
     "dockermagic.swarm.services.Service": "dockermagic.views.swarm.service:service_bundle",
     "dockermagic.swarm.services.ServiceList": "dockermagic.views.swarm.service:services_bundle",
-    "dockermagic.swarm.services.Removed": "dockermagic.views.swarm.service:removed_bundle",
-    "dockermagic.swarm.tasks.TaskList": "dockermagic.views.swarm.service:tasks_bundle",
 }
 
 _cell: dict = {"count": None, "modes": {}, "keep": []}

@@ -172,7 +172,7 @@ def test_split_global_flags():
 
 
 def test_context_list_escapes_what_it_shows(ip, docker_env):
-    ip.run_line_magic("docker_context", "create esc1 --docker host=unix:///x/docker.sock --description <b>bold</b>")
+    ip.run_line_magic("docker_context", "create esc1 --docker host=unix:///x/docker.sock --description '<b>bold</b>'")  # quoted, as in a shell
     html = formatters.bundle(ip.run_line_magic("docker_context", "ls"))["text/html"]
     assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold</b>" not in html
 

@@ -267,10 +267,11 @@ def test_braces_reach_the_magic_as_typed_and_variables_still_expand(shell):
         shell.run_cell("%docker_echo_line 'x $name' {nowhere} {{.A}}")
     finally:
         shell.magics_manager.magics["line"].pop("docker_echo_line", None)
-    assert [seen[0], seen[1], seen[3]] == [
-        "--format '{{.Name}} {{$x := .Id}}{{$x}}' web web",
-        "{{json .}} local",
-        "'x $name' {nowhere} {{.A}}",  # as IPython: a line that does not expand is left as it is
+    # the magic gets the words a shell reads (issue 23), quoted again for its own split
+    assert [shlex.split(seen[0]), shlex.split(seen[1]), shlex.split(seen[3])] == [
+        ["--format", "{{.Name}} {{$x := .Id}}{{$x}}", "web", "web"],
+        ["{{json", ".}}", "local"],
+        ["x $name", "{nowhere}", "{{.A}}"],  # nothing expands in '...'; a `{...}` that does not evaluate stays
     ]
     # `%docker` hands its subcommand the words it split, quoted again for the magic's own split
     assert shlex.split(seen[2]) == ["--format={{.Names}}\\t{{.Image}}", "web"]

@@ -14,29 +14,17 @@ import uuid
 
 import pytest
 
-from conftest import IN_CI, STATE
 from dockermagic.errors import InvalidInput
-from dockermagic.swarm import service_pretty, service_spec, services, tasks
+from dockermagic.swarm import convergence, service_pretty, service_spec, services, tasks
+from dockermagic.text import units
 
 IMAGE = "busybox:latest"  # loaded into both nodes by scripts/engine up swarm
 
 
-# -- the cluster (tests/support/swarm_fixtures.py takes this over at merge) ---------------------------
-@pytest.fixture(scope="session")
-def swarm(engine):
-    """The two-node swarm's addresses, from swarm.env; a skip outside CI where it is not up."""
-    path = STATE / "swarm.env"
-    found = dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line) if path.exists() else {}
-    if not found.get("DOCKERMAGIC_SWARM_MANAGER"):
-        if IN_CI:
-            pytest.fail("CI runs the swarm tests, which need `scripts/engine up swarm`", pytrace=False)
-        pytest.skip("NO SWARM -- swarm tests skipped: run `scripts/engine up swarm`")
-    return found
-
-
+# -- the cluster: tests/support/swarm_fixtures.py's `swarm` ---------------------------------------------
 @pytest.fixture
 def manager(swarm):
-    return swarm["DOCKERMAGIC_SWARM_MANAGER"]
+    return swarm.manager
 
 
 @pytest.fixture
@@ -194,9 +182,9 @@ def test_columns_as_the_cli_prints_them():
              for p, t in ((8080, 80), (8081, 81), (9000, 90))]
     assert services.ports_text(ports + [{"PublishedPort": 53, "TargetPort": 53, "Protocol": "udp"}]) == \
         "*:8080-8081->80-81/tcp, *:9000->90/tcp, *:53->53/udp"
-    assert tasks.short_image("busybox:latest@sha256:" + "a" * 64) == "busybox:latest"
-    assert tasks.short_image("busybox@sha256:" + "a" * 64) == "busybox@sha256:" + "a" * 64
-    assert [tasks.human_duration(s) for s in (0.2, 1, 5, 61, 300, 3600, 7200)] == [
+    assert tasks.image_text("busybox:latest@sha256:" + "a" * 64) == "busybox:latest"
+    assert tasks.image_text("busybox@sha256:" + "a" * 64) == "busybox@sha256:" + "a" * 64
+    assert [units.human_duration(s) for s in (0.2, 1, 5, 61, 300, 3600, 7200)] == [
         "less than a second", "1 second", "5 seconds", "about a minute", "5 minutes", "about an hour", "2 hours"]
     assert [service_pretty.go_duration(n) for n in (0, 5 * 10**9, 90 * 10**9, 3600 * 10**9, 5 * 10**8)] == [
         "0s", "5s", "1m30s", "1h0m0s", "500ms"]
@@ -215,7 +203,8 @@ def test_ps_rows_name_each_slot_and_indent_its_history():
             _task("c" * 25, 10, "pending", "2026-01-01T00:00:00Z",
                   error="no suitable node (scheduling constraints not satisfied on 2 nodes)"),
             _task("d" * 25, 2, "running", "2026-01-01T00:00:00Z")]
-    listing = tasks.TaskList(tasks.ordered([tasks.Task.of(t, "web", "node-1") for t in raws]))
+    listing = tasks.TaskList(tasks.ordered([tasks.from_raw({**t, "ServiceID": "s1"}, {"s1": "web"}, {"n1": "node-1"})
+                                           for t in raws]))
     rows = listing.rows(now=units_epoch("2026-01-01T00:00:05Z"))
     assert [r.Name for r in rows] == ["web.1", " \\_ web.1", "web.2", "web.10"]
     assert rows[0].ID == "b" * 12 and rows[0].Image == IMAGE and rows[0].CurrentState == "Running 5 seconds ago"
@@ -254,7 +243,7 @@ class FakeEngine:
 
 
 def test_convergence_follows_slots_says_the_scheduler_and_a_node_down(monkeypatch):
-    monkeypatch.setattr(tasks, "POLL", 0)
+    monkeypatch.setattr(convergence, "POLL", 0)
     up = {"n1": ("ready", ""), "n2": ("ready", "")}
     reason = "no suitable node (scheduling constraints not satisfied on 2 nodes)"
     polls = [
@@ -263,14 +252,14 @@ def test_convergence_follows_slots_says_the_scheduler_and_a_node_down(monkeypatc
          {"n1": ("ready", ""), "n2": ("down", "heartbeat failure")}),
         ([_task("t1", 1, "running", "x"), _task("t3", 2, "running", "x")], {"n1": ("ready", ""), "n2": ("down", "")}),
     ]
-    result = tasks.Convergence("web")
+    result = convergence.Convergence("web")
     seen = []
-    for event in tasks.converge(FakeEngine(FakeAPI(polls)), "s1", result, timeout=10):
+    for event in convergence.converge(FakeEngine(FakeAPI(polls)), "s1", result, timeout=10):
         seen.append(event)
-        if isinstance(event, tasks.SlotChanged) and event.slot.error:
+        if isinstance(event, convergence.SlotChanged) and event.slot.error:
             assert result.pending_reasons() == [reason]
-    assert isinstance(seen[-1], tasks.Converged) and result.outcome == "converged"
-    downs = [e for e in seen if isinstance(e, tasks.NodeDown)]
+    assert isinstance(seen[-1], convergence.Converged) and result.outcome == "converged"
+    downs = [e for e in seen if isinstance(e, convergence.NodeDown)]
     assert downs[0].node == "n2" and downs[0].state == "down" and result.nodes_down == {"n2": "heartbeat failure"}
     assert len(downs) == 1  # said once, not at every look
     assert result.slots["2/2"].task == "t3" and (result.running, result.desired) == (2, 2)
@@ -284,12 +273,12 @@ def test_convergence_follows_slots_says_the_scheduler_and_a_node_down(monkeypatc
 
 
 def test_a_bounded_wait_names_the_schedulers_reason(monkeypatch):
-    monkeypatch.setattr(tasks, "POLL", 0.01)
+    monkeypatch.setattr(convergence, "POLL", 0.01)
     reason = "no suitable node (scheduling constraints not satisfied on 2 nodes)"
     polls = [([_task("t1", 1, "pending", "x", error=reason)], {"n1": ("ready", "")})]
-    result = tasks.Convergence("web")
-    with pytest.raises(tasks.ConvergenceError, match=re.escape(f"the scheduler says: {reason}")):
-        for _ in tasks.converge(FakeEngine(FakeAPI(polls, replicas=1)), "s1", result, timeout=0.1):
+    result = convergence.Convergence("web")
+    with pytest.raises(convergence.ConvergenceError, match=re.escape(f"the scheduler says: {reason}")):
+        for _ in convergence.converge(FakeEngine(FakeAPI(polls, replicas=1)), "s1", result, timeout=0.1):
             pass
     assert result.outcome == "timeout"
 
@@ -300,10 +289,10 @@ def test_ctrl_c_stops_the_waiting_only(monkeypatch):
     def interrupt(_):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(tasks.time, "sleep", interrupt)
-    result = tasks.Convergence("web")
-    with pytest.raises(tasks.WaitInterrupted, match="it goes on converging"):
-        for _ in tasks.converge(FakeEngine(FakeAPI(polls, replicas=1)), "s1", result):
+    monkeypatch.setattr(convergence.time, "sleep", interrupt)
+    result = convergence.Convergence("web")
+    with pytest.raises(convergence.WaitInterrupted, match="it goes on converging"):
+        for _ in convergence.converge(FakeEngine(FakeAPI(polls, replicas=1)), "s1", result):
             pass
     assert result.outcome == "interrupted"
 
@@ -342,11 +331,11 @@ def test_the_magic_reads_lines_as_the_cli(shell):
 
 
 def test_a_worker_and_an_engine_in_no_swarm_say_so(ip, swarm, engine):
-    from dockermagic.swarm.services import NotAManager
+    from dockermagic.swarm.cluster import NotAManager
 
-    with pytest.raises(NotAManager, match="is a swarm worker .*not a manager.*169.254.77.1:2377"):
-        ip.run_line_magic("docker", f"-H {swarm['DOCKERMAGIC_SWARM_WORKER']} service ls")
-    with pytest.raises(NotAManager, match=f"the engine at {re.escape(engine.address)} is not in a swarm"):
+    with pytest.raises(NotAManager, match=f"{re.escape(swarm.worker)} is a swarm worker.*managers: {re.escape(swarm.manager_addr)}:2377"):
+        ip.run_line_magic("docker", f"-H {swarm.worker} service ls")
+    with pytest.raises(NotAManager, match=f"{re.escape(engine.address)} is not in a swarm"):
         ip.run_line_magic("docker", f"-H {engine.address} service ls")
 
 
@@ -418,7 +407,7 @@ def test_the_cli_and_the_magics_manage_each_others_services(ip, manager, made):
     cli(manager, "service", "rollback", "-d", theirs)
     assert "FROM=magic" not in cli(manager, "service", "inspect", theirs, "--format", "{{json .Spec.TaskTemplate.ContainerSpec.Env}}")
     removed = magic(ip, manager, f"rm {ours} {theirs}")
-    assert removed.services == [ours, theirs]
+    assert removed.names == [ours, theirs]
     assert cli(manager, "service", "ls", "-q", "--filter", f"name={ours}") == ""
 
 
@@ -437,8 +426,9 @@ def test_ls_ps_and_their_formats_print_what_the_cli_prints(ip, manager, made):
     for line in (f"ps {name}", f"ps --no-trunc {name}", f"ps -f desired-state=running {name}",
                  f"ps --format '{{{{.Name}}}}\\t{{{{.Node}}}}\\t{{{{.DesiredState}}}}\\t{{{{.Error}}}}' {name}",
                  f"ps --format 'table {{{{.ID}}}}\\t{{{{.Name}}}}\\t{{{{.Image}}}}' {name}", f"ps -q {name}",
-                 f"ps --no-resolve --format '{{{{.Name}}}} {{{{.Node}}}}' {name}"):
-        from dockermagic.views.swarm.service import tasks_text
+                 f"ps --no-resolve --format '{{{{.Name}}}} {{{{.Node}}}}' {name}",
+                 f"ps --filter node=swarm-worker --format '{{{{.Name}}}} {{{{.Node}}}}' {name}"):
+        from dockermagic.views.swarm.nodes import tasks_text
 
         ours = magic(ip, manager, line)
         text = ours.text if hasattr(ours, "text") else tasks_text(ours) + "\n"
@@ -454,7 +444,7 @@ def test_inspect_pretty_prints_what_the_cli_prints(ip, manager, made):
 
 
 def test_a_task_no_node_takes_shows_the_schedulers_reason(ip, manager, made):
-    from dockermagic.swarm.tasks import ConvergenceError
+    from dockermagic.swarm.convergence import ConvergenceError
 
     name = made("pending")
     with pytest.raises(ConvergenceError, match=r"no suitable node \(scheduling constraints not satisfied on 2 nodes\)"):

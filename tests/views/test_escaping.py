@@ -173,20 +173,50 @@ def _results():
         "Stats": _stats(stats),
         "FileTransfer": transfer_files.FileTransfer(HOSTILE, HOSTILE, HOSTILE, 10, 20, [HOSTILE], label=HOSTILE),
         "ComposeProject": _compose_project(),
+        **_swarm_results(),
         **_swarm_services(),
     }
     return found
 
 
-def _swarm_services():
-    from dockermagic.swarm import services, tasks
+def _swarm_results():
+    from dockermagic.swarm import cluster, nodes, objects, tasks
 
-    slot = hostile(tasks.Slot, state="pending")
-    converging = hostile(tasks.Convergence, slots={HOSTILE: slot}, nodes_down={HOSTILE: HOSTILE}, ended=None)
-    task = hostile(tasks.Task, ports=[{"PublishedPort": HOSTILE, "TargetPort": 80, "Protocol": HOSTILE}], raw={})
+    node_raw = {"ID": HOSTILE, "Spec": {"Role": "manager", "Availability": HOSTILE, "Labels": {HOSTILE: HOSTILE}},
+                "Status": {"State": HOSTILE, "Addr": HOSTILE, "Message": HOSTILE},
+                "ManagerStatus": {"Leader": False, "Reachability": HOSTILE},
+                "Description": {"Hostname": HOSTILE, "Engine": {"EngineVersion": HOSTILE}}}
+    node = nodes.from_raw(node_raw, HOSTILE)
+    task_raw = {"ID": HOSTILE, "ServiceID": HOSTILE, "Slot": 1, "NodeID": HOSTILE, "DesiredState": HOSTILE,
+                "Spec": {"ContainerSpec": {"Image": HOSTILE}},
+                "Status": {"State": HOSTILE, "Timestamp": "2026-01-01T00:00:00Z", "Err": HOSTILE,
+                           "PortStatus": {"Ports": [{"PublishedPort": HOSTILE, "TargetPort": 80, "Protocol": HOSTILE}]}}}
+    task = tasks.from_raw(task_raw, {HOSTILE: HOSTILE}, {HOSTILE: HOSTILE})
+    unplaced = tasks.from_raw({**task_raw, "NodeID": ""}, {}, {})
+    obj = {"ID": HOSTILE, "CreatedAt": HOSTILE, "UpdatedAt": HOSTILE,
+           "Spec": {"Name": HOSTILE, "Labels": {HOSTILE: HOSTILE}, "Data": "PHNjcmlwdD4="}}
+    return {
+        "SwarmInfo": hostile(cluster.SwarmInfo),
+        "SwarmChange": hostile(cluster.SwarmChange),
+        "Node": node,
+        "NodeList": nodes.NodeList([node], [nodes.NodeRow(node, {"TrustRoot": HOSTILE})], HOSTILE),
+        "NodeChange": hostile(nodes.NodeChange),
+        "Cluster": nodes.Cluster([node], [task, unplaced], HOSTILE),
+        "TaskList": tasks.TaskList([task, task], HOSTILE),
+        "Secret": objects.Secret.from_raw(obj),
+        "Config": objects.Config.from_raw(obj),
+        "ObjectList": objects.ObjectList("secret", [objects.Secret.from_raw(obj)], HOSTILE),
+        "Removed": hostile(objects.Removed),
+    }
+
+
+def _swarm_services():
+    from dockermagic.swarm import convergence, services
+
+    slot = hostile(convergence.Slot, state="pending")
+    converging = hostile(convergence.Convergence, slots={HOSTILE: slot}, nodes_down={HOSTILE: HOSTILE}, ended=None)
     return {"Service": hostile(services.Service, convergence=converging, raw={}, engine=None),
-            "ServiceList": hostile(services.ServiceList), "Removed": hostile(services.Removed),
-            "TaskList": tasks.TaskList([task, task], label=HOSTILE)}
+            "ServiceList": hostile(services.ServiceList)}
 
 
 def _compose_project():

@@ -22,7 +22,13 @@ def service_hash(service_model: dict) -> str:
 
     `service_model` is one service of `Project.model["services"]` (as `load()` builds it, or as
     `docker compose config --format json` prints it, parsed in order); it is not changed.
-    Equal to `docker compose config --hash SERVICE` and to the label v2's `up` writes.
+    Equal to the label v2's `up` writes, and to `docker compose config --hash SERVICE` except for a
+    service with `env_file`: v2's `config --hash` hashes the service before the env files are read
+    (`environment` holding only the `environment:` entries, and `env_file: ["/abs/a.env"]`), while
+    its `up` hashes it after (`environment` holding the files' variables too, no `env_file`), and
+    writes that on the container (v2.40.3: `up -d` labelled 4b385bdd..., `config --hash` printed
+    3a7b96ee... for the same service).  We follow the label, since the label decides whether `up`
+    recreates a container, ours or v2's; tests/compose/test_config_oracle.py shows both.
     """
     hashed = {key: value for key, value in service_model.items() if key not in UNHASHED}
     deploy = hashed.get("deploy")

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 
 from ...errors import ComposeFileError
+from .valuetypes import cast_at
 
 _NAME = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
 
@@ -24,12 +25,13 @@ class _Missing(Exception):
     pass
 
 
-def substitute(text: str, env: Mapping[str, str], where: str = "") -> str:
-    """`text` with its variables replaced from `env`; ComposeFileError names `where` (a dotted path)."""
+def substitute(text: str, env: Mapping[str, str], where: str = "", unset: list | None = None) -> str:
+    """`text` with its variables replaced from `env`; ComposeFileError names `where` (a dotted path).
+    The names of unset variables read bare (`$FOO`, `${FOO}`) are added to `unset` (v2 warns of them)."""
     if "$" not in text:
         return text
     try:
-        value, _ = _expand(text, 0, env, None)
+        value, _ = _expand(text, 0, env, None, [] if unset is None else unset)
     except _Invalid:
         raise ComposeFileError(f"invalid interpolation format for {where}: {text}; "
                                "you may need to escape any $ with another $") from None
@@ -38,7 +40,7 @@ def substitute(text: str, env: Mapping[str, str], where: str = "") -> str:
     return value
 
 
-def _expand(text: str, pos: int, env, stop: str | None) -> tuple[str, int]:
+def _expand(text: str, pos: int, env, stop: str | None, unset: list) -> tuple[str, int]:
     """Expand from `pos` until `stop` (a closing brace of a nested default) or the end."""
     out = []
     length = len(text)
@@ -55,7 +57,7 @@ def _expand(text: str, pos: int, env, stop: str | None) -> tuple[str, int]:
             out.append("$")
             pos += 2
         elif nxt == "{":
-            value, pos = _braced(text, pos + 2, env)
+            value, pos = _braced(text, pos + 2, env, unset)
             out.append(value)
         else:
             match = _NAME.match(text, pos + 1)
@@ -63,14 +65,22 @@ def _expand(text: str, pos: int, env, stop: str | None) -> tuple[str, int]:
                 out.append("$")  # a lone $ before something that is not a name stays
                 pos += 1
                 continue
-            out.append(env.get(match.group(), ""))
+            out.append(_bare(env, match.group(), unset))
             pos = match.end()
     if stop is not None:
         raise _Invalid()
     return "".join(out), pos
 
 
-def _braced(text: str, pos: int, env) -> tuple[str, int]:
+def _bare(env, name: str, unset: list) -> str:
+    value = env.get(name)
+    if value is None:
+        unset.append(name)
+        return ""
+    return value
+
+
+def _braced(text: str, pos: int, env, unset: list) -> tuple[str, int]:
     match = _NAME.match(text, pos)
     if not match:
         raise _Invalid()
@@ -78,13 +88,13 @@ def _braced(text: str, pos: int, env) -> tuple[str, int]:
     if pos >= len(text):
         raise _Invalid()
     if text[pos] == "}":
-        return env.get(name, ""), pos + 1
+        return _bare(env, name, unset), pos + 1
     for operator in (":-", ":?", ":+", "-", "?", "+"):
         if text.startswith(operator, pos):
             break
     else:
         raise _Invalid()
-    argument, pos = _expand(text, pos + len(operator), env, "}")
+    argument, pos = _expand(text, pos + len(operator), env, "}", unset)
     pos += 1  # the closing brace
     value = env.get(name)
     is_set = value is not None
@@ -100,15 +110,25 @@ def _braced(text: str, pos: int, env) -> tuple[str, int]:
     return value, pos
 
 
-def interpolate(value, env: Mapping[str, str], path: str = ""):
-    """Every string inside `value` (mappings and lists, recursively) substituted."""
+def interpolate(value, env: Mapping[str, str], path: str = "", warnings: list | None = None):
+    """Every string inside `value` (mappings and lists, recursively) substituted, and cast where v2
+    casts it (`tty: "true"` is True); v2's warnings (unset variables, YAML 1.1 booleans) are added to
+    `warnings`."""
+    warnings = [] if warnings is None else warnings
     if isinstance(value, str):
-        return substitute(value, env, path)
+        unset: list = []
+        result = substitute(value, env, path, unset)
+        for name in unset:
+            warning = f'The "{name}" variable is not set. Defaulting to a blank string.'
+            if warning not in warnings:
+                warnings.append(warning)
+        return cast_at(path, result, warnings)
     if isinstance(value, dict):
-        return {key: interpolate(item, env, f"{path}.{key}" if path else str(key)) for key, item in value.items()}
+        return {key: interpolate(item, env, f"{path}.{key}" if path else str(key), warnings)
+                for key, item in value.items()}
     if isinstance(value, list):
-        return [interpolate(item, env, f"{path}.[]") for item in value]
+        return [interpolate(item, env, f"{path}.[]", warnings) for item in value]
     inner = getattr(value, "value", None)
     if inner is not None and hasattr(value, "value"):  # !override
-        value.value = interpolate(inner, env, path)
+        value.value = interpolate(inner, env, path, warnings)
     return value

@@ -75,19 +75,31 @@ def project_environment(options: ProjectOptions, environ, working_dir: str, cwd:
 
 def load(options: ProjectOptions) -> Project:
     """The project `options` name, canonical as `docker compose config` prints it; refusals are
-    `ComposeFileError`s in one line."""
+    `ComposeFileError`s in one line; v2's warnings are in `Project.warnings`."""
     environ = dict(os.environ if options.environ is None else options.environ)
     cwd = os.path.abspath(options.cwd or os.getcwd())
-    files = find_files(options, environ, cwd)
+    # v2 reads `.env` before it looks for files (COMPOSE_FILE, COMPOSE_PROFILES ... may come from it): from
+    # --project-directory, the first -f's folder or the current one; the project folder's when that has none
+    first = os.path.abspath(os.path.join(cwd, options.project_directory)) if options.project_directory else \
+        os.path.dirname(os.path.abspath(os.path.join(cwd, options.files[0]))) if options.files else cwd
+    env = project_environment(options, environ, first, cwd)
+    files = find_files(options, env, cwd)
     working_dir = os.path.abspath(os.path.join(cwd, options.project_directory)) if options.project_directory \
         else os.path.dirname(files[0])
-    env = project_environment(options, environ, working_dir, cwd)
+    if working_dir != first and not options.env_files and not _exists(options, os.path.join(first, ".env")):
+        env = project_environment(options, environ, working_dir, cwd)
     source = Source(options, env)
     model: dict = {}
     for path in files:
         model = merge(model, source.file(path, working_dir))
     model = strip(model)
-    return _project(options, model, env, working_dir, files)
+    project = _project(options, model, env, working_dir, files)
+    project.warnings = source.warnings
+    return project
+
+
+def _exists(options: ProjectOptions, path: str) -> bool:
+    return path in options.contents or os.path.isfile(path)
 
 
 def _project(options: ProjectOptions, model: dict, env: dict, working_dir: str, files: list[str]) -> Project:
@@ -100,12 +112,12 @@ def _project(options: ProjectOptions, model: dict, env: dict, working_dir: str, 
     else:
         name = normalize_name(os.path.basename(working_dir))
     profiles = list(options.profiles) or [p for p in env.get("COMPOSE_PROFILES", "").split(",") if p]
+    raws = model.get("services") or {}
+    enabled = _enabled(raws, profiles, options.services)
     services, disabled = {}, {}
-    for key, raw in sorted((model.get("services") or {}).items()):
-        svc_profiles = raw.get("profiles") or []
-        active = not svc_profiles or "*" in profiles or any(p in profiles for p in svc_profiles)
+    for key, raw in sorted(raws.items()):
         canonical = normalize.service(key, _environment(raw, env, options))
-        (services if active else disabled)[key] = canonical
+        (services if key in enabled else disabled)[key] = canonical
     normalize.implicit_dependencies(services)
     _check_dependencies(services, disabled)
     model = _used(model, services)
@@ -126,6 +138,30 @@ def _project(options: ProjectOptions, model: dict, env: dict, working_dir: str, 
     out = dict(sorted(out.items()))
     return Project(name=name, working_dir=working_dir, config_files=files, model=out, environment=env,
                    profiles=profiles, disabled=disabled)
+
+
+def _enabled(raws: dict, profiles: list[str], selected: list[str]) -> set[str]:
+    """The services v2 enables: those of active profiles (or without one); when services are named
+    (`up web`, `config web`), those and what they depend on, the named ones whatever their profiles
+    (a dependency must be active itself: v2 says `no such service`)."""
+    def active(name: str) -> bool:
+        own = raws[name].get("profiles") or []
+        return not own or "*" in profiles or any(p in profiles for p in own)
+
+    if not selected:
+        return {name for name in raws if active(name)}
+    enabled: set[str] = set()
+    todo = list(selected)
+    while todo:
+        name = todo.pop()
+        if name in enabled:
+            continue
+        if name not in raws or (name not in selected and not active(name)):
+            raise ComposeFileError(f"no such service: {name}")
+        enabled.add(name)
+        depends = raws[name].get("depends_on") or {}
+        todo += [dep for dep in depends if isinstance(depends, list) or (depends[dep] or {}).get("required", True)]
+    return enabled
 
 
 def _used(model: dict, services: dict) -> dict:
@@ -165,8 +201,8 @@ def _environment(raw: dict, env: dict, options: ProjectOptions) -> dict:
 def _check_dependencies(services: dict, disabled: dict) -> None:
     for name, svc in services.items():
         for dep, options in (svc.get("depends_on") or {}).items():
-            if dep not in services and dep not in disabled and options.get("required", True):
-                raise ComposeFileError(f"service {name!r} depends on undefined service {dep!r}: invalid compose project")
+            if dep not in services and options.get("required", True):  # a disabled one too, as v2
+                raise ComposeFileError(f'service "{name}" depends on undefined service "{dep}": invalid compose project')
     every = {**services, **disabled}
     done: set = set()
 

@@ -49,6 +49,8 @@ def _str(value) -> str:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+        return {"nan": "NaN", "inf": "+Inf", "-inf": "-Inf"}[str(value)]  # Go's %v
     return str(value)
 
 
@@ -241,6 +243,17 @@ def service(name: str, raw: dict) -> dict:
             out[key] = float(value)
         elif key == "ulimits":
             out[key] = {k: (v if isinstance(v, int) else ordered(v, ("soft", "hard"))) for k, v in sorted(value.items())}
+        elif key == "extra_hosts":
+            out[key] = syntax.extra_hosts(value)
+        elif key in ("devices", "gpus"):
+            out[key] = getattr(syntax, key)(value)
+        elif key == "blkio_config":
+            out[key] = syntax.blkio(value or {}, here)
+        elif key == "develop":
+            out[key] = syntax.develop(value or {})
+        elif key == "models":
+            out[key] = {name: (None if opts is None else ordered(opts, ("endpoint_var", "model_var")))
+                        for name, opts in sorted((value if isinstance(value, dict) else dict.fromkeys(value)).items())}
         elif key in ("logging",):
             out[key] = ordered(value, ("driver", "options"))
         else:

@@ -37,6 +37,10 @@ def resolve_service(service: dict, base: str) -> None:
     volumes = service.get("volumes")
     if isinstance(volumes, list):
         service["volumes"] = [_volume(item, base) for item in volumes]
+    develop = service.get("develop")
+    if isinstance(develop, dict) and isinstance(develop.get("watch"), list):
+        develop["watch"] = [{**item, "path": _abs(base, item["path"])} if isinstance(item, dict)
+                            and isinstance(item.get("path"), str) else item for item in develop["watch"]]
     extends = service.get("extends")
     if isinstance(extends, dict) and isinstance(extends.get("file"), str):
         extends["file"] = _abs(base, extends["file"])

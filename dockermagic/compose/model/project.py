@@ -24,6 +24,9 @@ class ProjectOptions:
     interpolate: bool = True                          # False: --no-interpolate
     environ: Mapping[str, str] | None = None          # the process environment (os.environ when None)
     cwd: str | None = None                            # where the lookup starts (os.getcwd() when None)
+    #: services named on the command line (`up web`, `config web`): those and their dependencies are
+    #: enabled, the named ones whatever their profiles; empty: every service of an active profile
+    services: list[str] = field(default_factory=list)
     #: {path: text} read instead of the file at that path (`%%compose` checks a cell before writing it)
     contents: Mapping[str, str] = field(default_factory=dict)
 
@@ -38,6 +41,8 @@ class Project:
     profiles: list[str] = field(default_factory=list)    # the active profiles
     #: canonical models of the services left out by inactive profiles (for `--profile`, orphans, `run`)
     disabled: dict[str, dict] = field(default_factory=dict)
+    #: what v2 prints as `WARN[0000] ...` while loading (unset variables, YAML 1.1 booleans), in order
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def services(self) -> dict[str, dict]:

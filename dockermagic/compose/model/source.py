@@ -9,14 +9,16 @@ from ...errors import ComposeFileError
 from . import envfile, paths, validate, yamlfile
 from .interpolation import interpolate
 from .merge import merge, strip
+from .valuetypes import Refusal
 
 
 class Source:
     """Reads the files of one load, with the project's variables and `%%compose`'s in-memory texts."""
 
-    def __init__(self, options, env: dict, including: tuple = ()):
+    def __init__(self, options, env: dict, including: tuple = (), warnings: list | None = None):
         self.options = options
         self.env = env
+        self.warnings = [] if warnings is None else warnings  # v2's WARN lines, shared by the whole load
         self.including = including  # the include chain, for cycles
 
     def text(self, path: str) -> str:
@@ -31,19 +33,20 @@ class Source:
     def raw(self, path: str, base: str) -> dict:
         """`path` parsed, interpolated, checked and with its paths made absolute against `base`."""
         text = self.text(path)
-        data = yamlfile.parse(text, path)
+        data, marks = yamlfile.parse_marked(text, path)
         if data is None or data == {}:
             raise ComposeFileError("empty compose file")
         if not isinstance(data, dict):
             raise ComposeFileError(f"validating {path}: top-level object must be a mapping")
-        if self.options.interpolate:
-            data = interpolate(data, self.env)
         try:
+            if self.options.interpolate:
+                data = interpolate(data, self.env, warnings=self.warnings)
             validate.check(strip(data))
-        except ComposeFileError as exc:
-            line = yamlfile.line_of(text, _path_of(str(exc)))
-            suffix = f" (line {line})" if line else ""
-            raise ComposeFileError(f"validating {path}: {exc}{suffix}") from None
+        except Refusal as exc:
+            mark = marks.at(exc.keys)
+            suffix = f" (line {mark[0]})" if mark else ""
+            prefix = f"validating {path}: " if exc.validating else ""
+            raise ComposeFileError(f"{prefix}{exc}{suffix}") from None
         paths.resolve(data, base, self.env.get("HOME"))
         return data
 
@@ -75,7 +78,7 @@ class Source:
         for env_file in env_files:
             extra = envfile.read(os.path.join(project_dir, env_file), env, contents=self.options.contents)
             env = {**extra, **env}
-        inner = Source(self.options, env, (*self.including, path))
+        inner = Source(self.options, env, (*self.including, path), self.warnings)
         included: dict = {}
         for target in targets:
             included = merge(included, inner.file(target, project_dir))
@@ -112,7 +115,3 @@ class Source:
             if False else {key: value for key, value in parent.items() if key != "extends"}
         return merge(parent, own, ("services", name))
 
-
-def _path_of(message: str) -> list:
-    first = message.split(" ")[0]
-    return [int(part) if part.isdigit() else part for part in first.split(".") if part]

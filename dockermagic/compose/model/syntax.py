@@ -7,52 +7,59 @@ a range giving one entry per port); volumes follow compose-go's `ParseVolume`
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import posixpath
+import re
 
 from ...errors import ComposeFileError
+from . import units
 
 PORT_ORDER = ("name", "mode", "host_ip", "target", "published", "protocol", "app_protocol")
 
 
-def _range(text: str, where: str) -> list[int]:
-    start, _, end = text.partition("-")
-    try:
-        first = int(start)
-        last = int(end) if end else first
-    except ValueError:
-        raise ComposeFileError(f"{where}: invalid port {text!r}") from None
-    if last < first:
-        raise ComposeFileError(f"{where}: invalid range {text!r}")
+def _range(text: str, which: str) -> list[int]:
+    """`80` or `8000-8010` as go-connections reads it; its message (`invalid hostPort: abc`) otherwise."""
+    start, dash, end = text.partition("-")
+    if not re.fullmatch(r"[0-9]+", start) or (dash and not re.fullmatch(r"[0-9]+", end)):
+        raise ComposeFileError(f"invalid {which}: {text}")
+    first = int(start)
+    last = int(end) if dash else first
+    if last < first or last > 65535:
+        raise ComposeFileError(f"invalid {which}: {text}")
     return list(range(first, last + 1))
 
 
 def short_port(spec, where: str) -> list[dict]:
+    """`[ip:][host[-host]:]container[-container][/proto]` as long-form entries, or v2's refusal."""
     text = str(spec)
     proto = "tcp"
     if "/" in text:
         text, proto = text.rsplit("/", 1)
+    if proto.lower() not in ("tcp", "udp", "sctp"):
+        raise ComposeFileError(f"invalid proto: {proto}")
     host_ip, published = "", ""
-    if text.startswith("["):  # [ipv6]:host:container
+    if text.startswith("[") and "]" in text:  # [ipv6]:host:container
         close = text.index("]")
         host_ip, text = text[1:close], text[close + 2:]
         published, _, target = text.rpartition(":")
     else:
         parts = text.split(":")
-        if len(parts) == 1:
-            target = parts[0]
-        elif len(parts) == 2:
-            published, target = parts
-        elif len(parts) == 3:
-            host_ip, published, target = parts
-        else:
-            host_ip = ":".join(parts[:-2])
-            published, target = parts[-2:]
-    targets = _range(target, where)
-    publisheds = [str(port) for port in _range(published, where)] if published else [""] * len(targets)
+        target = parts[-1]
+        published = parts[-2] if len(parts) > 1 else ""
+        host_ip = ":".join(parts[:-2])
+    if host_ip:
+        try:
+            ipaddress.ip_address(host_ip)
+        except ValueError:
+            raise ComposeFileError(f"invalid IP address: {host_ip}") from None
+    if target in ("", "0"):
+        raise ComposeFileError(f"service ports {where} is missing a target port")
+    targets = _range(target, "containerPort")
+    publisheds = [str(port) for port in _range(published, "hostPort")] if published else [""] * len(targets)
     if published and len(publisheds) != len(targets):
         if len(targets) != 1:
-            raise ComposeFileError(f"{where}: invalid ranges specified for container and host ports: {spec}")
+            raise ComposeFileError(f"invalid ranges specified for container and host Ports: {target} and {published}")
         publisheds = [published]  # a host range for one container port: the engine picks one
     entries = []
     for port, host in zip(targets, publisheds):
@@ -120,3 +127,57 @@ VOLUME_ORDER = ("type", "source", "target", "read_only", "consistency", "bind", 
 
 def expand_home(path: str) -> str:
     return os.path.expanduser(path) if path.startswith("~") else path
+
+
+def extra_hosts(value) -> list[str]:
+    """`host:ip`, `host=ip` or a mapping -> `host=ip`, sorted by host (compose-go keeps a map of lists)."""
+    pairs = []
+    items = value.items() if isinstance(value, dict) else [re.split("[=:]", str(item), maxsplit=1) for item in value or []]
+    for host, address in items:
+        for one in address if isinstance(address, list) else [address]:
+            pairs.append((str(host), str(one)))
+    return [f"{host}={address}" for host, address in sorted(pairs, key=lambda pair: pair[0])]
+
+
+def devices(value) -> list[dict]:
+    """`src[:dst[:permissions]]` or the long form -> {source, target, permissions} (`rwm` by default)."""
+    result = []
+    for item in value or []:
+        if isinstance(item, dict):
+            entry = dict(item)
+        else:
+            parts = str(item).split(":")
+            entry = {"source": parts[0], "target": parts[1] if len(parts) > 1 else parts[0]}
+            if len(parts) > 2:
+                entry["permissions"] = parts[2]
+        entry.setdefault("permissions", "rwm")
+        result.append({key: entry[key] for key in ("source", "target", "permissions") if key in entry})
+    return result
+
+
+def gpus(value) -> list[dict]:
+    """`gpus: all` is one request for every GPU (count -1), as compose-go stores it."""
+    if value == "all":
+        return [{"count": -1}]
+    order = ("driver", "count", "device_ids", "capabilities", "options")
+    return [{key: item[key] for key in order if key in item} for item in value or []]
+
+
+def blkio(value: dict, where: str) -> dict:
+    """compose-go's ThrottleDevice has no JSON tags: v2 prints `Path` and `Rate` (a byte count, as a string)."""
+    out = dict(value)
+    for key in ("device_read_bps", "device_write_bps", "device_read_iops", "device_write_iops"):
+        if key in out:
+            out[key] = [{"Path": item.get("path"), "Rate": str(units.byte_count(item.get("rate", 0), f"{where}.{key}"))}
+                        for item in out[key] or []]
+    order = ("weight", "weight_device", "device_read_bps", "device_read_iops", "device_write_bps", "device_write_iops")
+    return {key: out[key] for key in order if key in out}
+
+
+def develop(value: dict) -> dict:
+    def pick(item, keys):
+        return {key: item[key] for key in keys if key in item}
+
+    watch = [{**pick(item, ("path", "action", "target")), "exec": item.get("exec") or {"command": None},
+              **pick(item, ("include", "ignore", "initial_sync"))} for item in value.get("watch") or []]
+    return {**value, "watch": watch} if "watch" in value else value

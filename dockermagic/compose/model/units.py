@@ -6,28 +6,40 @@ import re
 
 from ...errors import ComposeFileError
 
-_DURATION = re.compile(r"([0-9]*\.?[0-9]+)(ns|us|µs|ms|s|m|h)")
 _NANOS = {"ns": 1, "us": 1000, "µs": 1000, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
 
 
+def _fail(where: str, problem: str) -> ComposeFileError:
+    return ComposeFileError(f"{where}: {problem}" if where else problem)
+
+
 def nanoseconds(value, where: str) -> int:
+    """Go's `time.ParseDuration` (a number is seconds, as compose-go reads one), with Go's messages."""
     if isinstance(value, bool):
-        raise ComposeFileError(f"{where} must be a duration")
+        raise _fail(where, "must be a duration")
     if isinstance(value, (int, float)):
         return int(value * 10**9)
-    text = str(value).strip()
+    original = str(value)
+    text = original
     sign = -1 if text.startswith("-") else 1
-    text = text.lstrip("+-")
+    text = text[1:] if text[:1] in "+-" else text
     if text == "0":
         return 0
     pos, total = 0, 0
-    for match in _DURATION.finditer(text):
-        if match.start() != pos:
-            break
-        total += int(float(match.group(1)) * _NANOS[match.group(2)])
-        pos = match.end()
-    if pos != len(text) or not text:
-        raise ComposeFileError(f"{where}: invalid duration {value!r}")
+    while pos < len(text):
+        number = re.match(r"[0-9]*\.?[0-9]*", text[pos:]).group()
+        if number in ("", "."):
+            raise _fail(where, f'time: invalid duration "{original}"')
+        pos += len(number)
+        unit = re.match(r"[^0-9.]*", text[pos:]).group()
+        if not unit:
+            raise _fail(where, f'time: missing unit in duration "{original}"')
+        if unit not in _NANOS:
+            raise _fail(where, f'time: unknown unit "{unit}" in duration "{original}"')
+        pos += len(unit)
+        total += int(float(number) * _NANOS[unit])
+    if not text:
+        raise _fail(where, f'time: invalid duration "{original}"')
     return sign * total
 
 
@@ -60,17 +72,24 @@ def duration(value, where: str) -> str:
     return go_duration(nanoseconds(value, where))
 
 
-_BYTES = re.compile(r"^([0-9]*\.?[0-9]+)\s*([kmgtp]?)i?b?$", re.IGNORECASE)
-
-
 def byte_count(value, where: str) -> int:
-    """docker/go-units' RAMInBytes: 1024-based, `50M`, `1gb`, `512k`, plain numbers."""
+    """docker/go-units' RAMInBytes (1024-based: `50M`, `1gb`, `512k`, `1.5GiB`, plain numbers), with its messages."""
     if isinstance(value, bool):
-        raise ComposeFileError(f"{where} must be a byte size")
+        raise _fail(where, "must be a byte size")
     if isinstance(value, (int, float)):
         return int(value)
-    match = _BYTES.match(str(value).strip())
-    if not match:
-        raise ComposeFileError(f"{where}: invalid size: {value!r}")
-    number, unit = match.groups()
-    return int(float(number) * 1024 ** "bkmgtp".index(unit.lower() or "b"))
+    text = str(value)
+    sep = max(text.rfind(c) for c in "0123456789. ")
+    if sep < 0:
+        raise _fail(where, f"invalid size: '{text}'")
+    number, suffix = (text[:sep + 1], text[sep + 1:]) if text[sep] != " " else (text[:sep], text[sep + 1:])
+    try:
+        size = float(number) if re.fullmatch(r"[0-9]*\.?[0-9]*(?:[eE][+-]?[0-9]+)?", number) else float("x")
+    except ValueError:
+        raise _fail(where, f'strconv.ParseFloat: parsing "{number}": invalid syntax') from None
+    low = suffix.lower()
+    if not low or low == "b":
+        return int(size)
+    if len(low) > 3 or low[0] not in "kmgtp" or (len(low) == 2 and low[1] != "b") or (len(low) == 3 and low[1:] != "ib"):
+        raise _fail(where, f"invalid suffix: '{low}'")
+    return int(size * 1024 ** ("_kmgtp".index(low[0])))

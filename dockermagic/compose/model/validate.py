@@ -1,14 +1,17 @@
-"""The Compose Specification's structural rules, written as Python: which keys each object takes
-and which values must be mappings.  Messages are v2's (`services.web additional properties 'foo'
-not allowed`, `services.nil must be a mapping`); `x-` keys are always allowed."""
+"""The Compose Specification's rules, written as Python: which keys each object takes, which
+values must be mappings, and (in `valuetypes`) the type of each service field.  Messages are
+v2's (`services.web additional properties 'foo' not allowed`, `services.nil must be a
+mapping`); `x-` keys are always allowed.  Each refusal carries the path of the key it is about,
+so the caller can name its line."""
 
 from __future__ import annotations
 
-from ...errors import ComposeFileError
 from .normalize import SERVICE_ORDER
+from .valuetypes import Refusal, check_service
 
 TOP = {"version", "name", "include", "services", "networks", "volumes", "secrets", "configs", "models"}
-SERVICE = set(SERVICE_ORDER) | {"extends"}
+#: v1's `dockerfile`, `log_driver`, `log_opt`, `net`, `volume_driver` are in compose-go's struct, not in the spec
+SERVICE = (set(SERVICE_ORDER) | {"extends"}) - {"dockerfile", "log_driver", "log_opt", "net", "volume_driver"}
 NETWORK = {"name", "driver", "driver_opts", "ipam", "external", "internal", "attachable", "labels", "enable_ipv4",
            "enable_ipv6"}
 VOLUME = {"name", "driver", "driver_opts", "external", "labels"}
@@ -19,55 +22,66 @@ BUILD = {"context", "dockerfile", "dockerfile_inline", "entitlements", "args", "
          "isolation", "network", "target", "secrets", "shm_size", "tags", "ulimits", "platforms", "privileged"}
 HEALTHCHECK = {"test", "timeout", "interval", "retries", "start_period", "start_interval", "disable"}
 DEPENDS = {"condition", "restart", "required"}
+PORT = {"name", "mode", "host_ip", "target", "published", "protocol", "app_protocol", "x-"}
+MOUNT = {"type", "source", "target", "read_only", "consistency", "bind", "volume", "tmpfs", "image"}
 RESOURCES = {"networks": NETWORK, "volumes": VOLUME, "secrets": FILE_OBJECT, "configs": FILE_OBJECT}
 
 
-def _keys(value: dict, allowed: set, where: str) -> None:
+def _dotted(keys: tuple) -> str:
+    return ".".join(str(key) for key in keys)
+
+
+def _keys(value: dict, allowed: set, keys: tuple) -> None:
     for key in value:
         if not isinstance(key, str):
-            raise ComposeFileError(f"{where} keys must be strings, not {key!r}")
+            raise Refusal(f"{_dotted(keys)} keys must be strings, not {key!r}", (*keys, key))
         if key not in allowed and not key.startswith("x-"):
-            raise ComposeFileError(f"{where + ' ' if where else ''}additional properties {key!r} not allowed")
+            raise Refusal(f"{_dotted(keys)} additional properties {key!r} not allowed", (*keys, key))
 
 
-def _mapping(value, where: str, null_ok: bool = False) -> bool:
+def _mapping(value, keys: tuple, null_ok: bool = False) -> bool:
     if value is None and null_ok:
         return False
     if not isinstance(value, dict):
-        raise ComposeFileError(f"{where} must be a mapping")
+        raise Refusal(f"{_dotted(keys)} must be a mapping", keys)
     return True
 
 
 def check(model: dict) -> None:
-    """Refuse `model` (one file's top level, interpolated) where the spec would, in one line."""
-    _keys(model, TOP, "")
+    """Refuse `model` (one file's top level, interpolated) where v2 would, in one line."""
+    _keys(model, TOP, ())
     services = model.get("services")
     if services is not None:
-        _mapping(services, "services")
+        _mapping(services, ("services",))
         for name, service in services.items():
-            where = f"services.{name}"
-            _mapping(service, where)
-            _keys(service, SERVICE, where)
-            build = service.get("build")
-            if isinstance(build, dict):
-                _keys(build, BUILD, f"{where}.build")
-            health = service.get("healthcheck")
-            if health is not None and _mapping(health, f"{where}.healthcheck"):
-                _keys(health, HEALTHCHECK, f"{where}.healthcheck")
-            depends = service.get("depends_on")
-            if isinstance(depends, dict):
-                for dep, options in depends.items():
-                    if _mapping(options, f"{where}.depends_on.{dep}", null_ok=True):
-                        _keys(options, DEPENDS, f"{where}.depends_on.{dep}")
-            for key in ("environment", "labels", "command", "ports", "volumes"):
-                value = service.get(key)
-                if isinstance(value, (int, float, bool)) and not isinstance(value, str):
-                    raise ComposeFileError(f"{where}.{key} must be a {'mapping' if key in ('environment', 'labels') else 'string or array'}")
+            _service(name, service)
     for kind, allowed in RESOURCES.items():
         section = model.get(kind)
         if section is None:
             continue
-        _mapping(section, kind)
+        _mapping(section, (kind,))
         for name, item in section.items():
-            if _mapping(item, f"{kind}.{name}", null_ok=True):
-                _keys(item, allowed, f"{kind}.{name}")
+            if _mapping(item, (kind, name), null_ok=True):
+                _keys(item, allowed, (kind, name))
+
+
+def _service(name: str, service) -> None:
+    here = ("services", name)
+    _mapping(service, here)
+    _keys(service, SERVICE, here)
+    check_service(name, service)
+    build = service.get("build")
+    if isinstance(build, dict):
+        _keys(build, BUILD, (*here, "build"))
+    health = service.get("healthcheck")
+    if health is not None and _mapping(health, (*here, "healthcheck")):
+        _keys(health, HEALTHCHECK, (*here, "healthcheck"))
+    depends = service.get("depends_on")
+    if isinstance(depends, dict):
+        for dep, options in depends.items():
+            if _mapping(options, (*here, "depends_on", dep), null_ok=True):
+                _keys(options, DEPENDS, (*here, "depends_on", dep))
+    for key, allowed in (("ports", PORT), ("volumes", MOUNT)):
+        for index, item in enumerate(service.get(key) or []):
+            if isinstance(item, dict):
+                _keys(item, allowed, (*here, key, index))

@@ -56,7 +56,8 @@ class _CoreResolver(BaseResolver):
 
 _CORE = [
     ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    # yaml.v3 drops `_` and reads the rest with Go's ParseInt(s, 0, 64): 1_000, 0b11, 0o17, 0x1f, 017
+    ("tag:yaml.org,2002:int", r"^[-+]?(?:[0-9][0-9_]*|0b[01_]+|0o[0-7_]+|0x[0-9a-fA-F_]+)$", "-+0123456789"),
     ("tag:yaml.org,2002:float",
      r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
      "-+.0123456789"),
@@ -69,11 +70,11 @@ for _tag, _pattern, _first in _CORE:
 
 class _Constructor(SafeConstructor):
     def construct_yaml_int(self, node):
-        text = self.construct_scalar(node)
-        if text.startswith("0o"):
-            return int(text[2:], 8)
-        if text.startswith("0x"):
-            return int(text[2:], 16)
+        text = self.construct_scalar(node).replace("_", "")
+        sign, body = (-1 if text[0] == "-" else 1, text[1:]) if text[0] in "+-" else (1, text)
+        for prefix, base in (("0b", 2), ("0o", 8), ("0x", 16)):
+            if body.startswith(prefix):
+                return sign * int(body[2:], base)
         digits = text.lstrip("+-")
         if len(digits) > 1 and digits.startswith("0") and set(digits) <= set("01234567"):
             return int(text[0] + "0o" + digits if text[0] in "+-" else "0o" + digits, 8)  # yaml.v3: 010 is 8
@@ -83,7 +84,7 @@ class _Constructor(SafeConstructor):
         text = self.construct_scalar(node).lower()
         if text.endswith("inf"):
             return float("-inf") if text.startswith("-") else float("inf")
-        return float(text)
+        return float("nan") if text == ".nan" else float(text)
 
     def construct_yaml_bool(self, node):
         return self.construct_scalar(node).lower() == "true"
@@ -128,39 +129,64 @@ class _Loader(_Parser, _Constructor, _CoreResolver):
 
 def parse(text: str, path: str = "") -> object:
     """The YAML document in `text` as plain Python data (None for an empty document)."""
+    return parse_marked(text, path)[0]
+
+
+def parse_marked(text: str, path: str = "") -> tuple[object, Marks]:
+    """The document in `text`, and where each of its keys stands (for refusals naming a line)."""
     loader = _Loader(text)
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        return (None if node is None else loader.construct_document(node)), Marks(node)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ComposeFileError(f"yaml: {path + ': ' if path else ''}{where}{problem}") from None
+        raise ComposeFileError(f"yaml: {path + ': ' if path else ''}{_where(exc)}") from None
     except yaml.YAMLError as exc:
         raise ComposeFileError(f"yaml: {path + ': ' if path else ''}{str(exc).splitlines()[0]}") from None
     finally:
         loader.dispose()
 
 
-def line_of(text: str, keys: list) -> int | None:
-    """The line (1-based) where the value at `keys` (a path of mapping keys and list indexes) starts,
-    for an error message; None when the path is not in the document."""
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError:
-        return None
-    line = None
-    for key in keys:
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if key_node.value == key:
-                    line, node = key_node.start_mark.line + 1, value_node
-                    break
-            else:
-                return line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-            line = node.start_mark.line + 1
-        else:
-            return line
-    return line
+def _where(exc: yaml.MarkedYAMLError) -> str:
+    """`line L, column C: problem` and, when the parser was inside something, where that began (yaml.v3
+    prints only one line number, sometimes the context's: both are given here)."""
+    mark = exc.problem_mark or exc.context_mark
+    text = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    text += exc.problem or exc.context or "invalid YAML"
+    if exc.problem and exc.context and exc.context_mark and exc.context_mark is not mark:
+        text += f" ({exc.context} at line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1})"
+    return text
+
+
+class Marks:
+    """Where the keys and items of one parsed document stand: `at(("services", "web", "foo"))` is
+    the (line, column) of key `foo`, 1-based.  Read from PyYAML's node tree, kept from the parse (so
+    a refusal costs one walk down one path, and a file that loads costs nothing)."""
+
+    def __init__(self, node):
+        self.node = node
+
+    def at(self, keys) -> tuple[int, int] | None:
+        """The mark of the deepest key of `keys` found in the document (None: not even the first)."""
+        node, found = self.node, None
+        for key in keys:
+            step = _child(node, key)
+            if step is None:
+                break
+            found, node = step
+        return found
+
+
+def _child(node, key):
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in reversed(node.value):  # the last of a repeated key wins
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                for source in (value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]):
+                    step = _child(source, key)
+                    if step is not None:
+                        return step
+            elif key_node.value == str(key):
+                return (key_node.start_mark.line + 1, key_node.start_mark.column + 1), value_node
+    elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+        item = node.value[key]
+        return (item.start_mark.line + 1, item.start_mark.column + 1), item
+    return None

@@ -10,6 +10,7 @@ A subcommand is a function `handler(call, args)` registered with `@subcommand("u
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 
 from ...errors import InvalidInput
@@ -119,6 +120,7 @@ class ComposeCall:
             from ...compose.model.loader import load
 
             project = load(self.options(**overrides))
+            warn(project)  # v2's WARN lines (an unset variable ...), on stderr
             if overrides:
                 return project
             self._project = project
@@ -165,6 +167,12 @@ def _applied(result, events):
         close = getattr(events, "close", None)
         if close is not None:
             close()
+
+
+def warn(project) -> None:
+    """v2's warnings (an unset variable, a YAML 1.1 boolean), on stderr as v2 prints them."""
+    for warning in project.warnings:
+        print(f"WARN[0000] {warning}", file=sys.stderr)
 
 
 def parse_command(line_words: list[str]):

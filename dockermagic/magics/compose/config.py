@@ -7,7 +7,7 @@ import os
 
 from ...compose.model import config as cfg
 from ...errors import ComposeFileError, InvalidInput
-from .base import subcommand
+from .base import subcommand, warn
 
 _FLAGS = (
     (("--format",), {"default": "yaml", "choices": ("yaml", "json"), "help": "Format the output. Values: [yaml | json]"}),
@@ -19,12 +19,16 @@ _FLAGS = (
     (("--images",), {"action": "store_true", "help": "Print the image names, one per line."}),
     (("--hash",), {"default": "", "help": "Print the service config hash, one per line."}),
     (("-o", "--output"), {"default": "", "help": "Save to file (default to stdout)"}),
+    (("service_names",), {"nargs": "*", "metavar": "SERVICE", "help": "Only these services (and what they depend on)"}),
 )
 
 
 @subcommand("config", "Parse, resolve and render compose file in canonical format", *_FLAGS)
 def config(call, args):
-    project = call.project(interpolate=False) if args.no_interpolate else call.project()
+    overrides = {"services": list(args.service_names)} if args.service_names else {}
+    if args.no_interpolate:
+        overrides["interpolate"] = False
+    project = call.project(**overrides) if overrides else call.project()
     if args.services:
         lines = cfg.services(project)
     elif args.volumes:
@@ -85,6 +89,7 @@ def write_cell(magics, words: list[str], cell: str):
         project = load(options)
     except ComposeFileError as exc:
         raise ComposeFileError(f"{name}: {exc}") from None
+    warn(project)
     os.makedirs(folder, exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(cell)

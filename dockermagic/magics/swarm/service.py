@@ -137,7 +137,7 @@ class ServiceMagics(MagicsArea):
         try:
             run(view, service.watch(action, args.timeout))
         except KeyboardInterrupt:  # between two looks: the waiting stops all the same
-            from ...swarm.tasks import WaitInterrupted
+            from ...swarm.convergence import WaitInterrupted
 
             service.convergence.outcome = "interrupted"
             raise WaitInterrupted(f"stopped waiting for {service.name}: it goes on converging "

@@ -1,1 +1,2 @@
-"""Swarm's views: services converging, the cluster's nodes and tasks."""
+"""Swarm results as the docker CLI's text and as HTML: the swarm, nodes and the cluster picture,
+services converging, tasks, secrets, configs."""

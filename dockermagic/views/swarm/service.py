@@ -4,14 +4,14 @@
 desired and current state, a bar of the CLI's nine steps, its node and the scheduler's words
 (`no suitable node (scheduling constraints not satisfied on 2 nodes)`); the overall count, nodes
 that went down, the verify line.  In a terminal, the CLI's progress lines.  The bundles:
-`service ls` and `service ps` as the CLI's tables, a `Service` as its facts (and how it last
-converged), `service rm` as the names removed."""
+`service ls` as the CLI's table (`service ps`: views/swarm/nodes.py's task list), a `Service` as its facts (and how it last
+converged)."""
 
 from __future__ import annotations
 
 from ...gotemplate import formats
+from ...swarm.convergence import STEPS, Converged, NodeDown, ProgressChanged, SlotChanged, Verifying
 from ...swarm.services import LS_HEADER, LS_TABLE
-from ...swarm.tasks import PS_HEADER, PS_TABLE, STEPS, Converged, NodeDown, ProgressChanged, SlotChanged, Verifying
 from ...text import units
 from ..live import HTML, LiveView
 from ..markup import MONO, MUTED, badge, box, code, esc, table
@@ -212,22 +212,3 @@ def services_bundle(listing) -> dict:
     rows = [[code(r.ID), esc(r.Name), esc(r.Mode), esc(r.Replicas), esc(r.Image), esc(r.Ports)] for r in listing.rows]
     html = box(_title("docker service ls", listing.label) + table(list(LS_HEADER.values()), rows, raw=True), "dm-services")
     return {"text/plain": services_text(listing), "text/html": html}
-
-
-def tasks_text(listing) -> str:
-    return formats.listing(PS_TABLE, listing.rows(), PS_HEADER, PS_TABLE).rstrip("\n")
-
-
-def tasks_bundle(listing) -> dict:
-    rows = []
-    for task, row in zip(listing.tasks, listing.rows()):
-        kind = "failed" if task.error and task.state != "running" else KINDS.get(task.state, "running")
-        rows.append([code(row.ID), esc(row.Name), esc(row.Image), esc(row.Node), esc(row.DesiredState),
-                     badge(kind, row.CurrentState), f'<span style="color:#cf222e">{esc(row.Error)}</span>', esc(row.Ports)])
-    html = box(_title("docker service ps", listing.label) + table(list(PS_HEADER.values()), rows, raw=True), "dm-tasks")
-    return {"text/plain": tasks_text(listing), "text/html": html}
-
-
-def removed_bundle(removed) -> dict:
-    text = "\n".join(removed.services)
-    return {"text/plain": text, "text/html": box(esc(text).replace("\n", "<br>"), "dm-service-rm")}

@@ -1,0 +1,144 @@
+"""A project as the engine holds it, found by v2's labels (whoever made it, v2 or dockermagic):
+its containers (`ComposeContainer`), networks and volumes; `docker compose ps` (`ps_text`:
+table, json and Go templates with v2's fields) and `docker compose ls` (`projects`, `ls_text`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ..gotemplate import formats
+from ..gotemplate.fields import ContainerRow
+from . import labels as names
+from .results import ComposeContainer, ComposeProject
+
+PS_TABLE = "table {{.Name}}\t{{.Image}}\t{{.Command}}\t{{.Service}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}"
+PS_HEADER = {"Name": "NAME", "Image": "IMAGE", "Command": "COMMAND", "Service": "SERVICE", "RunningFor": "CREATED",
+             "Status": "STATUS", "Ports": "PORTS", "ID": "CONTAINER ID", "Project": "PROJECT", "State": "STATE",
+             "Health": "HEALTH", "ExitCode": "EXIT CODE", "CreatedAt": "CREATED AT", "Names": "NAMES",
+             "Labels": "LABELS", "LocalVolumes": "LOCAL VOLUMES", "Mounts": "MOUNTS", "Networks": "NETWORKS",
+             "Publishers": "PUBLISHERS", "Size": "SIZE"}
+LS_TABLE = "table {{.Name}}\t{{.Status}}\t{{.ConfigFiles}}"
+LS_HEADER = {"Name": "NAME", "Status": "STATUS", "ConfigFiles": "CONFIG FILES"}
+_EXITED = re.compile(r"Exited \((-?\d+)\)")
+_HEALTH = re.compile(r"\((healthy|unhealthy|health: starting)\)")
+
+
+def raw_containers(api, project: str, all: bool = True, oneoff: bool | None = False, services=()) -> list[dict]:
+    """The engine's list entries of the project's containers (v2's filters: project label, oneoff)."""
+    wanted = [f"{names.PROJECT}={project}"]
+    if oneoff is not None:
+        wanted.append(f"{names.ONEOFF}={'True' if oneoff else 'False'}")
+    found = api.containers(all=all, filters={"label": wanted})
+    if services:
+        found = [c for c in found if (c.get("Labels") or {}).get(names.SERVICE) in services]
+    return sorted(found, key=lambda c: ((c.get("Labels") or {}).get(names.SERVICE, ""), _number(c)))
+
+
+def _number(raw: dict) -> int:
+    try:
+        return int((raw.get("Labels") or {}).get(names.NUMBER, "0"))
+    except ValueError:
+        return 0
+
+
+def container(raw: dict) -> ComposeContainer:
+    labels = raw.get("Labels") or {}
+    status = raw.get("Status", "")
+    health = _HEALTH.search(status)
+    exited = _EXITED.search(status)
+    return ComposeContainer(
+        name=ContainerRow(raw).Names, id=raw["Id"], service=labels.get(names.SERVICE, ""), number=_number(raw),
+        image=raw.get("Image", ""), command=raw.get("Command", ""), state=raw.get("State", ""), status=status,
+        created=float(raw.get("Created") or 0), health=(health.group(1).replace("health: ", "") if health else ""),
+        exit_code=int(exited.group(1)) if exited else 0, oneoff=labels.get(names.ONEOFF) == "True",
+        publishers=publishers(raw.get("Ports")), labels=labels)
+
+
+def publishers(ports) -> list[dict]:
+    out = [{"URL": p.get("IP", ""), "TargetPort": p.get("PrivatePort", 0), "PublishedPort": p.get("PublicPort", 0),
+            "Protocol": p.get("Type", "tcp")} for p in ports or ()]
+    return sorted(out, key=lambda p: (p["TargetPort"], p["URL"] == "::", p["URL"]))
+
+
+def read(api, project: str, model: dict | None = None, action: str = "ps", all: bool = True,
+         services=()) -> ComposeProject:
+    """What exists of `project` on the engine, as a `ComposeProject`."""
+    result = ComposeProject(project, model=model or {}, action=action)
+    refresh(api, result, all=all, services=services)
+    return result
+
+
+def refresh(api, result: ComposeProject, all: bool = True, services=()) -> ComposeProject:
+    raws = raw_containers(api, result.name, all=all, services=services)
+    result.containers = [container(raw) for raw in raws]
+    label = [f"{names.PROJECT}={result.name}"]
+    result.networks = sorted(n["Name"] for n in api.networks(filters={"label": label}))
+    result.volumes = sorted(v["Name"] for v in (api.volumes(filters={"label": label}) or {}).get("Volumes") or [])
+    if raws and not result.working_dir:
+        result.working_dir = (raws[0].get("Labels") or {}).get(names.WORKING_DIR, "")
+    return result
+
+
+class PsRow(ContainerRow):
+    """One `docker compose ps` row, with v2's fields (`--format json` prints them all)."""
+
+    HEADER = PS_HEADER
+
+    def __init__(self, raw: dict):
+        super().__init__(raw, trunc=True)
+
+    Name = property(lambda self: self.Names)
+    Project = property(lambda self: self.labels.get(names.PROJECT, ""))
+    Service = property(lambda self: self.labels.get(names.SERVICE, ""))
+    Command = property(lambda self: json.dumps(self.raw.get("Command", ""), ensure_ascii=False))
+    Image = property(lambda self: self.raw.get("Image", ""))
+    Health = property(lambda self: container(self.raw).health)
+    ExitCode = property(lambda self: container(self.raw).exit_code)
+    Publishers = property(lambda self: publishers(self.raw.get("Ports")))
+    Size = property(lambda self: "0B")
+
+
+def ps_text(raws: list[dict], fmt: str = "", quiet: bool = False, services: bool = False) -> str:
+    """`docker compose ps` as text: `-q` ids, `--services` names, `--format table|json|TEMPLATE`."""
+    if quiet:
+        return "".join(raw["Id"] + "\n" for raw in raws)
+    if services:
+        return "".join(s + "\n" for s in dict.fromkeys((r.get("Labels") or {}).get(names.SERVICE, "") for r in raws))
+    rows = [PsRow(raw) for raw in raws]
+    if fmt == "json":  # v2 prints one object a line
+        return "".join(json.dumps(row.fields(), ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows)
+    return formats.listing(fmt, rows, PS_HEADER, PS_TABLE)
+
+
+# -- docker compose ls -------------------------------------------------------------------------
+def projects(api, all: bool = False, filters=()) -> list[dict]:
+    """`docker compose ls`: {Name, Status, ConfigFiles} per project, as v2 counts states
+    ("running(2)", "exited(1), running(1)"); without `all` only projects with a running container."""
+    found: dict[str, dict] = {}
+    for raw in api.containers(all=True, filters={"label": [names.PROJECT]}):
+        labels = raw.get("Labels") or {}
+        entry = found.setdefault(labels[names.PROJECT], {"states": {}, "files": labels.get(names.CONFIG_FILES, "")})
+        state = raw.get("State", "")
+        entry["states"][state] = entry["states"].get(state, 0) + 1
+    rows = []
+    for name in sorted(found):
+        states = found[name]["states"]
+        if not all and "running" not in states:
+            continue
+        status = ", ".join(f"{state}({count})" for state, count in sorted(states.items()))
+        rows.append({"Name": name, "Status": status, "ConfigFiles": found[name]["files"]})
+    for flt in filters:
+        key, _, value = flt.partition("=")
+        if key == "name":
+            rows = [r for r in rows if value in r["Name"]]
+    return rows
+
+
+def ls_text(rows: list[dict], fmt: str = "", quiet: bool = False) -> str:
+    if quiet:
+        return "".join(r["Name"] + "\n" for r in rows)
+    if fmt == "json":
+        return json.dumps(rows, separators=(",", ":")) + "\n"
+    return formats.listing(fmt, rows, LS_HEADER, LS_TABLE)

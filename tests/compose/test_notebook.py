@@ -26,10 +26,11 @@ def test_several_containers_notebook(engine, unique, tmp_path):
         assert "tick" in cell_text(find(nb, "print(ticks(stack)"))
         assert "2 workers writing" in cell_text(find(nb, "workers writing"))
         logs = cell_text(find(nb, "%docker compose logs worker"))
-        assert f"{project}-worker-1" in logs and "tick" in logs
+        assert "worker-1  | tick" in logs  # v2's prefix: the service and its number
         assert "/data/ticks.txt" in cell_text(find(nb, "%docker compose exec web wc"))
         changed = cell_text(_nth(nb, "%docker compose up -d --scale worker=2", 2))
-        assert f"{project}-web-1" in changed and "Recreated" in changed
+        assert f"{project}-web-1" in changed and "<svg" in changed
+        assert f"recreated: {project}-web-1\n" in cell_text(find(nb, "recreated:"))
         assert "hello from compose" in cell_text(find(nb, "echo $GREETING"))
         for cell in nb.cells:
             if cell.cell_type == "code":

@@ -1,6 +1,7 @@
 """`%docker compose ...` (also `%docker_compose` and `%docker-compose`) and `%%compose`: the
-doors to Compose.  The subcommands live in this folder's other modules, registered in
-`base.SUBCOMMANDS`; importing them here registers them."""
+doors to Compose.  The subcommands live in this folder's other modules (`config`, `stack`:
+up, down, ps ...; `services`: logs, exec, run, start, stop ...), registered in
+`base.SUBCOMMANDS` when they are imported here."""
 
 from __future__ import annotations
 
@@ -8,21 +9,7 @@ from IPython.core.magic import cell_magic, line_magic, magics_class
 
 from ..args import split
 from ..base import MagicsArea, reports_errors
-from . import base
-
-#: the modules that register subcommands
-_GROUPS = ("config", "stack", "services")
-
-
-def _load_groups() -> None:
-    import importlib
-
-    for group in _GROUPS:
-        try:
-            importlib.import_module(f"{__package__}.{group}")
-        except ModuleNotFoundError as exc:  # a group not written yet in this checkout
-            if exc.name != f"{__package__}.{group}":
-                raise
+from . import base, config, services, stack  # noqa: F401 -- importing them registers their subcommands
 
 
 @magics_class
@@ -44,7 +31,6 @@ class ComposeMagics(MagicsArea):
         carry v2's names and labels: `docker compose` sees and manages what this made, and the
         other way round.
         """
-        _load_groups()
         words = split(line)
         if not words:
             print(base.usage())
@@ -61,15 +47,11 @@ class ComposeMagics(MagicsArea):
         the key and line, and nothing is written.  DIR defaults to the working directory, NAME
         to compose.yaml.  The file is then shown, highlighted, with the project's diagram.
         """
-        _load_groups()
-        from .config import write_cell
-
-        return write_cell(self, split(line), cell)
+        return config.write_cell(self, split(line), cell)
 
 
 def check(method, rest: str):
     """A compose line read as `%docker compose` reads it, nothing run (`checks.check` calls it)."""
-    _load_groups()
     return base.parse_command(split(rest))
 
 

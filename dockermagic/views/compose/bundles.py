@@ -22,7 +22,6 @@ from .stack import StackView
 from .yamltext import highlighted, to_yaml
 
 PS_HEADERS = ["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"]
-DRAWN = {"up", "start", "restart", "create", "run", "scale", "unpause", "pause", "stop", "kill"}
 
 
 def command_text(command: str, width: int = 20) -> str:
@@ -102,10 +101,6 @@ def compose_bundle(result: ComposeProject) -> dict:
                    + _diagram(result, False), "dm-compose")
         text = source or f"docker compose config {result.name}: empty model"
     else:
-        view = StackView.snapshot(result)
-        drawn = _diagram(result, True) if action in DRAWN else ""
-        html = view.html()
-        if drawn:
-            html = html[: html.rindex("</div>")] + drawn + "</div>"   # inside the stack's box
-        text = view.text()
+        view = StackView.snapshot(result)   # rows, logs, and the diagram coloured by state for `up` ...
+        html, text = view.html(), view.text()
     return {"text/plain": text, "text/html": html}

@@ -21,7 +21,11 @@ from ...compose.results import DONE, ComposeProject, LogLine, ResourceRow, Stack
 from ...text import ansi, units
 from ..live import HTML, LiveView
 from ..markup import MONO, MUTED, PRE, badge, box, code, esc
+from .diagram import diagram_svg
 from .logs import ServiceLogs
+
+#: the actions whose final view draws the project, coloured by its containers' states
+DRAWN = {"up", "start", "restart", "create", "run", "scale", "unpause", "pause", "stop", "kill"}
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"   # v2's spinner frames
 DONE_MARK, ERROR_MARK, WARN_MARK = "✔", "✘", "!"
@@ -198,23 +202,33 @@ class StackView(LiveView):
             return f'<div style="margin-top:4px;{MUTED}">exit code {self.result.exit_code}</div>'
         return ""
 
+    def diagram_html(self) -> str:
+        """The project drawn, coloured by state, once the operation has ended (`up`, `start` ...)."""
+        r = self.result
+        if self.ended is None or r.action not in DRAWN or not (r.model or r.containers):
+            return ""
+        svg = diagram_svg(r.model, r.containers, r.working_dir, r.name)
+        return f'<div style="margin-top:8px;overflow-x:auto">{svg}</div>' if svg else ""
+
     def html(self) -> str:
-        return box(self.header_html() + rows_html(self.rows) + self.logs_html() + self.footer_html(), "dm-compose")
+        return box(self.header_html() + rows_html(self.rows) + self.logs_html() + self.footer_html()
+                   + self.diagram_html(), "dm-compose")
 
     def build_widget(self):
         import ipywidgets as w
 
         self._parts = [HTML(self.header_html()), HTML(rows_html(self.rows)), HTML(self.logs_html()),
-                       HTML(self.footer_html())]
+                       HTML(self.footer_html()), HTML(self.diagram_html())]
         layout = w.Layout(border="1px solid rgba(128,128,128,.35)", padding="4px 10px", margin="2px 0")
         return w.VBox(self._parts, layout=layout)
 
     def refresh(self) -> None:
-        header, rows, logs, footer = self._parts
+        header, rows, logs, footer, drawn = self._parts
         header.value = self.header_html()   # an unchanged value is not sent again
         rows.value = rows_html(self.rows)
         logs.value = self.logs_html()
         footer.value = self.footer_html()
+        drawn.value = self.diagram_html()
 
     # -- text -----------------------------------------------------------------------------
     def text(self) -> str:

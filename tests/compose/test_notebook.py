@@ -18,7 +18,7 @@ def test_several_containers_notebook(engine, unique, tmp_path):
 
         assert (tmp_path / "ticker" / "compose.yaml").exists()
         config = cell_text(find(nb, "%docker compose config"))
-        assert "<svg" in config and "condition: service_healthy" in config
+        assert "data:image/svg+xml;base64," in config and "condition: service_healthy" in config
         up = cell_text(_nth(nb, "%docker compose up -d", 1))
         for row in (f"{project}_data", f"{project}_default", f"{project}-worker-1", f"{project}-web-1"):
             assert row in up, row
@@ -29,7 +29,7 @@ def test_several_containers_notebook(engine, unique, tmp_path):
         assert "worker-1  | tick" in logs  # v2's prefix: the service and its number
         assert "/data/ticks.txt" in cell_text(find(nb, "%docker compose exec web wc"))
         changed = cell_text(_nth(nb, "%docker compose up -d --scale worker=2", 2))
-        assert f"{project}-web-1" in changed and "<svg" in changed
+        assert f"{project}-web-1" in changed and "data:image/svg+xml;base64," in changed
         assert f"recreated: {project}-web-1\n" in cell_text(find(nb, "recreated:"))
         assert "hello from compose" in cell_text(find(nb, "echo $GREETING"))
         for cell in nb.cells:

@@ -21,6 +21,7 @@ from dockermagic.views.compose.logs import ServiceLogs
 CORPUS = sorted(glob.glob(os.path.join(os.path.dirname(__file__), "../../../shared/corpus/compose/expected/*.json"))
                 or glob.glob("/work/shared/corpus/compose/expected/*.json"))
 SVG = "{http://www.w3.org/2000/svg}"
+DRAWN = "data:image/svg+xml;base64,"  # the diagram, as an image every sanitizer keeps
 NASTY = '<script>alert(1)</script>&"\'\x1b[31m'
 
 
@@ -219,7 +220,7 @@ def test_ps_prints_v2s_table_and_the_diagram():
     assert lines[0].split() == ["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"]
     assert '"/docker-entrypoint.…"' in lines[1]
     assert "0.0.0.0:8080->80/tcp, [::]:8080->80/tcp" in lines[1]
-    assert "<svg" in shown["text/html"] and "demo-web-1" in shown["text/html"]
+    assert DRAWN in shown["text/html"] and "demo-web-1" in shown["text/html"]
 
 
 def test_config_shows_the_model_highlighted_and_drawn():
@@ -227,7 +228,7 @@ def test_config_shows_the_model_highlighted_and_drawn():
     model = json.load(open(CORPUS[0]))
     shown = formatters.bundle(ComposeProject("demo", action="config", model=model))
     assert yaml.safe_load(shown["text/plain"]) == model
-    assert f'color:{yamltext.COLOURS["key"]}' in shown["text/html"] and "<svg" in shown["text/html"]
+    assert f'color:{yamltext.COLOURS["key"]}' in shown["text/html"] and DRAWN in shown["text/html"]
 
 
 def test_up_shows_rows_logs_and_diagram():
@@ -239,8 +240,8 @@ def test_up_shows_rows_logs_and_diagram():
     shown = formatters.bundle(result)
     assert " ✔ Container demo-web-1  Started   0.4s" in shown["text/plain"]
     assert "web-1  | hello" in shown["text/plain"]
-    assert "<svg" in shown["text/html"]
-    assert "<svg" not in formatters.bundle(ComposeProject("demo", action="down"))["text/html"]
+    assert DRAWN in shown["text/html"]
+    assert DRAWN not in formatters.bundle(ComposeProject("demo", action="down"))["text/html"]
 
 
 @pytest.mark.parametrize("action", ["ps", "config", "up", "down", "logs"])
@@ -301,3 +302,17 @@ def test_compose_views_import_no_engine_work():
                 base = ".".join(parts[:-node.level])
                 name = f"{base}.{node.module}" if node.module else base
                 assert name.startswith(allowed), (path, name)
+
+
+def test_the_diagram_is_an_image_whose_source_is_the_svg():
+    """Inline <svg> does not survive JupyterLab's sanitizer (an untrusted notebook): an <img>
+    with the SVG as a data: URI does, and says in its alt text what it shows."""
+    import base64
+    import re
+
+    model = {"services": {"web": {"image": "busybox"}, "db": {"image": "busybox"}}}
+    html = diagram.diagram_html(model, project="demo")
+    assert "<svg" not in html and 'alt="Compose project demo: services db, web"' in html
+    svg = base64.b64decode(re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', html).group(1)).decode()
+    assert svg == diagram.diagram_svg(model, project="demo")
+    assert diagram.diagram_html({"services": {}}) == ""

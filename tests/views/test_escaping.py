@@ -22,8 +22,8 @@ TYPED = HOSTILE.replace("\udcff", "\u2603")  # what a user types is text: never 
 
 ALLOWED_TAGS = {"div", "span", "b", "i", "code", "pre", "table", "thead", "tbody", "tr", "th", "td", "details",
                 "summary", "small", "br", "a", "ul", "li", "strong", "em", "sub", "sup", "abbr",
-                # Compose's diagram: inline SVG, drawn from the model (no script, no foreignObject)
-                "svg", "defs", "marker", "path", "rect", "circle", "ellipse", "text", "title", "g"}
+                # Compose's diagram: an image whose source is its SVG (a data: URI, checked below)
+                "img"}
 
 
 class _Tags(HTMLParser):
@@ -49,6 +49,8 @@ def assert_inert(html: str, where: str) -> None:
     odd = set(parser.tags) - ALLOWED_TAGS
     assert not odd, f"{where}: elements {odd} in {html[:300]!r}"
     assert not [a for a, v in parser.attributes if a.startswith("on") or "javascript:" in (v or "")], where
+    sources = [v for a, v in parser.attributes if a == "src"]
+    assert all(v.startswith("data:image/svg+xml;base64,") for v in sources), f"{where}: an image from elsewhere"
     assert "\x1b" not in html and "\x07" not in html, f"{where}: a terminal escape reached the HTML"
     text = "".join(parser.text)
     if "script>" in html.replace("&lt;script&gt;", "").replace("&lt;/script&gt;", ""):

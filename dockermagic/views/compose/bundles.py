@@ -17,7 +17,7 @@ from ...gotemplate.formats import text_table
 from ...text import units
 from ...text.strconv import go_quote
 from ..markup import MUTED, TABLE, TD, TH, TR, box, code, esc
-from .diagram import STATE_COLOURS, diagram_svg
+from .diagram import STATE_COLOURS, diagram_html
 from .stack import StackView
 from .yamltext import highlighted, to_yaml
 
@@ -82,8 +82,7 @@ def _header(result: ComposeProject, said: str = "") -> str:
 
 
 def _diagram(result: ComposeProject, coloured: bool) -> str:
-    svg = diagram_svg(result.model, result.containers if coloured else None, result.working_dir, result.name)
-    return f'<div style="margin-top:8px;overflow-x:auto">{svg}</div>' if svg else ""
+    return diagram_html(result.model, result.containers if coloured else None, result.working_dir, result.name)
 
 
 def compose_bundle(result: ComposeProject) -> dict:

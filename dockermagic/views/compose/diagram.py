@@ -367,3 +367,22 @@ def _model_words(service: dict) -> str:
     if service.get("profiles"):
         said.append("profiles: " + ",".join(map(str, _list(service.get("profiles")))))
     return " · ".join(said)
+
+
+def diagram_html(model: dict, containers: list | None = None, working_dir: str = "", project: str = "") -> str:
+    """The picture as an `<img>` whose source is the SVG itself (a `data:` URI), or "".
+
+    Not inline `<svg>`: JupyterLab sanitizes the HTML of a notebook it does not trust (Binder, a
+    fresh clone, nbviewer-like pages), and its allowed tags have no `<svg>` -- the drawing would
+    become its labels run together.  An image survives every sanitizer and GitHub's renderer,
+    and its `alt` says what it shows."""
+    import base64
+
+    svg = diagram_svg(model, containers, working_dir, project)
+    if not svg:
+        return ""
+    names = ", ".join(sorted(str(k) for k in _dict(_dict(model).get("services")))) or "its containers"
+    alt = esc(f"Compose project {project}: services {names}" if project else f"services {names}")
+    data = base64.b64encode(svg.encode()).decode()
+    return (f'<div style="margin-top:8px;overflow-x:auto"><img class="dm-compose-diagram" alt="{alt}" '
+            f'src="data:image/svg+xml;base64,{data}" style="max-width:100%"></div>')

@@ -21,7 +21,7 @@ from ...compose.results import DONE, ComposeProject, LogLine, ResourceRow, Stack
 from ...text import ansi, units
 from ..live import HTML, LiveView
 from ..markup import MONO, MUTED, PRE, badge, box, code, esc
-from .diagram import diagram_svg
+from .diagram import diagram_html
 from .logs import ServiceLogs
 
 #: the actions whose final view draws the project, coloured by its containers' states
@@ -207,8 +207,7 @@ class StackView(LiveView):
         r = self.result
         if self.ended is None or r.action not in DRAWN or not (r.model or r.containers):
             return ""
-        svg = diagram_svg(r.model, r.containers, r.working_dir, r.name)
-        return f'<div style="margin-top:8px;overflow-x:auto">{svg}</div>' if svg else ""
+        return diagram_html(r.model, r.containers, r.working_dir, r.name)
 
     def html(self) -> str:
         return box(self.header_html() + rows_html(self.rows) + self.logs_html() + self.footer_html()

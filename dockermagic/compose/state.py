@@ -1,6 +1,11 @@
 """A project as the engine holds it, found by v2's labels (whoever made it, v2 or dockermagic):
-its containers (`ComposeContainer`), networks and volumes; `docker compose ps` (`ps_text`:
-table, json and Go templates with v2's fields) and `docker compose ls` (`projects`, `ls_text`).
+the one finder of a project's containers (`raw_containers`, read into `ComposeContainer` by
+`container`), its networks and volumes (`refresh`); `docker compose ps` (`ps_text`: table, json
+and Go templates with v2's fields) and `docker compose ls` (`projects`, `ls_text`).
+
+Every module that looks for a project's containers -- `up`, `down`, `readiness`, and the
+subcommands on a running project through `targets` -- asks here, so they agree on which
+containers are the project's and in which order they come.
 """
 
 from __future__ import annotations
@@ -25,18 +30,31 @@ _EXITED = re.compile(r"Exited \((-?\d+)\)")
 _HEALTH = re.compile(r"\((healthy|unhealthy|health: starting)\)")
 
 
-def raw_containers(api, project: str, all: bool = True, oneoff: bool | None = False, services=()) -> list[dict]:
-    """The engine's list entries of the project's containers (v2's filters: project label, oneoff)."""
+def raw_containers(api, project: str, all: bool = True, oneoff: bool | None = False, services=(),
+                   ids=()) -> list[dict]:
+    """The engine's list entries (`GET /containers/json`) of the project's containers, by
+    service, number, then name (v2's filters: project label, oneoff); `oneoff` None: both
+    kinds; `all` False: running ones only; `ids`: those containers only."""
     wanted = [f"{names.PROJECT}={project}"]
     if oneoff is not None:
         wanted.append(f"{names.ONEOFF}={'True' if oneoff else 'False'}")
-    found = api.containers(all=all, filters={"label": wanted})
+    filters = {"label": wanted, **({"id": list(ids)} if ids else {})}
+    found = api.containers(all=all, filters=filters)
     if services:
         found = [c for c in found if (c.get("Labels") or {}).get(names.SERVICE) in services]
-    return sorted(found, key=lambda c: ((c.get("Labels") or {}).get(names.SERVICE, ""), _number(c)))
+    return sorted(found, key=lambda c: ((c.get("Labels") or {}).get(names.SERVICE, ""), number_of(c), name_of(c)))
 
 
-def _number(raw: dict) -> int:
+def name_of(raw: dict) -> str:
+    """A list entry's container name, without the slash (its shortest name: links add longer ones)."""
+    return min(raw.get("Names") or [""], key=len).lstrip("/")
+
+
+def service_of(raw: dict) -> str:
+    return (raw.get("Labels") or {}).get(names.SERVICE, "")
+
+
+def number_of(raw: dict) -> int:
     try:
         return int((raw.get("Labels") or {}).get(names.NUMBER, "0"))
     except ValueError:
@@ -44,12 +62,13 @@ def _number(raw: dict) -> int:
 
 
 def container(raw: dict) -> ComposeContainer:
+    """A list entry as `docker compose ps` reads it."""
     labels = raw.get("Labels") or {}
     status = raw.get("Status", "")
     health = _HEALTH.search(status)
     exited = _EXITED.search(status)
     return ComposeContainer(
-        name=ContainerRow(raw).Names, id=raw["Id"], service=labels.get(names.SERVICE, ""), number=_number(raw),
+        name=name_of(raw), id=raw["Id"], service=labels.get(names.SERVICE, ""), number=number_of(raw),
         image=raw.get("Image", ""), command=raw.get("Command", ""), state=raw.get("State", ""), status=status,
         created=float(raw.get("Created") or 0), health=(health.group(1).replace("health: ", "") if health else ""),
         exit_code=int(exited.group(1)) if exited else 0, oneoff=labels.get(names.ONEOFF) == "True",
@@ -71,6 +90,7 @@ def read(api, project: str, model: dict | None = None, action: str = "ps", all: 
 
 
 def refresh(api, result: ComposeProject, all: bool = True, services=()) -> ComposeProject:
+    """`result`'s containers (one-offs left out), networks and volumes as the engine has them now."""
     raws = raw_containers(api, result.name, all=all, services=services)
     result.containers = [container(raw) for raw in raws]
     label = [f"{names.PROJECT}={result.name}"]
@@ -142,3 +162,7 @@ def ls_text(rows: list[dict], fmt: str = "", quiet: bool = False) -> str:
     if fmt == "json":
         return json.dumps(rows, separators=(",", ":")) + "\n"
     return formats.listing(fmt, rows, LS_HEADER, LS_TABLE)
+
+
+#: the name `up.py` calls (kept for it; `number_of` is the one definition)
+_number = number_of

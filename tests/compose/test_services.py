@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 
+from dockermagic.views.compose.logs import logs_text
 from support.compose_fixtures import v2_path
 
 pytestmark = pytest.mark.engine
@@ -89,9 +90,6 @@ def _raw(ip, name, line):
     """The magic's call without IPython's error display, so the error itself is raised."""
     from dockermagic.magics.args import split
     from dockermagic.magics.compose import base
-    from dockermagic.magics.compose.magics import _load_groups
-
-    _load_groups()
     magics = ip.magics_manager.registry["ComposeMagics"]
     base.run_subcommand(magics, split(f"-p {name} {line}"))  # noqa: B018
 
@@ -113,9 +111,9 @@ def test_logs_as_v2(dc, stack):
     folder, name = stack
     for flags in ("--no-color", "--no-color --no-log-prefix", "--no-color db", "--no-color --tail 1 db"):
         theirs = v2(folder, name, "logs", *flags.split()).stdout
-        ours = dc(f"logs {flags}").text()
+        ours = logs_text(dc(f"logs {flags}"))
         assert sorted(_squeeze(ours)) == sorted(_squeeze(theirs)), flags
-    stamped = dc("logs -t --no-color web").text()
+    stamped = logs_text(dc("logs -t --no-color web"))
     assert re.fullmatch(r"web-1 +\| \d{4}-\d\d-\d\dT[\d:.]+Z web up\n", stamped)
 
 
@@ -188,9 +186,9 @@ def test_run_detached_one_off_as_v2_names_it(dc, stack, engine):
     assert re.fullmatch(rf"{name}-db-run-[0-9a-f]{{12}}", made)
     labels = engine.api.inspect_container(made)["Config"]["Labels"]
     assert labels["com.docker.compose.oneoff"] == "True" and labels["com.docker.compose.service"] == "db"
-    assert made not in states(folder, name)  # v2's ps leaves one-offs out, as ours
-    rows = v2(folder, name, "ps", "-a", "--format", "json").stdout
-    assert made not in rows
+    assert made in states(folder, name)  # v2's `ps -a` lists one-offs, its `ps` leaves them out: as ours
+    assert made not in v2(folder, name, "ps", "--format", "json").stdout
+    assert made in dc("ps -a --format json").text and made not in dc("ps --format json").text
     engine.api.remove_container(made, force=True)
 
 

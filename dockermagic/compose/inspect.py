@@ -175,10 +175,12 @@ def event_json(event) -> str:
 
 
 def event_line(event) -> str:
-    """One event as `docker compose events` prints it without `--json`."""
+    """One event as `docker compose events` prints it without `--json`: local time to the
+    microsecond, `container ACTION ID (k=v, ...)`, then the empty line v2 prints after each
+    (its attributes come in Go's map order, which varies: here sorted)."""
     moment = _go_time(event.time_nano).strftime("%Y-%m-%d %H:%M:%S") + f".{event.time_nano % 1_000_000_000 // 1000:06d}"
     attrs = ", ".join(f"{k}={v}" for k, v in _attributes(event).items())
-    return f"{moment} container {event.Action} {event.ID} ({attrs})"
+    return f"{moment} container {event.Action} {event.ID} ({attrs})\n"
 
 
 # -- version ----------------------------------------------------------------------------------

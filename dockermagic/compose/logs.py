@@ -176,13 +176,13 @@ class _Watcher(threading.Thread):
             while not self.stopped:
                 end = time.time() + WINDOW
                 for event in engine_events.events(self.engine, f"{begin:.9f}", f"{end:.9f}", filters):
-                    self._started(event)
+                    self._hand_over(event)
                 begin = end
         except Exception as exc:  # noqa: BLE001 -- handed to the consumer, which raises it
             if not self.stopped:
                 self.out.put(exc)
 
-    def _started(self, event) -> None:
+    def _hand_over(self, event) -> None:
         rows = _picked(state.raw_containers(self.engine.api, self.project, ids=[event.ID]),
                        self.services, self.index)
         for row in rows:

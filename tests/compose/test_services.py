@@ -252,3 +252,51 @@ def test_follow_ends_when_every_container_ends(engine, made, unique):
     lines = list(follow(engine, "p", ids, follow=True))
     assert sorted(line.text for line in lines) == ["a1", "a2", "b1", "b2"]
     assert {line.container for line in lines} == {f"dm-follow-{unique}-0", f"dm-follow-{unique}-1"}
+
+
+def test_events_text_as_v2(dc, stack, engine):
+    """The same window of events, printed by v2 and by us: the same lines (attributes as a set:
+    v2 prints them in Go's map order) and v2's empty line after each."""
+    import time
+
+    from dockermagic.compose import inspect
+
+    folder, name = stack
+    since = str(int(time.time()) - 1)
+    engine.api.pause(f"{name}-web-1")
+    engine.api.unpause(f"{name}-web-1")
+    until = str(int(time.time()) + 1)
+    time.sleep(1.2)
+    theirs = v2(folder, name, "events", "--since", since, "--until", until, check=False).stdout  # ends "EOF"
+    ours = "".join(inspect.event_line(e) + "\n" for e in inspect.events(engine, name, (), since, until))
+
+    def norm(text):
+        return [re.sub(r"\((.*)\)$", lambda m: "(" + ", ".join(sorted(m.group(1).split(", "))) + ")", line)
+                for line in text.split("\n")]
+
+    assert norm(ours) == norm(theirs) and "pause" in ours
+
+
+def test_logs_follow_picks_up_a_scale_up(stack, engine):
+    """`logs -f` follows a container created while it follows (v2 watches the project's events),
+    and ends when the consumer stops (Ctrl-C closes the generator)."""
+    import threading
+    import time
+
+    from dockermagic.compose import logs as compose_logs
+
+    folder, name = stack
+    rows, lines = compose_logs.project_logs(engine, name, ["web"], follow=True, tail=0)
+    assert [r["Names"][0].lstrip("/") for r in rows] == [f"{name}-web-1"]
+    scaler = threading.Thread(target=lambda: (time.sleep(1.5), v2(folder, name, "up", "-d", "--scale", "web=2")))
+    scaler.start()
+    seen = []
+    deadline = time.monotonic() + 60
+    for line in lines:
+        seen.append((line.container, line.text))
+        if (f"{name}-web-2", "web up") in seen or time.monotonic() > deadline:
+            break
+    lines.close()   # what Ctrl-C does to the view's loop
+    scaler.join()
+    assert (f"{name}-web-2", "web up") in seen
+    assert all(c.startswith(f"{name}-web-") for c, _ in seen)

@@ -106,8 +106,8 @@ class PsRow(ContainerRow):
 
     HEADER = PS_HEADER
 
-    def __init__(self, raw: dict):
-        super().__init__(raw, trunc=True)
+    def __init__(self, raw: dict, trunc: bool = True):
+        super().__init__(raw, trunc=trunc)
 
     Name = property(lambda self: self.Names)
     Project = property(lambda self: self.labels.get(names.PROJECT, ""))
@@ -120,13 +120,14 @@ class PsRow(ContainerRow):
     Size = property(lambda self: "0B")
 
 
-def ps_text(raws: list[dict], fmt: str = "", quiet: bool = False, services: bool = False) -> str:
-    """`docker compose ps` as text: `-q` ids, `--services` names, `--format table|json|TEMPLATE`."""
+def ps_text(raws: list[dict], fmt: str = "", quiet: bool = False, services: bool = False, trunc: bool = True) -> str:
+    """`docker compose ps` as text: `-q` ids, `--services` names, `--format table|json|TEMPLATE`;
+    `trunc` False (`--no-trunc`): whole ids and commands."""
     if quiet:
-        return "".join(raw["Id"] + "\n" for raw in raws)
+        return "".join(raw["Id"] + "\n" for raw in raws)   # v2: whole ids, truncated or not
     if services:
         return "".join(s + "\n" for s in dict.fromkeys((r.get("Labels") or {}).get(names.SERVICE, "") for r in raws))
-    rows = [PsRow(raw) for raw in raws]
+    rows = [PsRow(raw, trunc) for raw in raws]
     if fmt == "json":  # v2 prints one object a line
         return "".join(json.dumps(row.fields(), ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows)
     return formats.listing(fmt, rows, PS_HEADER, PS_TABLE)
@@ -135,20 +136,20 @@ def ps_text(raws: list[dict], fmt: str = "", quiet: bool = False, services: bool
 # -- docker compose ls -------------------------------------------------------------------------
 def projects(api, all: bool = False, filters=()) -> list[dict]:
     """`docker compose ls`: {Name, Status, ConfigFiles} per project, as v2 counts states
-    ("running(2)", "exited(1), running(1)"); without `all` only projects with a running container."""
+    ("running(2)", "exited(1), running(1)") over the containers it lists (without `all` the
+    running ones only), and joins the config files every container names, each once."""
     found: dict[str, dict] = {}
-    for raw in api.containers(all=True, filters={"label": [names.PROJECT]}):
+    for raw in api.containers(all=all, filters={"label": [names.PROJECT]}):
         labels = raw.get("Labels") or {}
-        entry = found.setdefault(labels[names.PROJECT], {"states": {}, "files": labels.get(names.CONFIG_FILES, "")})
+        entry = found.setdefault(labels[names.PROJECT], {"states": {}, "files": {}})
         state = raw.get("State", "")
         entry["states"][state] = entry["states"].get(state, 0) + 1
+        entry["files"].update(dict.fromkeys(filter(None, labels.get(names.CONFIG_FILES, "").split(","))))
     rows = []
     for name in sorted(found):
         states = found[name]["states"]
-        if not all and "running" not in states:
-            continue
         status = ", ".join(f"{state}({count})" for state, count in sorted(states.items()))
-        rows.append({"Name": name, "Status": status, "ConfigFiles": found[name]["files"]})
+        rows.append({"Name": name, "Status": status, "ConfigFiles": ",".join(sorted(found[name]["files"]))})
     for flt in filters:
         key, _, value = flt.partition("=")
         if key == "name":

@@ -162,6 +162,9 @@ def ls_text(rows: list[dict], fmt: str = "", quiet: bool = False) -> str:
         return "".join(r["Name"] + "\n" for r in rows)
     if fmt == "json":
         return json.dumps(rows, separators=(",", ":")) + "\n"
+    if fmt in ("", "table"):  # v2's own tabwriter: columns at least 20 wide, 3 apart
+        lines = ["NAME\tSTATUS\tCONFIG FILES"] + [f"{r['Name']}\t{r['Status']}\t{r['ConfigFiles']}" for r in rows]
+        return formats.tabwrite("\n".join(lines) + "\n", 20, 3)
     return formats.listing(fmt, rows, LS_HEADER, LS_TABLE)
 
 

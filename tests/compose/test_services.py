@@ -51,7 +51,7 @@ def stack(tmp_path, engine, compose_v2):
     try:
         yield tmp_path, name
     finally:
-        v2(tmp_path, name, "down", "-v", "-t", "1", check=False)
+        v2(tmp_path, name, "down", "-v", "-t", "1", "--remove-orphans", check=False)  # one-offs too
 
 
 @pytest.fixture

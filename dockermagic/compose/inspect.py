@@ -15,7 +15,8 @@ from ..gotemplate.formats import Formatted, tabwrite
 from ..resources import events as engine_events
 from ..text import units
 from ..version import __version__
-from . import targets
+from . import labels as names
+from . import state, targets
 
 #: the Compose release whose commands and output this package follows
 COMPATIBLE = "v2.40.3"
@@ -41,14 +42,14 @@ class ComposeTop:
 
 def top(engine, project: str, services=()) -> ComposeTop:
     """Processes of the running containers (by name), columns merged as v2 merges them."""
-    rows = sorted(targets.summaries(engine, project, services, stopped=False), key=targets.name_of)
+    rows = sorted(targets.summaries(engine, project, services, stopped=False), key=state.name_of)
     header = ["SERVICE", "#"]
     entries = []
     for row in rows:
         procs = container_top(engine, row["Id"])
         labels = row.get("Labels") or {}
         for proc in procs.rows:
-            entry = {"SERVICE": labels.get(targets.SERVICE, ""), "#": labels.get(targets.NUMBER, "")}
+            entry = {"SERVICE": labels.get(names.SERVICE, ""), "#": labels.get(names.NUMBER, "")}
             for title, value in zip(procs.titles, proc):
                 if title not in header:
                     header.append(title)
@@ -67,11 +68,11 @@ IMAGE_TITLES = ["CONTAINER", "REPOSITORY", "TAG", "PLATFORM", "IMAGE ID", "SIZE"
 def image_rows(engine, project: str, services=()) -> list[dict]:
     """One row per container (running or not) with its image's facts, by container name."""
     found = []
-    for row in sorted(targets.summaries(engine, project, services), key=targets.name_of):
+    for row in sorted(targets.summaries(engine, project, services), key=state.name_of):
         image = engine.api.inspect_image(row.get("ImageID") or row.get("Image"))
         repo, tag = _repository_tag(row.get("Image", ""), image.get("RepoTags") or [])
         platform = "/".join(p for p in (image.get("Os"), image.get("Architecture"), image.get("Variant")) if p)
-        found.append({"ID": image.get("Id", ""), "ContainerName": targets.name_of(row), "Repository": repo,
+        found.append({"ID": image.get("Id", ""), "ContainerName": state.name_of(row), "Repository": repo,
                       "Tag": tag, "Platform": platform, "Size": int(image.get("Size") or 0),
                       "Created": image.get("Created"),
                       "LastTagTime": (image.get("Metadata") or {}).get("LastTagTime", "")})
@@ -129,19 +130,19 @@ def port(engine, project: str, service: str, private_port: int, protocol: str = 
         if p.get("PrivatePort") == int(private_port) and p.get("Type") == protocol and p.get("PublicPort"):
             return Formatted(f"{p.get('IP', '')}:{p.get('PublicPort')}\n")
     listed = ", ".join(f"{p.get('PublicPort', 0)}/{p.get('Type')}" for p in ports)
-    raise ComposeError(f"no port {private_port}/{protocol} for container {targets.name_of(row)}: {listed}".rstrip())
+    raise ComposeError(f"no port {private_port}/{protocol} for container {state.name_of(row)}: {listed}".rstrip())
 
 
 # -- events -----------------------------------------------------------------------------------
 def events(engine, project: str, services=(), since=None, until=None):
     """The engine's container events of the project's service containers (one-offs left out, as
     v2), house `EngineEvent`s; ends at `until`, else when the consumer stops."""
-    filters = {"label": [f"{targets.PROJECT}={project}"], "type": ["container"]}
+    filters = {"label": [f"{names.PROJECT}={project}"], "type": ["container"]}
     for event in engine_events.events(engine, since, until, filters):
         attributes = event.Actor.get("Attributes") or {}
-        if event.Type != "container" or attributes.get(targets.ONEOFF) == "True":
+        if event.Type != "container" or attributes.get(names.ONEOFF) == "True":
             continue
-        if services and attributes.get(targets.SERVICE) not in services:
+        if services and attributes.get(names.SERVICE) not in services:
             continue
         yield event
 
@@ -168,16 +169,18 @@ def event_json(event) -> str:
     """One event as `docker compose events --json` prints it (Go's map keys in order)."""
     attributes = event.Actor.get("Attributes") or {}
     record = {"action": event.Action, "attributes": _attributes(event), "id": event.ID,
-              "service": attributes.get(targets.SERVICE, ""), "time": _rfc3339_nano(event.time_nano),
+              "service": attributes.get(names.SERVICE, ""), "time": _rfc3339_nano(event.time_nano),
               "type": "container"}
     return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
 
 
 def event_line(event) -> str:
-    """One event as `docker compose events` prints it without `--json`."""
+    """One event as `docker compose events` prints it without `--json`: local time to the
+    microsecond, `container ACTION ID (k=v, ...)`, then the empty line v2 prints after each
+    (its attributes come in Go's map order, which varies: here sorted)."""
     moment = _go_time(event.time_nano).strftime("%Y-%m-%d %H:%M:%S") + f".{event.time_nano % 1_000_000_000 // 1000:06d}"
     attrs = ", ".join(f"{k}={v}" for k, v in _attributes(event).items())
-    return f"{moment} container {event.Action} {event.ID} ({attrs})"
+    return f"{moment} container {event.Action} {event.ID} ({attrs})\n"
 
 
 # -- version ----------------------------------------------------------------------------------

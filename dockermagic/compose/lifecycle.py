@@ -16,14 +16,15 @@ import time
 
 from ..engine import adapter
 from ..errors import ComposeError, InvalidInput
-from . import targets
+from . import labels as names
+from . import state, targets
 from .results import ComposeProject, StackEvent
 
 HEALTH_POLL = 0.5  # seconds between two looks at a dependency's health
 
 
-def _event(row: dict, state: str, text: str = "") -> StackEvent:
-    return StackEvent("container", targets.name_of(row), state, (row.get("Labels") or {}).get(targets.SERVICE), text)
+def _event(row: dict, word: str, text: str = "") -> StackEvent:
+    return StackEvent("container", state.name_of(row), word, (row.get("Labels") or {}).get(names.SERVICE), text)
 
 
 def _engine_call(doing: str, call, *args, **kwargs):
@@ -43,7 +44,7 @@ def _rows(engine, result: ComposeProject, services) -> list[dict]:
 def _by_service(rows) -> dict[str, list[dict]]:
     grouped: dict[str, list[dict]] = {}
     for row in rows:
-        grouped.setdefault((row.get("Labels") or {}).get(targets.SERVICE, ""), []).append(row)
+        grouped.setdefault((row.get("Labels") or {}).get(names.SERVICE, ""), []).append(row)
     return grouped
 
 
@@ -62,7 +63,7 @@ def stop(engine, result: ComposeProject, services=(), timeout: int | None = None
     for service in reversed(targets.in_order(targets.dependencies(result, rows), None) + sorted(grouped)):
         for row in grouped.pop(service, ()):
             yield from _stop_one(engine, row, timeout)
-    targets.refresh(engine, result)
+    state.refresh(engine.api, result)
 
 
 def start(engine, result: ComposeProject, services=(), wait_timeout: float | None = None):
@@ -85,7 +86,14 @@ def start(engine, result: ComposeProject, services=(), wait_timeout: float | Non
                 yield _event(row, "Starting")
                 _engine_call("start", engine.api.start, row["Id"])
                 yield _event(row, "Started")
-    targets.refresh(engine, result)
+    state.refresh(engine.api, result)
+
+
+def await_dependencies(engine, result: ComposeProject, service: str, wait_timeout: float | None = None):
+    """Until `service`'s dependencies meet their `depends_on` conditions (`run` waits so, as v2)."""
+    graph = targets.dependencies(result)
+    grouped = _by_service(state.raw_containers(engine.api, result.name, services=list(graph.get(service, {}))))
+    yield from _await_dependencies(engine, result, graph.get(service, {}), grouped, wait_timeout)
 
 
 def _await_dependencies(engine, result, deps: dict, grouped: dict, wait_timeout: float | None):
@@ -106,16 +114,16 @@ def _await_dependencies(engine, result, deps: dict, grouped: dict, wait_timeout:
 
 def _wait_condition(engine, row: dict, condition: str, wait_timeout: float | None) -> str:
     """'' once the condition holds, else why it never will (v2's words)."""
-    name = targets.name_of(row)
+    name = state.name_of(row)
     deadline = None if wait_timeout is None else time.monotonic() + wait_timeout
     while deadline is None or time.monotonic() < deadline:
-        state = _engine_call("inspect", engine.api.inspect_container, row["Id"])["State"]
+        now = _engine_call("inspect", engine.api.inspect_container, row["Id"])["State"]
         if condition == "service_completed_successfully":
-            if not state.get("Running") and state.get("Status") == "exited":
-                code = state.get("ExitCode", 0)
-                return "" if code == 0 else f'service "{row["Labels"].get(targets.SERVICE)}" didn\'t complete successfully: exit {code}'
+            if not now.get("Running") and now.get("Status") == "exited":
+                code = now.get("ExitCode", 0)
+                return "" if code == 0 else f'service "{row["Labels"].get(names.SERVICE)}" didn\'t complete successfully: exit {code}'
         else:
-            health = state.get("Health")
+            health = now.get("Health")
             if health is None:
                 return f"container {name} has no healthcheck configured"
             if health.get("Status") == "healthy":
@@ -124,8 +132,8 @@ def _wait_condition(engine, row: dict, condition: str, wait_timeout: float | Non
                 log = [entry.get("Output", "").strip() for entry in health.get("Log") or ()]
                 tail = f" ({log[-1].splitlines()[-1]})" if log and log[-1] else ""
                 return f"dependency failed to start: container {name} is unhealthy{tail}"
-            if not state.get("Running"):
-                return f"dependency failed to start: container {name} exited ({state.get('ExitCode')})"
+            if not now.get("Running"):
+                return f"dependency failed to start: container {name} exited ({now.get('ExitCode')})"
         time.sleep(HEALTH_POLL)
     return f"timeout waiting for container {name}"
 
@@ -141,7 +149,7 @@ def restart(engine, result: ComposeProject, services=(), timeout: int | None = N
             yield _event(row, "Restarting")
             _engine_call("restart", adapter.call, engine.api, "POST", "/containers/{0}/restart", row["Id"], params=params)
             yield _event(row, "Started")
-    targets.refresh(engine, result)
+    state.refresh(engine.api, result)
 
 
 def kill(engine, result: ComposeProject, services=(), signal: str = "SIGKILL"):
@@ -154,7 +162,7 @@ def kill(engine, result: ComposeProject, services=(), signal: str = "SIGKILL"):
         yield _event(row, "Killing")
         _engine_call("kill", engine.api.kill, row["Id"], signal=sig)
         yield _event(row, "Killed")
-    targets.refresh(engine, result)
+    state.refresh(engine.api, result)
 
 
 def pause(engine, result: ComposeProject, services=()):
@@ -164,7 +172,7 @@ def pause(engine, result: ComposeProject, services=()):
             yield _event(row, "Pausing")
             _engine_call("pause", engine.api.pause, row["Id"])
             yield _event(row, "Paused")
-    targets.refresh(engine, result)
+    state.refresh(engine.api, result)
 
 
 def unpause(engine, result: ComposeProject, services=()):
@@ -174,7 +182,7 @@ def unpause(engine, result: ComposeProject, services=()):
             yield _event(row, "Unpausing")
             _engine_call("unpause", engine.api.unpause, row["Id"])
             yield _event(row, "Unpaused")
-    targets.refresh(engine, result)
+    state.refresh(engine.api, result)
 
 
 def remove(engine, result: ComposeProject, services=(), stop_first: bool = False, volumes: bool = False,
@@ -187,14 +195,14 @@ def remove(engine, result: ComposeProject, services=(), stop_first: bool = False
     rows = [r for r in _rows(engine, result, services) if r.get("State") != "running"]
     if not rows:
         result.note = "No stopped containers"
-        targets.refresh(engine, result)
+        state.refresh(engine.api, result)
         return
-    result.note = "Going to remove " + ", ".join(targets.name_of(r) for r in rows)
+    result.note = "Going to remove " + ", ".join(state.name_of(r) for r in rows)
     for row in rows:
         yield _event(row, "Removing")
         _engine_call("rm", engine.api.remove_container, row["Id"], v=volumes, force=True)
         yield _event(row, "Removed")
-    targets.refresh(engine, result)
+    state.refresh(engine.api, result)
 
 
 def wait(engine, result: ComposeProject, services=()):
@@ -221,4 +229,4 @@ def wait(engine, result: ComposeProject, services=()):
         raise ComposeError(adapter.explanation(failed) or str(failed))
     result.exit_code = code
     yield _event(row, "Exited", f'container "{row["Id"]}" exited with status code {code}')
-    targets.refresh(engine, result)
+    state.refresh(engine.api, result)

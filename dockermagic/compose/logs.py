@@ -1,10 +1,11 @@
-"""A project's logs as Compose v2 shows them: `LogLine`s from several containers at once (one
-reading thread each, lines handed over as they are whole), and the text `docker compose logs`
-prints -- `web-1  | text`, the prefix padded to the longest container name, a colour per
-container from v2's rainbow unless `--no-color`, `--no-log-prefix`, `-t`.
+"""A project's logs as Compose v2 reads them: `LogLine`s from several containers at once (one
+reading thread each, lines handed over as they are whole), and `ComposeLogs`, what `docker
+compose logs` read (the view, `views/compose/logs.py`, draws v2's prefixes and colours).
 
-`follow()` is also the foreground `up`'s: it ends when every container's stream has ended, or
-when the consumer stops (Ctrl-C closes the generator), which cuts the streams still open.
+`follow()` ends when every container's stream has ended, or when the consumer stops (Ctrl-C
+closes the generator), which cuts the streams still open.  With `watch` (`logs -f`) it also
+reads the engine's events for the project, as v2 does, and follows a container created or
+restarted meanwhile (a scale-up, a `restart`) from the moment it started.
 """
 
 from __future__ import annotations
@@ -12,28 +13,25 @@ from __future__ import annotations
 import codecs
 import queue
 import threading
+import time
 from dataclasses import dataclass, field
 
 from ..containers.output import STREAMS, http_frames
 from ..engine import adapter
 from ..errors import ComposeError
-from . import targets
+from ..resources import events as engine_events
+from . import labels as names
+from . import state, targets
 from .results import LogLine
 
-#: v2's rainbow (cmd/formatter/colors.go): cyan, yellow, green, magenta, blue, then their intense kin
-RAINBOW = ("36", "33", "32", "35", "34", "36;1", "33;1", "32;1", "35;1", "34;1")
 _END = object()
-
-
-def short_name(project: str, name: str) -> str:
-    """`demo-web-1` -> `web-1`, as v2 names a container in a log prefix."""
-    return name[len(project) + 1:] if name.startswith(project + "-") else name
+WINDOW = 1.0   # seconds of engine events read at a time while following (the watcher's stop check)
 
 
 def _as_target(item) -> tuple[str, str, str]:
     """(id or name, container name, service) of a summary dict, a `ComposeContainer` or a name."""
     if isinstance(item, dict):
-        return item["Id"], targets.name_of(item), (item.get("Labels") or {}).get(targets.SERVICE, "")
+        return item["Id"], state.name_of(item), (item.get("Labels") or {}).get(names.SERVICE, "")
     if isinstance(item, str):
         return item, item, ""
     return item.id or item.name, item.name, item.service
@@ -56,7 +54,7 @@ class _Reader(threading.Thread):
             tty = bool(info["Config"].get("Tty"))
             if self.cname == self.target:  # given a name or id: its name and service as the engine has them
                 self.cname = info["Name"].lstrip("/")
-                self.service = self.service or (info["Config"].get("Labels") or {}).get(targets.SERVICE, "")
+                self.service = self.service or (info["Config"].get("Labels") or {}).get(names.SERVICE, "")
             with adapter.response(self.engine.api, "GET", "/containers/{0}/logs", info["Id"], params=self.params) as resp:
                 self.response = resp
                 if self.stopped:
@@ -98,10 +96,12 @@ class _Reader(threading.Thread):
 
 
 def follow(engine, project_name: str, containers, *, tail=None, since=None, timestamps=False, follow=True,
-           until=None):
+           until=None, watch: tuple | None = None):
     """`LogLine`s of `containers` (summaries, `ComposeContainer`s or names) as they come, each
     line whole; `follow` False: what they logged so far.  `tail`: lines per container (None:
-    all).  Ends when every stream has ended; closing the generator (Ctrl-C) cuts them."""
+    all).  `watch` (services, index): also the project's containers that start meanwhile.
+    Ends when every stream has ended (and, watching, no container of the project runs);
+    closing the generator (Ctrl-C) cuts them."""
     params = {"stdout": 1, "stderr": 1, "follow": int(bool(follow)), "timestamps": int(bool(timestamps)),
               "tail": "all" if tail is None or int(tail) < 0 else str(int(tail))}
     if since:
@@ -109,71 +109,105 @@ def follow(engine, project_name: str, containers, *, tail=None, since=None, time
     if until:
         params["until"] = until
     out: queue.Queue = queue.Queue()
-    readers = [_Reader(engine, *_as_target(c), params, out) for c in containers]
-    for reader in readers:
+    readers = {}
+    for c in containers:
+        ident, name, service = _as_target(c)
+        readers[ident] = _Reader(engine, ident, name, service, params, out)
+    watcher = _Watcher(engine, project_name, *watch, out) if watch is not None and follow else None
+    for reader in list(readers.values()):
         reader.start()
-    open_streams = len(readers)
+    if watcher is not None:
+        watcher.start()
     try:
-        while open_streams:
+        while True:
             try:
                 item = out.get(timeout=0.25)  # a timeout, so Ctrl-C lands between two looks
             except queue.Empty:
+                if not any(r.is_alive() for r in readers.values()) and out.empty() and (
+                        watcher is None or not _running(engine, project_name, watcher)):
+                    return
                 continue
-            if item is _END:
-                open_streams -= 1
+            if isinstance(item, _Started):
+                reader = readers.get(item.row["Id"])
+                if reader is None or not reader.is_alive():
+                    fresh = dict(params, since=item.since, tail="all")
+                    reader = readers[item.row["Id"]] = _Reader(engine, *_as_target(item.row), fresh, out)
+                    reader.start()
             elif isinstance(item, BaseException):
                 raise item
-            else:
+            elif item is not _END:
                 yield item
     finally:
-        for reader in readers:
+        if watcher is not None:
+            watcher.stopped = True
+        for reader in readers.values():
             reader.stop()
+
+
+def _running(engine, project: str, watcher) -> bool:
+    """Whether a container `logs -f` follows still runs (while one does, a restart may come)."""
+    return bool(_picked(state.raw_containers(engine.api, project, all=False), watcher.services, watcher.index))
+
+
+def _picked(rows, services, index):
+    rows = [r for r in rows if not services or state.service_of(r) in services]
+    return [r for r in rows if index is None or state.number_of(r) == index]
+
+
+class _Started:
+    def __init__(self, row: dict, since: str):
+        self.row, self.since = row, since
+
+
+class _Watcher(threading.Thread):
+    """The engine's `start` events of the project's service containers, read a `WINDOW` at a
+    time (so `stopped` is seen within one), each handed over as `_Started` with its summary."""
+
+    def __init__(self, engine, project: str, services, index, out: queue.Queue):
+        super().__init__(name=f"dockermagic-logs-watch-{project}", daemon=True)
+        self.engine, self.project, self.services, self.index, self.out = engine, project, services, index, out
+        self.stopped = False
+
+    def run(self) -> None:
+        filters = {"label": [f"{names.PROJECT}={self.project}", f"{names.ONEOFF}=False"], "type": ["container"],
+                   "event": ["start"]}
+        begin = time.time()
+        try:
+            while not self.stopped:
+                end = time.time() + WINDOW
+                for event in engine_events.events(self.engine, f"{begin:.9f}", f"{end:.9f}", filters):
+                    self._hand_over(event)
+                begin = end
+        except Exception as exc:  # noqa: BLE001 -- handed to the consumer, which raises it
+            if not self.stopped:
+                self.out.put(exc)
+
+    def _hand_over(self, event) -> None:
+        rows = _picked(state.raw_containers(self.engine.api, self.project, ids=[event.ID]),
+                       self.services, self.index)
+        for row in rows:
+            self.out.put(_Started(row, str(event.time_nano // 1_000_000_000)))
 
 
 def project_logs(engine, project_name: str, services=(), *, index: int | None = None, **options):
     """`docker compose logs [SERVICE...]`: the `LogLine`s of the project's service containers
     (one-offs left out, as v2 does); `index`: that replica only."""
-    rows = targets.summaries(engine, project_name, services)
-    if index is not None:
-        rows = [r for r in rows if (r.get("Labels") or {}).get(targets.NUMBER) == str(index)]
-    return rows, follow(engine, project_name, rows, **options)
+    rows = _picked(targets.summaries(engine, project_name, services), services, index)
+    watch = (tuple(services), index) if options.get("follow", True) else None
+    return rows, follow(engine, project_name, rows, watch=watch, **options)
 
 
 @dataclass(repr=False)
 class ComposeLogs:
-    """What `docker compose logs` (without `-f`) printed: the lines, and how they were shown."""
+    """What `docker compose logs` (without `-f`) read: the lines, every container read in order
+    (v2 pads the prefix to the longest name and colours them in that order), and how to show them."""
 
     project: str
     lines: list[LogLine] = field(default_factory=list)
-    containers: list[str] = field(default_factory=list)   # every container read, in order (the prefix width)
+    containers: list[str] = field(default_factory=list)
     prefix: bool = True
     color: bool = True
     timestamps: bool = False
 
-    def text(self, color: bool | None = None) -> str:
-        """The lines as v2 prints them; `color` None: as `--no-color` said."""
-        return render(self.project, self.lines, self.containers, prefix=self.prefix,
-                      color=self.color if color is None else color, timestamps=self.timestamps)
-
     def __repr__(self) -> str:
-        return self.text(color=False).rstrip("\n")
-
-
-def render(project: str, lines, containers=(), *, prefix=True, color=False, timestamps=False) -> str:
-    """LogLines as v2's log printer writes them: `NAME  | ` padded to the longest name + 1."""
-    names = [short_name(project, c) for c in containers]
-    lines = list(lines)
-    width = max((len(n) for n in names + [short_name(project, ln.container) for ln in lines]), default=0) + 1
-    colours: dict[str, str] = {}
-    out = []
-    for line in lines:
-        name = short_name(project, line.container)
-        head = ""
-        if prefix:
-            head = f"{name:<{width}} | "
-            if color:
-                code = colours.setdefault(name, RAINBOW[len(colours) % len(RAINBOW)])
-                head = f"\x1b[{code}m{head}\x1b[0m"
-        stamp = f"{line.timestamp} " if timestamps and line.timestamp else ""
-        out.append(f"{head}{stamp}{line.text}\n")
-    return "".join(out)
+        return f"<ComposeLogs {self.project}: {len(self.lines)} lines from {len(self.containers)} containers>"

@@ -1,6 +1,11 @@
 """A project as the engine holds it, found by v2's labels (whoever made it, v2 or dockermagic):
-its containers (`ComposeContainer`), networks and volumes; `docker compose ps` (`ps_text`:
-table, json and Go templates with v2's fields) and `docker compose ls` (`projects`, `ls_text`).
+the one finder of a project's containers (`raw_containers`, read into `ComposeContainer` by
+`container`), its networks and volumes (`refresh`); `docker compose ps` (`ps_text`: table, json
+and Go templates with v2's fields) and `docker compose ls` (`projects`, `ls_text`).
+
+Every module that looks for a project's containers -- `up`, `down`, `readiness`, and the
+subcommands on a running project through `targets` -- asks here, so they agree on which
+containers are the project's and in which order they come.
 """
 
 from __future__ import annotations
@@ -25,18 +30,31 @@ _EXITED = re.compile(r"Exited \((-?\d+)\)")
 _HEALTH = re.compile(r"\((healthy|unhealthy|health: starting)\)")
 
 
-def raw_containers(api, project: str, all: bool = True, oneoff: bool | None = False, services=()) -> list[dict]:
-    """The engine's list entries of the project's containers (v2's filters: project label, oneoff)."""
+def raw_containers(api, project: str, all: bool = True, oneoff: bool | None = False, services=(),
+                   ids=()) -> list[dict]:
+    """The engine's list entries (`GET /containers/json`) of the project's containers, by
+    service, number, then name (v2's filters: project label, oneoff); `oneoff` None: both
+    kinds; `all` False: running ones only; `ids`: those containers only."""
     wanted = [f"{names.PROJECT}={project}"]
     if oneoff is not None:
         wanted.append(f"{names.ONEOFF}={'True' if oneoff else 'False'}")
-    found = api.containers(all=all, filters={"label": wanted})
+    filters = {"label": wanted, **({"id": list(ids)} if ids else {})}
+    found = api.containers(all=all, filters=filters)
     if services:
         found = [c for c in found if (c.get("Labels") or {}).get(names.SERVICE) in services]
-    return sorted(found, key=lambda c: ((c.get("Labels") or {}).get(names.SERVICE, ""), _number(c)))
+    return sorted(found, key=lambda c: ((c.get("Labels") or {}).get(names.SERVICE, ""), number_of(c), name_of(c)))
 
 
-def _number(raw: dict) -> int:
+def name_of(raw: dict) -> str:
+    """A list entry's container name, without the slash (its shortest name: links add longer ones)."""
+    return min(raw.get("Names") or [""], key=len).lstrip("/")
+
+
+def service_of(raw: dict) -> str:
+    return (raw.get("Labels") or {}).get(names.SERVICE, "")
+
+
+def number_of(raw: dict) -> int:
     try:
         return int((raw.get("Labels") or {}).get(names.NUMBER, "0"))
     except ValueError:
@@ -44,12 +62,13 @@ def _number(raw: dict) -> int:
 
 
 def container(raw: dict) -> ComposeContainer:
+    """A list entry as `docker compose ps` reads it."""
     labels = raw.get("Labels") or {}
     status = raw.get("Status", "")
     health = _HEALTH.search(status)
     exited = _EXITED.search(status)
     return ComposeContainer(
-        name=ContainerRow(raw).Names, id=raw["Id"], service=labels.get(names.SERVICE, ""), number=_number(raw),
+        name=name_of(raw), id=raw["Id"], service=labels.get(names.SERVICE, ""), number=number_of(raw),
         image=raw.get("Image", ""), command=raw.get("Command", ""), state=raw.get("State", ""), status=status,
         created=float(raw.get("Created") or 0), health=(health.group(1).replace("health: ", "") if health else ""),
         exit_code=int(exited.group(1)) if exited else 0, oneoff=labels.get(names.ONEOFF) == "True",
@@ -71,6 +90,7 @@ def read(api, project: str, model: dict | None = None, action: str = "ps", all: 
 
 
 def refresh(api, result: ComposeProject, all: bool = True, services=()) -> ComposeProject:
+    """`result`'s containers (one-offs left out), networks and volumes as the engine has them now."""
     raws = raw_containers(api, result.name, all=all, services=services)
     result.containers = [container(raw) for raw in raws]
     label = [f"{names.PROJECT}={result.name}"]
@@ -86,8 +106,8 @@ class PsRow(ContainerRow):
 
     HEADER = PS_HEADER
 
-    def __init__(self, raw: dict):
-        super().__init__(raw, trunc=True)
+    def __init__(self, raw: dict, trunc: bool = True):
+        super().__init__(raw, trunc=trunc)
 
     Name = property(lambda self: self.Names)
     Project = property(lambda self: self.labels.get(names.PROJECT, ""))
@@ -100,13 +120,14 @@ class PsRow(ContainerRow):
     Size = property(lambda self: "0B")
 
 
-def ps_text(raws: list[dict], fmt: str = "", quiet: bool = False, services: bool = False) -> str:
-    """`docker compose ps` as text: `-q` ids, `--services` names, `--format table|json|TEMPLATE`."""
+def ps_text(raws: list[dict], fmt: str = "", quiet: bool = False, services: bool = False, trunc: bool = True) -> str:
+    """`docker compose ps` as text: `-q` ids, `--services` names, `--format table|json|TEMPLATE`;
+    `trunc` False (`--no-trunc`): whole ids and commands."""
     if quiet:
-        return "".join(raw["Id"] + "\n" for raw in raws)
+        return "".join(raw["Id"] + "\n" for raw in raws)   # v2: whole ids, truncated or not
     if services:
         return "".join(s + "\n" for s in dict.fromkeys((r.get("Labels") or {}).get(names.SERVICE, "") for r in raws))
-    rows = [PsRow(raw) for raw in raws]
+    rows = [PsRow(raw, trunc) for raw in raws]
     if fmt == "json":  # v2 prints one object a line
         return "".join(json.dumps(row.fields(), ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows)
     return formats.listing(fmt, rows, PS_HEADER, PS_TABLE)
@@ -115,20 +136,20 @@ def ps_text(raws: list[dict], fmt: str = "", quiet: bool = False, services: bool
 # -- docker compose ls -------------------------------------------------------------------------
 def projects(api, all: bool = False, filters=()) -> list[dict]:
     """`docker compose ls`: {Name, Status, ConfigFiles} per project, as v2 counts states
-    ("running(2)", "exited(1), running(1)"); without `all` only projects with a running container."""
+    ("running(2)", "exited(1), running(1)") over the containers it lists (without `all` the
+    running ones only), and joins the config files every container names, each once."""
     found: dict[str, dict] = {}
-    for raw in api.containers(all=True, filters={"label": [names.PROJECT]}):
+    for raw in api.containers(all=all, filters={"label": [names.PROJECT]}):
         labels = raw.get("Labels") or {}
-        entry = found.setdefault(labels[names.PROJECT], {"states": {}, "files": labels.get(names.CONFIG_FILES, "")})
+        entry = found.setdefault(labels[names.PROJECT], {"states": {}, "files": {}})
         state = raw.get("State", "")
         entry["states"][state] = entry["states"].get(state, 0) + 1
+        entry["files"].update(dict.fromkeys(filter(None, labels.get(names.CONFIG_FILES, "").split(","))))
     rows = []
     for name in sorted(found):
         states = found[name]["states"]
-        if not all and "running" not in states:
-            continue
         status = ", ".join(f"{state}({count})" for state, count in sorted(states.items()))
-        rows.append({"Name": name, "Status": status, "ConfigFiles": found[name]["files"]})
+        rows.append({"Name": name, "Status": status, "ConfigFiles": ",".join(sorted(found[name]["files"]))})
     for flt in filters:
         key, _, value = flt.partition("=")
         if key == "name":
@@ -141,4 +162,11 @@ def ls_text(rows: list[dict], fmt: str = "", quiet: bool = False) -> str:
         return "".join(r["Name"] + "\n" for r in rows)
     if fmt == "json":
         return json.dumps(rows, separators=(",", ":")) + "\n"
+    if fmt in ("", "table"):  # v2's own tabwriter: columns at least 20 wide, 3 apart
+        lines = ["NAME\tSTATUS\tCONFIG FILES"] + [f"{r['Name']}\t{r['Status']}\t{r['ConfigFiles']}" for r in rows]
+        return formats.tabwrite("\n".join(lines) + "\n", 20, 3)
     return formats.listing(fmt, rows, LS_HEADER, LS_TABLE)
+
+
+#: the name `up.py` calls (kept for it; `number_of` is the one definition)
+_number = number_of

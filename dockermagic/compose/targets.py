@@ -1,80 +1,20 @@
-"""Which containers a Compose subcommand acts on: a project's containers found by v2's labels
-(`com.docker.compose.project`, `.service`, `.container-number`, `.oneoff`), read into
-`ComposeContainer`s, picked by service and `--index`, and the services put in dependency order
-as v2 orders them (from the model's `depends_on`, else from the containers' own
-`com.docker.compose.depends_on` labels, so a project named by `-p` alone orders too).
-
-A small private finder for `logs`, `exec`, `run`, `start` ... until the names-and-labels module of
-`up` is the one place that reads them.
+"""Which containers a Compose subcommand acts on: the project's containers (found by
+`state.raw_containers`, the one finder), picked by service and `--index`, and the services put
+in dependency order as v2 orders them (from the model's `depends_on`, else from the containers'
+own `com.docker.compose.depends_on` labels, so a project named by `-p` alone orders too).
 """
 
 from __future__ import annotations
 
-import re
-
 from ..errors import ComposeError, InvalidInput
-from .results import ComposeContainer, ComposeProject
-
-PROJECT = "com.docker.compose.project"
-SERVICE = "com.docker.compose.service"
-NUMBER = "com.docker.compose.container-number"
-ONEOFF = "com.docker.compose.oneoff"
-DEPENDS_ON = "com.docker.compose.depends_on"
-_EXITED = re.compile(r"Exited \((-?\d+)\)")
+from . import labels as names
+from . import state
+from .results import ComposeProject
 
 
 def summaries(engine, project: str, services=(), oneoff: bool | None = False, stopped: bool = True) -> list[dict]:
-    """The engine's summaries (`GET /containers/json`) of the project's containers, by service
-    then number; `oneoff` None: both kinds; `stopped` False: running ones only."""
-    labels = [f"{PROJECT}={project}"]
-    if oneoff is not None:
-        labels.append(f"{ONEOFF}={'True' if oneoff else 'False'}")
-    rows = engine.api.containers(all=stopped, filters={"label": labels})
-    if services:
-        rows = [r for r in rows if (r.get("Labels") or {}).get(SERVICE) in services]
-    return sorted(rows, key=_order)
-
-
-def _order(row: dict):
-    labels = row.get("Labels") or {}
-    return labels.get(SERVICE, ""), _number(labels), name_of(row)
-
-
-def _number(labels: dict) -> int:
-    try:
-        return int(labels.get(NUMBER) or 0)
-    except ValueError:
-        return 0
-
-
-def name_of(row: dict) -> str:
-    names = row.get("Names") or [""]
-    return min(names, key=len).lstrip("/")
-
-
-def container(row: dict) -> ComposeContainer:
-    """A summary as `docker compose ps` reads it."""
-    labels = row.get("Labels") or {}
-    status = row.get("Status") or ""
-    health = next((h for h in ("unhealthy", "healthy", "health: starting") if f"({h})" in status), "")
-    exited = _EXITED.search(status)
-    publishers = [{"URL": p.get("IP", ""), "TargetPort": p.get("PrivatePort"), "PublishedPort": p.get("PublicPort", 0),
-                   "Protocol": p.get("Type", "tcp")} for p in row.get("Ports") or ()]
-    return ComposeContainer(
-        name=name_of(row), id=row.get("Id", ""), service=labels.get(SERVICE, ""), number=_number(labels),
-        image=row.get("Image", ""), command=row.get("Command", ""), state=row.get("State", ""), status=status,
-        created=float(row.get("Created") or 0), health=health.replace("health: ", ""),
-        exit_code=int(exited.group(1)) if exited else 0, oneoff=labels.get(ONEOFF) == "True",
-        publishers=publishers, labels=dict(labels))
-
-
-def refresh(engine, result: ComposeProject) -> ComposeProject:
-    """`result`'s containers, networks and volumes as the engine has them now."""
-    result.containers = [container(r) for r in summaries(engine, result.name, oneoff=None)]
-    label = [f"{PROJECT}={result.name}"]
-    result.networks = sorted(n["Name"] for n in engine.api.networks(filters={"label": label}))
-    result.volumes = sorted(v["Name"] for v in (engine.api.volumes(filters={"label": label}) or {}).get("Volumes") or ())
-    return result
+    """`state.raw_containers` for an engine: the project's containers, by service then number."""
+    return state.raw_containers(engine.api, project, all=stopped, oneoff=oneoff, services=services)
 
 
 def check_services(result: ComposeProject, services) -> None:
@@ -93,7 +33,7 @@ def one(engine, project: str, service: str, index: int | None = None, running: b
     `port` and `cp` pick it; v2's words when there is none."""
     rows = summaries(engine, project, [service], stopped=not running)
     if index is not None:
-        rows = [r for r in rows if _number(r.get("Labels") or {}) == index]
+        rows = [r for r in rows if state.number_of(r) == index]
         if not rows:
             raise ComposeError(f'service "{service}" is not running container #{index}')
     if not rows:
@@ -110,8 +50,8 @@ def dependencies(result: ComposeProject, rows=()) -> dict[str, dict[str, dict]]:
     graph: dict[str, dict[str, dict]] = {}
     for row in rows:
         labels = row.get("Labels") or {}
-        deps = graph.setdefault(labels.get(SERVICE, ""), {})
-        for item in filter(None, (labels.get(DEPENDS_ON) or "").split(",")):
+        deps = graph.setdefault(labels.get(names.SERVICE, ""), {})
+        for item in filter(None, (labels.get(names.DEPENDS_ON) or "").split(",")):
             name, _, rest = item.partition(":")
             condition, _, restart = rest.partition(":")
             deps[name] = {"condition": condition or "service_started", "restart": restart == "true"}

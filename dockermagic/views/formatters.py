@@ -48,6 +48,7 @@ RENDERERS = {
     "dockermagic.containers.stats.Stats": "dockermagic.views.lifecycle:stats_bundle",
     "dockermagic.files.transfer.FileTransfer": "dockermagic.views.copying:copied_bundle",
     "dockermagic.compose.results.ComposeProject": "dockermagic.views.compose.bundles:compose_bundle",
+    "dockermagic.compose.logs.ComposeLogs": "dockermagic.views.compose.logs:logs_bundle",
     "dockermagic.swarm.cluster.SwarmInfo": "dockermagic.views.swarm.objects:swarm_bundle",
     "dockermagic.swarm.cluster.SwarmChange": "dockermagic.views.swarm.objects:lines_bundle",
     "dockermagic.swarm.nodes.Node": "dockermagic.views.swarm.nodes:node_bundle",

@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 
+from dockermagic.views.compose.logs import logs_text
 from support.compose_fixtures import v2_path
 
 pytestmark = pytest.mark.engine
@@ -50,7 +51,7 @@ def stack(tmp_path, engine, compose_v2):
     try:
         yield tmp_path, name
     finally:
-        v2(tmp_path, name, "down", "-v", "-t", "1", check=False)
+        v2(tmp_path, name, "down", "-v", "-t", "1", "--remove-orphans", check=False)  # one-offs too
 
 
 @pytest.fixture
@@ -89,9 +90,6 @@ def _raw(ip, name, line):
     """The magic's call without IPython's error display, so the error itself is raised."""
     from dockermagic.magics.args import split
     from dockermagic.magics.compose import base
-    from dockermagic.magics.compose.magics import _load_groups
-
-    _load_groups()
     magics = ip.magics_manager.registry["ComposeMagics"]
     base.run_subcommand(magics, split(f"-p {name} {line}"))  # noqa: B018
 
@@ -113,9 +111,9 @@ def test_logs_as_v2(dc, stack):
     folder, name = stack
     for flags in ("--no-color", "--no-color --no-log-prefix", "--no-color db", "--no-color --tail 1 db"):
         theirs = v2(folder, name, "logs", *flags.split()).stdout
-        ours = dc(f"logs {flags}").text()
+        ours = logs_text(dc(f"logs {flags}"))
         assert sorted(_squeeze(ours)) == sorted(_squeeze(theirs)), flags
-    stamped = dc("logs -t --no-color web").text()
+    stamped = logs_text(dc("logs -t --no-color web"))
     assert re.fullmatch(r"web-1 +\| \d{4}-\d\d-\d\dT[\d:.]+Z web up\n", stamped)
 
 
@@ -188,9 +186,9 @@ def test_run_detached_one_off_as_v2_names_it(dc, stack, engine):
     assert re.fullmatch(rf"{name}-db-run-[0-9a-f]{{12}}", made)
     labels = engine.api.inspect_container(made)["Config"]["Labels"]
     assert labels["com.docker.compose.oneoff"] == "True" and labels["com.docker.compose.service"] == "db"
-    assert made not in states(folder, name)  # v2's ps leaves one-offs out, as ours
-    rows = v2(folder, name, "ps", "-a", "--format", "json").stdout
-    assert made not in rows
+    assert made in states(folder, name)  # v2's `ps -a` lists one-offs, its `ps` leaves them out: as ours
+    assert made not in v2(folder, name, "ps", "--format", "json").stdout
+    assert made in dc("ps -a --format json").text and made not in dc("ps --format json").text
     engine.api.remove_container(made, force=True)
 
 
@@ -254,3 +252,51 @@ def test_follow_ends_when_every_container_ends(engine, made, unique):
     lines = list(follow(engine, "p", ids, follow=True))
     assert sorted(line.text for line in lines) == ["a1", "a2", "b1", "b2"]
     assert {line.container for line in lines} == {f"dm-follow-{unique}-0", f"dm-follow-{unique}-1"}
+
+
+def test_events_text_as_v2(dc, stack, engine):
+    """The same window of events, printed by v2 and by us: the same lines (attributes as a set:
+    v2 prints them in Go's map order) and v2's empty line after each."""
+    import time
+
+    from dockermagic.compose import inspect
+
+    folder, name = stack
+    since = str(int(time.time()) - 1)
+    engine.api.pause(f"{name}-web-1")
+    engine.api.unpause(f"{name}-web-1")
+    until = str(int(time.time()) + 1)
+    time.sleep(1.2)
+    theirs = v2(folder, name, "events", "--since", since, "--until", until, check=False).stdout  # ends "EOF"
+    ours = "".join(inspect.event_line(e) + "\n" for e in inspect.events(engine, name, (), since, until))
+
+    def norm(text):
+        return [re.sub(r"\((.*)\)$", lambda m: "(" + ", ".join(sorted(m.group(1).split(", "))) + ")", line)
+                for line in text.split("\n")]
+
+    assert norm(ours) == norm(theirs) and "pause" in ours
+
+
+def test_logs_follow_picks_up_a_scale_up(stack, engine):
+    """`logs -f` follows a container created while it follows (v2 watches the project's events),
+    and ends when the consumer stops (Ctrl-C closes the generator)."""
+    import threading
+    import time
+
+    from dockermagic.compose import logs as compose_logs
+
+    folder, name = stack
+    rows, lines = compose_logs.project_logs(engine, name, ["web"], follow=True, tail=0)
+    assert [r["Names"][0].lstrip("/") for r in rows] == [f"{name}-web-1"]
+    scaler = threading.Thread(target=lambda: (time.sleep(1.5), v2(folder, name, "up", "-d", "--scale", "web=2")))
+    scaler.start()
+    seen = []
+    deadline = time.monotonic() + 60
+    for line in lines:
+        seen.append((line.container, line.text))
+        if (f"{name}-web-2", "web up") in seen or time.monotonic() > deadline:
+            break
+    lines.close()   # what Ctrl-C does to the view's loop
+    scaler.join()
+    assert (f"{name}-web-2", "web up") in seen
+    assert all(c.startswith(f"{name}-web-") for c, _ in seen)

@@ -175,6 +175,7 @@ def _results():
         "Stats": _stats(stats),
         "FileTransfer": transfer_files.FileTransfer(HOSTILE, HOSTILE, HOSTILE, 10, 20, [HOSTILE], label=HOSTILE),
         "ComposeProject": _compose_project(),
+        "ComposeLogs": _compose_logs(),
         **_swarm_results(),
         **_swarm_services(),
     }
@@ -237,6 +238,13 @@ def _compose_project():
                             hostile(results.ResourceRow, kind="volume")],
                       logs=[hostile(results.LogLine), hostile(results.LogLine, stream="stderr")])
     return project
+
+
+def _compose_logs():
+    from dockermagic.compose import logs, results
+
+    return hostile(logs.ComposeLogs, containers=[HOSTILE],
+                   lines=[hostile(results.LogLine), hostile(results.LogLine, stream="stderr")])
 
 
 def _buildkit_result(vertices):

@@ -118,7 +118,7 @@ def wait(call, args):
             INDEX, SERVICES)
 def logs(call, args):
     from ...compose import logs as compose_logs
-    from ...compose import targets
+    from ...compose import state, targets
     from ...resources.events import parse_time
 
     if args.tail != "all" and not args.tail.lstrip("-").isdigit():
@@ -136,7 +136,7 @@ def logs(call, args):
             return call.show(result, lines)
         except KeyboardInterrupt:
             return result
-    return compose_logs.ComposeLogs(result.name, list(lines), [targets.name_of(r) for r in rows],
+    return compose_logs.ComposeLogs(result.name, list(lines), [state.name_of(r) for r in rows],
                                     prefix=not args.no_log_prefix, color=not args.no_color,
                                     timestamps=args.timestamps)
 
@@ -212,7 +212,7 @@ def version(call, args):
             (("source",), {"metavar": "SRC", "help": "SERVICE:SRC_PATH or a local path."}),
             (("dest",), {"metavar": "DEST", "help": "A local path or SERVICE:DEST_PATH."}))
 def cp(call, args):
-    from ...compose import targets
+    from ...compose import state, targets
     from ...files.copy import copy_in, copy_out, split_target
     from ...files.transfer import FileTransfer
     from ...views.copying import CopyView
@@ -225,7 +225,7 @@ def cp(call, args):
     _, result = target(call)
     engine = call.engine()
     row = targets.one(engine, result.name, src_s or dst_s, args.index, running=False)
-    name = targets.name_of(row)
+    name = state.name_of(row)
     moved = FileTransfer("cp", args.source, args.dest, label=engine.label)
     stream = (copy_out(engine, name, src, dst, moved, args.archive, args.follow_link) if src_s
               else copy_in(engine, src, name, dst, moved, args.archive, args.follow_link))
@@ -272,5 +272,7 @@ def exec_(call, args):
 def run_(call, args):
     from . import terminals
 
+    if args.service_ports and args.publish:
+        raise InvalidInput("--service-ports and --publish are incompatible")
     project, result = target(call)
     return terminals.run_oneoff(call, args, project, result)

@@ -146,8 +146,8 @@ def down(call, args):
     (("--filter",), {"default": None, "metavar": "status=STATUS", "help": "Filter services by a property (status)."}),
     (("--format",), {"default": "", "help": "Format the output: table (default), json, or a Go template."}),
     (("--no-trunc",), {"action": "store_true", "help": "Don't truncate output."}),
-    (("--orphans",), {"default": "true", "help": "Include orphaned services (not declared by project)."}),
-    (("services",), {"nargs": "*", "metavar": "SERVICE"}),
+    (("--orphans",), {"default": "true", "choices": ["true", "false"], "help": "Include orphaned services (not declared by project); v2.40.3 lists them either way, as here."}),
+    (("service_names",), {"nargs": "*", "metavar": "SERVICE", "help": "Services (default: all)."}),
 )
 def ps(call, args):
     from ...compose import state
@@ -156,17 +156,18 @@ def ps(call, args):
     project, name = _project_or_name(call)
     api = call.engine().api
     statuses = list(args.status) + ([args.filter.partition("=")[2]] if args.filter else [])
-    raws = state.raw_containers(api, name, all=args.all or bool(statuses), oneoff=None if args.all else False,
-                                services=args.services)
+    raws = state.raw_containers(api, name, all=args.all or bool(statuses),
+                                oneoff=None if args.all or statuses else False, services=args.service_names)
+    raws.sort(key=state.name_of)   # v2 lists by name
     if statuses:
         raws = [r for r in raws if r.get("State") in statuses]
-    if args.quiet or args.services or args.format:
+    if args.quiet or args.services or args.format or args.no_trunc:
         if args.format not in ("", "table", "json"):
             formats.check_listing(args.format)
-        return formats.Formatted(state.ps_text(raws, args.format, args.quiet, args.services))
+        return formats.Formatted(state.ps_text(raws, args.format, args.quiet, args.services,
+                                                  trunc=not args.no_trunc))
     result = state.read(api, name, project.model if project is not None else None, all=True)
-    ids = {r["Id"] for r in raws}
-    result.containers = [c for c in result.containers if c.id in ids]
+    result.containers = [state.container(r) for r in raws]
     result.engine = call.engine().label
     return result
 

@@ -56,27 +56,24 @@ def run_oneoff(call, args, project, result):
     """`docker compose run [OPTIONS] SERVICE [COMMAND]`: dependencies first (unless --no-deps),
     then the one-off container; `-d` prints its name; `--rm` removes it once it exits."""
     from ...compose import oneoff
+    from ...errors import InvalidInput
     from ...gotemplate.formats import Formatted
 
     if project is None:
-        from ...errors import InvalidInput
-
         raise InvalidInput("docker compose run needs the project's compose file (found none): run it where "
                            "compose.yaml is, or give -f FILE")
     engine = call.engine()
     if args.service not in project.services:
-        from ...errors import InvalidInput
-
         raise InvalidInput(f'no such service: "{args.service}"')
-    if not args.no_deps:
-        call.show(result, oneoff.start_dependencies(engine, project, args.service, result), quiet=True)
+    call.show(result, oneoff.prepare(engine, project, args.service, args.no_deps, call.magics.settings.builder),
+              quiet=True)
     tty, console = _console(call, args)
     options = oneoff.RunOptions(
         command=list(args.command), rm=args.rm, detach=args.detach, name=args.name, entrypoint=args.entrypoint,
         env=args.env, labels=args.label, user=args.user, workdir=args.workdir, volumes=args.volume,
         publish=args.publish, service_ports=args.service_ports, no_deps=args.no_deps, tty=tty,
-        interactive=console is not None)
-    cid, name = oneoff.create(engine, project, args.service, options)
+        interactive=console is not None or (args.detach and args.interactive))
+    cid, name = oneoff.create(engine, project, args.service, options, list(call.flags.env_files))
     if args.detach:
         engine.api.start(cid)
         return Formatted(name + "\n")

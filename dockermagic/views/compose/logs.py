@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ...text import ansi
 from ...text.terminal import MAX_LINE
+from ..markup import PRE
 
 #: v2's rainbow (cmd/formatter/colors.go): cyan, yellow, green, magenta, blue, then their
 #: intense forms -- as SGR codes for a terminal and as the house's colours for a page
@@ -126,3 +127,42 @@ class ServiceLogs:
         muted = 'style="color:rgba(128,128,128,1)"'
         return "\n".join(self.line_html(e) if e else f"<span {muted}>{ansi.to_html(self._marker())}</span>"
                          for e in self.entries())
+
+
+# -- `docker compose logs` ---------------------------------------------------------------------
+def _prepared(logs) -> ServiceLogs:
+    """A ServiceLogs with every container `logs` read named in its order (v2's colours and width)."""
+    kept = ServiceLogs(logs.project, color=logs.color)
+    for name in logs.containers:
+        kept.add_name(name)
+    for line in logs.lines:
+        kept.add_name(line.container)
+    return kept
+
+
+def logs_text(logs, color: bool = False) -> str:
+    """`ComposeLogs` as v2 prints it: `NAME  | ` (padded to the longest name plus one, in its colour
+    with `color` unless `--no-color`), the timestamp with `-t`, the line; every line."""
+    kept = _prepared(logs)
+    out = []
+    for line in logs.lines:
+        entry = Entry(kept.add_name(line.container), line.text, line.stream,
+                      line.timestamp if logs.timestamps else None)
+        if logs.prefix:
+            out.append(kept.line_text(entry, color=color) + "\n")
+        else:
+            out.append((f"{entry.timestamp} " if entry.timestamp else "") + entry.text + "\n")
+    return "".join(out)
+
+
+def logs_bundle(logs) -> dict:
+    """The mimebundle of a `ComposeLogs`: v2's text (monochrome, as v2 prints into a pipe), and
+    the page's coloured lines, bounded as the house's logs are."""
+    kept = _prepared(logs)
+    for line in logs.lines:
+        kept.add(line.container, line.text, line.stream, line.timestamp if logs.timestamps else None)
+    if not logs.prefix:
+        body = "\n".join(ansi.to_html(e.text) if e else "…" for e in kept.entries())
+    else:
+        body = kept.html()
+    return {"text/plain": logs_text(logs), "text/html": f'<pre style="{PRE}">{body}</pre>'}

@@ -74,9 +74,6 @@ _CONVERGE = (
     (("--exit-code-from",), {"default": None, "metavar": "SERVICE", "help": "Return the exit code of the selected service container. Implies --abort-on-container-exit."}),
     (("--attach",), {"action": "append", "default": [], "metavar": "SERVICE", "help": "Restrict attaching to the specified services."}),
     (("--no-attach",), {"action": "append", "default": [], "metavar": "SERVICE", "help": "Do not attach (stream logs) to the specified services."}),
-    (("--no-color",), {"action": "store_true", "help": "Produce monochrome output."}),
-    (("--no-log-prefix",), {"action": "store_true", "help": "Don't print prefix in logs."}),
-    (("--timestamps",), {"action": "store_true", "help": "Show timestamps."}),
     _TIMEOUT, _QUIET, _SERVICES,
 )
 def up(call, args):

@@ -43,18 +43,34 @@ def v2(folder, name, *words, check=True):
     return proc
 
 
+def _made(folder, name):
+    """db and web running, job exited, a one-off running, ghost an orphan: made by v2."""
+    (folder / "compose.yaml").write_text(COMPOSE)
+    (folder / "extra.yaml").write_text(EXTRA)
+    v2(folder, name, "-f", "extra.yaml", "up", "-d", "ghost")
+    v2(folder, name, "up", "-d", "--wait", "db", "web")
+    v2(folder, name, "up", "job")
+    v2(folder, name, "run", "-d", "--no-deps", "db", "sleep", "60")
+
+
+@pytest.fixture(scope="module")
+def listed(tmp_path_factory, engine, compose_v2):
+    """One project for every `ps` case (they only read it), removed by v2 at the end."""
+    folder, name = tmp_path_factory.mktemp("ps"), f"dmps{uuid.uuid4().hex[:8]}"
+    try:
+        _made(folder, name)
+        yield folder, name
+    finally:
+        v2(folder, name, "down", "-v", "-t", "0", "--remove-orphans", check=False)
+
+
 @pytest.fixture
 def stack(tmp_path, engine, compose_v2, monkeypatch):
-    """db and web running, job exited, a one-off running, ghost an orphan: made by v2, removed by v2."""
+    """A project of its own (an `ls` case stops it), removed by v2 at the end."""
     name = f"dmps{uuid.uuid4().hex[:8]}"
-    (tmp_path / "compose.yaml").write_text(COMPOSE)
-    (tmp_path / "extra.yaml").write_text(EXTRA)
     monkeypatch.chdir(tmp_path)
     try:
-        v2(tmp_path, name, "-f", "extra.yaml", "up", "-d", "ghost")
-        v2(tmp_path, name, "up", "-d", "--wait", "db", "web")
-        v2(tmp_path, name, "up", "job")
-        v2(tmp_path, name, "run", "-d", "--no-deps", "db", "sleep", "60")
+        _made(tmp_path, name)
         yield tmp_path, name
     finally:
         v2(tmp_path, name, "down", "-v", "-t", "0", "--remove-orphans", check=False)
@@ -89,8 +105,9 @@ PS_FLAGS = ["", "-a", "--services", "-a --services", "-q", "-a -q", "--status ru
 
 
 @pytest.mark.parametrize("flags", PS_FLAGS)
-def test_ps_as_v2(ip, stack, flags):
-    folder, name = stack
+def test_ps_as_v2(ip, listed, flags, monkeypatch):
+    folder, name = listed
+    monkeypatch.chdir(folder)
     ours = ip.run_line_magic("docker", f"compose -p {name} ps {flags}")
     theirs = v2(folder, name, "ps", *flags.split()).stdout
     if "-q" in flags.split() or "--services" in flags.split():

@@ -10,9 +10,9 @@ import docker
 from ..errors import ComposeError, InvalidInput
 from . import labels as names
 from . import state
-from .readiness import concurrently, levels
+from .converge import stop_and_remove
+from .graph import concurrently, walk
 from .results import ComposeProject, StackEvent
-from .up import order, stop_and_remove
 
 
 def down(engine, project_name: str, project=None, result: ComposeProject | None = None, volumes: bool = False,
@@ -37,8 +37,11 @@ def down(engine, project_name: str, project=None, result: ComposeProject | None 
                              "this service in your compose file, you can run this command with the "
                              "--remove-orphans flag to clean it up.")
             raws = [r for r in raws if r not in orphans]
-    for level in reversed(_levels(project, raws)):
-        yield from concurrently(stop_and_remove(api, raw, timeout) for raw in level)
+    by_service: dict[str, list[dict]] = {}
+    for raw in sorted(raws, key=lambda r: -state._number(r)):
+        by_service.setdefault((raw.get("Labels") or {}).get(names.SERVICE, ""), []).append(raw)
+    yield from walk(_dependencies(project, raws), lambda service: concurrently(
+        stop_and_remove(api, raw, timeout) for raw in by_service[service]), reverse=True)
     if services:
         state.refresh(api, result)
         return
@@ -50,26 +53,18 @@ def down(engine, project_name: str, project=None, result: ComposeProject | None 
     state.refresh(api, result)
 
 
-def _levels(project, raws) -> list[list[dict]]:
-    """The containers grouped by their service's dependency level (from the model, else from
-    the `depends_on` labels), highest numbers first within a service."""
-    graph = {}
+def _dependencies(project, raws) -> dict[str, list[str]]:
+    """{service: its dependencies} of the services with containers, from the model, else from
+    their `depends_on` labels: a service is stopped once its dependents are."""
+    out: dict[str, list[str]] = {}
     for raw in raws:
         labels = raw.get("Labels") or {}
-        deps = [d.split(":")[0] for d in labels.get(names.DEPENDS_ON, "").split(",") if d]
-        graph.setdefault(labels.get(names.SERVICE, ""), {"depends_on": dict.fromkeys(deps, {})})
-    known = {name: (project.services.get(name) if project is not None else None) or graph[name] for name in graph}
-    ranked = _Graph(known)
-    out = []
-    for level in levels(ranked, order(ranked)):
-        out.append(sorted((r for r in raws if (r.get("Labels") or {}).get(names.SERVICE) in level),
-                          key=lambda r: -state._number(r)))
+        service = labels.get(names.SERVICE, "")
+        model = project.services.get(service) if project is not None else None
+        deps = list(model.get("depends_on") or {}) if model is not None else \
+            [d.split(":")[0] for d in labels.get(names.DEPENDS_ON, "").split(",") if d]
+        out[service] = deps
     return out
-
-
-class _Graph:
-    def __init__(self, services):
-        self.services = services
 
 
 def _networks(api, project_name: str, project):
@@ -79,18 +74,21 @@ def _networks(api, project_name: str, project):
             name = names.network_name(project_name, key, net)
             if not (net or {}).get("external") and name not in found:
                 found.update({n["Name"]: n for n in api.networks(names=[name]) if n["Name"] == name})
-    for name, net in sorted(found.items()):
-        if (net or {}).get("Labels", {}).get(names.PROJECT, project_name) != project_name:
-            continue
-        yield StackEvent("network", name, "Removing")
-        try:
-            api.remove_network(net["Id"])
-        except docker.errors.NotFound:
-            pass
-        except docker.errors.APIError as exc:
-            yield StackEvent("network", name, "Error", text=str(exc.explanation or exc))
-            raise ComposeError(f"network {name}: {exc.explanation or exc}") from None
-        yield StackEvent("network", name, "Removed")
+    mine = [(name, net) for name, net in sorted(found.items())
+            if ((net or {}).get("Labels") or {}).get(names.PROJECT, project_name) == project_name]
+    yield from concurrently(_remove_network(api, name, net) for name, net in mine)
+
+
+def _remove_network(api, name: str, net: dict):
+    yield StackEvent("network", name, "Removing")
+    try:
+        api.remove_network(net["Id"])
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.APIError as exc:
+        yield StackEvent("network", name, "Error", text=str(exc.explanation or exc))
+        raise ComposeError(f"network {name}: {exc.explanation or exc}") from None
+    yield StackEvent("network", name, "Removed")
 
 
 def _volumes(api, project_name: str, project):

@@ -118,11 +118,13 @@ def ensure(engine, project, services, policy: str | None = None, build_flag: boo
     Afterwards every service's image exists (or ComposeError); `ids` gets {image: id} of those
     found already there (`up` reads them for the image label without asking again)."""
     to_build = []
+    seen: dict[str, str | None] = {}   # one inspect (and pull) per image, however many services run it
+    pulled: set[str] = set()
     for name in services:
         service = project.services[name]
         image = names.image_name(project.name, name, service)
         want = policy or service.get("pull_policy") or "missing"
-        found = image_id(engine.api, image)
+        found = seen[image] if image in seen else seen.setdefault(image, image_id(engine.api, image))
         present = found is not None
         if present and ids is not None:
             ids[image] = found
@@ -132,8 +134,16 @@ def ensure(engine, project, services, policy: str | None = None, build_flag: boo
         if want == "always" or (want in ("missing", "if_not_present") and not present):
             if service.get("build") and not present and no_build:
                 raise ComposeError(f"service {name!r} has neither an image nor a build context specified: "
-                                   "image {image} is missing and --no-build was given")
-            yield from pull(engine, image, name, ignore_failures=bool(service.get("build")) and present)
+                                   f"image {image} is missing and --no-build was given")
+            if image not in pulled:
+                pulled.add(image)
+                yield from pull(engine, image, name, ignore_failures=bool(service.get("build")) and present)
+                seen[image] = image_id(engine.api, image)
+                if ids is not None and seen[image]:
+                    ids[image] = seen[image]
         elif not present:
             raise ComposeError(f"service {name!r}: image {image} is not on the engine and pull_policy is {want}")
     yield from build(engine, project, to_build, builder_setting=builder_setting)
+    for name in to_build if ids is not None else ():
+        image = names.image_name(project.name, name, project.services[name])
+        ids[image] = image_id(engine.api, image) or ""

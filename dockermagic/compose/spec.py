@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ..errors import InvalidInput
 from ..opts.run_values import to_bytes, to_nanoseconds
 from . import labels as names
+from . import secrets
 
 
 @dataclass
@@ -32,8 +33,9 @@ def networks_by_priority(service: dict) -> list[str]:
 
 
 def container_spec(api, project, service_name: str, service: dict, number: int, image_id: str,
-                   env_files=None, resolve_container=None) -> ContainerSpec:
-    """`resolve_container(service_name) -> id` answers `network_mode: service:NAME` and volumes_from."""
+                   env_files=None, resolve_container=None, inherit=None) -> ContainerSpec:
+    """`resolve_container(service_name) -> id` answers `network_mode: service:NAME` and volumes_from;
+    `inherit`: the replaced container's anonymous volumes ({Source, Target, ReadOnly}), kept."""
     name = service.get("container_name") or names.container_name(project.name, service_name, number)
     labels = names.container_labels(project, service_name, service, number, image_id, env_files=env_files)
     ports, bindings = _ports(service)
@@ -54,7 +56,7 @@ def container_spec(api, project, service_name: str, service: dict, number: int, 
             endpoints[net] = api.create_endpoint_config(**endpoint)
         else:
             connect.append((net, endpoint))
-    binds, mounts = _volumes(project, service)
+    binds, mounts = _volumes(project, service, inherit or [])
     host = api.create_host_config(
         binds=binds or None, mounts=mounts or None, port_bindings=bindings or None, network_mode=mode,
         restart_policy=_restart(service.get("restart")), privileged=bool(service.get("privileged")),
@@ -136,13 +138,17 @@ def _environment(service: dict) -> list[str] | None:
     return [f"{k}={v}" for k, v in sorted(env.items()) if v is not None] or None
 
 
-def _volumes(project, service: dict) -> tuple[list[str], list[dict]]:
+def _volumes(project, service: dict, inherit: list[dict]) -> tuple[list[str], list[dict]]:
     """v2's split: a named volume or a bind it may create goes as a bind string
-    (`upx_data:/data:rw`), the rest as mounts."""
+    (`upx_data:/data:rw`), the rest as mounts: the inherited anonymous volumes (in place of
+    the service's source-less ones at their targets), then the secrets and configs."""
     from docker.types import Mount
 
     binds, mounts = [], []
+    kept = {m["Target"] for m in inherit}
     for vol in service.get("volumes") or []:
+        if vol["target"] in kept and not vol.get("source"):
+            continue
         kind, source, target = vol.get("type"), vol.get("source"), vol["target"]
         options = ["ro" if vol.get("read_only") else "rw"]
         bind, volume = vol.get("bind") or {}, vol.get("volume") or {}
@@ -162,6 +168,8 @@ def _volumes(project, service: dict) -> tuple[list[str], list[dict]]:
             real = names.volume_name(project.name, source, project.volumes.get(source)) if (kind == "volume" and source) else source
             mounts.append(Mount(target, real, type=kind or "volume", read_only=bool(vol.get("read_only")),
                                 propagation=bind.get("propagation"), no_copy=bool(volume.get("nocopy"))))
+    mounts += [Mount(m["Target"], m["Source"], type="volume", read_only=m["ReadOnly"]) for m in inherit]
+    mounts += secrets.mounts(project, service)
     return binds, mounts
 
 

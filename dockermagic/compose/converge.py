@@ -84,7 +84,13 @@ def create(api, project, name: str, service: dict, number: int, image: str, opti
     else:
         yield StackEvent("container", shown, "Creating", name)
     try:
-        created = api.create_container(**made.kwargs)
+        if any(not str(t).split("/")[0].isdigit() for t in service.get("expose") or []):
+            kwargs = dict(made.kwargs)
+            config = api.create_container_config(**{k: v for k, v in kwargs.items() if k not in ("name", "platform")})
+            created = api.create_container_from_config(spec.exposed_as_written(service, config), kwargs["name"],
+                                                       kwargs.get("platform"))
+        else:
+            created = api.create_container(**made.kwargs)
         for network, endpoint in made.connect:
             api.connect_container_to_network(created["Id"], network, **endpoint)
     except docker.errors.APIError as exc:

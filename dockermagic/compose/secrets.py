@@ -47,6 +47,8 @@ def mounts(project, service: dict) -> list[dict]:
                 continue   # copied in before start (`inject`)
             target = _target(ref, base)
             out[target] = Mount(target, top.get("file"), type="bind", read_only=True)
+            if kind == "secret":   # v2 sends the secret's (empty) bind options, not the config's
+                out[target]["BindOptions"] = {}
     return list(out.values())
 
 

@@ -121,12 +121,29 @@ def _ports(service: dict) -> tuple[list, dict]:
         published = str(port.get("published") or "")
         bindings.setdefault(key, []).append((port.get("host_ip") or "", published))
     for text in service.get("expose") or []:
-        number, _, proto = str(text).partition("/")
-        key = f"{number}/{proto or 'tcp'}"
-        if key not in exposed:
+        key = str(text)   # as written: v2 sends a range ("3000-3001") as one key, unexpanded
+        if key not in exposed and f"{key}/tcp" not in exposed:
             exposed.append(key)
-    specs = [tuple(k.split("/")) if not k.endswith("/tcp") else int(k.split("/")[0]) for k in exposed]
-    return specs, {int(k.split("/")[0]) if k.endswith("/tcp") else k: _binding(v) for k, v in bindings.items()}
+    return [_port_key(k, tuple) for k in exposed], {_port_key(k, "/".join): _binding(v) for k, v in bindings.items()}
+
+
+def _port_key(key: str, other):
+    """docker-py's spelling of an engine port key: an int for a single tcp port, else
+    `other((number, proto))` (a tuple for `ports=`, "N/proto" for `port_bindings=`; an
+    `expose:` range is put back as v2 sends it by `exposed_as_written`)."""
+    number, _, proto = key.partition("/")
+    return int(number) if number.isdigit() and proto in ("", "tcp") else other((number, proto or "tcp"))
+
+
+def exposed_as_written(service: dict, config: dict) -> dict:
+    """The container config with `expose:` ranges keyed as written ("3000-3001", no protocol),
+    as v2 sends them (docker-py would add "/tcp")."""
+    ranges = [str(t) for t in service.get("expose") or [] if not str(t).split("/")[0].isdigit()]
+    for text in ranges:
+        key = text if "/" in text else f"{text}/tcp"
+        if key in (config.get("ExposedPorts") or {}) and key != text:
+            config["ExposedPorts"] = {(text if k == key else k): v for k, v in config["ExposedPorts"].items()}
+    return config
 
 
 def _binding(pairs: list) -> list:
@@ -168,6 +185,8 @@ def _volumes(project, service: dict, inherit: list[dict]) -> tuple[list[str], li
             real = names.volume_name(project.name, source, project.volumes.get(source)) if (kind == "volume" and source) else source
             mounts.append(Mount(target, real, type=kind or "volume", read_only=bool(vol.get("read_only")),
                                 propagation=bind.get("propagation"), no_copy=bool(volume.get("nocopy"))))
+            if (kind or "volume") == "volume":
+                mounts[-1].setdefault("VolumeOptions", {})   # v2 always sends them
     mounts += [Mount(m["Target"], m["Source"], type="volume", read_only=m["ReadOnly"]) for m in inherit]
     mounts += secrets.mounts(project, service)
     return binds, mounts

@@ -93,7 +93,9 @@ def wait_for(api, project, dep: str, how: dict, dependent: str, raws=None, timeo
             yield StackEvent("container", shown, "Warning", dep, f"optional dependency of {dependent}: {exc}")
 
 
-def _one(api, raw: dict, service: str, condition: str, timeout: float | None, cancel=None):
+def _one(api, raw: dict, service: str, condition: str, timeout: float | None, cancel=None, said=None):
+    """Poll one container until `condition` holds; `said`: the timeout the message names
+    (`--wait-timeout`'s, when `timeout` is what is left of it)."""
     shown = _name(raw)
     began = time.monotonic()
     while True:
@@ -125,7 +127,7 @@ def _one(api, raw: dict, service: str, condition: str, timeout: float | None, ca
             if st.get("Status") == "exited":
                 raise ComposeError(f"container {shown} exited ({st.get('ExitCode')})")
         if timeout is not None and time.monotonic() - began > timeout:
-            raise ComposeError(f"container {shown} (service {service}) not ready after {timeout:g}s")
+            raise ComposeError(f"container {shown} (service {service}) not ready after {said or timeout:g}s")
         if cancel is not None and cancel():
             raise Skipped()
         time.sleep(POLL)
@@ -151,7 +153,7 @@ def wait_all(api, project, services, timeout: float | None = None):
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             yield StackEvent("container", _name(raw), "Waiting", service)
             try:
-                yield from _one(api, raw, service, condition, left)
+                yield from _one(api, raw, service, condition, left, said=timeout)
             except ComposeError as exc:
                 yield StackEvent("container", _name(raw), "Error", service, str(exc))
                 raise

@@ -75,6 +75,14 @@ def up(engine, project, result: ComposeProject | None = None, options: UpOptions
     """Converge `project` on `engine` and start it; yields StackEvent / LogLine."""
     options = options or UpOptions()
     result = result or ComposeProject(project.name, project.working_dir, project.model, action="up")
+    try:
+        yield from _up(engine, project, result, options)
+    except requests.exceptions.ConnectionError as exc:
+        raise ComposeError(f"the engine at {engine.address} stopped answering during up: "
+                           f"{adapter.explanation(exc)}") from None
+
+
+def _up(engine, project, result: ComposeProject, options: UpOptions):
     api = engine.api
     services = order(project, options.services, options.no_deps)
     attachments: list | None = None
@@ -92,11 +100,6 @@ def up(engine, project, result: ComposeProject | None = None, options: UpOptions
         yield from bring_up(api, project, services, options, everything, ids, network_ids, attachments)
     except KeyboardInterrupt:
         raise _interrupted(api, result) from None
-    except GeneratorExit:
-        raise
-    except requests.exceptions.ConnectionError as exc:
-        raise ComposeError(f"the engine at {engine.address} stopped answering during up: "
-                           f"{adapter.explanation(exc)}") from None
     finally:
         try:
             state.refresh(api, result)

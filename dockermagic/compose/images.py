@@ -33,7 +33,9 @@ def build_request(project, service_name: str, service: dict, no_cache: bool = Fa
         dockerfile = os.path.join(context, dockerfile)
     tags = [names.image_name(project.name, service_name, service), *(spec.get("tags") or [])]
     args = [f"{k}={v}" for k, v in (spec.get("args") or {}).items() if v is not None]
-    labels = [f"{k}={v}" for k, v in (spec.get("labels") or {}).items()]
+    labels = {**(spec.get("labels") or {}), names.PROJECT: project.name, names.SERVICE: service_name,
+              names.VERSION: names.COMPOSE_VERSION}   # v2 labels what it builds with these three
+    labels = [f"{k}={v}" for k, v in labels.items()]
     request = BuildRequest.make(context, file=dockerfile, tags=tags, build_args=args, labels=labels,
                                 no_cache=no_cache or bool(spec.get("no_cache")), pull=pull or bool(spec.get("pull")),
                                 target=spec.get("target"), network=spec.get("network"))

@@ -42,7 +42,8 @@ def must_recreate(project, service: dict, raw: dict, image: str, policy: str, ne
         for key in service.get("networks") or {}:
             name = names.network_name(project.name, key, project.networks.get(key))
             wanted = (network_ids or {}).get(name)
-            if (wanted not in have_ids) if wanted else (name not in attached):
+            # Podman's listing gives the network's name as its NetworkID: that counts as attached
+            if (wanted not in have_ids and name not in have_ids) if wanted else (name not in attached):
                 return True
     return False
 

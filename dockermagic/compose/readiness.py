@@ -109,6 +109,10 @@ def _one(api, raw: dict, service: str, condition: str, timeout: float | None, ca
             if health.get("Status") == "healthy":
                 yield StackEvent("container", shown, "Healthy", service)
                 return
+            if not health.get("Log") and time.monotonic() - began > _never_ran(info):
+                raise ComposeError(f"container {shown} (service {service}): the engine ran no healthcheck in "
+                                   f"{_never_ran(info):g}s (Podman runs them from systemd timers: without "
+                                   "systemd, none run), so service_healthy cannot be met")
             if health.get("Status") == "unhealthy" or not st.get("Running"):
                 why = "is unhealthy" if st.get("Running") else f"exited ({st.get('ExitCode')})"
                 raise ComposeError(f"dependency failed to start: container {shown} (service {service}) {why}"
@@ -131,6 +135,13 @@ def _one(api, raw: dict, service: str, condition: str, timeout: float | None, ca
         if cancel is not None and cancel():
             raise Skipped()
         time.sleep(POLL)
+
+
+def _never_ran(info: dict) -> float:
+    """Seconds after which a healthcheck that never ran will not: its start period, an
+    interval (30 s by default) and 10 s of slack."""
+    check = (info.get("Config") or {}).get("Healthcheck") or {}
+    return ((check.get("StartPeriod") or 0) + (check.get("Interval") or 30_000_000_000)) / 1e9 + 10
 
 
 def _health_tail(health: dict) -> str:

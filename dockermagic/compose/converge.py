@@ -136,12 +136,20 @@ def _anonymous(api, service: dict, raw: dict, image: str) -> list[dict]:
 
 
 def stop_and_remove(api, raw: dict, timeout: int | None, volumes: bool = False):
-    shown = state.ContainerRow(raw).Names
-    service = (raw.get("Labels") or {}).get(names.SERVICE)
+    yield from stop_only(api, raw, timeout)
+    yield from remove_only(api, raw, volumes)
+
+
+def stop_only(api, raw: dict, timeout: int | None):
     if raw.get("State") in ("running", "paused", "restarting"):
+        shown, service = state.ContainerRow(raw).Names, (raw.get("Labels") or {}).get(names.SERVICE)
         yield StackEvent("container", shown, "Stopping", service)
         stop(api, raw["Id"], timeout)
         yield StackEvent("container", shown, "Stopped", service)
+
+
+def remove_only(api, raw: dict, volumes: bool = False):
+    shown, service = state.ContainerRow(raw).Names, (raw.get("Labels") or {}).get(names.SERVICE)
     yield StackEvent("container", shown, "Removing", service)
     try:
         api.remove_container(raw["Id"], v=volumes, force=True)

@@ -5,12 +5,14 @@ then its networks, its volumes with `-v`, its images with `--rmi local|all`.
 
 from __future__ import annotations
 
+import threading
+
 import docker
 
 from ..errors import ComposeError, InvalidInput
 from . import labels as names
 from . import state
-from .converge import stop_and_remove
+from .converge import remove_only, stop_only
 from .graph import concurrently, walk
 from .results import ComposeProject, StackEvent
 
@@ -40,12 +42,21 @@ def down(engine, project_name: str, project=None, result: ComposeProject | None 
     by_service: dict[str, list[dict]] = {}
     for raw in sorted(raws, key=lambda r: -state._number(r)):
         by_service.setdefault((raw.get("Labels") or {}).get(names.SERVICE, ""), []).append(raw)
+    networks = _Networks(api, [] if services else _project_networks(api, project_name, project), raws)
+
+    def remove(raw):
+        yield from remove_only(api, raw)
+        yield from networks.released(raw)
+
+    # v2's order: a service stops once its dependents stopped (their removal need not wait), and
+    # a network goes once the last of its containers did
     yield from walk(_dependencies(project, raws), lambda service: concurrently(
-        stop_and_remove(api, raw, timeout) for raw in by_service[service]), reverse=True)
+        stop_only(api, raw, timeout) for raw in by_service[service]), reverse=True, then=lambda service: concurrently(
+        remove(raw) for raw in by_service[service]))
     if services:
         state.refresh(api, result)
         return
-    yield from _networks(api, project_name, project)
+    yield from networks.rest()
     if volumes:
         yield from _volumes(api, project_name, project)
     if rmi:
@@ -67,16 +78,42 @@ def _dependencies(project, raws) -> dict[str, list[str]]:
     return out
 
 
-def _networks(api, project_name: str, project):
+class _Networks:
+    """The project's networks, each removed as soon as the containers of `raws` on it are."""
+
+    def __init__(self, api, networks: list[tuple[str, dict]], raws: list[dict]):
+        self.api, self.networks = api, dict(networks)
+        self.users = {name: {raw["Id"] for raw in raws
+                             if name in ((raw.get("NetworkSettings") or {}).get("Networks") or {})}
+                      for name in self.networks}
+        self.done: set[str] = set()
+        self.lock = threading.Lock()
+
+    def released(self, raw: dict):
+        with self.lock:
+            ready = [name for name, ids in self.users.items() if raw["Id"] in ids and len(ids) == 1]
+            for ids in self.users.values():
+                ids.discard(raw["Id"])
+            self.done.update(ready)
+        for name in ready:
+            yield from _remove_network(self.api, name, self.networks[name])
+
+    def rest(self):
+        with self.lock:
+            left = [name for name in self.networks if name not in self.done]
+            self.done.update(left)
+        yield from concurrently(_remove_network(self.api, name, self.networks[name]) for name in sorted(left))
+
+
+def _project_networks(api, project_name: str, project) -> list[tuple[str, dict]]:
     found = {n["Name"]: n for n in api.networks(filters={"label": [f"{names.PROJECT}={project_name}"]})}
     if project is not None:
         for key, net in project.networks.items():
             name = names.network_name(project_name, key, net)
             if not (net or {}).get("external") and name not in found:
                 found.update({n["Name"]: n for n in api.networks(names=[name]) if n["Name"] == name})
-    mine = [(name, net) for name, net in sorted(found.items())
+    return [(name, net) for name, net in sorted(found.items())
             if ((net or {}).get("Labels") or {}).get(names.PROJECT, project_name) == project_name]
-    yield from concurrently(_remove_network(api, name, net) for name, net in mine)
 
 
 def _remove_network(api, name: str, net: dict):

@@ -98,9 +98,11 @@ def concurrently(jobs, milestones: Milestones | None = None, grace: float = 30.0
         raise failures[0]
 
 
-def walk(graph: dict[str, list[str]], job, reverse: bool = False):
+def walk(graph: dict[str, list[str]], job, reverse: bool = False, then=None):
     """`job(name)` (a generator) for every node of `graph` ({name: its dependencies}) once its
-    dependencies' jobs ended (their dependents' with `reverse`, as `down` stops); yields events."""
+    dependencies' jobs ended (their dependents' with `reverse`, as `down` stops), then
+    `then(name)` (nobody waits for it: `down` removes a stopped service's containers while the
+    services it depends on stop); yields events."""
     after = {name: [d for d in deps if d in graph] for name, deps in graph.items()}
     if reverse:
         after = {name: [other for other, deps in after.items() if name in deps] for name in graph}
@@ -114,6 +116,8 @@ def walk(graph: dict[str, list[str]], job, reverse: bool = False):
             milestones.abort()   # before anyone sees this one done
             raise
         milestones.reach(name, "done")
+        if then is not None:
+            yield from then(name)
 
     yield from concurrently((one(name) for name in graph), milestones)
 

@@ -114,13 +114,14 @@ def push(engine, image: str, service: str | None = None, ignore_failures: bool =
 
 
 def ensure(engine, project, services, policy: str | None = None, build_flag: bool = False, no_build: bool = False,
-           builder_setting: str = "auto", ids: dict | None = None):
+           builder_setting: str = "auto", ids: dict | None = None, seen: dict | None = None):
     """v2's image step of `up`/`create`: per service, build (`--build`, or a `build:` whose image
     is missing), else pull by `--pull`/`pull_policy` (missing by default); yields StackEvents.
     Afterwards every service's image exists (or ComposeError); `ids` gets {image: id} of those
-    found already there (`up` reads them for the image label without asking again)."""
+    found already there (`up` reads them for the image label without asking again); `seen`:
+    {image: id or None} already read."""
     to_build = []
-    seen: dict[str, str | None] = {}   # one inspect (and pull) per image, however many services run it
+    seen = dict(seen or {})   # {image: id or None}: one inspect (and pull) per image, however many run it
     pulled: set[str] = set()
     for name in services:
         service = project.services[name]

@@ -9,6 +9,7 @@ keeps a `ComposeProject` up to date.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import docker
@@ -87,14 +88,13 @@ def _up(engine, project, result: ComposeProject, options: UpOptions):
     services = order(project, options.services, options.no_deps)
     attachments: list | None = None
     try:
-        everything = state.raw_containers(api, project.name)   # one listing for orphans and convergence
+        everything, network_ids, volumes, seen = _read(api, project, services)
         yield from _orphans(api, project, options.remove_orphans, options.timeout, everything)
-        network_ids: dict = {}
-        yield from ensure_networks(api, project, services, network_ids)
-        yield from ensure_volumes(api, project)
+        yield from ensure_networks(api, project, services, network_ids, known=True)
+        yield from ensure_volumes(api, project, volumes)
         ids: dict = {}
         yield from images.ensure(engine, project, services, options.pull, options.build, options.no_build,
-                                 options.builder, ids)
+                                 options.builder, ids, seen)
         foreground = not (options.detach or options.no_start or options.wait)
         attachments = [] if foreground else None
         yield from bring_up(api, project, services, options, everything, ids, network_ids, attachments)
@@ -146,6 +146,36 @@ def bring_up(api, project, services, options, everything, ids, network_ids, atta
     yield from graph.concurrently((job(name) for name in services), milestones)
 
 
+def _read(api, project, services):
+    """What `up` reads before it changes anything, asked at once (four independent reads):
+    the project's containers (one listing for orphans and convergence), {network name: id} of
+    its networks that exist, the names of its volumes that exist, {image: id or None}."""
+    wanted = [names.image_name(project.name, name, project.services[name]) for name in services]
+    with ThreadPoolExecutor(4) as pool:
+        containers = pool.submit(state.raw_containers, api, project.name)
+        networks = pool.submit(_existing_networks, api, project, services)
+        volumes = pool.submit(_existing_volumes, api, project)
+        seen = pool.submit(lambda: {image: images.image_id(api, image) for image in dict.fromkeys(wanted)})
+        return containers.result(), networks.result(), volumes.result(), seen.result()
+
+
+def _existing_networks(api, project, services) -> dict:
+    wanted = {names.network_name(project.name, key, project.networks[key]) for key in used_networks(project, services)}
+    return {n["Name"]: n["Id"] for n in api.networks(names=list(wanted)) if n.get("Name") in wanted} if wanted else {}
+
+
+def _existing_volumes(api, project) -> set[str]:
+    found = set()
+    for key, volume in project.volumes.items():
+        name = names.volume_name(project.name, key, volume)
+        try:
+            api.inspect_volume(name)
+            found.add(name)
+        except docker.errors.NotFound:
+            pass
+    return found
+
+
 def _interrupted(api, result) -> ComposeError:
     """Ctrl-C: what exists is kept, as v2 keeps it, and said."""
     try:
@@ -162,14 +192,16 @@ def used_networks(project, services) -> list[str]:
     return [key for key in project.networks if key in keys]
 
 
-def ensure_networks(api, project, services, ids: dict | None = None):
-    """The services' networks, made when missing (at once, as v2 makes them); `ids` gets {name: id}."""
+def ensure_networks(api, project, services, ids: dict | None = None, known: bool = False):
+    """The services' networks, made when missing (at once, as v2 makes them); `ids` gets {name: id}
+    (`known`: it holds those that exist already)."""
     ids = {} if ids is None else ids
     wanted = {names.network_name(project.name, key, project.networks[key]): key
               for key in used_networks(project, services)}
     if not wanted:
         return
-    ids.update((n["Name"], n["Id"]) for n in api.networks(names=list(wanted)) if n.get("Name") in wanted)
+    if not known:
+        ids.update(_existing_networks(api, project, services))
     missing = [name for name in wanted if name not in ids]
     yield from graph.concurrently(_make_network(api, project, wanted[name], name, ids) for name in missing)
 
@@ -193,15 +225,13 @@ def _make_network(api, project, key: str, name: str, ids: dict):
     yield StackEvent("network", name, "Created")
 
 
-def ensure_volumes(api, project):
+def ensure_volumes(api, project, existing: set[str] | None = None):
+    existing = _existing_volumes(api, project) if existing is None else existing
     for key, volume in project.volumes.items():
         volume = volume or {}
         name = names.volume_name(project.name, key, volume)
-        try:
-            api.inspect_volume(name)
+        if name in existing:
             continue
-        except docker.errors.NotFound:
-            pass
         if volume.get("external"):
             raise ComposeError(f"external volume {name!r} not found")
         yield StackEvent("volume", name, "Creating")

@@ -120,15 +120,3 @@ def walk(graph: dict[str, list[str]], job, reverse: bool = False, then=None):
             yield from then(name)
 
     yield from concurrently((one(name) for name in graph), milestones)
-
-
-def levels(project, services) -> list[list[str]]:
-    """`services` (dependencies first) grouped so a group depends only on earlier groups."""
-    depth: dict[str, int] = {}
-    for name in services:
-        deps = [d for d in (project.services[name].get("depends_on") or {}) if d in depth]
-        depth[name] = 1 + max((depth[d] for d in deps), default=-1)
-    out: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
-    for name in services:
-        out[depth[name]].append(name)
-    return out

@@ -1,10 +1,11 @@
 """`docker compose up` and `create` on the Engine API, as Compose v2 converges a project:
-networks and volumes made when missing, images pulled or built, containers created in
-dependency order and recreated only when their config hash, image or networks changed
-(`--force-recreate`, `--no-recreate`), scaled up and down (highest numbers go first),
-orphans warned about or removed, then started with `readiness.py` (dependency conditions,
-`--wait`, the attached logs).  `up()` is a generator of `StackEvent`s (and `LogLine`s) that
-keeps a `ComposeProject` up to date.
+what exists read at once, orphans warned about or removed, networks and volumes made when
+missing, images pulled or built (`images.py`), then each service on the dependency graph
+(`graph.py`): converged (`converge.py`: created, recreated, scaled) as soon as its dependencies'
+containers exist, started (`readiness.py`: dependency conditions, secrets copied in) as soon as
+they started, not a level at a time; then `--wait` or the attached logs.  Ctrl-C keeps what
+exists and says it; an engine that goes away ends `up` in one line.  `up()` is a generator of
+`StackEvent`s (and `LogLine`s) that keeps a `ComposeProject` up to date.
 """
 
 from __future__ import annotations

@@ -45,7 +45,8 @@ def start_service(api, project, service: str, raws: list[dict], made: dict, rest
         if raw.get("State") == "running":
             if any(d in restarted and (how or {}).get("restart") for d, how in depends.items()):
                 yield StackEvent("container", shown, "Restarting", service)
-                api.restart(raw["Id"])
+                # not `api.restart`: it adds its `t` to the client's timeout, a (connect, read) pair here
+                adapter.call(api, "POST", "/containers/{0}/restart", raw["Id"])
                 yield StackEvent("container", shown, "Restarted", service)
             continue
         yield StackEvent("container", shown, "Starting", service)

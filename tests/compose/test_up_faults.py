@@ -200,10 +200,17 @@ def pushed_image(engine):
 
 
 def test_a_missing_image_is_pulled_with_its_rows(engine, stacks, pushed_image):  # noqa: F811
+    from dockermagic.views.compose.stack import StackView
+
     stack = stacks(f"services:\n  app:\n    image: {pushed_image}\n    command: sleep 3600\n")
-    events = list(up(engine, stack.project(), options=UpOptions()))
+    result = ComposeProject(stack.name, action="up")
+    view = StackView(result, mode="text")
+    events = list(up(engine, stack.project(), result, UpOptions()))
     assert [(e.kind, e.name, e.state) for e in events if e.kind == "image"] == \
         [("image", pushed_image, "Pulling"), ("image", pushed_image, "Pulled")]
+    for event in events:
+        view.apply(event)
+    assert [(r.kind, r.name, r.state) for r in view.rows if r.kind == "image"] == [("image", pushed_image, "Pulled")]
     info = stack.inspect(f"{stack.name}-app-1")
     assert info["State"]["Running"]
     assert info["Config"]["Labels"]["com.docker.compose.image"] == engine.api.inspect_image(pushed_image)["Id"]

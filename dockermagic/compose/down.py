@@ -5,14 +5,16 @@ then its networks, its volumes with `-v`, its images with `--rmi local|all`.
 
 from __future__ import annotations
 
+import threading
+
 import docker
 
 from ..errors import ComposeError, InvalidInput
 from . import labels as names
 from . import state
-from .readiness import concurrently, levels
+from .converge import remove_only, stop_only
+from .graph import concurrently, walk
 from .results import ComposeProject, StackEvent
-from .up import order, stop_and_remove
 
 
 def down(engine, project_name: str, project=None, result: ComposeProject | None = None, volumes: bool = False,
@@ -37,12 +39,24 @@ def down(engine, project_name: str, project=None, result: ComposeProject | None 
                              "this service in your compose file, you can run this command with the "
                              "--remove-orphans flag to clean it up.")
             raws = [r for r in raws if r not in orphans]
-    for level in reversed(_levels(project, raws)):
-        yield from concurrently(stop_and_remove(api, raw, timeout) for raw in level)
+    by_service: dict[str, list[dict]] = {}
+    for raw in sorted(raws, key=lambda r: -state._number(r)):
+        by_service.setdefault((raw.get("Labels") or {}).get(names.SERVICE, ""), []).append(raw)
+    networks = _Networks(api, [] if services else _project_networks(api, project_name, project), raws)
+
+    def remove(raw):
+        yield from remove_only(api, raw)
+        yield from networks.released(raw)
+
+    # v2's order: a service stops once its dependents stopped (their removal need not wait), and
+    # a network goes once the last of its containers did
+    yield from walk(_dependencies(project, raws), lambda service: concurrently(
+        stop_only(api, raw, timeout) for raw in by_service[service]), reverse=True, then=lambda service: concurrently(
+        remove(raw) for raw in by_service[service]))
     if services:
         state.refresh(api, result)
         return
-    yield from _networks(api, project_name, project)
+    yield from networks.rest()
     if volumes:
         yield from _volumes(api, project_name, project)
     if rmi:
@@ -50,47 +64,68 @@ def down(engine, project_name: str, project=None, result: ComposeProject | None 
     state.refresh(api, result)
 
 
-def _levels(project, raws) -> list[list[dict]]:
-    """The containers grouped by their service's dependency level (from the model, else from
-    the `depends_on` labels), highest numbers first within a service."""
-    graph = {}
+def _dependencies(project, raws) -> dict[str, list[str]]:
+    """{service: its dependencies} of the services with containers, from the model, else from
+    their `depends_on` labels: a service is stopped once its dependents are."""
+    out: dict[str, list[str]] = {}
     for raw in raws:
         labels = raw.get("Labels") or {}
-        deps = [d.split(":")[0] for d in labels.get(names.DEPENDS_ON, "").split(",") if d]
-        graph.setdefault(labels.get(names.SERVICE, ""), {"depends_on": dict.fromkeys(deps, {})})
-    known = {name: (project.services.get(name) if project is not None else None) or graph[name] for name in graph}
-    ranked = _Graph(known)
-    out = []
-    for level in levels(ranked, order(ranked)):
-        out.append(sorted((r for r in raws if (r.get("Labels") or {}).get(names.SERVICE) in level),
-                          key=lambda r: -state._number(r)))
+        service = labels.get(names.SERVICE, "")
+        model = project.services.get(service) if project is not None else None
+        deps = list(model.get("depends_on") or {}) if model is not None else \
+            [d.split(":")[0] for d in labels.get(names.DEPENDS_ON, "").split(",") if d]
+        out[service] = deps
     return out
 
 
-class _Graph:
-    def __init__(self, services):
-        self.services = services
+class _Networks:
+    """The project's networks, each removed as soon as the containers of `raws` on it are."""
+
+    def __init__(self, api, networks: list[tuple[str, dict]], raws: list[dict]):
+        self.api, self.networks = api, dict(networks)
+        self.users = {name: {raw["Id"] for raw in raws
+                             if name in ((raw.get("NetworkSettings") or {}).get("Networks") or {})}
+                      for name in self.networks}
+        self.done: set[str] = set()
+        self.lock = threading.Lock()
+
+    def released(self, raw: dict):
+        with self.lock:
+            ready = [name for name, ids in self.users.items() if raw["Id"] in ids and len(ids) == 1]
+            for ids in self.users.values():
+                ids.discard(raw["Id"])
+            self.done.update(ready)
+        for name in ready:
+            yield from _remove_network(self.api, name, self.networks[name])
+
+    def rest(self):
+        with self.lock:
+            left = [name for name in self.networks if name not in self.done]
+            self.done.update(left)
+        yield from concurrently(_remove_network(self.api, name, self.networks[name]) for name in sorted(left))
 
 
-def _networks(api, project_name: str, project):
+def _project_networks(api, project_name: str, project) -> list[tuple[str, dict]]:
     found = {n["Name"]: n for n in api.networks(filters={"label": [f"{names.PROJECT}={project_name}"]})}
     if project is not None:
         for key, net in project.networks.items():
             name = names.network_name(project_name, key, net)
             if not (net or {}).get("external") and name not in found:
                 found.update({n["Name"]: n for n in api.networks(names=[name]) if n["Name"] == name})
-    for name, net in sorted(found.items()):
-        if (net or {}).get("Labels", {}).get(names.PROJECT, project_name) != project_name:
-            continue
-        yield StackEvent("network", name, "Removing")
-        try:
-            api.remove_network(net["Id"])
-        except docker.errors.NotFound:
-            pass
-        except docker.errors.APIError as exc:
-            yield StackEvent("network", name, "Error", text=str(exc.explanation or exc))
-            raise ComposeError(f"network {name}: {exc.explanation or exc}") from None
-        yield StackEvent("network", name, "Removed")
+    return [(name, net) for name, net in sorted(found.items())
+            if ((net or {}).get("Labels") or {}).get(names.PROJECT, project_name) == project_name]
+
+
+def _remove_network(api, name: str, net: dict):
+    yield StackEvent("network", name, "Removing")
+    try:
+        api.remove_network(net["Id"])
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.APIError as exc:
+        yield StackEvent("network", name, "Error", text=str(exc.explanation or exc))
+        raise ComposeError(f"network {name}: {exc.explanation or exc}") from None
+    yield StackEvent("network", name, "Removed")
 
 
 def _volumes(api, project_name: str, project):

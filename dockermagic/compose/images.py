@@ -33,7 +33,9 @@ def build_request(project, service_name: str, service: dict, no_cache: bool = Fa
         dockerfile = os.path.join(context, dockerfile)
     tags = [names.image_name(project.name, service_name, service), *(spec.get("tags") or [])]
     args = [f"{k}={v}" for k, v in (spec.get("args") or {}).items() if v is not None]
-    labels = [f"{k}={v}" for k, v in (spec.get("labels") or {}).items()]
+    labels = {**(spec.get("labels") or {}), names.PROJECT: project.name, names.SERVICE: service_name,
+              names.VERSION: names.COMPOSE_VERSION}   # v2 labels what it builds with these three
+    labels = [f"{k}={v}" for k, v in labels.items()]
     request = BuildRequest.make(context, file=dockerfile, tags=tags, build_args=args, labels=labels,
                                 no_cache=no_cache or bool(spec.get("no_cache")), pull=pull or bool(spec.get("pull")),
                                 target=spec.get("target"), network=spec.get("network"))
@@ -112,17 +114,20 @@ def push(engine, image: str, service: str | None = None, ignore_failures: bool =
 
 
 def ensure(engine, project, services, policy: str | None = None, build_flag: bool = False, no_build: bool = False,
-           builder_setting: str = "auto", ids: dict | None = None):
+           builder_setting: str = "auto", ids: dict | None = None, seen: dict | None = None):
     """v2's image step of `up`/`create`: per service, build (`--build`, or a `build:` whose image
     is missing), else pull by `--pull`/`pull_policy` (missing by default); yields StackEvents.
     Afterwards every service's image exists (or ComposeError); `ids` gets {image: id} of those
-    found already there (`up` reads them for the image label without asking again)."""
+    found already there (`up` reads them for the image label without asking again); `seen`:
+    {image: id or None} already read."""
     to_build = []
+    seen = dict(seen or {})   # {image: id or None}: one inspect (and pull) per image, however many run it
+    pulled: set[str] = set()
     for name in services:
         service = project.services[name]
         image = names.image_name(project.name, name, service)
         want = policy or service.get("pull_policy") or "missing"
-        found = image_id(engine.api, image)
+        found = seen[image] if image in seen else seen.setdefault(image, image_id(engine.api, image))
         present = found is not None
         if present and ids is not None:
             ids[image] = found
@@ -132,8 +137,16 @@ def ensure(engine, project, services, policy: str | None = None, build_flag: boo
         if want == "always" or (want in ("missing", "if_not_present") and not present):
             if service.get("build") and not present and no_build:
                 raise ComposeError(f"service {name!r} has neither an image nor a build context specified: "
-                                   "image {image} is missing and --no-build was given")
-            yield from pull(engine, image, name, ignore_failures=bool(service.get("build")) and present)
+                                   f"image {image} is missing and --no-build was given")
+            if image not in pulled:
+                pulled.add(image)
+                yield from pull(engine, image, name, ignore_failures=bool(service.get("build")) and present)
+                seen[image] = image_id(engine.api, image)
+                if ids is not None and seen[image]:
+                    ids[image] = seen[image]
         elif not present:
             raise ComposeError(f"service {name!r}: image {image} is not on the engine and pull_policy is {want}")
     yield from build(engine, project, to_build, builder_setting=builder_setting)
+    for name in to_build if ids is not None else ():
+        image = names.image_name(project.name, name, project.services[name])
+        ids[image] = image_id(engine.api, image) or ""

@@ -8,6 +8,7 @@ the services' output as `LogLine`s until they all end, `--abort-on-container-exi
 from __future__ import annotations
 
 import queue
+import re
 import threading
 import time
 
@@ -16,7 +17,8 @@ import docker
 from ..engine import adapter
 from ..errors import ComposeError
 from . import labels as names
-from . import state
+from . import secrets, state
+from .graph import Skipped
 from .results import LogLine, StackEvent
 
 POLL = 0.2   # seconds between two looks at a dependency's health (v2 polls every 500 ms)
@@ -30,58 +32,61 @@ def _name(raw: dict) -> str:
     return state.ContainerRow(raw).Names
 
 
-def start(api, project, services, options, restarted=()):
-    """Start each service of `services` (in dependency order) once its dependencies are ready,
-    a level's services at once; `restarted`: services recreated in this `up`, whose
-    `restart: true` dependents restart."""
-    everything = state.raw_containers(api, project.name)   # one listing, read before each level starts
-    for level in levels(project, services):
-        yield from concurrently(_start_service(api, project, service, restarted, everything) for service in level)
-
-
-def _start_service(api, project, service: str, restarted, everything):
+def start_service(api, project, service: str, raws: list[dict], made: dict, restarted=(), cancel=None):
+    """Start `service`'s containers (`raws`) once its dependencies (their containers in `made`)
+    meet their conditions; `restarted`: services recreated in this `up`, whose `restart: true`
+    dependents restart.  Secrets and configs given by value are copied in before each start."""
     depends = project.services[service].get("depends_on") or {}
     for dep, how in depends.items():
         if dep in project.services:
-            yield from wait_for(api, project, dep, how or {}, service)
-    for raw in [r for r in everything if (r.get("Labels") or {}).get(names.SERVICE) == service]:
+            yield from wait_for(api, project, dep, how or {}, service, made.get(dep), cancel=cancel)
+    for raw in raws:
         shown = _name(raw)
         if raw.get("State") == "running":
             if any(d in restarted and (how or {}).get("restart") for d, how in depends.items()):
                 yield StackEvent("container", shown, "Restarting", service)
-                api.restart(raw["Id"])
+                # not `api.restart`: it adds its `t` to the client's timeout, a (connect, read) pair here
+                adapter.call(api, "POST", "/containers/{0}/restart", raw["Id"])
                 yield StackEvent("container", shown, "Restarted", service)
             continue
         yield StackEvent("container", shown, "Starting", service)
         try:
+            secrets.inject(api, project, service, raw["Id"])
             api.start(raw["Id"])
         except docker.errors.APIError as exc:
-            text = _start_failure(exc)
+            text = _start_failure(exc, service)
             yield StackEvent("container", shown, "Error", service, text)
             raise ComposeError(f"container {shown}: {text}") from None
         yield StackEvent("container", shown, "Started", service)
 
 
-def _start_failure(exc) -> str:
+def _start_failure(exc, service: str) -> str:
+    """The engine's reason; a port taken by another container or program said first, naming
+    the service and the port (the engine's own words follow)."""
     text = adapter.explanation(exc)
     lowered = text.lower()
     if "port is already allocated" in lowered or "address already in use" in lowered:
-        port = text.split("0.0.0.0:")[-1].split()[0].rstrip(":") if "0.0.0.0:" in text else ""
-        where = f" {port}" if port else ""
-        return f"the host port{where} is already in use (another container or program has it): {text}"
+        found = _ADDRESS.findall(text)
+        where = f" {found[-1][0]}:{found[-1][1]}" if found else ""
+        return f"service {service}: host port{where} is already in use (another container or program has it): {text}"
     return text
 
 
-def wait_for(api, project, dep: str, how: dict, dependent: str, timeout: float | None = None):
-    """A dependency's condition, met or ComposeError (a warning when `required: false`)."""
+_ADDRESS = re.compile(r"((?:\d{1,3}\.){3}\d{1,3}|\[[0-9a-f:]*\]):(\d+)")
+
+
+def wait_for(api, project, dep: str, how: dict, dependent: str, raws=None, timeout: float | None = None,
+             cancel=None):
+    """A dependency's condition, met or ComposeError (a warning when `required: false`); `raws`:
+    its containers, when known."""
     condition = how.get("condition") or "service_started"
     if condition == "service_started":
         return
-    for raw in _containers(api, project, dep):
+    for raw in _containers(api, project, dep) if raws is None else raws:
         shown = _name(raw)
         yield StackEvent("container", shown, "Waiting", dep)
         try:
-            yield from _one(api, raw, dep, condition, timeout)
+            yield from _one(api, raw, dep, condition, timeout, cancel)
         except ComposeError as exc:
             if how.get("required", True):
                 yield StackEvent("container", shown, "Error", dep, str(exc))
@@ -89,7 +94,9 @@ def wait_for(api, project, dep: str, how: dict, dependent: str, timeout: float |
             yield StackEvent("container", shown, "Warning", dep, f"optional dependency of {dependent}: {exc}")
 
 
-def _one(api, raw: dict, service: str, condition: str, timeout: float | None):
+def _one(api, raw: dict, service: str, condition: str, timeout: float | None, cancel=None, said=None):
+    """Poll one container until `condition` holds; `said`: the timeout the message names
+    (`--wait-timeout`'s, when `timeout` is what is left of it)."""
     shown = _name(raw)
     began = time.monotonic()
     while True:
@@ -103,6 +110,10 @@ def _one(api, raw: dict, service: str, condition: str, timeout: float | None):
             if health.get("Status") == "healthy":
                 yield StackEvent("container", shown, "Healthy", service)
                 return
+            if not health.get("Log") and time.monotonic() - began > _never_ran(info):
+                raise ComposeError(f"container {shown} (service {service}): the engine ran no healthcheck in "
+                                   f"{_never_ran(info):g}s (Podman runs them from systemd timers: without "
+                                   "systemd, none run), so service_healthy cannot be met")
             if health.get("Status") == "unhealthy" or not st.get("Running"):
                 why = "is unhealthy" if st.get("Running") else f"exited ({st.get('ExitCode')})"
                 raise ComposeError(f"dependency failed to start: container {shown} (service {service}) {why}"
@@ -121,8 +132,17 @@ def _one(api, raw: dict, service: str, condition: str, timeout: float | None):
             if st.get("Status") == "exited":
                 raise ComposeError(f"container {shown} exited ({st.get('ExitCode')})")
         if timeout is not None and time.monotonic() - began > timeout:
-            raise ComposeError(f"container {shown} (service {service}) not ready after {timeout:g}s")
+            raise ComposeError(f"container {shown} (service {service}) not ready after {said or timeout:g}s")
+        if cancel is not None and cancel():
+            raise Skipped()
         time.sleep(POLL)
+
+
+def _never_ran(info: dict) -> float:
+    """Seconds after which a healthcheck that never ran will not: its start period, an
+    interval (30 s by default) and 10 s of slack."""
+    check = (info.get("Config") or {}).get("Healthcheck") or {}
+    return ((check.get("StartPeriod") or 0) + (check.get("Interval") or 30_000_000_000)) / 1e9 + 10
 
 
 def _health_tail(health: dict) -> str:
@@ -145,25 +165,19 @@ def wait_all(api, project, services, timeout: float | None = None):
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             yield StackEvent("container", _name(raw), "Waiting", service)
             try:
-                yield from _one(api, raw, service, condition, left)
+                yield from _one(api, raw, service, condition, left, said=timeout)
             except ComposeError as exc:
                 yield StackEvent("container", _name(raw), "Error", service, str(exc))
                 raise
 
 
 # -- the foreground `up` ----------------------------------------------------------------------
-def attach(api, project, services, options) -> list[tuple]:
-    """The services' containers attached before they start (as v2 attaches), so no output is
-    lost: [(raw, stream, tty, shown)].  The engine holds an attach to a stopped container open
+def attach(api, raws: list[dict], tty: bool, show: bool) -> list[tuple]:
+    """A service's containers attached before they start (as v2 attaches), so no output is
+    lost: [(raw, stream, tty, show)].  The engine holds an attach to a stopped container open
     until it starts, so this comes after creation and before `start`."""
-    chosen = options.attach or [s for s in services if s not in options.no_attach]
-    out = []
-    for service in services:
-        for raw in _containers(api, project, service):
-            tty = api.inspect_container(raw["Id"])["Config"].get("Tty")
-            stream = api.attach(raw["Id"], stdout=True, stderr=True, stream=True, logs=False, demux=not tty)
-            out.append((raw, stream, tty, service in chosen))
-    return out
+    return [(raw, api.attach(raw["Id"], stdout=True, stderr=True, stream=True, logs=False, demux=not tty), tty, show)
+            for raw in raws]
 
 
 def attached(api, project, attachments, options, result):
@@ -246,53 +260,3 @@ def _pump(api, raw: dict, stream, tty: bool, show: bool, inbox: queue.Queue) -> 
     except Exception:  # noqa: BLE001 -- the container went (removed, the engine gone): it ended for us
         code = None
     inbox.put((raw, code))
-
-
-# -- several at once, as v2 works ---------------------------------------------------------------
-_DONE = object()
-
-
-def concurrently(jobs):
-    """Run each generator of `jobs` on a thread of its own (v2 works on a level's containers in
-    parallel); yields their events as they come.  The first failure is raised once every job
-    has ended, so nothing is left half-done behind the error."""
-    jobs = list(jobs)
-    if len(jobs) <= 1:
-        for job in jobs:
-            yield from job
-        return
-    inbox: queue.Queue = queue.Queue()
-    failures: list[BaseException] = []
-
-    def drive(job):
-        try:
-            for event in job:
-                inbox.put(event)
-        except BaseException as exc:  # noqa: BLE001 -- handed to the caller's thread
-            failures.append(exc)
-        finally:
-            inbox.put(_DONE)
-
-    for job in jobs:
-        threading.Thread(target=drive, args=(job,), daemon=True).start()
-    running = len(jobs)
-    while running:
-        item = inbox.get()
-        if item is _DONE:
-            running -= 1
-        else:
-            yield item
-    if failures:
-        raise failures[0]
-
-
-def levels(project, services) -> list[list[str]]:
-    """`services` (dependencies first) grouped so a group depends only on earlier groups."""
-    depth: dict[str, int] = {}
-    for name in services:
-        deps = [d for d in (project.services[name].get("depends_on") or {}) if d in depth]
-        depth[name] = 1 + max((depth[d] for d in deps), default=-1)
-    out: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
-    for name in services:
-        out[depth[name]].append(name)
-    return out

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ..errors import InvalidInput
 from ..opts.run_values import to_bytes, to_nanoseconds
 from . import labels as names
+from . import secrets
 
 
 @dataclass
@@ -32,8 +33,9 @@ def networks_by_priority(service: dict) -> list[str]:
 
 
 def container_spec(api, project, service_name: str, service: dict, number: int, image_id: str,
-                   env_files=None, resolve_container=None) -> ContainerSpec:
-    """`resolve_container(service_name) -> id` answers `network_mode: service:NAME` and volumes_from."""
+                   env_files=None, resolve_container=None, inherit=None) -> ContainerSpec:
+    """`resolve_container(service_name) -> id` answers `network_mode: service:NAME` and volumes_from;
+    `inherit`: the replaced container's anonymous volumes ({Source, Target, ReadOnly}), kept."""
     name = service.get("container_name") or names.container_name(project.name, service_name, number)
     labels = names.container_labels(project, service_name, service, number, image_id, env_files=env_files)
     ports, bindings = _ports(service)
@@ -54,7 +56,7 @@ def container_spec(api, project, service_name: str, service: dict, number: int, 
             endpoints[net] = api.create_endpoint_config(**endpoint)
         else:
             connect.append((net, endpoint))
-    binds, mounts = _volumes(project, service)
+    binds, mounts = _volumes(project, service, inherit or [])
     host = api.create_host_config(
         binds=binds or None, mounts=mounts or None, port_bindings=bindings or None, network_mode=mode,
         restart_policy=_restart(service.get("restart")), privileged=bool(service.get("privileged")),
@@ -119,12 +121,29 @@ def _ports(service: dict) -> tuple[list, dict]:
         published = str(port.get("published") or "")
         bindings.setdefault(key, []).append((port.get("host_ip") or "", published))
     for text in service.get("expose") or []:
-        number, _, proto = str(text).partition("/")
-        key = f"{number}/{proto or 'tcp'}"
-        if key not in exposed:
+        key = str(text)   # as written: v2 sends a range ("3000-3001") as one key, unexpanded
+        if key not in exposed and f"{key}/tcp" not in exposed:
             exposed.append(key)
-    specs = [tuple(k.split("/")) if not k.endswith("/tcp") else int(k.split("/")[0]) for k in exposed]
-    return specs, {int(k.split("/")[0]) if k.endswith("/tcp") else k: _binding(v) for k, v in bindings.items()}
+    return [_port_key(k, tuple) for k in exposed], {_port_key(k, "/".join): _binding(v) for k, v in bindings.items()}
+
+
+def _port_key(key: str, other):
+    """docker-py's spelling of an engine port key: an int for a single tcp port, else
+    `other((number, proto))` (a tuple for `ports=`, "N/proto" for `port_bindings=`; an
+    `expose:` range is put back as v2 sends it by `exposed_as_written`)."""
+    number, _, proto = key.partition("/")
+    return int(number) if number.isdigit() and proto in ("", "tcp") else other((number, proto or "tcp"))
+
+
+def exposed_as_written(service: dict, config: dict) -> dict:
+    """The container config with `expose:` ranges keyed as written ("3000-3001", no protocol),
+    as v2 sends them (docker-py would add "/tcp")."""
+    ranges = [str(t) for t in service.get("expose") or [] if not str(t).split("/")[0].isdigit()]
+    for text in ranges:
+        key = text if "/" in text else f"{text}/tcp"
+        if key in (config.get("ExposedPorts") or {}) and key != text:
+            config["ExposedPorts"] = {(text if k == key else k): v for k, v in config["ExposedPorts"].items()}
+    return config
 
 
 def _binding(pairs: list) -> list:
@@ -136,13 +155,17 @@ def _environment(service: dict) -> list[str] | None:
     return [f"{k}={v}" for k, v in sorted(env.items()) if v is not None] or None
 
 
-def _volumes(project, service: dict) -> tuple[list[str], list[dict]]:
+def _volumes(project, service: dict, inherit: list[dict]) -> tuple[list[str], list[dict]]:
     """v2's split: a named volume or a bind it may create goes as a bind string
-    (`upx_data:/data:rw`), the rest as mounts."""
+    (`upx_data:/data:rw`), the rest as mounts: the inherited anonymous volumes (in place of
+    the service's source-less ones at their targets), then the secrets and configs."""
     from docker.types import Mount
 
     binds, mounts = [], []
+    kept = {m["Target"] for m in inherit}
     for vol in service.get("volumes") or []:
+        if vol["target"] in kept and not vol.get("source"):
+            continue
         kind, source, target = vol.get("type"), vol.get("source"), vol["target"]
         options = ["ro" if vol.get("read_only") else "rw"]
         bind, volume = vol.get("bind") or {}, vol.get("volume") or {}
@@ -162,6 +185,10 @@ def _volumes(project, service: dict) -> tuple[list[str], list[dict]]:
             real = names.volume_name(project.name, source, project.volumes.get(source)) if (kind == "volume" and source) else source
             mounts.append(Mount(target, real, type=kind or "volume", read_only=bool(vol.get("read_only")),
                                 propagation=bind.get("propagation"), no_copy=bool(volume.get("nocopy"))))
+            if (kind or "volume") == "volume":
+                mounts[-1].setdefault("VolumeOptions", {})   # v2 always sends them
+    mounts += [Mount(m["Target"], m["Source"], type="volume", read_only=m["ReadOnly"]) for m in inherit]
+    mounts += secrets.mounts(project, service)
     return binds, mounts
 
 

@@ -1,14 +1,16 @@
 """`docker compose up` and `create` on the Engine API, as Compose v2 converges a project:
-networks and volumes made when missing, images pulled or built, containers created in
-dependency order and recreated only when their config hash, image or networks changed
-(`--force-recreate`, `--no-recreate`), scaled up and down (highest numbers go first),
-orphans warned about or removed, then started with `readiness.py` (dependency conditions,
-`--wait`, the attached logs).  `up()` is a generator of `StackEvent`s (and `LogLine`s) that
-keeps a `ComposeProject` up to date.
+what exists read at once, orphans warned about or removed, networks and volumes made when
+missing, images pulled or built (`images.py`), then each service on the dependency graph
+(`graph.py`): converged (`converge.py`: created, recreated, scaled) as soon as its dependencies'
+containers exist, started (`readiness.py`: dependency conditions, secrets copied in) as soon as
+they started, not a level at a time; then `--wait` or the attached logs.  Ctrl-C keeps what
+exists and says it; an engine that goes away ends `up` in one line.  `up()` is a generator of
+`StackEvent`s (and `LogLine`s) that keeps a `ComposeProject` up to date.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import docker
@@ -16,9 +18,9 @@ import requests
 
 from ..engine import adapter
 from ..errors import ComposeError, InvalidInput
-from . import images, readiness, spec, state
+from . import converge, graph, images, readiness, state
 from . import labels as names
-from .readiness import stop
+from .converge import stop_and_remove
 from .results import ComposeProject, StackEvent
 
 
@@ -75,35 +77,30 @@ def up(engine, project, result: ComposeProject | None = None, options: UpOptions
     """Converge `project` on `engine` and start it; yields StackEvent / LogLine."""
     options = options or UpOptions()
     result = result or ComposeProject(project.name, project.working_dir, project.model, action="up")
-    api = engine.api
-    services = order(project, options.services, options.no_deps)
     try:
-        everything = state.raw_containers(api, project.name)   # one listing for orphans and convergence
-        yield from _orphans(api, project, options.remove_orphans, options.timeout, everything)
-        yield from ensure_networks(api, project, services)
-        yield from ensure_volumes(api, project)
-        ids: dict = {}
-        yield from images.ensure(engine, project, services, options.pull, options.build, options.no_build,
-                                 options.builder, ids)
-        recreated = set()
-        for level in readiness.levels(project, services):
-            for event in readiness.concurrently(
-                    converge(api, project, name, options, _of(everything, name), ids) for name in level):
-                if event.state == "Recreated":
-                    recreated.add(event.service)
-                yield event
-        foreground = not (options.detach or options.no_start or options.wait)
-        attachments = readiness.attach(api, project, services, options) if foreground else None
-        if not options.no_start:
-            yield from readiness.start(api, project, services, options, recreated)
-    except KeyboardInterrupt:
-        state.refresh(api, result)
-        kept = ", ".join(c.name for c in result.containers) or "nothing"
-        raise ComposeError(f"up interrupted: creation stopped; kept as v2 keeps them: {kept} "
-                           "(`down` removes them)") from None
+        yield from _up(engine, project, result, options)
     except requests.exceptions.ConnectionError as exc:
         raise ComposeError(f"the engine at {engine.address} stopped answering during up: "
                            f"{adapter.explanation(exc)}") from None
+
+
+def _up(engine, project, result: ComposeProject, options: UpOptions):
+    api = engine.api
+    services = order(project, options.services, options.no_deps)
+    attachments: list | None = None
+    try:
+        everything, network_ids, volumes, seen = _read(api, project, services)
+        yield from _orphans(api, project, options.remove_orphans, options.timeout, everything)
+        yield from ensure_networks(api, project, services, network_ids, known=True)
+        yield from ensure_volumes(api, project, volumes)
+        ids: dict = {}
+        yield from images.ensure(engine, project, services, options.pull, options.build, options.no_build,
+                                 options.builder, ids, seen)
+        foreground = not (options.detach or options.no_start or options.wait)
+        attachments = [] if foreground else None
+        yield from bring_up(api, project, services, options, everything, ids, network_ids, attachments)
+    except KeyboardInterrupt:
+        raise _interrupted(api, result) from None
     finally:
         try:
             state.refresh(api, result)
@@ -116,165 +113,132 @@ def up(engine, project, result: ComposeProject | None = None, options: UpOptions
         state.refresh(api, result)
 
 
+def bring_up(api, project, services, options, everything, ids, network_ids, attachments=None):
+    """Each service converged once its dependencies' containers exist, and started (unless
+    `--no-start`) once they started and met their conditions: v2's dependency-ordered walk,
+    each service as soon as its own dependencies allow, not a level at a time.
+    `attachments` (a list, foreground `up`): each service's containers attached before they start."""
+    milestones = graph.Milestones()
+    made: dict[str, list[dict]] = {}
+    recreated: set[str] = set()
+    wanted = set(services)
+    shown = options.attach or [s for s in services if s not in options.no_attach]
+
+    def job(name):
+        service = project.services[name]
+        deps = [d for d in service.get("depends_on") or {} if d in wanted]
+        milestones.wait(deps, "created")
+        existing = [raw for raw in everything if (raw.get("Labels") or {}).get(names.SERVICE) == name]
+        image = ids.get(names.image_name(project.name, name, service)) or ""
+        raws = yield from converge.converge(api, project, name, options, existing, image, network_ids)
+        before = {raw["Id"] for raw in existing}
+        if existing and any(raw["Id"] not in before for raw in raws[:len(existing)]):
+            recreated.add(name)
+        made[name] = raws
+        milestones.reach(name, "created")
+        if attachments is not None:
+            attachments.extend(readiness.attach(api, raws, bool(service.get("tty")), name in shown))
+        if options.no_start:
+            return
+        milestones.wait(deps, "started")
+        yield from readiness.start_service(api, project, name, raws, made, recreated, lambda: milestones.aborted)
+        milestones.reach(name, "started")
+
+    yield from graph.concurrently((job(name) for name in services), milestones)
+
+
+def _read(api, project, services):
+    """What `up` reads before it changes anything, asked at once (four independent reads):
+    the project's containers (one listing for orphans and convergence), {network name: id} of
+    its networks that exist, the names of its volumes that exist, {image: id or None}."""
+    wanted = [names.image_name(project.name, name, project.services[name]) for name in services]
+    with ThreadPoolExecutor(4) as pool:
+        containers = pool.submit(state.raw_containers, api, project.name)
+        networks = pool.submit(_existing_networks, api, project, services)
+        volumes = pool.submit(_existing_volumes, api, project)
+        seen = pool.submit(lambda: {image: images.image_id(api, image) for image in dict.fromkeys(wanted)})
+        return containers.result(), networks.result(), volumes.result(), seen.result()
+
+
+def _existing_networks(api, project, services) -> dict:
+    wanted = {names.network_name(project.name, key, project.networks[key]) for key in used_networks(project, services)}
+    return {n["Name"]: n["Id"] for n in api.networks(names=list(wanted)) if n.get("Name") in wanted} if wanted else {}
+
+
+def _existing_volumes(api, project) -> set[str]:
+    found = set()
+    for key, volume in project.volumes.items():
+        name = names.volume_name(project.name, key, volume)
+        try:
+            api.inspect_volume(name)
+            found.add(name)
+        except docker.errors.NotFound:
+            pass
+    return found
+
+
+def _interrupted(api, result) -> ComposeError:
+    """Ctrl-C: what exists is kept, as v2 keeps it, and said."""
+    try:
+        state.refresh(api, result)
+    except requests.exceptions.ConnectionError:
+        pass
+    kept = ", ".join(c.name for c in result.containers) or "nothing"
+    return ComposeError(f"up interrupted: creation stopped; kept as v2 keeps them: {kept} (`down` removes them)")
+
+
 # -- networks and volumes ------------------------------------------------------------------
 def used_networks(project, services) -> list[str]:
     keys = [key for name in services for key in (project.services[name].get("networks") or {})]
     return [key for key in project.networks if key in keys]
 
 
-def ensure_networks(api, project, services):
-    for key in used_networks(project, services):
-        network = project.networks[key] or {}
-        name = names.network_name(project.name, key, network)
-        found = api.networks(names=[name])
-        if any(n.get("Name") == name for n in found):
-            continue
-        if network.get("external"):
-            raise ComposeError(f"network {name} declared as external, but could not be found")
-        yield StackEvent("network", name, "Creating")
-        ipam = network.get("ipam") or {}
-        pools = [docker.types.IPAMPool(subnet=c.get("subnet"), iprange=c.get("ip_range"), gateway=c.get("gateway"),
-                                       aux_addresses=c.get("aux_addresses")) for c in ipam.get("config") or []]
-        api.create_network(
-            name, driver=network.get("driver"), options=network.get("driver_opts"),
-            ipam=docker.types.IPAMConfig(driver=ipam.get("driver") or "default", pool_configs=pools,
-                                         options=ipam.get("options")) if ipam else None,
-            check_duplicate=True, internal=bool(network.get("internal")),
-            labels=names.network_labels(project, key, network), enable_ipv6=network.get("enable_ipv6"),
-            attachable=network.get("attachable"))
-        yield StackEvent("network", name, "Created")
+def ensure_networks(api, project, services, ids: dict | None = None, known: bool = False):
+    """The services' networks, made when missing (at once, as v2 makes them); `ids` gets {name: id}
+    (`known`: it holds those that exist already)."""
+    ids = {} if ids is None else ids
+    wanted = {names.network_name(project.name, key, project.networks[key]): key
+              for key in used_networks(project, services)}
+    if not wanted:
+        return
+    if not known:
+        ids.update(_existing_networks(api, project, services))
+    missing = [name for name in wanted if name not in ids]
+    yield from graph.concurrently(_make_network(api, project, wanted[name], name, ids) for name in missing)
 
 
-def ensure_volumes(api, project):
+def _make_network(api, project, key: str, name: str, ids: dict):
+    network = project.networks[key] or {}
+    if network.get("external"):
+        raise ComposeError(f"network {name} declared as external, but could not be found")
+    yield StackEvent("network", name, "Creating")
+    ipam = network.get("ipam") or {}
+    pools = [docker.types.IPAMPool(subnet=c.get("subnet"), iprange=c.get("ip_range"), gateway=c.get("gateway"),
+                                   aux_addresses=c.get("aux_addresses")) for c in ipam.get("config") or []]
+    made = api.create_network(
+        name, driver=network.get("driver"), options=network.get("driver_opts"),
+        ipam=docker.types.IPAMConfig(driver=ipam.get("driver") or "default", pool_configs=pools,
+                                     options=ipam.get("options")) if ipam else None,
+        check_duplicate=True, internal=bool(network.get("internal")),
+        labels=names.network_labels(project, key, network), enable_ipv6=network.get("enable_ipv6"),
+        attachable=network.get("attachable"))
+    ids[name] = made["Id"]
+    yield StackEvent("network", name, "Created")
+
+
+def ensure_volumes(api, project, existing: set[str] | None = None):
+    existing = _existing_volumes(api, project) if existing is None else existing
     for key, volume in project.volumes.items():
         volume = volume or {}
         name = names.volume_name(project.name, key, volume)
-        try:
-            api.inspect_volume(name)
+        if name in existing:
             continue
-        except docker.errors.NotFound:
-            pass
         if volume.get("external"):
             raise ComposeError(f"external volume {name!r} not found")
         yield StackEvent("volume", name, "Creating")
         api.create_volume(name, driver=volume.get("driver") or "local", driver_opts=volume.get("driver_opts"),
                           labels=names.volume_labels(project, key, volume))
         yield StackEvent("volume", name, "Created")
-
-
-# -- containers ----------------------------------------------------------------------------
-def scale_of(service: dict, options: UpOptions, name: str) -> int:
-    if name in options.scale:
-        return options.scale[name]
-    if service.get("scale") is not None:
-        return int(service["scale"])
-    replicas = (service.get("deploy") or {}).get("replicas")
-    return 1 if replicas is None else int(replicas)
-
-
-def must_recreate(project, name: str, service: dict, raw: dict, image: str, policy: str) -> bool:
-    """v2's mustRecreate: forced, or another config hash, image id or set of networks."""
-    if policy == "never":
-        return False
-    if policy == "force":
-        return True
-    labels = raw.get("Labels") or {}
-    if labels.get(names.CONFIG_HASH) != names.service_hash(service) or labels.get(names.IMAGE) != image:
-        return True
-    if raw.get("State") == "running" and not service.get("network_mode"):
-        wanted = {names.network_name(project.name, k, project.networks.get(k)) for k in service.get("networks") or {}}
-        have = set(((raw.get("NetworkSettings") or {}).get("Networks") or {}))
-        return not wanted <= have
-    return False
-
-
-def _of(raws: list[dict], service: str) -> list[dict]:
-    return [raw for raw in raws if (raw.get("Labels") or {}).get(names.SERVICE) == service]
-
-
-def converge(api, project, name: str, options: UpOptions, existing: list[dict] | None = None, ids=None):
-    """One service's containers brought to its scale and config; yields StackEvents.
-    `existing`: its containers, when the caller listed them; `ids`: {image: id} already read."""
-    service = project.services[name]
-    image_name = names.image_name(project.name, name, service)
-    image = (ids or {}).get(image_name) or images.image_id(api, image_name) or ""
-    policy = "force" if options.force_recreate else "never" if options.no_recreate else "diverged"
-    if existing is None:
-        existing = state.raw_containers(api, project.name, services=[name])
-    scale = scale_of(service, options, name)
-    existing.sort(key=state._number)
-    for raw in reversed(existing[scale:]):
-        yield from stop_and_remove(api, raw, options.timeout)
-    existing = existing[:scale]
-    for raw in existing:
-        if must_recreate(project, name, service, raw, image, policy):
-            yield from recreate(api, project, name, service, raw, image, options)
-        elif raw.get("State") == "running":
-            yield StackEvent("container", state.ContainerRow(raw).Names, "Running", name)
-    number = max((state._number(raw) for raw in existing), default=0) + 1
-    for _ in range(scale - len(existing)):
-        yield from create(api, project, name, service, number, image, options)
-        number += 1
-
-
-def create(api, project, name: str, service: dict, number: int, image: str, options: UpOptions, temp_name=None,
-           replaced: str | None = None):
-    made = spec.container_spec(api, project, name, service, number, image, options.env_files,
-                               lambda other: _first_container(api, project.name, other))
-    shown = made.name
-    if temp_name:
-        made.kwargs["name"] = temp_name
-    if replaced:  # v2 writes `<service>-<n>` (or the container_name) here, not the old id
-        made.kwargs["labels"][names.REPLACE] = service.get("container_name") or f"{name}-{number}"
-    else:
-        yield StackEvent("container", shown, "Creating", name)
-    try:
-        created = api.create_container(**made.kwargs)
-        for network, endpoint in made.connect:
-            api.connect_container_to_network(created["Id"], network, **endpoint)
-    except docker.errors.APIError as exc:
-        yield StackEvent("container", shown, "Error", name, adapter.explanation(exc))
-        raise ComposeError(f"container {shown}: {adapter.explanation(exc)}") from None
-    if not replaced:
-        yield StackEvent("container", shown, "Created", name)
-    return created["Id"]
-
-
-def recreate(api, project, name: str, service: dict, raw: dict, image: str, options: UpOptions):
-    """v2's recreate: the new container made under `<old id 12>_<name>`, the old one stopped and
-    removed, the new one renamed."""
-    shown = state.ContainerRow(raw).Names
-    yield StackEvent("container", shown, "Recreate", name)
-    number = state._number(raw)
-    temp = f"{raw['Id'][:12]}_{names.container_name(project.name, name, number)}"
-    new = yield from create(api, project, name, service, number, image, options, temp_name=temp, replaced=raw["Id"])
-    stop(api, raw["Id"], options.timeout)
-    api.remove_container(raw["Id"], v=False, force=True)
-    api.rename(new, names.container_name(project.name, name, number) if not service.get("container_name")
-               else service["container_name"])
-    yield StackEvent("container", shown, "Recreated", name)
-
-
-def stop_and_remove(api, raw: dict, timeout: int | None, volumes: bool = False):
-    shown = state.ContainerRow(raw).Names
-    service = (raw.get("Labels") or {}).get(names.SERVICE)
-    if raw.get("State") in ("running", "paused", "restarting"):
-        yield StackEvent("container", shown, "Stopping", service)
-        stop(api, raw["Id"], timeout)
-        yield StackEvent("container", shown, "Stopped", service)
-    yield StackEvent("container", shown, "Removing", service)
-    try:
-        api.remove_container(raw["Id"], v=volumes, force=True)
-    except docker.errors.NotFound:
-        pass
-    yield StackEvent("container", shown, "Removed", service)
-
-
-def _first_container(api, project: str, service: str) -> str:
-    found = state.raw_containers(api, project, services=[service])
-    if not found:
-        raise ComposeError(f"service {service!r} has no container to share (network_mode / volumes_from)")
-    return found[0]["Id"]
 
 
 def orphans(api, project, raws: list[dict] | None = None) -> list[dict]:

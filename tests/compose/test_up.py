@@ -159,3 +159,27 @@ def test_down_of_a_scaled_project_and_no_start(engine, stacks):  # noqa: F811
     assert {stack.inspect(i)["State"]["Status"] for i in _ids(stack).values()} == {"created"}
     list(down(engine, stack.name, stack.project(), timeout=0))
     assert stack.containers() == []
+
+
+def test_restart_true_restarts_a_dependent_of_a_recreated_service(engine, stacks):  # noqa: F811
+    text = """
+services:
+  a:
+    image: busybox:latest
+    command: sleep 3600
+    init: true
+  b:
+    image: busybox:latest
+    command: sleep 3600
+    init: true
+    depends_on:
+      a: {condition: service_started, restart: true}
+"""
+    stack = stacks(text)
+    _up(engine, stack)
+    b_before = _ids(stack)[f"{stack.name}-b-1"]
+    stack.write(text.replace("sleep 3600\n    init: true\n  b", "sleep 3601\n    init: true\n  b"))
+    events = _up(engine, stack, timeout=0)
+    seen = [(e.name, e.state) for e in events if e.kind == "container"]
+    assert seen.index((f"{stack.name}-a-1", "Recreated")) < seen.index((f"{stack.name}-b-1", "Restarted"))
+    assert _ids(stack)[f"{stack.name}-b-1"] == b_before        # restarted, not recreated

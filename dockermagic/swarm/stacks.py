@@ -127,10 +127,11 @@ def deploy(engine, files: list[str], stack: str, prune: bool = False, with_regis
     for kind, specs in (("secret", plan.secrets), ("config", plan.configs)):
         _make_objects(engine, kind, specs, out)
     existing = {s["Spec"]["Name"]: s for s in call(engine, "stack deploy", "services", filters=_label(stack))}
+    pins: dict = {}  # image -> (image as pinned, platforms, warning): one registry query per image
     for internal, spec in plan.services.items():
         spec = _resolved(engine, spec)
         result.services.append(_deploy_service(engine, spec, existing.get(spec["Name"]), with_registry_auth,
-                                               resolve_image, out, result.warnings))
+                                               resolve_image, out, result.warnings, pins))
     return result
 
 
@@ -202,7 +203,8 @@ def _resolved(engine, spec: dict) -> dict:
 
 
 def _deploy_service(engine, spec: dict, current: dict | None, with_auth: bool, resolve_image: str, out,
-                    warnings: list):
+                    warnings: list, pins: dict):
+    """One service created or updated; its `Service` from what was sent (`.reload()` asks the manager)."""
     from ..engine import adapter
 
     image = spec["TaskTemplate"]["ContainerSpec"]["Image"]
@@ -210,14 +212,14 @@ def _deploy_service(engine, spec: dict, current: dict | None, with_auth: bool, r
     if current is None:
         out(f"Creating service {spec['Name']}")
         if resolve_image in ("always", "changed"):
-            _pin(engine, spec)  # the CLI prints no warning on create
+            _pin(engine, spec, pins)  # the CLI prints no warning on create
         made = call(engine, f"stack deploy: failed to create service {spec['Name']}", adapter.call, engine.api, "POST",
                     "/services/create", json=spec, headers=headers)
-        return services.inspect(engine, made["ID"])
+        return services.Service.of(engine, {"ID": made["ID"], "Spec": spec})
     out(f"Updating service {spec['Name']} (id: {current['ID']})")
     unchanged = image == (current["Spec"].get("Labels") or {}).get(IMAGE)
     if resolve_image == "always" or resolve_image == "changed" and not unchanged:
-        said = _pin(engine, spec)
+        said = _pin(engine, spec, pins)
         if said:
             warnings.append(said)
             out(said)
@@ -233,18 +235,25 @@ def _deploy_service(engine, spec: dict, current: dict | None, with_auth: bool, r
     for said in (made or {}).get("Warnings") or []:
         warnings.append(said)
         out(said)
-    return services.inspect(engine, current["ID"])
+    return services.Service.of(engine, {"ID": current["ID"], "Spec": spec})
 
 
-def _pin(engine, spec: dict) -> str | None:
+def _pin(engine, spec: dict, pins: dict) -> str | None:
     """The image's digest recorded (`services._pin_image`); where no registry answers, the image
-    with its tag, as the docker client's QueryRegistry leaves it (`busybox` -> `busybox:latest`)."""
-    said = services._pin_image(engine, spec, None)
-    container = spec["TaskTemplate"]["ContainerSpec"]
-    if "@" not in container["Image"]:
-        from .service_spec import tagged
+    with its tag, as the docker client's QueryRegistry leaves it (`busybox` -> `busybox:latest`).
+    `pins` keeps each image's answer for the rest of the deploy."""
+    container, template = spec["TaskTemplate"]["ContainerSpec"], spec["TaskTemplate"]
+    image = container["Image"]
+    if image not in pins:
+        said = services._pin_image(engine, spec, None)
+        if "@" not in container["Image"]:
+            from .service_spec import tagged
 
-        container["Image"] = tagged(container["Image"])
+            container["Image"] = tagged(container["Image"])
+        pins[image] = (container["Image"], (template.get("Placement") or {}).get("Platforms"), said)
+    container["Image"], platforms, said = pins[image]
+    if platforms:
+        template.setdefault("Placement", {})["Platforms"] = platforms
     return said
 
 

@@ -25,6 +25,7 @@ AREAS = [
     "dockermagic.magics.compose.magics:ComposeMagics",
     "dockermagic.magics.swarm.magics:SwarmMagics",
     "dockermagic.magics.swarm.service:ServiceMagics",
+    "dockermagic.magics.swarm.stack:StackMagics",
 ]
 
 _loaded: dict[int, list] = {}

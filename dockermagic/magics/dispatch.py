@@ -28,8 +28,6 @@ ALIASES = {
 
 # subcommands a single engine in a notebook cannot serve, and why -- said in one line
 UNSUPPORTED = {
-    "stack": "is swarm mode's stacks, not here yet: %docker swarm, node, service, secret and config are "
-             "(on a swarm manager)",
     "plugin": "manages engine plugins on the engine's host; do that there, with the docker CLI",
     "search": "queries Docker Hub's search service, which the engine does not proxy; search on hub.docker.com",
     "scout": "is Docker Scout, a separate CLI plugin and online service",

@@ -62,6 +62,9 @@ RENDERERS = {
     "dockermagic.swarm.objects.Removed": "dockermagic.views.swarm.objects:lines_bundle",
     "dockermagic.swarm.services.Service": "dockermagic.views.swarm.service:service_bundle",
     "dockermagic.swarm.services.ServiceList": "dockermagic.views.swarm.service:services_bundle",
+    "dockermagic.swarm.stacks.Stack": "dockermagic.views.swarm.stack:stack_bundle",
+    "dockermagic.swarm.stacks.StackList": "dockermagic.views.swarm.stack:stacks_bundle",
+    "dockermagic.swarm.stacks.StackRemoved": "dockermagic.views.swarm.objects:lines_bundle",
 }
 
 _cell: dict = {"count": None, "modes": {}, "keep": []}

@@ -475,3 +475,10 @@ def test_text_of_a_converging_service_is_the_clis_progress(ip, manager, made, ca
     assert "overall progress: 2 out of 2 tasks" in out and "verify: Service " + name + " converged" in out
     assert re.search(r"^1/2: running +\[=+>\]$", out, re.M), out
     assert os.environ.get("DOCKER_HOST", "") != manager  # -H chose the manager for this call only
+
+
+def test_update_image_changes_the_image(ip, manager, made):
+    name = made("img")
+    cli(manager, "service", "create", "-d", "--name", name, "--no-resolve-image", IMAGE, "sleep", "300")
+    magic(ip, manager, f"update -d --no-resolve-image --image busybox:1.36 {name}")
+    assert spec_of(manager, name)["TaskTemplate"]["ContainerSpec"]["Image"] == "busybox:1.36"

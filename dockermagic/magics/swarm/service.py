@@ -154,7 +154,8 @@ class ServiceMagics(MagicsArea):
     def _update(self, args, command, engine):
         from ...swarm import services
 
-        service = services.update(engine, args.service, options(args))
+        # `options()` leaves out `image` (create's positional IMAGE); update's `--image` is an option
+        service = services.update(engine, args.service, {**options(args), "image": args.image})
         return self._converging(service, "rollback" if args.rollback else "update", args)
 
     def _rollback(self, args, command, engine):

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 # fixtures of the engines, registries and notebooks beside the default engine, for every test folder
-pytest_plugins = ["support.engine_fixtures", "support.registry_fixtures", "support.compose_fixtures",
+pytest_plugins = ["support.engine_fixtures", "support.registry_fixtures", "support.compose_fixtures", "support.compose_stacks",
                   "support.swarm_fixtures"]
 
 ROOT = Path(__file__).resolve().parents[1]

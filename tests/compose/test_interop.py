@@ -10,7 +10,6 @@ from dockermagic.compose import labels as names
 from dockermagic.compose import state
 from dockermagic.compose.down import down
 from dockermagic.compose.up import UpOptions, up
-from support.compose_stacks import stacks  # noqa: F401 -- the fixture
 
 APP = """
 services:

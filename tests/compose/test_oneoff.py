@@ -9,7 +9,6 @@ import json
 import pytest
 
 from dockermagic.errors import InvalidInput
-from support.compose_stacks import stacks  # noqa: F401 -- the fixture
 
 pytestmark = pytest.mark.engine
 

@@ -10,7 +10,6 @@ from dockermagic.compose.down import down
 from dockermagic.compose.results import ComposeProject, LogLine
 from dockermagic.compose.up import UpOptions, up
 from dockermagic.errors import ComposeError
-from support.compose_stacks import stacks  # noqa: F401 -- the fixture
 
 TWO = """
 services:

@@ -12,7 +12,6 @@ import pytest
 from dockermagic.compose.up import UpOptions, up
 from dockermagic.errors import ComposeError
 from support.compose_stacks import Stack
-from support.engine_fixtures import cli, docker_env, engine2, engine2_address, podman, podman_address  # noqa: F401
 
 APP = """
 services:

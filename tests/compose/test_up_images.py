@@ -13,7 +13,6 @@ import pytest
 from dockermagic.compose import images
 from dockermagic.compose.up import UpOptions, up
 from dockermagic.errors import ComposeError
-from support.compose_stacks import stacks  # noqa: F401 -- the fixture
 
 REGISTRY = "127.0.0.1:5000"
 

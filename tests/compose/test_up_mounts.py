@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 from dockermagic.compose.up import UpOptions, up
-from support.compose_stacks import stacks  # noqa: F401 -- the fixture
 
 FILES = """
 services:

@@ -204,3 +204,12 @@ def test_every_folder_is_a_package_with_a_docstring():
         init = folder / "__init__.py"
         assert init.exists(), f"{folder} has no __init__.py"
         assert ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))), f"{init} has no docstring"
+
+
+def test_test_files_have_names_of_their_own():
+    """The test folders have no `__init__.py`: pytest imports each test file by its bare name, so
+    two files of one name in two folders stop the whole run at collection."""
+    import collections
+
+    names = collections.Counter(p.name for p in (PACKAGE.parent / "tests").rglob("test_*.py"))
+    assert [name for name, count in names.items() if count > 1] == []

@@ -218,8 +218,16 @@ def _swarm_services():
 
     slot = hostile(convergence.Slot, state="pending")
     converging = hostile(convergence.Convergence, slots={HOSTILE: slot}, nodes_down={HOSTILE: HOSTILE}, ended=None)
-    return {"Service": hostile(services.Service, convergence=converging, raw={}, engine=None),
-            "ServiceList": hostile(services.ServiceList)}
+    service = hostile(services.Service, convergence=converging, raw={}, engine=None)
+    return {"Service": service, "ServiceList": hostile(services.ServiceList), **_swarm_stacks(service)}
+
+
+def _swarm_stacks(service):
+    from dockermagic.swarm import stacks
+
+    return {"Stack": stacks.Stack(HOSTILE, [service], [HOSTILE], [HOSTILE], HOSTILE),
+            "StackList": stacks.StackList([stacks.StackRow(HOSTILE, 2)], HOSTILE),
+            "StackRemoved": stacks.StackRemoved([HOSTILE, HOSTILE])}
 
 
 def _compose_project():

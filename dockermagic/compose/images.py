@@ -86,31 +86,27 @@ def build(engine, project, services, no_cache: bool = False, pull: bool = False,
 def pull(engine, image: str, service: str | None = None, ignore_failures: bool = False):
     from ..registry.transfer import pull as pull_image
 
-    yield StackEvent("image", image, "Pulling", service)
-    try:
-        for _ in pull_image(engine, image):
-            pass
-    except DockerMagicError as exc:
-        yield StackEvent("image", image, "Error", service, str(exc))
-        if not ignore_failures:
-            raise ComposeError(f"service {service!r}: pull {image}: {exc}") from exc
-        return
-    yield StackEvent("image", image, "Pulled", service)
+    yield from _moved("pull", pull_image, engine, image, service, ignore_failures)
 
 
 def push(engine, image: str, service: str | None = None, ignore_failures: bool = False):
     from ..registry.transfer import push as push_image
 
-    yield StackEvent("image", image, "Pushing", service)
+    yield from _moved("push", push_image, engine, image, service, ignore_failures)
+
+
+def _moved(verb: str, move, engine, image: str, service: str | None, ignore_failures: bool):
+    """A pull or push as v2's rows (Pulling, Pulled ...); a failure one line naming the service."""
+    yield StackEvent("image", image, f"{verb.title()}ing", service)
     try:
-        for _ in push_image(engine, image):
+        for _ in move(engine, image):
             pass
     except DockerMagicError as exc:
         yield StackEvent("image", image, "Error", service, str(exc))
         if not ignore_failures:
-            raise ComposeError(f"service {service!r}: push {image}: {exc}") from exc
+            raise ComposeError(f"service {service!r}: {verb} {image}: {exc}") from exc
         return
-    yield StackEvent("image", image, "Pushed", service)
+    yield StackEvent("image", image, f"{verb.title()}ed", service)
 
 
 def ensure(engine, project, services, policy: str | None = None, build_flag: bool = False, no_build: bool = False,

@@ -15,7 +15,7 @@ from .args import parse_line
 from .base import MagicsArea, reports_errors
 from .run_args import check_terminal, console_wanted, is_shell, run_extras, run_options, split_at_first_positional
 from .shell import streams
-from .shells import console_for, detach_hang_up, readable, run_hang_up, serve
+from .shells import console_for, detach_hang_up, readable, run_hang_up, serve, show_job
 
 
 @magics_class
@@ -144,9 +144,6 @@ class ContainerMagics(MagicsArea):
         starts it and returns at once.  A non-zero exit raises `RunFailed`.  Returns a `RunResult`."""
         from ..containers.console import Console
         from ..containers.output import Exec
-        from ..containers.run import failure
-        from ..views.container import OutputView
-        from ..views.live import run
 
         args, command = split_at_first_positional(self.docker_exec.parser, line)
         if not command:
@@ -167,14 +164,7 @@ class ContainerMagics(MagicsArea):
         if args.detach:
             job.detached()
             return None
-        view = OutputView(job.result, "exec", max_lines=self.settings.max_output_lines, **self.settings.view_options())
-        if console is not None:
-            serve(view, job.events(), console, detach_hang_up(job, console))
-        else:
-            run(view, job.events())
-        if job.result.exit_code != 0 and not args.no_raise_error:
-            raise failure(job.result)
-        return shown(job.result, self.shell.execution_count, view.mode)
+        return show_job(job, "exec", console, self.settings, self.shell.execution_count, not args.no_raise_error)
 
     # -- stop, start, rm ------------------------------------------------------------------
     @line_magic

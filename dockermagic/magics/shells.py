@@ -141,3 +141,21 @@ def detach_hang_up(job, console, keys: bool = True):
         job.result.note = did
         return RunInterrupted(f"interrupted: {did}")
     return hang_up
+
+
+def show_job(job, verb: str, console, settings, execution_count, raise_error: bool = True):
+    """An exec (or a run) through the output view: typed into when `console` is one, a non-zero
+    exit raised as the run's failure unless `raise_error` is off; the result, shown in this cell."""
+    from ..containers.run import failure
+    from ..views.container import OutputView
+    from ..views.formatters import shown
+    from ..views.live import run
+
+    view = OutputView(job.result, verb, max_lines=settings.max_output_lines, **settings.view_options())
+    if console is not None:
+        serve(view, job.events(), console, detach_hang_up(job, console))
+    else:
+        run(view, job.events())
+    if job.result.exit_code != 0 and raise_error:
+        raise failure(job.result)
+    return shown(job.result, execution_count, view.mode)

@@ -5,9 +5,8 @@ and a non-zero exit raised as `RunFailed` (`--no-raise-error` opts out)."""
 
 from __future__ import annotations
 
-from ...views.formatters import shown
 from ..run_args import check_terminal, console_wanted
-from ..shells import detach_hang_up, readable, serve
+from ..shells import readable, show_job
 
 
 def _console(call, args):
@@ -23,19 +22,8 @@ def _console(call, args):
 
 
 def _shown(call, job, console, args, verb: str):
-    from ...containers.run import failure
-    from ...views.container import OutputView
-    from ...views.live import run
-
-    settings = call.magics.settings
-    view = OutputView(job.result, verb, max_lines=settings.max_output_lines, **call.view_options)
-    if console is not None:
-        serve(view, job.events(), console, detach_hang_up(job, console))
-    else:
-        run(view, job.events())
-    if job.result.exit_code != 0 and not args.no_raise_error:
-        raise failure(job.result)
-    return shown(job.result, call.magics.shell.execution_count, view.mode)
+    return show_job(job, verb, console, call.magics.settings, call.magics.shell.execution_count,
+                    not args.no_raise_error)
 
 
 def exec_in(call, result, args, oneoff):

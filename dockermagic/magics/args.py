@@ -46,6 +46,16 @@ def subcommand_parser(prog: str, *arguments):
     return parser
 
 
+def usages(parsers: dict) -> str:
+    """Each subcommand's usage once (an alias shares its parser), so `%docker_network?` shows every option."""
+    seen, out = set(), []
+    for parser in parsers.values():
+        if id(parser) not in seen:
+            seen.add(id(parser))
+            out.append(parser.format_help().rstrip())
+    return "\n\nSubcommands:\n\n" + "\n\n".join(out)
+
+
 def parse_words(parser, words: list[str]):
     """A subcommand's words parsed; `--help` among its options raises `HelpShown` with its usage."""
     options = words[:words.index("--")] if "--" in words else words

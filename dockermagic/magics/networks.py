@@ -8,7 +8,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..errors import InvalidInput
 from ..opts import pairs
-from .args import parse_words, split, subcommand_parser
+from .args import parse_words, split, subcommand_parser, usages
 from .base import MagicsArea, reports_errors
 
 PRUNE_WARNING = "WARNING! This will remove all custom networks not used by at least one container."
@@ -186,14 +186,4 @@ class NetworkMagics(MagicsArea):
         return system.prune(engine, "network", filters)
 
 
-def _usages(parsers: dict) -> str:
-    """Each subcommand's usage, so `%docker_network?` shows every option."""
-    seen, out = set(), []
-    for parser in parsers.values():
-        if id(parser) not in seen:
-            seen.add(id(parser))
-            out.append(parser.format_help().rstrip())
-    return "\n\nSubcommands:\n\n" + "\n\n".join(out)
-
-
-NetworkMagics.docker_network.__doc__ += _usages(SUBCOMMANDS)
+NetworkMagics.docker_network.__doc__ += usages(SUBCOMMANDS)

@@ -209,9 +209,9 @@ class SystemMagics(MagicsArea):
 
 
 def _with_usages() -> None:
-    from .networks import _usages
+    from .args import usages
 
-    SystemMagics.docker_system.__doc__ += _usages(SYSTEM)
+    SystemMagics.docker_system.__doc__ += usages(SYSTEM)
 
 
 _with_usages()

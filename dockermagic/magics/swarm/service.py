@@ -9,7 +9,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from ...errors import InvalidInput
 from ...opts import pairs
 from ...swarm.service_spec import accepted
-from ..args import join, parse_words, split, subcommand_parser
+from ..args import join, parse_words, split, subcommand_parser, usages
 from ..base import MagicsArea, reports_errors
 
 _LIST = {"action": "append", "default": []}
@@ -259,9 +259,5 @@ def _check(method, rest):
     return parse(rest)
 
 
-def _usages(parsers: dict) -> str:
-    return "\n\nSubcommands:\n\n" + "\n\n".join(p.format_help().rstrip() for p in parsers.values())
-
-
 ServiceMagics.docker_service.check = _check
-ServiceMagics.docker_service.__doc__ += _usages(SUBCOMMANDS)
+ServiceMagics.docker_service.__doc__ += usages(SUBCOMMANDS)

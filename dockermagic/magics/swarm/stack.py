@@ -8,7 +8,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from ...errors import InvalidInput
 from ...opts import pairs
-from ..args import parse_words, split, subcommand_parser
+from ..args import parse_words, split, subcommand_parser, usages
 from ..base import MagicsArea, reports_errors
 
 _LIST = {"action": "append", "default": []}
@@ -184,9 +184,5 @@ def _check(method, rest):
     return parse(rest)
 
 
-def _usages(parsers: dict) -> str:
-    return "\n\nSubcommands:\n\n" + "\n\n".join(p.format_help().rstrip() for p in parsers.values())
-
-
 StackMagics.docker_stack.check = _check
-StackMagics.docker_stack.__doc__ += _usages(SUBCOMMANDS)
+StackMagics.docker_stack.__doc__ += usages(SUBCOMMANDS)

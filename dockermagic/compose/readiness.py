@@ -185,7 +185,8 @@ def attached(api, project, attachments, options, result):
     `--abort-on-container-exit` / `--exit-code-from`); Ctrl-C stops them all, as v2 does."""
     inbox: queue.Queue = queue.Queue()
     for raw, stream, tty, show in attachments:
-        threading.Thread(target=_pump, args=(api, raw, stream, tty, show, inbox), daemon=True).start()
+        threading.Thread(target=_pump, args=(api, raw, stream, tty, show, inbox, options.timestamps),
+                         daemon=True).start()
     watched = [raw for raw, *_ in attachments]
     abort = options.abort_on_container_exit or bool(options.exit_code_from)
     left = len(watched)
@@ -238,8 +239,14 @@ def _stop_all(api, raws, timeout):
         yield StackEvent("container", shown, "Stopped", service)
 
 
-def _pump(api, raw: dict, stream, tty: bool, show: bool, inbox: queue.Queue) -> None:
-    """One container's output into `inbox` as lines, then its exit code."""
+def received_at() -> str:
+    """Now, as v2 stamps an attached line with `up --timestamps` (RFC 3339, nine fraction digits, UTC)."""
+    ns = time.time_ns()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 1_000_000_000)) + f".{ns % 1_000_000_000:09d}Z"
+
+
+def _pump(api, raw: dict, stream, tty: bool, show: bool, inbox: queue.Queue, timestamps: bool = False) -> None:
+    """One container's output into `inbox` as lines (stamped when received, with `timestamps`), then its exit code."""
     name = _name(raw)
     service = (raw.get("Labels") or {}).get(names.SERVICE, "")
     try:
@@ -251,11 +258,12 @@ def _pump(api, raw: dict, stream, tty: bool, show: bool, inbox: queue.Queue) -> 
                     continue
                 text = pending[which] + data.decode("utf-8", "replace")
                 *lines, pending[which] = text.split("\n")
+                stamp = received_at() if timestamps else None
                 for line in lines:
-                    inbox.put(LogLine(service, name, line.rstrip("\r"), which))
+                    inbox.put(LogLine(service, name, line.rstrip("\r"), which, stamp))
         for which, rest in pending.items():
             if rest and show:
-                inbox.put(LogLine(service, name, rest, which))
+                inbox.put(LogLine(service, name, rest, which, received_at() if timestamps else None))
         code = api.wait(raw["Id"]).get("StatusCode")
     except Exception:  # noqa: BLE001 -- the container went (removed, the engine gone): it ended for us
         code = None

@@ -46,6 +46,7 @@ class UpOptions:
     exit_code_from: str | None = None
     attach: list[str] = field(default_factory=list)
     no_attach: list[str] = field(default_factory=list)
+    timestamps: bool = False           # attached lines stamped with the time they came
     env_files: list[str] = field(default_factory=list)  # com.docker.compose.project.environment_file
     builder: str = "auto"
 

@@ -119,6 +119,31 @@ def test_logs_as_v2(dc, stack):
     assert re.fullmatch(r"web-1 +\| \d{4}-\d\d-\d\dT[\d:.]+Z web up\n", stamped)
 
 
+def test_foreground_up_log_flags_as_v2(ip, tmp_path, compose_v2, capsys, monkeypatch):
+    """`up --no-log-prefix --no-color` prints the lines alone, and `--timestamps` stamps each as v2 does."""
+    name = f"dmupf{uuid.uuid4().hex[:8]}"
+    (tmp_path / "compose.yaml").write_text('services:\n  a:\n    image: busybox:latest\n'
+                                           '    command: ["sh", "-c", "echo one; echo two"]\n')
+    monkeypatch.chdir(tmp_path)
+    ip.run_line_magic("config", "DockerMagics.display = 'text'")
+    try:
+        theirs = v2(tmp_path, name, "up", "--no-log-prefix", "--no-color").stdout
+        capsys.readouterr()
+        ip.run_line_magic("docker", f"compose -p {name} up --no-log-prefix --no-color")
+        ours = capsys.readouterr().out
+        assert [line for line in ours.splitlines() if line in ("one", "two")] == \
+            [line for line in theirs.splitlines() if line in ("one", "two")] == ["one", "two"]
+        stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z"
+        theirs = v2(tmp_path, name, "up", "--timestamps", "--no-color").stdout
+        ip.run_line_magic("docker", f"compose -p {name} up --timestamps --no-color")
+        ours = capsys.readouterr().out
+        for said in (theirs, ours):
+            assert re.findall(rf"^a-1 +\| {stamp} (one|two)$", said, re.M) == ["one", "two"], said
+    finally:
+        ip.run_line_magic("config", "DockerMagics.display = 'auto'")
+        v2(tmp_path, name, "down", "-t", "1", check=False)
+
+
 def _squeeze(text):
     """Lines with the prefix's padding made one space (v2 pads to the names it met so far)."""
     return [re.sub(r"^(\S+) +\| ", r"\1 | ", line) for line in text.splitlines()]

@@ -87,6 +87,17 @@ def test_log_lines_are_prefixed_as_v2_prefixes_them():
     assert "color:#cd3131" in view.html()    # stderr in red
 
 
+def test_no_log_prefix_and_no_color_leave_the_lines_alone():
+    view = _fed(prefix=False, color=False)
+    lines = view.text().splitlines()
+    assert "ready to accept connections" in lines and "boom" in lines
+    assert view.logs.line_text(view.logs.head[0], color=True) == "ready to accept connections"
+    assert "| " not in view.html().split("ready to accept")[0].rsplit("\n", 1)[-1]
+    stamped = stack.StackView(ComposeProject("demo", action="up"), mode="none", color=False)
+    stamped.feed(LogLine("db", "demo-db-1", "up\n", timestamp="2026-12-07T05:13:10.405819355Z"))
+    assert stamped.logs.line_text(stamped.logs.head[0]) == "db-1  | 2026-12-07T05:13:10.405819355Z up"
+
+
 def test_logs_are_bounded_with_a_marker():
     logs = ServiceLogs("demo", limit=30)
     for i in range(1000):

@@ -133,10 +133,10 @@ class ComposeCall:
     def view_options(self) -> dict:
         return self.magics.settings.view_options()
 
-    def show(self, result, events, quiet: bool = False):
+    def show(self, result, events, quiet: bool = False, **logs):
         """Run `events` (StackEvent / LogLine) into `result` -- each one applied to it here, as it
-        comes -- through the live stack view (`quiet`: no view).  Returns `result`, marked as
-        shown in this cell."""
+        comes -- through the live stack view (`quiet`: no view; `logs`: how its log lines show,
+        `color` and `prefix`).  Returns `result`, marked as shown in this cell."""
         from ...views.formatters import shown
 
         events = _applied(result, events)
@@ -147,7 +147,7 @@ class ComposeCall:
         from ...views.compose.stack import StackView
         from ...views.live import run
 
-        view = StackView(result, **self.view_options)
+        view = StackView(result, **self.view_options, **logs)
         run(view, events)
         return shown(result, self.magics.shell.execution_count, view.mode)
 

@@ -133,7 +133,7 @@ def logs(call, args):
         until=parse_time(args.until, "--until") if args.until else None)
     if args.follow:  # live: the stack view shows each service's lines as they come
         try:
-            return call.show(result, lines)
+            return call.show(result, lines, color=not args.no_color, prefix=not args.no_log_prefix)
         except KeyboardInterrupt:
             return result
     return compose_logs.ComposeLogs(result.name, list(lines), [state.name_of(r) for r in rows],

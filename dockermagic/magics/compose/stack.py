@@ -44,6 +44,7 @@ def _up_options(call, args, create_only: bool = False):
     options.abort_on_container_exit = args.abort_on_container_exit
     options.exit_code_from = args.exit_code_from
     options.attach, options.no_attach = list(args.attach), list(args.no_attach)
+    options.timestamps = args.timestamps
     if options.exit_code_from and options.exit_code_from not in call.project().services:
         raise InvalidInput(f"--exit-code-from: no such service: {options.exit_code_from}")
     if options.detach and (options.abort_on_container_exit or options.exit_code_from):
@@ -74,6 +75,9 @@ _CONVERGE = (
     (("--exit-code-from",), {"default": None, "metavar": "SERVICE", "help": "Return the exit code of the selected service container. Implies --abort-on-container-exit."}),
     (("--attach",), {"action": "append", "default": [], "metavar": "SERVICE", "help": "Restrict attaching to the specified services."}),
     (("--no-attach",), {"action": "append", "default": [], "metavar": "SERVICE", "help": "Do not attach (stream logs) to the specified services."}),
+    (("--timestamps",), {"action": "store_true", "help": "Show timestamps."}),
+    (("--no-color",), {"action": "store_true", "help": "Produce monochrome output."}),
+    (("--no-log-prefix",), {"action": "store_true", "help": "Don't print prefix in logs."}),
     _TIMEOUT, _QUIET, _SERVICES,
 )
 def up(call, args):
@@ -84,7 +88,8 @@ def up(call, args):
     project = call.project()
     options = _up_options(call, args)
     result = ComposeProject(project.name, project.working_dir, project.model, action="up", engine=call.engine().label)
-    call.show(result, run_up(call.engine(), project, result, options), quiet=args.quiet)
+    call.show(result, run_up(call.engine(), project, result, options), quiet=args.quiet,
+              color=not args.no_color, prefix=not args.no_log_prefix)
     if options.exit_code_from and result.exit_code:
         error = ComposeError(f"service {options.exit_code_from!r} exited with code {result.exit_code}")
         error.result = result

@@ -47,10 +47,11 @@ class Entry:
 class ServiceLogs:
     """What a view keeps of the services' lines, and their prefixes' colours."""
 
-    def __init__(self, project: str = "", limit: int = 400, color: bool = True):
+    def __init__(self, project: str = "", limit: int = 400, color: bool = True, prefix: bool = True):
         self.project = project
         self.limit = max(3, int(limit))
         self.color = color
+        self.show_prefix = prefix   # False: `--no-log-prefix`, the lines alone
         self.head: list[Entry] = []
         self.tail: deque[Entry] = deque(maxlen=self.limit - self.limit // 3)
         self.dropped = 0
@@ -93,15 +94,15 @@ class ServiceLogs:
 
     def line_text(self, entry: Entry, color: bool = False, width: int | None = None) -> str:
         """As v2 prints it: the (coloured) prefix, the timestamp with `-t`, the line."""
-        prefix = self.prefix(entry.name, width)
-        if color and self.color:
+        prefix = self.prefix(entry.name, width) if self.show_prefix else ""
+        if color and self.color and prefix:
             prefix = f"\x1b[{self.colours.get(entry.name, '0')}m{prefix}\x1b[0m"
         stamp = f"{entry.timestamp} " if entry.timestamp else ""
         return f"{prefix}{stamp}{entry.text}"
 
     def line_html(self, entry: Entry) -> str:
-        prefix = ansi.to_html(self.prefix(entry.name))
-        if self.color:
+        prefix = ansi.to_html(self.prefix(entry.name)) if self.show_prefix else ""
+        if self.color and prefix:
             prefix = f'<span style="{html_colour(self.colours.get(entry.name, ""))}">{prefix}</span>'
         stamp = f'<span style="color:rgba(128,128,128,1)">{ansi.to_html(entry.timestamp)} </span>' if entry.timestamp else ""
         body = ansi.to_html(entry.text)
@@ -132,7 +133,7 @@ class ServiceLogs:
 # -- `docker compose logs` ---------------------------------------------------------------------
 def _prepared(logs) -> ServiceLogs:
     """A ServiceLogs with every container `logs` read named in its order (v2's colours and width)."""
-    kept = ServiceLogs(logs.project, color=logs.color)
+    kept = ServiceLogs(logs.project, color=logs.color, prefix=logs.prefix)
     for name in logs.containers:
         kept.add_name(name)
     for line in logs.lines:
@@ -148,10 +149,7 @@ def logs_text(logs, color: bool = False) -> str:
     for line in logs.lines:
         entry = Entry(kept.add_name(line.container), line.text, line.stream,
                       line.timestamp if logs.timestamps else None)
-        if logs.prefix:
-            out.append(kept.line_text(entry, color=color) + "\n")
-        else:
-            out.append((f"{entry.timestamp} " if entry.timestamp else "") + entry.text + "\n")
+        out.append(kept.line_text(entry, color=color) + "\n")
     return "".join(out)
 
 
@@ -161,8 +159,4 @@ def logs_bundle(logs) -> dict:
     kept = _prepared(logs)
     for line in logs.lines:
         kept.add(line.container, line.text, line.stream, line.timestamp if logs.timestamps else None)
-    if not logs.prefix:
-        body = "\n".join(ansi.to_html(e.text) if e else "…" for e in kept.entries())
-    else:
-        body = kept.html()
-    return {"text/plain": logs_text(logs), "text/html": f'<pre style="{PRE}">{body}</pre>'}
+    return {"text/plain": logs_text(logs), "text/html": f'<pre style="{PRE}">{kept.html()}</pre>'}

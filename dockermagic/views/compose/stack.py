@@ -128,11 +128,12 @@ class StackView(LiveView):
     """The live view every `%docker compose` operation runs through (`ComposeCall.show`)."""
 
     def __init__(self, result: ComposeProject, mode: str = "auto", interval: float = 0.1,
-                 live_after: float = 0.0, tick: float = 0.5, max_lines: int = 400, color: bool = True):
+                 live_after: float = 0.0, tick: float = 0.5, max_lines: int = 400, color: bool = True,
+                 prefix: bool = True):
         super().__init__(mode=mode, interval=interval, tick=tick, live_after=live_after)
         self.result = result
         self.seen = ComposeProject(result.name, action=result.action)   # the rows the events made
-        self.logs = ServiceLogs(result.name, max_lines, color)
+        self.logs = ServiceLogs(result.name, max_lines, color, prefix)
         self.error: str | None = None
         self.failure: str | None = None   # failed or interrupted
         self._tty = color and getattr(sys.stdout, "isatty", lambda: False)()

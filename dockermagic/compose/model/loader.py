@@ -173,6 +173,7 @@ def _used(model: dict, services: dict) -> dict:
                 used["volumes"].add(mount["source"])
         for kind in ("secrets", "configs"):
             used[kind].update(ref["source"] for ref in svc.get(kind) or [])
+        used["secrets"].update(ref["source"] for ref in (svc.get("build") or {}).get("secrets") or [])
     model = dict(model)
     for kind, names in used.items():
         if model.get(kind):

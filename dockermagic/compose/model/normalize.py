@@ -172,6 +172,8 @@ def _build(value):
     for key in ("cache_from", "cache_to", "tags", "platforms", "no_cache_filter"):
         if isinstance(build.get(key), str):
             build[key] = [build[key]]
+    if "secrets" in build:   # the long syntax, with no target added (the build mounts it under its id)
+        build["secrets"] = [{"source": s} if isinstance(s, str) else s for s in build["secrets"] or []]
     return ordered(build, BUILD_ORDER)
 
 

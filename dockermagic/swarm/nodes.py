@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from ..errors import InvalidInput
 from ..gotemplate.formats import Listing
 from ..gotemplate.gofmt import go_time
+from . import tasks
 from .cluster import SwarmError, call
-from .tasks import list_tasks, pretty
+from .tasks import pretty
 
 LS_TABLE = "table {{.ID}} {{if .Self}}*{{else}} {{ end }}\t{{.Hostname}}\t{{.Status}}\t{{.Availability}}\t{{.ManagerStatus}}\t{{.EngineVersion}}"
 LS_HEADER = {"ID": "ID", "Self": "", "Hostname": "HOSTNAME", "Status": "STATUS", "Availability": "AVAILABILITY",
@@ -101,8 +102,14 @@ def list_nodes(engine, filters: dict | None = None, with_tasks: bool = False) ->
     nodes = [from_raw(raw, me) for raw in raws]
     # the CLI sorts by hostname, then id (cli/command/node/list.go)
     nodes.sort(key=lambda n: (n.hostname, n.id))
-    running = list_tasks(engine, {"desired-state": "running"}, "node ls").tasks if with_tasks else []
-    return NodeList(nodes, [NodeRow(n, tls) for n in nodes], engine.label, running)
+    return NodeList(nodes, [NodeRow(n, tls) for n in nodes], engine.label, _meant(engine, raws) if with_tasks else [])
+
+
+def _meant(engine, node_raws: list[dict]) -> list:
+    """The tasks meant to run, named as `node ps` names them (the nodes already read reused)."""
+    raws = call(engine, "node ls", "tasks", filters={"desired-state": "running"})
+    services = {s["ID"]: s["Spec"]["Name"] for s in call(engine, "node ls", "services")} if raws else {}
+    return tasks.ordered([tasks.from_raw(raw, services, tasks.hostnames(node_raws)) for raw in raws])
 
 
 def resolve(engine, ref: str, doing: str) -> dict:

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..errors import EngineError
-from .nodes import Cluster, Node, from_raw
+from .nodes import PICTURE_NODES, Cluster, Node, from_raw
 from .tasks import hostnames
 
 # the CLI's progress: a task's state as a step out of 9 (cli/command/service/progress)
@@ -116,8 +116,13 @@ class Convergence:
 
     @property
     def cluster(self) -> Cluster:
-        """The nodes and this service's slots on them, for the cluster picture."""
-        return Cluster(self.nodes, list(self.slots.values()))
+        """The nodes and this service's slots on them, for the cluster picture (in a large swarm
+        only the nodes its slots run on and those that went down)."""
+        slots, nodes = list(self.slots.values()), self.nodes
+        if len(nodes) > PICTURE_NODES:
+            used = {s.node_id for s in slots}
+            nodes = [n for n in nodes if n.id in used or n.state in ("down", "disconnected")]
+        return Cluster(nodes, slots)
 
     def pending_reasons(self) -> list[str]:
         """The scheduler's own words for tasks it could not place."""

@@ -170,3 +170,12 @@ def test_node_ls_and_service_ps_draw_the_shared_swarm_with_the_tasks_where_they_
         assert f"  {task}  Running" in text.split(node, 1)[1].split("\nswarm-", 1)[0]
     # -q and --format print only what the CLI prints
     assert ip.run_line_magic("docker", f"-H {swarm.manager} node ls -q").text == swarm.cli("node", "ls", "-q").stdout
+
+
+def test_a_large_swarm_draws_only_the_nodes_that_matter():
+    many = [_node(f"n{i}") for i in range(nodes.PICTURE_NODES + 8)] + [_node("gone", state="down")]
+    c = convergence.Convergence("web", nodes=many)
+    c.slots = {"1/1": convergence.Slot("1/1", "t", "n3", "running", "running", node_id="id-n3", name="web.1")}
+    assert [n.hostname for n in c.cluster.nodes] == ["n3", "gone"]
+    listing = tasks.TaskList([_task("web", 1, "id-n5")], "swarm", node_raws=[n.raw for n in many])
+    assert [n.hostname for n in nodes.placed(listing).cluster.nodes] == ["n5"]

@@ -290,11 +290,19 @@ def lost_node(swarm):
     from the swarm and the machine afterwards, whatever happened.  One at a time on a machine
     (a lock file): its names are fixed."""
     import fcntl
+    import time
 
     if os.geteuid() != 0:
         _missing("lost node", "root (a network namespace and a dockerd of its own)")
     with open(f"/tmp/{LOST}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                assert time.monotonic() < deadline, f"another run held /tmp/{LOST}.lock for 120s"
+                time.sleep(0.5)
         node = LostNode(swarm)
         try:
             yield node.start()

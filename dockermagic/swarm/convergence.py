@@ -1,7 +1,8 @@
 """Convergence: a service's tasks polled as the CLI's progress polls them (`docker service
 create/update` without `-d`), one `SlotChanged` per slot that changed, the overall count, the
-scheduler's reasons, nodes that went down, until the service is stable for its monitor period --
-bounded, and Ctrl-C only stops the waiting.  Knows nothing of IPython."""
+scheduler's reasons, nodes that went down and the tasks the scheduler moved off them, until
+the service is stable for its monitor period on the nodes still up -- bounded, and Ctrl-C only
+stops the waiting.  Knows nothing of IPython."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from ..errors import EngineError
+from .nodes import PICTURE_NODES, Cluster, Node, from_raw
 from .tasks import hostnames
 
 # the CLI's progress: a task's state as a step out of 9 (cli/command/service/progress)
@@ -38,6 +40,8 @@ class Slot:
     state: str = ""
     error: str = ""
     message: str = ""
+    node_id: str = ""
+    name: str = ""  # web.2 (a replicated slot), web (a global service's task on its node)
 
     @property
     def step(self) -> int:
@@ -66,6 +70,15 @@ class NodeDown:
 
 
 @dataclass
+class TaskMoved:
+    """The scheduler put a slot that ran on a node now down on another node."""
+
+    name: str    # web.2
+    source: str  # the node that went down
+    target: str  # where the slot runs now
+
+
+@dataclass
 class Verifying:
     seconds: int  # left of the monitor period
 
@@ -87,6 +100,9 @@ class Convergence:
     desired: int = 0
     rollback: bool = False
     nodes_down: dict = field(default_factory=dict)  # hostname -> what the manager says
+    moved: list[TaskMoved] = field(default_factory=list)  # slots moved off nodes that went down
+    nodes: list[Node] = field(default_factory=list)  # the swarm's nodes at the last look
+    placed_on: dict = field(repr=False, default_factory=dict)  # slot name -> (node id, hostname) last seen
     polls: int = 0  # looks taken so far
     outcome: str = "waiting"  # waiting, verifying, converged, timeout, paused, interrupted, failed
     note: str = ""  # the last line of the progress (verify..., update paused ...)
@@ -97,6 +113,16 @@ class Convergence:
     @property
     def duration(self) -> float:
         return (self.ended or time.monotonic()) - self.started
+
+    @property
+    def cluster(self) -> Cluster:
+        """The nodes and this service's slots on them, for the cluster picture (in a large swarm
+        only the nodes its slots run on and those that went down)."""
+        slots, nodes = list(self.slots.values()), self.nodes
+        if len(nodes) > PICTURE_NODES:
+            used = {s.node_id for s in slots}
+            nodes = [n for n in nodes if n.id in used or n.state in ("down", "disconnected")]
+        return Cluster(nodes, slots)
 
     def pending_reasons(self) -> list[str]:
         """The scheduler's own words for tasks it could not place."""
@@ -125,8 +151,10 @@ def _pick(tasks: list[dict], key) -> dict[str, dict]:
 def converge(engine, service_id: str, result: Convergence, timeout: float | None = WAIT, refused=None):
     """Watch a service until it converges, as `docker service create/update` without `-d` does.
 
-    Yields `SlotChanged`, `ProgressChanged`, `NodeDown`, `Verifying`, then `Converged`; the
-    `result` is kept up to date.  Raises `ConvergenceError` past `timeout` seconds or when the
+    Yields `SlotChanged`, `ProgressChanged`, `NodeDown`, `TaskMoved`, `Verifying`, then
+    `Converged`; the `result` is kept up to date.  A node the manager marks down leaves the count
+    (its tasks are the scheduler's to move, a global service's simply end): the wait goes on until
+    the service is stable on the nodes still up.  Raises `ConvergenceError` past `timeout` seconds or when the
     update pauses, `WaitInterrupted` on Ctrl-C -- the service itself is left as it is."""
     import docker
 
@@ -152,6 +180,7 @@ def converge(engine, service_id: str, result: Convergence, timeout: float | None
                 result.rollback = True
                 result.message = status.get("Message", "") or result.message
             names = hostnames(nodes)
+            result.nodes = sorted((from_raw(n) for n in nodes), key=lambda n: (n.hostname, n.id))
             yield from _nodes(nodes, names, nodes_seen, result)
             active = {n["ID"] for n in nodes if (n.get("Status") or {}).get("State") != "down"}
             done = yield from _update_slots(service, tasks, names, active, result)
@@ -205,8 +234,20 @@ def _nodes(nodes, names, seen: dict, result: Convergence):
             else:
                 result.nodes_down[name] = message or state
             yield NodeDown(name, state, message)
-        elif before is None and state == "down" and node["ID"] in {t.node for t in result.slots.values()}:
+        elif before is None and state == "down" and node["ID"] in {t.node_id for t in result.slots.values()}:
             result.nodes_down[name] = status.get("Message", "") or state
+
+
+def _moved(slot: Slot, active: set, result: Convergence):
+    """A slot now on another node than the one it was last seen on, which is down: moved."""
+    if not slot.node_id:
+        return
+    before = result.placed_on.get(slot.name)
+    result.placed_on[slot.name] = (slot.node_id, slot.node)
+    if before and before[0] != slot.node_id and before[0] not in active:
+        moved = TaskMoved(slot.name, before[1], slot.node)
+        result.moved.append(moved)
+        yield moved
 
 
 def _update_slots(service: dict, tasks: list[dict], names: dict, active: set, result: Convergence):
@@ -218,18 +259,22 @@ def _update_slots(service: dict, tasks: list[dict], names: dict, active: set, re
         chosen = {k: t for k, t in chosen.items() if k in active}
         desired = len(chosen)
         keys = {k: k[:12] for k in chosen}
+        names_of = {k: result.service for k in chosen}
     else:
         desired = int((mode.get("Replicated") or {}).get("Replicas") or 0)
         chosen = _pick([t for t in tasks if not t.get("NodeID") or t["NodeID"] in active], lambda t: t.get("Slot", 0))
         order = sorted(chosen)
         keys = {k: f"{i + 1}/{desired}" for i, k in enumerate(order)}
+        names_of = {k: f"{result.service}.{k}" for k in chosen}
     running = 0
     for k, task in sorted(chosen.items(), key=lambda kv: keys[kv[0]]):
         status = task.get("Status") or {}
         if STEPS.get(task["DesiredState"], 0) <= RUNNING and status.get("State") == "running":
             running += 1
-        slot = Slot(keys[k], task["ID"], names.get(task.get("NodeID", ""), ""), task["DesiredState"],
-                    status.get("State", ""), status.get("Err", ""), status.get("Message", ""))
+        node_id = task.get("NodeID", "")
+        slot = Slot(keys[k], task["ID"], names.get(node_id, ""), task["DesiredState"],
+                    status.get("State", ""), status.get("Err", ""), status.get("Message", ""), node_id, names_of[k])
+        yield from _moved(slot, active, result)
         if result.slots.get(slot.key) != slot:
             result.slots[slot.key] = slot
             yield SlotChanged(slot)

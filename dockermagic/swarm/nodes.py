@@ -1,6 +1,6 @@
 """A swarm's nodes: `docker node ls|inspect|update|promote|demote|rm` with the CLI's `--format`
 fields and lines, `Node` / `NodeList`, and `Cluster` (the nodes, and the tasks on each once
-services run: what the cluster picture draws)."""
+services run: what the cluster picture draws; `node ls`, `node ps` and `service ps` carry one)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from ..errors import InvalidInput
 from ..gotemplate.formats import Listing
 from ..gotemplate.gofmt import go_time
+from . import tasks
 from .cluster import SwarmError, call
-from .tasks import list_tasks, pretty
+from .tasks import pretty
 
 LS_TABLE = "table {{.ID}} {{if .Self}}*{{else}} {{ end }}\t{{.Hostname}}\t{{.Status}}\t{{.Availability}}\t{{.ManagerStatus}}\t{{.EngineVersion}}"
 LS_HEADER = {"ID": "ID", "Self": "", "Hostname": "HOSTNAME", "Status": "STATUS", "Availability": "AVAILABILITY",
@@ -75,25 +76,40 @@ class NodeList(Listing):
     nodes: list[Node]
     rows: list = field(repr=False, default_factory=list)
     label: str = ""
+    tasks: list = field(repr=False, default_factory=list)  # the tasks meant to run (`tasks.Task`), for the picture
     ROWS = "nodes"
 
     @staticmethod
     def _name(node) -> str:
         return node.hostname
 
+    @property
+    def cluster(self) -> "Cluster":
+        """The listed nodes and the tasks on them: what the picture under the table draws."""
+        return Cluster(self.nodes, self.tasks, self.label)
+
 
 def _self_id(engine) -> str:
     return (engine.api.info().get("Swarm") or {}).get("NodeID", "")
 
 
-def list_nodes(engine, filters: dict | None = None) -> NodeList:
+def list_nodes(engine, filters: dict | None = None, with_tasks: bool = False) -> NodeList:
+    """`docker node ls`; `with_tasks` also reads the tasks meant to run, for the cluster picture
+    (not for `-q` or `--format`, which print only the nodes)."""
     raws = call(engine, "node ls", "nodes", filters=filters or None)
     me = _self_id(engine)
     tls = (call(engine, "node ls", "inspect_swarm").get("TLSInfo") or {})
     nodes = [from_raw(raw, me) for raw in raws]
     # the CLI sorts by hostname, then id (cli/command/node/list.go)
     nodes.sort(key=lambda n: (n.hostname, n.id))
-    return NodeList(nodes, [NodeRow(n, tls) for n in nodes], engine.label)
+    return NodeList(nodes, [NodeRow(n, tls) for n in nodes], engine.label, _meant(engine, raws) if with_tasks else [])
+
+
+def _meant(engine, node_raws: list[dict]) -> list:
+    """The tasks meant to run, named as `node ps` names them (the nodes already read reused)."""
+    raws = call(engine, "node ls", "tasks", filters={"desired-state": "running"})
+    services = {s["ID"]: s["Spec"]["Name"] for s in call(engine, "node ls", "services")} if raws else {}
+    return tasks.ordered([tasks.from_raw(raw, services, tasks.hostnames(node_raws)) for raw in raws])
 
 
 def resolve(engine, ref: str, doing: str) -> dict:
@@ -264,11 +280,23 @@ def pretty_inspect(engine, refs) -> str:
 
 
 # -- the cluster picture's data -----------------------------------------------------------------
+PICTURE_NODES = 12  # past this many nodes, a task list's picture draws only the nodes its tasks run on
+
+
+def shown_name(task) -> str:
+    """A task as the picture names it inside its node: `web.2`, or `web` for a global service's
+    task (the CLI's `web.<node id>` would repeat the box's node)."""
+    if getattr(task, "slot", None) == 0:
+        return getattr(task, "service", "") or task.name
+    return task.name
+
+
 @dataclass
 class Cluster:
     """The nodes and the tasks they run: what the cluster picture draws.  A task is anything with
-    `node_id`, `name`, `state` (current) and `desired` (see `tasks.Task`); the service views add
-    them (`Cluster(nodes, tasks)`), `node ls` alone draws the nodes."""
+    `node_id`, `name`, `state` (current), `desired` and `error` (a `tasks.Task`, a converging
+    service's `convergence.Slot`); `node ls` gives the tasks meant to run, `service ps` its own,
+    a converging service its slots."""
 
     nodes: list[Node]
     tasks: list = field(default_factory=list)
@@ -279,13 +307,27 @@ class Cluster:
 
     @property
     def unplaced(self) -> list:
-        """Tasks no node runs yet (pending: e.g. a constraint no node meets)."""
-        ids = {n.id for n in self.nodes}
-        return [t for t in self.tasks if getattr(t, "node_id", None) not in ids]
+        """Tasks no node took yet (pending: e.g. a constraint no node meets)."""
+        return [t for t in self.tasks if not getattr(t, "node_id", None)]
+
+    @property
+    def down(self) -> list[Node]:
+        return [n for n in self.nodes if n.state in ("down", "disconnected")]
 
 
 def cluster(engine, with_tasks: bool = True) -> Cluster:
     """The swarm's nodes and, with `with_tasks`, the tasks that should be running on them."""
-    listed = list_nodes(engine)
-    tasks = list_tasks(engine, {"desired-state": "running"}).tasks if with_tasks else []
-    return Cluster(listed.nodes, tasks, listed.label)
+    return list_nodes(engine, with_tasks=with_tasks).cluster
+
+
+def placed(listing):
+    """A task list (`node ps`, `service ps`, `stack ps`) with its picture: the nodes its tasks
+    are meant to run on (every node of a small swarm, so an empty one shows too), those tasks
+    inside them.  From the nodes the listing read already: nothing more is asked of the engine."""
+    nodes = sorted((from_raw(raw) for raw in listing.node_raws), key=lambda n: (n.hostname, n.id))
+    meant = [t for t in listing.tasks if t.desired in ("running", "ready")]
+    if len(nodes) > PICTURE_NODES:
+        used = {t.node_id for t in meant}
+        nodes = [n for n in nodes if n.id in used]
+    listing.cluster = Cluster(nodes, meant, listing.label) if nodes else None
+    return listing

@@ -332,4 +332,4 @@ def list_tasks(engine, services, filters: dict | None = None, no_trunc: bool = F
     filters = dict(filters or {})
     if filters.get("node"):  # as the CLI: each node looked up by the engine (id, prefix, hostname or self)
         filters["node"] = [nodes.resolve(engine, ref, f"service ps --filter node={ref}")["ID"] for ref in filters["node"]]
-    return tasks.list_tasks(engine, {**filters, "service": ids}, "service ps", resolve, not no_trunc)
+    return nodes.placed(tasks.list_tasks(engine, {**filters, "service": ids}, "service ps", resolve, not no_trunc))

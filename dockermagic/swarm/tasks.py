@@ -114,6 +114,8 @@ class TaskList(Listing):
     label: str = ""
     trunc: bool = True
     command: str = "node ps"
+    node_raws: list = field(repr=False, default_factory=list)  # the nodes as the manager described them
+    cluster: object = None  # `nodes.Cluster`: where the listed tasks run (set by `nodes.placed`)
     ROWS = "tasks"
 
     @staticmethod
@@ -152,5 +154,6 @@ def list_tasks(engine, filters: dict | None = None, doing: str = "node ps", reso
     with `resolve=False` services and nodes are named by their ids (`--no-resolve`)."""
     raws = call(engine, doing, "tasks", filters=filters or None)
     services = {s["ID"]: s["Spec"]["Name"] for s in call(engine, doing, "services")} if raws and resolve else {}
-    nodes = node_names(engine, doing) if raws and resolve else {}
-    return TaskList(ordered([from_raw(raw, services, nodes) for raw in raws]), engine.label, trunc, doing)
+    node_raws = call(engine, doing, "nodes") if raws and resolve else []
+    return TaskList(ordered([from_raw(raw, services, hostnames(node_raws)) for raw in raws]), engine.label, trunc, doing,
+                    node_raws)

@@ -118,3 +118,193 @@ def swarm_made(swarm):
     tracker = SwarmMade(swarm)
     yield tracker
     tracker.cleanup()
+
+
+# -- a node of our own that goes away: `lost_node` ---------------------------------------------------
+LOST = "dm-swt3"                          # its network namespace, its folder /tmp/dm-swt3
+LOST_DIR = f"/tmp/{LOST}"
+LOST_HOSTNAME = "swarm-lost"
+LOST_VETH_HOST, LOST_VETH_NS = f"{LOST}h", f"{LOST}n"
+LOST_HOST_IP, LOST_IP = "169.254.78.1", "169.254.78.2"
+LOST_BRIDGE, LOST_BRIDGE_NET = "dm-swb3", "172.31.248.1/24"
+
+
+def _run(*args, check: bool = True, **kwargs):
+    proc = subprocess.run(list(args), capture_output=True, text=True, timeout=60, **kwargs)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed: {proc.stderr.strip()}")
+    return proc
+
+
+class LostNode:
+    """A third node that joins the shared swarm as a worker only to be lost: a dockerd of its own
+    in its own network namespace (a veth pair 169.254.78.1 <-> .2, a default route through the
+    host to the manager at 169.254.77.1:2377, its own bridge and data/exec root under
+    /tmp/dm-swt3, hostname swarm-lost), started as scripts/engine starts the shared worker.
+    `kill()` ends it with SIGKILL (its process group), as a machine that goes away; `cleanup()`
+    removes all of it -- the node from the swarm too -- whatever state it was left in."""
+
+    def __init__(self, swarm: Swarm):
+        self.swarm = swarm
+        self.host = f"unix://{LOST_DIR}/docker.sock"
+        self.proc: subprocess.Popen | None = None
+        self.node_id = ""
+
+    def cli(self, *args, check: bool = True, input: str | None = None):
+        return self.swarm.cli(*args, on=self.host, check=check, input=input)
+
+    # -- making it ----------------------------------------------------------------------------
+    def _net(self) -> None:
+        ns = ("ip", "netns", "exec", LOST, "ip")  # `ip` runs fine under `ip netns exec`; dockerd does not
+        _run("ip", "netns", "add", LOST)
+        _run("ip", "link", "add", LOST_VETH_HOST, "type", "veth", "peer", "name", LOST_VETH_NS)
+        _run("ip", "link", "set", LOST_VETH_NS, "netns", LOST)
+        _run("ip", "addr", "add", f"{LOST_HOST_IP}/24", "dev", LOST_VETH_HOST)
+        _run("ip", "link", "set", LOST_VETH_HOST, "up")
+        _run(*ns, "addr", "add", f"{LOST_IP}/24", "dev", LOST_VETH_NS)
+        _run(*ns, "link", "set", LOST_VETH_NS, "up")
+        _run(*ns, "link", "set", "lo", "up")
+        _run(*ns, "route", "add", "default", "via", LOST_HOST_IP)
+        _run(*ns, "link", "add", LOST_BRIDGE, "type", "bridge")
+        _run(*ns, "addr", "add", LOST_BRIDGE_NET, "dev", LOST_BRIDGE)
+        _run(*ns, "link", "set", LOST_BRIDGE, "up")
+
+    def _dockerd(self, timeout: float = 30) -> None:
+        import time
+
+        os.makedirs(LOST_DIR, exist_ok=True)
+        log = open(f"{LOST_DIR}/dockerd.log", "wb")
+        # No registry serves busybox here, and swarm's agent tries to pull a task's image first
+        # unless told to prefer the one it has: in this namespace the default route makes that
+        # try wait for a timeout (the shared nodes have no route out, so theirs fail at once).
+        env = {**os.environ, "DOCKER_SERVICE_PREFER_OFFLINE_IMAGE": "1"}
+        self.proc = subprocess.Popen(
+            ["unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$@"', LOST_HOSTNAME,
+             "nsenter", f"--net=/var/run/netns/{LOST}", "dockerd", "--host", self.host,
+             "--data-root", f"{LOST_DIR}/data", "--exec-root", f"{LOST_DIR}/exec", "--pidfile", f"{LOST_DIR}/docker.pid",
+             f"--bridge={LOST_BRIDGE}", "--iptables=false", "--insecure-registry", self.swarm.registry],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while self.cli("version", check=False).returncode != 0:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                with open(f"{LOST_DIR}/dockerd.log", errors="replace") as f:
+                    tail = f.read()[-600:]
+                raise AssertionError(f"the lost node's dockerd did not start: {tail}")
+            time.sleep(0.2)
+
+    def start(self) -> "LostNode":
+        import time
+
+        with open("/proc/sys/net/ipv4/ip_forward") as f:
+            if f.read().strip() != "1":
+                _missing("lost node", "net.ipv4.ip_forward=1 (a node in a namespace of its own routes to the manager)")
+        self.cleanup()  # what a run that was itself killed may have left
+        self._net()
+        self._dockerd()
+        token = self.swarm.cli("swarm", "join-token", "-q", "worker").stdout.strip()
+        self.cli("swarm", "join", "--advertise-addr", LOST_IP, "--listen-addr", f"{LOST_IP}:2377",
+                 "--token", token, f"{self.swarm.manager_addr}:2377")
+        self.node_id = self.cli("info", "--format", "{{.Swarm.NodeID}}").stdout.strip()
+        env = {k: v for k, v in os.environ.items() if k not in ("DOCKER_HOST", "DOCKER_CONTEXT")}
+        saved = subprocess.run(["docker", "save", "busybox:latest"], capture_output=True, timeout=60, env=env, check=True)
+        loaded = subprocess.run(["docker", "-H", self.host, "load", "-q"], input=saved.stdout, capture_output=True,
+                                timeout=60, env=env)
+        assert loaded.returncode == 0, loaded.stderr
+        deadline = time.monotonic() + 20
+        while self.swarm.cli("node", "inspect", "-f", "{{.Status.State}}", self.node_id).stdout.strip() != "ready":
+            assert time.monotonic() < deadline, "the lost node did not become ready"
+            time.sleep(0.2)
+        return self
+
+    # -- losing it ----------------------------------------------------------------------------
+    def kill(self) -> None:
+        """SIGKILL to the dockerd's process group: no goodbye to the manager, as a machine that dies."""
+        import signal
+
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    @staticmethod
+    def _ours() -> list[int]:
+        """The processes the node's dockerd left (its containerd, shims and the tasks' processes
+        under them): those whose command line names its folder, and their descendants."""
+        parents, roots = {}, []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    cmdline = f.read()
+                with open(f"/proc/{entry}/stat") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+            program = os.path.basename(cmdline.split(b"\0", 1)[0]).decode(errors="replace")
+            if program.startswith(("dockerd", "containerd")) and f"{LOST_DIR}/".encode() in cmdline:
+                roots.append(int(entry))
+        found, todo = set(roots), list(roots)
+        while todo:
+            pid = todo.pop()
+            for child, parent in parents.items():
+                if parent == pid and child not in found:
+                    found.add(child)
+                    todo.append(child)
+        return sorted(found)
+
+    def cleanup(self) -> None:
+        import signal
+
+        self.kill()
+        for pid in self._ours():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        # the node, on the manager (by its id, or any down node named swarm-lost a killed run left)
+        ids = [self.node_id] if self.node_id else []
+        listed = self.swarm.cli("node", "ls", "--format", "{{.ID}} {{.Hostname}} {{.Status}}", check=False).stdout
+        ids += [line.split()[0] for line in listed.splitlines()
+                if line.split()[1:2] == [LOST_HOSTNAME] and line.split()[0] not in ids]
+        for node in ids:
+            self.swarm.cli("node", "rm", "--force", node, check=False)
+        with open("/proc/mounts") as f:
+            mounts = [line.split()[1] for line in f if line.split()[1].startswith(LOST_DIR + "/")]
+        for point in sorted(mounts, key=len, reverse=True):
+            if _run("umount", point, check=False).returncode != 0:
+                _run("umount", "-l", point, check=False)
+        with open("/proc/mounts") as f:
+            if not any(line.split()[1].startswith(LOST_DIR + "/") for line in f):
+                _run("rm", "-rf", LOST_DIR, check=False)
+        if os.path.exists(f"/var/run/netns/{LOST}"):
+            _run("ip", "netns", "del", LOST, check=False)  # its veth end and its bridge go with it
+        if _run("ip", "link", "show", LOST_VETH_HOST, check=False).returncode == 0:
+            _run("ip", "link", "del", LOST_VETH_HOST, check=False)
+
+
+@pytest.fixture
+def lost_node(swarm):
+    """A third node (swarm-lost) joined to the shared swarm, to be killed by the test; removed
+    from the swarm and the machine afterwards, whatever happened.  One at a time on a machine
+    (a lock file): its names are fixed."""
+    import fcntl
+    import time
+
+    if os.geteuid() != 0:
+        _missing("lost node", "root (a network namespace and a dockerd of its own)")
+    with open(f"/tmp/{LOST}.lock", "w") as lock:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                assert time.monotonic() < deadline, f"another run held /tmp/{LOST}.lock for 120s"
+                time.sleep(0.5)
+        node = LostNode(swarm)
+        try:
+            yield node.start()
+        finally:
+            node.cleanup()

@@ -105,7 +105,8 @@ class SwarmMagics(MagicsArea):
         from ...swarm import nodes
 
         formats.check_listing(args.format)
-        listed = nodes.list_nodes(self.engine(), pairs.filter_map(args.filter, "--filter", "role=manager"))
+        listed = nodes.list_nodes(self.engine(), pairs.filter_map(args.filter, "--filter", "role=manager"),
+                                  with_tasks=not (args.quiet or args.format))
         if args.quiet and not args.format:
             return _formatted("".join(n.id + "\n" for n in listed))
         if args.format:
@@ -126,7 +127,7 @@ class SwarmMagics(MagicsArea):
         if args.format:
             rows = listed.rows(trunc=not args.no_trunc, table=args.format.startswith("table"))
             return _formatted(formats.listing(args.format, rows, tasks.PS_HEADER, tasks.PS_TABLE, args.quiet))
-        return listed
+        return nodes.placed(listed)
 
     # -- secrets and configs ----------------------------------------------------------------
     @line_cell_magic

@@ -160,7 +160,7 @@ class StackMagics(MagicsArea):
 
     def _ps(self, args, engine):
         from ...gotemplate import formats
-        from ...swarm import stacks, tasks
+        from ...swarm import nodes, stacks, tasks
 
         formats.check_listing(args.format)
         listing = stacks.list_tasks(engine, args.stack, pairs.filter_map(args.filter, "--filter", "desired-state=running"),
@@ -172,7 +172,7 @@ class StackMagics(MagicsArea):
             table = args.format.startswith("table")
             return formats.Formatted(formats.listing(args.format, listing.rows(table=table), tasks.PS_HEADER, tasks.PS_TABLE,
                                                      quiet=args.quiet))
-        return listing
+        return nodes.placed(listing)
 
     def _rm(self, args, engine):
         from ...swarm import stacks

@@ -3,18 +3,20 @@
 `ConvergenceView`: one row per slot (a replica, or a node of a global service) with its
 desired and current state, a bar of the CLI's nine steps, its node and the scheduler's words
 (`no suitable node (scheduling constraints not satisfied on 2 nodes)`); the overall count, nodes
-that went down, the verify line.  In a terminal, the CLI's progress lines.  The bundles:
+that went down (a line each, then the cluster picture: where the slots run now) and the slots the
+scheduler moved off them, the verify line.  In a terminal, the CLI's progress lines.  The bundles:
 `service ls` as the CLI's table (`service ps`: views/swarm/nodes.py's task list), a `Service` as its facts (and how it last
 converged)."""
 
 from __future__ import annotations
 
 from ...gotemplate import formats
-from ...swarm.convergence import STEPS, Converged, NodeDown, ProgressChanged, SlotChanged, Verifying
+from ...swarm.convergence import STEPS, Converged, NodeDown, ProgressChanged, SlotChanged, TaskMoved, Verifying
 from ...swarm.services import LS_HEADER, LS_TABLE
 from ...text import units
 from ..live import HTML, LiveView
 from ..markup import MONO, MUTED, badge, box, code, esc, table
+from .cluster import picture_html
 
 BAR_WIDTH = 50  # the CLI's progress bar
 KINDS = {"running": "succeeded", "failed": "failed", "rejected": "failed", "pending": "waiting", "shutdown": "base",
@@ -41,6 +43,16 @@ def slot_line(slot) -> str:
         error = slot.error.replace("\n", " ")
         return f"{slot.key}: {error[:74] + '…' if len(error) > 75 else error}"
     return f"{slot.key}: {slot.state:<9} {text_bar(slot.step)}"
+
+
+def down_line(c, node: str, why: str) -> str:
+    """A node the manager marked down while the service converged, as one line."""
+    then = "its task leaves the count" if c.mode == "global" else "the scheduler moves its tasks"
+    return f"node {node} is down: {why} -- {then}"
+
+
+def moved_line(moved) -> str:
+    return f"{moved.name} moved from {moved.source} to {moved.target}"
 
 
 def overall(c) -> str:
@@ -115,8 +127,10 @@ class ConvergenceView(LiveView):
     def footer_html(self) -> str:
         c, out = self.convergence, []
         if c is not None:
-            out += [f'<div style="color:#b58900">node {code(n)} is down: {esc(why)} -- its tasks are rescheduled</div>'
-                    for n, why in c.nodes_down.items()]
+            out += [f'<div style="color:#cf222e">{esc(down_line(c, n, why))}</div>' for n, why in c.nodes_down.items()]
+            out += [f'<div style="color:#b58900">{esc(moved_line(m))}</div>' for m in c.moved]
+            if c.nodes_down and c.nodes:  # where the slots run now, the down node empty
+                out.append(picture_html(c.cluster))
             reasons = c.pending_reasons()
             out += [f'<div style="color:#b58900">the scheduler: {esc(r)}</div>' for r in reasons]
             if c.message:
@@ -151,7 +165,8 @@ class ConvergenceView(LiveView):
         if c is not None:
             lines.append(overall(c))
             lines += [slot_line(slot) for slot in c.slots.values()]
-            lines += [f"node {n} is down: {why}" for n, why in c.nodes_down.items()]
+            lines += [down_line(c, n, why) for n, why in c.nodes_down.items()]
+            lines += [moved_line(m) for m in c.moved]
             lines += [f"rollback: {c.message}"] if c.message else []
             if c.note:
                 lines.append(f"verify: {c.note}" if c.outcome in ("verifying", "converged") else c.note)
@@ -170,6 +185,8 @@ class ConvergenceView(LiveView):
             print(overall(c), flush=True)
         elif isinstance(event, NodeDown):
             print(f"node {event.node} is {event.state}{': ' + event.message if event.message else ''}", flush=True)
+        elif isinstance(event, TaskMoved):
+            print(moved_line(event), flush=True)
         elif isinstance(event, (Verifying, Converged)):
             print(f"verify: {c.note}", flush=True)
         elif event is None and self.error:

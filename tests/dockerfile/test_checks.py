@@ -25,7 +25,7 @@ def found(text: str, *, ignore: str | None = None, build: bool = False, **kwargs
     return [(w.rule, w.line, w.message) for w in report]
 
 
-def W(rule: str, line: int, message: str) -> tuple:
+def warned(rule: str, line: int, message: str) -> tuple:
     return rule, line, message
 
 
@@ -33,42 +33,42 @@ CASES = {
     # testStageName
     "stage-name-casing": ("\n# warning: stage name should be lowercase\n#\nFROM scratch AS BadStageName\n\n"
                           "# warning: 'as' should match 'FROM' cmd casing.\n#\nFROM scratch as base2\n\nFROM scratch AS base3\n",
-                          {}, [W("StageNameCasing", 4, "Stage name 'BadStageName' should be lowercase"),
-                               W("FromAsCasing", 8, "'as' and 'FROM' keywords' casing do not match")]),
+                          {}, [warned("StageNameCasing", 4, "Stage name 'BadStageName' should be lowercase"),
+                               warned("FromAsCasing", 8, "'as' and 'FROM' keywords' casing do not match")]),
     "from-as-casing-lower": ("\n# warning: 'AS' should match 'from' cmd casing.\n#\nfrom scratch AS base\n\nfrom scratch as base2\n",
-                             {}, [W("FromAsCasing", 4, "'AS' and 'from' keywords' casing do not match")]),
+                             {}, [warned("FromAsCasing", 4, "'AS' and 'from' keywords' casing do not match")]),
     # testNoEmptyContinuation
     "no-empty-continuation": ("\nFROM scratch\n# warning: empty continuation line\nCOPY Dockerfile \\\n\n.\nCOPY Dockerfile \\\n.\n",
-                              {}, [W("NoEmptyContinuation", 6, "Empty continuation line")]),
+                              {}, [warned("NoEmptyContinuation", 6, "Empty continuation line")]),
     # testConsistentInstructionCasing
     "casing-From": ("\n# warning: 'FROM' should be either lowercased or uppercased\n#\nFrom scratch as base\nFROM scratch AS base2\n",
-                    {}, [W("ConsistentInstructionCasing", 4, "Command 'From' should match the case of the command majority (uppercase)")]),
+                    {}, [warned("ConsistentInstructionCasing", 4, "Command 'From' should match the case of the command majority (uppercase)")]),
     "casing-copy": ("\nFROM scratch\n# warning: 'copy' should match command majority's casing (uppercase)\ncopy Dockerfile /foo\nCOPY Dockerfile /bar\n",
-                    {}, [W("ConsistentInstructionCasing", 4, "Command 'copy' should match the case of the command majority (uppercase)")]),
+                    {}, [warned("ConsistentInstructionCasing", 4, "Command 'copy' should match the case of the command majority (uppercase)")]),
     "casing-frOM": ("\n#\n#\nfrOM scratch as base\nfrom scratch as base2\n",
-                    {}, [W("ConsistentInstructionCasing", 4, "Command 'frOM' should match the case of the command majority (lowercase)")]),
+                    {}, [warned("ConsistentInstructionCasing", 4, "Command 'frOM' should match the case of the command majority (lowercase)")]),
     "casing-COPY": ("\nfrom scratch\n#\nCOPY Dockerfile /foo\ncopy Dockerfile /bar\n",
-                    {}, [W("ConsistentInstructionCasing", 4, "Command 'COPY' should match the case of the command majority (lowercase)")]),
+                    {}, [warned("ConsistentInstructionCasing", 4, "Command 'COPY' should match the case of the command majority (lowercase)")]),
     "casing-from-minority": ("\n#\n#\nfrom scratch\nCOPY Dockerfile /foo\nCOPY Dockerfile /bar\nCOPY Dockerfile /baz\n",
-                             {}, [W("ConsistentInstructionCasing", 4, "Command 'from' should match the case of the command majority (uppercase)")]),
+                             {}, [warned("ConsistentInstructionCasing", 4, "Command 'from' should match the case of the command majority (uppercase)")]),
     "casing-FROM-minority": ("\n#\n#\nFROM scratch\ncopy Dockerfile /foo\ncopy Dockerfile /bar\ncopy Dockerfile /baz\n",
-                             {}, [W("ConsistentInstructionCasing", 4, "Command 'FROM' should match the case of the command majority (lowercase)")]),
+                             {}, [warned("ConsistentInstructionCasing", 4, "Command 'FROM' should match the case of the command majority (lowercase)")]),
     "casing-all-lower": ("\nfrom scratch\ncopy Dockerfile /foo\ncopy Dockerfile /bar\n", {}, []),
     "casing-all-upper": ("\nFROM scratch\nCOPY Dockerfile /foo\nCOPY Dockerfile /bar\n", {}, []),
     "casing-heredoc-body": ("\nFROM alpine\nRUN <<'EOT'\nenv\nEOT\n", {}, []),
     # testDuplicateStageName, testReservedStageName
     "duplicate-stage": ("\nFROM scratch AS b\nFROM scratch AS b\n", {},
-                        [W("DuplicateStageName", 3, 'Duplicate stage name "b", stage names should be unique')]),
+                        [warned("DuplicateStageName", 3, 'Duplicate stage name "b", stage names should be unique')]),
     "unique-stages": ("\nFROM scratch AS b1\nFROM scratch AS b2\n", {}, []),
     "reserved-stage": ("\nFROM scratch AS scratch\nFROM scratch AS context\n", {},
-                       [W("ReservedStageName", 2, 'Stage name should not use the same name as reserved stage "scratch"'),
-                        W("ReservedStageName", 3, 'Stage name should not use the same name as reserved stage "context"')]),
+                       [warned("ReservedStageName", 2, 'Stage name should not use the same name as reserved stage "scratch"'),
+                        warned("ReservedStageName", 3, 'Stage name should not use the same name as reserved stage "context"')]),
     "reserved-as-base": ("\nFROM scratch\nFROM scratch AS a\n", {}, []),
     # testJSONArgsRecommended
     "json-cmd": ("\nFROM scratch\nCMD mycommand\n", {},
-                 [W("JSONArgsRecommended", 3, "JSON arguments recommended for CMD to prevent unintended behavior related to OS signals")]),
+                 [warned("JSONArgsRecommended", 3, "JSON arguments recommended for CMD to prevent unintended behavior related to OS signals")]),
     "json-entrypoint": ("\nFROM scratch\nENTRYPOINT mycommand\n", {},
-                        [W("JSONArgsRecommended", 3, "JSON arguments recommended for ENTRYPOINT to prevent unintended behavior related to OS signals")]),
+                        [warned("JSONArgsRecommended", 3, "JSON arguments recommended for ENTRYPOINT to prevent unintended behavior related to OS signals")]),
     "json-shell-set": ("\nFROM scratch\nSHELL [\"/usr/bin/customshell\"]\nCMD mycommand\n", {}, []),
     "json-shell-entrypoint": ("\nFROM scratch\nSHELL [\"/usr/bin/customshell\"]\nENTRYPOINT mycommand\n", {}, []),
     "json-shell-from-stage": ("\nFROM scratch AS base\nSHELL [\"/usr/bin/customshell\"]\n\nFROM base\nCMD mycommand\n", {}, []),
@@ -76,7 +76,7 @@ CASES = {
     "json-form": ("FROM scratch\nCMD [\"mycommand\"]\n", {}, []),
     # testMaintainerDeprecated
     "maintainer": ("\nFROM scratch\nMAINTAINER me@example.org\n", {},
-                   [W("MaintainerDeprecated", 3, "Maintainer instruction is deprecated in favor of using label")]),
+                   [warned("MaintainerDeprecated", 3, "Maintainer instruction is deprecated in favor of using label")]),
     "label-author": ("\nFROM scratch\nLABEL org.opencontainers.image.authors=\"me@example.org\"\n", {}, []),
     # testUndeclaredArg
     "arg-declared": ("\nARG base=scratch\nFROM $base\nCOPY Dockerfile .\n", {}, []),
@@ -86,14 +86,14 @@ CASES = {
     "arg-default-modifier": ("\nARG DEBUG\nFROM scra${DEBUG:-tch}\nCOPY Dockerfile .\n", {}, []),
     "arg-empty": ("\nARG DEBUG=\"\"\nFROM scratch${DEBUG-@bogus}\nCOPY Dockerfile .\n", {}, []),
     "arg-misspelt-platform": ("\nFROM --platform=$BULIDPLATFORM scratch\nCOPY Dockerfile .\n", {},
-                              [W("UndefinedArgInFrom", 2, "FROM argument 'BULIDPLATFORM' is not declared (did you mean BUILDPLATFORM?)")]),
+                              [warned("UndefinedArgInFrom", 2, "FROM argument 'BULIDPLATFORM' is not declared (did you mean BUILDPLATFORM?)")]),
     "arg-misspelt": ("\nARG MY_OS=linux\nARG MY_ARCH=amd64\nFROM --platform=linux/${MYARCH} busybox\nCOPY Dockerfile .\n", {},
-                     [W("UndefinedArgInFrom", 4, "FROM argument 'MYARCH' is not declared (did you mean MY_ARCH?)")]),
+                     [warned("UndefinedArgInFrom", 4, "FROM argument 'MYARCH' is not declared (did you mean MY_ARCH?)")]),
     "arg-undeclared": ("\nARG tag=latest\nFROM busybox:${tag}${version} AS b\nCOPY Dockerfile .\n", {},
-                       [W("UndefinedArgInFrom", 3, "FROM argument 'version' is not declared")]),
+                       [warned("UndefinedArgInFrom", 3, "FROM argument 'version' is not declared")]),
     # testWorkdirRelativePath
     "workdir-relative": ("\nFROM scratch\nWORKDIR app/\n", {},
-                         [W("WorkdirRelativePath", 3, 'Relative workdir "app/" can have unexpected results if the base image changes')]),
+                         [warned("WorkdirRelativePath", 3, 'Relative workdir "app/" can have unexpected results if the base image changes')]),
     "workdir-after-absolute": ("\nFROM scratch AS a\nWORKDIR /app\n\nFROM a AS b\nWORKDIR subdir/\n", {}, []),
     "workdir-skipped": ("\nFROM scratch\n# check=skip=WorkdirRelativePath\nWORKDIR app/\n", {}, []),
     # testUnmatchedVars
@@ -101,37 +101,37 @@ CASES = {
     "var-from-parent-stage": ("\nFROM alpine AS base\nARG foo=Dockerfile\n\nFROM base\nCOPY $foo .\n", {}, []),
     "var-in-run": ("\nFROM alpine\nRUN echo $PATH $NOPE\n", {}, []),
     "var-before-arg": ("\nFROM alpine\nCOPY $foo .\nARG foo=bar\nRUN echo $foo\n", {},
-                       [W("UndefinedVar", 3, "Usage of undefined variable '$foo'")]),
+                       [warned("UndefinedVar", 3, "Usage of undefined variable '$foo'")]),
     "var-suggest": ("\nFROM alpine\nARG DIR_BINARIES=binaries/\nARG DIR_ASSETS=assets/\nARG DIR_CONFIG=config/\nCOPY $DIR_ASSET .\n\t", {},
-                    [W("UndefinedVar", 6, "Usage of undefined variable '$DIR_ASSET' (did you mean $DIR_ASSETS?)")]),
+                    [warned("UndefinedVar", 6, "Usage of undefined variable '$DIR_ASSET' (did you mean $DIR_ASSETS?)")]),
     "var-suggest-path": ("\nFROM alpine\nENV PATH=$PAHT:/tmp/bin\n\t\t", {},
-                         [W("UndefinedVar", 3, "Usage of undefined variable '$PAHT' (did you mean $PATH?)")]),
+                         [warned("UndefinedVar", 3, "Usage of undefined variable '$PAHT' (did you mean $PATH?)")]),
     "var-image-env": ("FROM golang\nENV PATH=$GOPATH/bin:$PATH\nWORKDIR $GOPATH/src\n", {}, []),
-    "var-default-counts": ("FROM alpine\nENV A=${UNSET:-x}\n", {}, [W("UndefinedVar", 2, "Usage of undefined variable '$UNSET'")]),
+    "var-default-counts": ("FROM alpine\nENV A=${UNSET:-x}\n", {}, [warned("UndefinedVar", 2, "Usage of undefined variable '$UNSET'")]),
     # testMultipleInstructionsDisallowed
     "multiple": ("\nFROM scratch\nENTRYPOINT [\"/myapp\"]\nENTRYPOINT [\"/myotherapp\"]\nCMD [\"/myapp\"]\nCMD [\"/myotherapp\"]\n"
                  "HEALTHCHECK CMD [\"/myapp\"]\nHEALTHCHECK CMD [\"/myotherapp\"]\n", {},
-                 [W("MultipleInstructionsDisallowed", 3, "Multiple ENTRYPOINT instructions should not be used in the same stage because only the last one will be used"),
-                  W("MultipleInstructionsDisallowed", 5, "Multiple CMD instructions should not be used in the same stage because only the last one will be used"),
-                  W("MultipleInstructionsDisallowed", 7, "Multiple HEALTHCHECK instructions should not be used in the same stage because only the last one will be used")]),
+                 [warned("MultipleInstructionsDisallowed", 3, "Multiple ENTRYPOINT instructions should not be used in the same stage because only the last one will be used"),
+                  warned("MultipleInstructionsDisallowed", 5, "Multiple CMD instructions should not be used in the same stage because only the last one will be used"),
+                  warned("MultipleInstructionsDisallowed", 7, "Multiple HEALTHCHECK instructions should not be used in the same stage because only the last one will be used")]),
     "multiple-apart": ("\nFROM scratch\nENTRYPOINT [\"/myapp\"]\nCMD [\"/myapp\"]\nHEALTHCHECK CMD [\"/myapp\"]\nCOPY <<EOF /a.txt\nHello, World!\nEOF\n"
                        "ENTRYPOINT [\"/myotherapp\"]\nCMD [\"/myotherapp\"]\nHEALTHCHECK CMD [\"/myotherapp\"]\n", {},
-                       [W("MultipleInstructionsDisallowed", 3, "Multiple ENTRYPOINT instructions should not be used in the same stage because only the last one will be used"),
-                        W("MultipleInstructionsDisallowed", 4, "Multiple CMD instructions should not be used in the same stage because only the last one will be used"),
-                        W("MultipleInstructionsDisallowed", 5, "Multiple HEALTHCHECK instructions should not be used in the same stage because only the last one will be used")]),
+                       [warned("MultipleInstructionsDisallowed", 3, "Multiple ENTRYPOINT instructions should not be used in the same stage because only the last one will be used"),
+                        warned("MultipleInstructionsDisallowed", 4, "Multiple CMD instructions should not be used in the same stage because only the last one will be used"),
+                        warned("MultipleInstructionsDisallowed", 5, "Multiple HEALTHCHECK instructions should not be used in the same stage because only the last one will be used")]),
     "multiple-other-stage": ("\nFROM scratch AS a\nENTRYPOINT [\"/myapp\"]\nCMD [\"/myapp\"]\nHEALTHCHECK CMD [\"/myapp\"]\n\nFROM a AS b\n"
                              "ENTRYPOINT [\"/myotherapp\"]\nCMD [\"/myotherapp\"]\nHEALTHCHECK CMD [\"/myotherapp\"]\n", {}, []),
     # testLegacyKeyValueFormat
     "legacy": ("\nFROM scratch\nENV testkey value\nLABEL key value\n", {},
-               [W("LegacyKeyValueFormat", 3, '"ENV key=value" should be used instead of legacy "ENV key value" format'),
-                W("LegacyKeyValueFormat", 4, '"LABEL key=value" should be used instead of legacy "LABEL key value" format')]),
+               [warned("LegacyKeyValueFormat", 3, '"ENV key=value" should be used instead of legacy "ENV key value" format'),
+                warned("LegacyKeyValueFormat", 4, '"LABEL key=value" should be used instead of legacy "LABEL key value" format')]),
     "legacy-ok": ("\nFROM scratch\nENV testkey=value\nLABEL key=value\n", {}, []),
     "legacy-skipped": ("\nFROM scratch\n# check=skip=LegacyKeyValueFormat\nENV testkey value\n# check=skip=LegacyKeyValueFormat\nLABEL key value\n", {}, []),
     # testRedundantTargetPlatform
     "redundant-platform": ("\nFROM --platform=$TARGETPLATFORM scratch\n", {},
-                           [W("RedundantTargetPlatform", 2, "Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior")]),
+                           [warned("RedundantTargetPlatform", 2, "Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior")]),
     "redundant-platform-braces": ("\nFROM --platform=${TARGETPLATFORM} scratch\n", {},
-                                  [W("RedundantTargetPlatform", 2, "Setting platform to predefined ${TARGETPLATFORM} in FROM is redundant as this is the default behavior")]),
+                                  [warned("RedundantTargetPlatform", 2, "Setting platform to predefined ${TARGETPLATFORM} in FROM is redundant as this is the default behavior")]),
     "redundant-platform-skipped": ("\n# check=skip=RedundantTargetPlatform\nFROM --platform=$TARGETPLATFORM scratch\n", {}, []),
     # testSecretsUsedInArgOrEnv
     "secrets": ("# check=skip=InvalidDefinitionDescription\n\nFROM scratch\nARG SECRET_PASSPHRASE\nENV SUPER_Secret=foo\n"
@@ -141,42 +141,42 @@ CASES = {
                 "# check=skip=SecretsUsedInArgOrEnv // allow secret in arg\nARG password\n"
                 "# check=skip=all // is local to only this instruction\nENV alternate_password=bar\n"
                 "# check=skip=all // is local to only this instruction\nARG alternate_password\n", {},
-                [W("SecretsUsedInArgOrEnv", 4, 'Do not use ARG or ENV instructions for sensitive data (ARG "SECRET_PASSPHRASE")'),
-                 W("SecretsUsedInArgOrEnv", 5, 'Do not use ARG or ENV instructions for sensitive data (ENV "SUPER_Secret")'),
-                 W("SecretsUsedInArgOrEnv", 6, 'Do not use ARG or ENV instructions for sensitive data (ENV "password")'),
-                 W("SecretsUsedInArgOrEnv", 6, 'Do not use ARG or ENV instructions for sensitive data (ENV "secret")'),
-                 W("SecretsUsedInArgOrEnv", 7, 'Do not use ARG or ENV instructions for sensitive data (ARG "super_duper_secret_token")'),
-                 W("SecretsUsedInArgOrEnv", 7, 'Do not use ARG or ENV instructions for sensitive data (ARG "auth")'),
-                 W("SecretsUsedInArgOrEnv", 8, 'Do not use ARG or ENV instructions for sensitive data (ENV "apikey")'),
-                 W("SecretsUsedInArgOrEnv", 9, 'Do not use ARG or ENV instructions for sensitive data (ENV "git_key")')]),
+                [warned("SecretsUsedInArgOrEnv", 4, 'Do not use ARG or ENV instructions for sensitive data (ARG "SECRET_PASSPHRASE")'),
+                 warned("SecretsUsedInArgOrEnv", 5, 'Do not use ARG or ENV instructions for sensitive data (ENV "SUPER_Secret")'),
+                 warned("SecretsUsedInArgOrEnv", 6, 'Do not use ARG or ENV instructions for sensitive data (ENV "password")'),
+                 warned("SecretsUsedInArgOrEnv", 6, 'Do not use ARG or ENV instructions for sensitive data (ENV "secret")'),
+                 warned("SecretsUsedInArgOrEnv", 7, 'Do not use ARG or ENV instructions for sensitive data (ARG "super_duper_secret_token")'),
+                 warned("SecretsUsedInArgOrEnv", 7, 'Do not use ARG or ENV instructions for sensitive data (ARG "auth")'),
+                 warned("SecretsUsedInArgOrEnv", 8, 'Do not use ARG or ENV instructions for sensitive data (ENV "apikey")'),
+                 warned("SecretsUsedInArgOrEnv", 9, 'Do not use ARG or ENV instructions for sensitive data (ENV "git_key")')]),
     # testInvalidDefaultArgInFrom
     "default-arg-empty-tag": ("\nARG VERSION\nFROM busybox:$VERSION\n", {"build_args": {"VERSION": "latest"}},
-                              [W("InvalidDefaultArgInFrom", 3, "Default value for ARG busybox:$VERSION results in empty or invalid base image name")]),
+                              [warned("InvalidDefaultArgInFrom", 3, "Default value for ARG busybox:$VERSION results in empty or invalid base image name")]),
     "default-arg-empty": ("\nARG IMAGE\nFROM $IMAGE\n", {"build_args": {"IMAGE": "busybox:latest"}},
-                          [W("InvalidDefaultArgInFrom", 3, "Default value for ARG $IMAGE results in empty or invalid base image name")]),
+                          [warned("InvalidDefaultArgInFrom", 3, "Default value for ARG $IMAGE results in empty or invalid base image name")]),
     "default-arg-half": ("\nARG SFX=\"box:\"\nFROM busy${SFX}\n", {"build_args": {"SFX": "box:latest"}},
-                         [W("InvalidDefaultArgInFrom", 3, "Default value for ARG busy${SFX} results in empty or invalid base image name")]),
+                         [warned("InvalidDefaultArgInFrom", 3, "Default value for ARG busy${SFX} results in empty or invalid base image name")]),
     "default-arg-ok": ("\nARG VERSION=\"latest\"\nFROM busybox:${VERSION}\n", {"build_args": {"VERSION": "latest"}}, []),
     "default-arg-empty-variant": ("\nARG BUSYBOX_VARIANT=\"\"\nFROM busybox:stable${BUSYBOX_VARIANT}\n", {"build_args": {"BUSYBOX_VARIANT": "-musl"}}, []),
     "default-arg-unset-variant": ("\n\tARG BUSYBOX_VARIANT\n\tFROM busybox:stable${BUSYBOX_VARIANT}\n\t", {"build_args": {"BUSYBOX_VARIANT": "-musl"}}, []),
     # testFromPlatformFlagConstDisallowed
     "platform-const": ("\nFROM --platform=linux/amd64 scratch\n", {},
-                       [W("FromPlatformFlagConstDisallowed", 2, 'FROM --platform flag should not use constant value "linux/amd64"')]),
+                       [warned("FromPlatformFlagConstDisallowed", 2, 'FROM --platform flag should not use constant value "linux/amd64"')]),
     "platform-const-named-arch": ("\nFROM --platform=linux/amd64 scratch AS my_amd64_stage\n", {}, []),
     "platform-const-named-os": ("\nFROM --platform=linux/amd64 scratch AS linux\n", {}, []),
     # testExposeProtoCasing, testExposeInvalidFormat
     "expose-proto": ("\nFROM scratch\nEXPOSE 80/TcP 8080/TCP 8080/udp\n", {},
-                     [W("ExposeProtoCasing", 3, "Defined protocol '80/TcP' in EXPOSE instruction should be lowercase"),
-                      W("ExposeProtoCasing", 3, "Defined protocol '8080/TCP' in EXPOSE instruction should be lowercase")]),
+                     [warned("ExposeProtoCasing", 3, "Defined protocol '80/TcP' in EXPOSE instruction should be lowercase"),
+                      warned("ExposeProtoCasing", 3, "Defined protocol '8080/TCP' in EXPOSE instruction should be lowercase")]),
     "expose-format": ("\nFROM scratch\nEXPOSE 127.0.0.1:80:80 [::1]:8080:8080 5000:5000 8000\n", {},
-                      [W("ExposeInvalidFormat", 3, "EXPOSE instruction should not define an IP address or host-port mapping, found '127.0.0.1:80:80'"),
-                       W("ExposeInvalidFormat", 3, "EXPOSE instruction should not define an IP address or host-port mapping, found '[::1]:8080:8080'"),
-                       W("ExposeInvalidFormat", 3, "EXPOSE instruction should not define an IP address or host-port mapping, found '5000:5000'")]),
+                      [warned("ExposeInvalidFormat", 3, "EXPOSE instruction should not define an IP address or host-port mapping, found '127.0.0.1:80:80'"),
+                       warned("ExposeInvalidFormat", 3, "EXPOSE instruction should not define an IP address or host-port mapping, found '[::1]:8080:8080'"),
+                       warned("ExposeInvalidFormat", 3, "EXPOSE instruction should not define an IP address or host-port mapping, found '5000:5000'")]),
     "expose-ok": ("FROM scratch\nEXPOSE 80 443/tcp 53/udp 8000-8010\n", {}, []),
     # testWarningsBeforeError (the parse error itself is a refusal here)
     "warnings-before": ("\nFROM scratch AS BadStageName\nMAINTAINER me@example.org\n", {},
-                        [W("StageNameCasing", 2, "Stage name 'BadStageName' should be lowercase"),
-                         W("MaintainerDeprecated", 3, "Maintainer instruction is deprecated in favor of using label")]),
+                        [warned("StageNameCasing", 2, "Stage name 'BadStageName' should be lowercase"),
+                         warned("MaintainerDeprecated", 3, "Maintainer instruction is deprecated in favor of using label")]),
     "skip-instruction-local": ("\nFROM scratch\n# check=skip=JSONArgsRecommended\nCMD mycommand\n", {}, []),
     "skip-maintainer-local": ("\nFROM scratch\n# check=skip=MaintainerDeprecated\nMAINTAINER me@example.org\n", {}, []),
 }
@@ -184,8 +184,8 @@ CASES = {
 IGNORE_CASES = {
     # testCopyIgnoredFiles, testCopyIgnoredFileContextRoot
     "ignored": ("\nDockerfile\n", "\nFROM scratch\nCOPY Dockerfile .\nADD Dockerfile /windy\n",
-                [W("CopyIgnoredFile", 3, 'Attempting to Copy file "Dockerfile" that is excluded by .dockerignore'),
-                 W("CopyIgnoredFile", 4, 'Attempting to Add file "Dockerfile" that is excluded by .dockerignore')]),
+                [warned("CopyIgnoredFile", 3, 'Attempting to Copy file "Dockerfile" that is excluded by .dockerignore'),
+                 warned("CopyIgnoredFile", 4, 'Attempting to Add file "Dockerfile" that is excluded by .dockerignore')]),
     "ignored-skipped": ("\nDockerfile\n", "# check=skip=CopyIgnoredFile\n\nFROM scratch\nCOPY Dockerfile .\nADD Dockerfile /windy\n", []),
     "ignored-from-stage": ("\nfoobar\n", "\nFROM scratch AS base\nCOPY Dockerfile /foobar\nADD Dockerfile /windy\n\n"
                            "FROM base\nCOPY --from=base /foobar /Dockerfile\n", []),
@@ -193,9 +193,9 @@ IGNORE_CASES = {
     "ignored-negated-root": ("\n**\n!Dockerfile\n", "\nFROM scratch\nCOPY . .\n\t", []),
     "ignored-root-dotfiles": ("\n.*\n", "\nFROM scratch\nCOPY . .\n", []),
     "ignored-root-wildcard": ("\n*\n", "\nFROM scratch\nCOPY . .\n",
-                              [W("CopyIgnoredFile", 3, 'Attempting to Copy file "." that is excluded by .dockerignore')]),
+                              [warned("CopyIgnoredFile", 3, 'Attempting to Copy file "." that is excluded by .dockerignore')]),
     "ignored-folder": ("node_modules\n", "FROM scratch\nCOPY node_modules/x/y.js /app/\nCOPY src /app/src\n",
-                       [W("CopyIgnoredFile", 2, 'Attempting to Copy file "node_modules/x/y.js" that is excluded by .dockerignore')]),
+                       [warned("CopyIgnoredFile", 2, 'Attempting to Copy file "node_modules/x/y.js" that is excluded by .dockerignore')]),
     "ignored-url": ("*\n", "FROM scratch\nADD https://example.com/a.tar.gz /a\n", []),
 }
 
@@ -222,19 +222,19 @@ def test_definition_descriptions_when_asked_for():
            "# BasE this is the BasE image\nFROM scratch AS base\n# definitely a bad comment\nARG version=latest\n"
            "# definitely a bad comment\nARG foo=baz bar=qux baz=quux\n")
     rule = "InvalidDefinitionDescription"
-    assert found(bad) == [W(rule, 3, "Comment for ARG should follow the format: `# foo <description>`"),
-                          W(rule, 5, "Comment for FROM should follow the format: `# base <description>`"),
-                          W(rule, 7, "Comment for ARG should follow the format: `# version <description>`"),
-                          W(rule, 9, "Comment for ARG should follow the format: `# <arg_key> <description>`")]
+    assert found(bad) == [warned(rule, 3, "Comment for ARG should follow the format: `# foo <description>`"),
+                          warned(rule, 5, "Comment for FROM should follow the format: `# base <description>`"),
+                          warned(rule, 7, "Comment for ARG should follow the format: `# version <description>`"),
+                          warned(rule, 9, "Comment for ARG should follow the format: `# <arg_key> <description>`")]
     assert found(bad.replace("# check=experimental=InvalidDefinitionDescription", "# check=skip=none")) == []  # experimental: off by default
 
 
 def test_a_build_checks_only_the_stages_it_runs():
     """testAllTargetUnmarshal, testLegacyKeyValueFormat: `--check` sees every stage, a build only its own."""
     text = "\nFROM scratch AS first\nCOPY $foo .\n\nFROM scratch AS second\nCOPY $bar .\n"
-    assert found(text) == [W("UndefinedVar", 3, "Usage of undefined variable '$foo'"), W("UndefinedVar", 6, "Usage of undefined variable '$bar'")]
-    assert found(text, build=True) == [W("UndefinedVar", 6, "Usage of undefined variable '$bar'")]
-    assert found(text, target="first") == [W("UndefinedVar", 3, "Usage of undefined variable '$foo'")]
+    assert found(text) == [warned("UndefinedVar", 3, "Usage of undefined variable '$foo'"), warned("UndefinedVar", 6, "Usage of undefined variable '$bar'")]
+    assert found(text, build=True) == [warned("UndefinedVar", 6, "Usage of undefined variable '$bar'")]
+    assert found(text, target="first") == [warned("UndefinedVar", 3, "Usage of undefined variable '$foo'")]
     unreachable = "\nFROM scratch AS a\n\nFROM a AS b\nENV testkey value\nLABEL key value\n\nFROM a AS c\n"
     assert [w[0] for w in found(unreachable)] == ["LegacyKeyValueFormat"] * 2
     assert found(unreachable, build=True) == []

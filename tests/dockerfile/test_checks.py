@@ -16,7 +16,7 @@ from dockermagic.errors import DockerfileError
 PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 IMAGES = {"alpine": ImageFacts(env=[PATH]), "busybox": ImageFacts(env=[PATH]),
           "golang": ImageFacts(env=[PATH, "GOPATH=/go", "GOLANG_VERSION=1.22"]),
-          "winimage": ImageFacts(env=[PATH], shell=["cmd", "/S", "/C"])}
+          "winimage": ImageFacts(env=[PATH], shell=["cmd", "/S", "/C"], os="windows")}
 
 
 def found(text: str, *, ignore: str | None = None, build: bool = False, **kwargs) -> list[tuple]:
@@ -72,7 +72,7 @@ CASES = {
     "json-shell-set": ("\nFROM scratch\nSHELL [\"/usr/bin/customshell\"]\nCMD mycommand\n", {}, []),
     "json-shell-entrypoint": ("\nFROM scratch\nSHELL [\"/usr/bin/customshell\"]\nENTRYPOINT mycommand\n", {}, []),
     "json-shell-from-stage": ("\nFROM scratch AS base\nSHELL [\"/usr/bin/customshell\"]\n\nFROM base\nCMD mycommand\n", {}, []),
-    "json-shell-from-image": ("FROM winimage\nCMD mycommand\n", {}, []),
+    "json-shell-from-image": ("FROM winimage\nCMD mycommand\n", {"platform": "windows/amd64"}, []),
     "json-form": ("FROM scratch\nCMD [\"mycommand\"]\n", {}, []),
     # testMaintainerDeprecated
     "maintainer": ("\nFROM scratch\nMAINTAINER me@example.org\n", {},
@@ -95,6 +95,7 @@ CASES = {
     "workdir-relative": ("\nFROM scratch\nWORKDIR app/\n", {},
                          [warned("WorkdirRelativePath", 3, 'Relative workdir "app/" can have unexpected results if the base image changes')]),
     "workdir-after-absolute": ("\nFROM scratch AS a\nWORKDIR /app\n\nFROM a AS b\nWORKDIR subdir/\n", {}, []),
+    "workdir-windows": ("# escape=`\nFROM winimage\nWORKDIR C:\\go\n", {"platform": "windows/amd64"}, []),
     "workdir-skipped": ("\nFROM scratch\n# check=skip=WorkdirRelativePath\nWORKDIR app/\n", {}, []),
     # testUnmatchedVars
     "var-arg-declared": ("\nFROM scratch\nARG foo\nCOPY Dockerfile${foo} .\n", {}, []),

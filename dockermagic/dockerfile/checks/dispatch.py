@@ -31,9 +31,10 @@ class State:
     shell: list = field(default_factory=list)
     workdir_set: bool = False
     args: list = field(default_factory=list)  # the ARG names declared (inherited ones too)
+    os: str = "linux"  # the stage's platform's OS: what an absolute WORKDIR is
 
     def child(self) -> "State":
-        return State(dict(self.env), self.env_known, list(self.shell), self.workdir_set, list(self.args))
+        return State(dict(self.env), self.env_known, list(self.shell), self.workdir_set, list(self.args), self.os)
 
 
 def dispatch_stages(dockerfile, lint, bases, globals_, build_args, target, build, target_platform, images, ignore):
@@ -49,18 +50,20 @@ def dispatch_stages(dockerfile, lint, bases, globals_, build_args, target, build
     for stage, (base, stage_platform) in zip(dockerfile.stages, bases):
         if stage.index not in wanted:
             continue
+        wanted_os = (platform(stage_platform or target_platform) or ("linux",))[0]
         if base in states:
             state = states[base].child()
         elif base == "scratch":
-            state = State()
+            state = State(os=wanted_os)
         else:
             if base not in facts_of:
                 facts_of[base] = images(base) if images else None
             facts = facts_of[base]
-            state = State(env_known=facts is not None)
+            state = State(env_known=facts is not None, os=wanted_os)
             if facts is None:
                 unknown.append(base)
             else:
+                state.os = facts.os
                 state.env = dict(e.partition("=")[::2] for e in facts.env)
                 state.shell = list(facts.shell)
                 _platform(lint, dockerfile, stage, base, stage_platform or target_platform, facts)
@@ -168,7 +171,7 @@ class Stage:
 
     def _workdir(self, ins, where, written) -> None:
         path = self.expand(ins, ins.args[0])
-        if not self.state.workdir_set and not path.startswith("/"):
+        if not self.state.workdir_set and not _absolute(path, self.state.os):
             self.lint.run("WorkdirRelativePath", where, go_quote(path))
         self.state.workdir_set = True
 
@@ -221,6 +224,13 @@ class Stage:
             return
         if self.ignore.excluded(src):
             self.lint.run("CopyIgnoredFile", where, verb, go_quote(src))
+
+
+def _absolute(path: str, os_: str) -> bool:
+    """system.IsAbs: `/x` on Linux; on Windows also `C:\\x`, `C:/x` and `\\x`."""
+    if os_ != "windows":
+        return path.startswith("/")
+    return path[:1] in ("/", "\\") or bool(re.match(r"[A-Za-z]:[\\/]", path))
 
 
 def _clean(path: str) -> str:

@@ -131,7 +131,10 @@ class BuildMagics(MagicsArea):
         session the context goes whole, as a tar (the view says so).  The classic builder
         builds on Podman or when asked (`DOCKER_BUILDKIT=0`, `%config DockerMagics.builder =
         'classic'`).  What the builder can't build (heredocs on Engine 20.10's frontend ...)
-        is said before anything is sent.  Options are the docker CLI's.  Returns a
+        is said before anything is sent.  BuildKit's build checks run first (the warnings show
+        in the view's header, as buildx ends a build with them; `# check=error=true` stops the
+        build there); `--check` runs only them and returns a `CheckReport`.  Options are the
+        docker CLI's.  Returns a
         `BuildResult` (`.id`, `.short_id`, `.tags`, `.steps`, `.log`, `.save_log(path)`; a
         BuildKit build's also `.vertices` and `.context_transfer`: files and bytes sent, and
         how many the engine already had); a failed build raises `BuildError` naming the step

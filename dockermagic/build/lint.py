@@ -30,10 +30,8 @@ def image_facts(engine):
     def facts(ref: str) -> ImageFacts | None:
         try:
             found = engine.api.inspect_image(ref)
-        except (docker.errors.ImageNotFound, docker.errors.NotFound):
-            return None
-        except docker.errors.APIError:
-            return None  # a name the engine can't read: the build says so, not a check
+        except docker.errors.DockerException:
+            return None  # not there, or a name the engine can't read: the build says so, not a check
         config = found.get("Config") or {}
         return ImageFacts(env=list(config.get("Env") or []), shell=list(config.get("Shell") or []),
                           os=found.get("Os") or "linux", architecture=found.get("Architecture") or "amd64",

@@ -73,8 +73,9 @@ def dispatch_stages(dockerfile, lint, bases, globals_, build_args, target, build
             states[stage.name] = state
     notes = []
     if unknown and lint.options.runs("UndefinedVar", False):
+        why = "the image is not on the engine" if images else "no engine was asked for it"
         notes.append("UndefinedVar not checked in stages from " + ", ".join(dict.fromkeys(unknown))
-                     + ": their ENV is unknown here (the image is not on the engine)")
+                     + f": their ENV is unknown here ({why})")
     return notes
 
 

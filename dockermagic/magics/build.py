@@ -68,13 +68,14 @@ class BuildMagics(MagicsArea):
         show_file(path, cell, language="docker", checks=checks)
 
     def _engine_if_any(self):
-        """The engine when it answers at once (the checks read its images), else None: a
-        Dockerfile is written without one."""
+        """The engine when one answers (the checks read its images), else None: a Dockerfile is
+        written without one.  Its connection keeps the usual timeouts (it is cached for the
+        magics that follow)."""
         from ..engine.connection import connect
         from ..errors import DockerMagicError
 
         try:
-            return connect(timeout=1.0)
+            return connect()
         except DockerMagicError:
             return None
 

@@ -108,6 +108,8 @@ CASES = {
     "var-suggest-path": ("\nFROM alpine\nENV PATH=$PAHT:/tmp/bin\n\t\t", {},
                          [warned("UndefinedVar", 3, "Usage of undefined variable '$PAHT' (did you mean $PATH?)")]),
     "var-image-env": ("FROM golang\nENV PATH=$GOPATH/bin:$PATH\nWORKDIR $GOPATH/src\n", {}, []),
+    "var-run-mount": ("FROM alpine\nRUN --mount=type=cache,target=$CACHE_DIR echo $NOT_CHECKED\n", {},
+                      [warned("UndefinedVar", 2, "Usage of undefined variable '$CACHE_DIR'")]),
     "var-default-counts": ("FROM alpine\nENV A=${UNSET:-x}\n", {}, [warned("UndefinedVar", 2, "Usage of undefined variable '$UNSET'")]),
     # testMultipleInstructionsDisallowed
     "multiple": ("\nFROM scratch\nENTRYPOINT [\"/myapp\"]\nENTRYPOINT [\"/myotherapp\"]\nCMD [\"/myapp\"]\nCMD [\"/myotherapp\"]\n"

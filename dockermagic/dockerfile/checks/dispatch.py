@@ -185,6 +185,14 @@ class Stage:
         for word in ins.args:
             self.expand(ins, word)
 
+    def _run(self, ins, where, written) -> None:
+        """RUN's own words are the shell's; its `--mount` values are BuildKit's (setMountState)."""
+        for spec in ins.flags.get("mount", []):
+            for part in spec.split(","):
+                key, eq, value = part.partition("=")
+                if eq and key.strip().lower() != "from":
+                    self.expand(ins, value)
+
     def _expose(self, ins, where, written) -> None:
         ports = [port for word in ins.args for port in self.lexer.words(word, self.state.env)]
         for port in ports:

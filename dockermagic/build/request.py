@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..dockerfile.checks.rules import CheckReport
 from ..errors import InvalidInput
 from ..opts import pairs, reference
 from ..text import ansi, units
@@ -73,6 +74,7 @@ class BuildResult:
     error: str | None = None
     interrupted: bool = False  # stopped by Ctrl-C (or its consumer), not by the engine
     pushed: list = field(default_factory=list)  # registry.Transfer of each tag `--push` sent after the build
+    checks: CheckReport | None = None  # BuildKit's build checks of its Dockerfile (the warnings buildx prints)
 
     @property
     def short_id(self) -> str:

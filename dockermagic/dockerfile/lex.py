@@ -51,11 +51,14 @@ class Lexer:
     """One lexer per configuration; `words()` splits, `word()` substitutes and keeps spaces."""
 
     def __init__(self, escape: str = "\\", *, raw_quotes: bool = False, raw_escapes: bool = False,
-                 skip_unset: bool = False):
+                 skip_unset: bool = False, skip_quotes: bool = False):
         self.escape = escape
         self.raw_quotes = raw_quotes
         self.raw_escapes = raw_escapes
         self.skip_unset = skip_unset
+        self.skip_quotes = skip_quotes  # quotes are plain characters (BuildKit's SkipProcessQuotes)
+        self.matched: set[str] = set()  # names the last word looked up and found, as BuildKit's matches
+        self.unmatched: set[str] = set()  # ... and did not find (the build checks' UndefinedVar)
 
     def word(self, text: str, env: dict[str, str] | None = None) -> str:
         return self._run(text, env)[0]
@@ -63,8 +66,14 @@ class Lexer:
     def words(self, text: str, env: dict[str, str] | None = None) -> list[str]:
         return self._run(text, env)[1]
 
+    def word_matches(self, text: str, env: dict[str, str] | None = None) -> tuple[str, set[str], set[str]]:
+        """The word, and the names it looked up that `env` has and has not (BuildKit's
+        ProcessWordWithMatches: a `${X:-default}` of an unset X counts as not found)."""
+        return self._run(text, env)[0], set(self.matched), set(self.unmatched)
+
     def _run(self, text: str, env: dict[str, str] | None) -> tuple[str, list[str]]:
         self._s, self._i, self._env = text, 0, env or {}
+        self.matched, self.unmatched = set(), set()
         self._raw_escapes = self.raw_escapes
         try:
             return self._until(None, self.raw_escapes)
@@ -94,7 +103,7 @@ class Lexer:
                     got = self._dollar()
                     result.append(got)
                     words.add_string(got)
-                elif ch in "'\"":
+                elif ch in "'\"" and not self.skip_quotes:
                     got = self._single() if ch == "'" else self._double()
                     result.append(got)
                     words.add_raw(got)
@@ -170,15 +179,23 @@ class Lexer:
             name.append(self._next())
         return "".join(name)
 
+    def _get(self, name: str) -> tuple[str, bool]:
+        if name in self._env:
+            self.matched.add(name)
+            return self._env[name], True
+        self.unmatched.add(name)
+        return "", False
+
     def _dollar(self) -> str:
         self._next()
         if self._peek() != "{":
             name = self._name()
             if not name:
                 return "$"
-            if name not in self._env and self.skip_unset:
+            value, is_set = self._get(name)
+            if not is_set and self.skip_unset:
                 return "$" + name
-            return self._env.get(name, "")
+            return value
         self._next()
         if self._peek() is None:
             raise ShellSyntaxError("syntax error: missing '}'")
@@ -187,9 +204,10 @@ class Lexer:
         name = self._name()
         ch = self._next()
         if ch == "}":
-            if name not in self._env and self.skip_unset:
+            value, is_set = self._get(name)
+            if not is_set and self.skip_unset:
                 return "${%s}" % name
-            return self._env.get(name, "")
+            return value
         if ch == "/":
             return self._replace(name)
         modifier, null_is_unset = ch or "", False
@@ -200,10 +218,9 @@ class Lexer:
         elif ch is None or ch not in "+-?#%":
             raise ShellSyntaxError(f"unsupported modifier ({modifier}) in substitution")
         word = self._inner("}", ch in ("#", "%"), "syntax error: missing '}'")
-        if name not in self._env and self.skip_unset:
+        value, is_set = self._get(name)
+        if not is_set and self.skip_unset:
             return "${%s%s%s}" % (name, modifier, word)
-        is_set = name in self._env
-        value = self._env.get(name, "")
         empty = not is_set or (null_is_unset and value == "")
         if ch == "-":
             return word if empty else value
@@ -233,10 +250,10 @@ class Lexer:
             self._next()
         pattern = self._inner("/", True, "syntax error: missing '/' in ${}")
         replacement = self._inner("}", True, "syntax error: missing '}'")
-        if name not in self._env and self.skip_unset:
+        value, is_set = self._get(name)
+        if not is_set and self.skip_unset:
             return "${%s/%s/%s}" % (name, pattern, replacement)
         regex = re.compile(_pattern(pattern, greedy=True))
-        value = self._env.get(name, "")
         return regex.sub(lambda m: replacement, value, count=0 if every else 1)
 
 

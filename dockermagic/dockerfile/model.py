@@ -71,7 +71,7 @@ class Dockerfile:
     def stage(self, target: str | None = None) -> Stage:
         if target is None:
             return self.stages[-1]
-        for stage in self.stages:
+        for stage in reversed(self.stages):  # a name given twice means the last stage, as in BuildKit
             if stage.name == target.lower():
                 return stage
         raise DockerfileError(f"target stage {target!r} could not be found; the stages are "
@@ -186,9 +186,7 @@ def parse(text: str) -> Dockerfile:
             raise refuse(node.start, str(exc)) from None
         instructions.append(ins)
         if ins.keyword == "FROM":
-            name = ins.args[2].lower() if len(ins.args) == 3 else None
-            if name and any(s.name == name for s in stages):
-                raise refuse(ins.start_line, f'duplicate stage name "{name}"; each FROM ... AS NAME needs its own name')
+            name = ins.args[2].lower() if len(ins.args) == 3 else None  # a name used twice: the build checks warn
             stages.append(Stage(len(stages), name, ins.args[0], ins.flags.get("platform"), ins.start_line))
         elif not stages and ins.keyword == "ARG":
             meta_args += [_arg_pair(a) for a in ins.args]

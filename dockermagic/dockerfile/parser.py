@@ -46,6 +46,8 @@ class Node:
     heredocs: list[Heredoc] = field(default_factory=list)
     start: int = 0
     end: int = 0
+    comments: list[str] = field(default_factory=list)  # the comment lines just above it (BuildKit's PrevComment)
+    empty_continuation: int = 0  # where a continuation skipped an empty line: the line BuildKit's warning names
 
     @property
     def command(self) -> str:
@@ -98,14 +100,15 @@ class _Reader:
         self.cont = _continuation("\\")
         self.warnings: list[str] = []
 
-    def directive(self, line: str) -> None:
+    def directive(self, line: str) -> bool:
+        """Read a parser directive; True when `line` was one."""
         if self.directives_done:
-            return
+            return False
         match = _DIRECTIVE.match(line)
         name = match.group(1).lower() if match else None
         if name not in ("syntax", "escape", "check"):
             self.directives_done = True
-            return
+            return False
         d = self.directives
         if name in d.lines:
             raise SyntaxProblem(f"only one {name} parser directive can be used", self.i + 1)
@@ -117,6 +120,7 @@ class _Reader:
             d.escape, self.cont = value, _continuation(value)
         else:
             setattr(d, name, value)
+        return True
 
     def trim(self, line: str) -> tuple[str, bool]:
         if line.rstrip(" \t").endswith(self.directives.escape):
@@ -126,12 +130,18 @@ class _Reader:
         return line, True
 
     def nodes(self) -> list[Node]:
-        out = []
+        out, comments = [], []
         while self.i < len(self.lines):
             raw = self.lines[self.i].rstrip("\r\n").lstrip()
-            self.directive(raw)
+            is_directive = self.directive(raw)
             self.i += 1
             start = self.i
+            if is_directive:
+                pass  # a parser directive is no instruction's comment
+            elif _is_comment(raw):  # an empty `#` or an empty line ends a description comment
+                comments = comments + [raw[1:].strip()] if raw[1:].strip() else []
+            elif not raw.strip():
+                comments = []
             line, done = self.trim("" if _is_comment(raw) else raw)
             if done and not line:
                 continue
@@ -155,8 +165,10 @@ class _Reader:
                 node = node_from_line(line, self.directives.escape)
             except (SyntaxProblem, ShellSyntaxError) as exc:
                 raise SyntaxProblem(getattr(exc, "message", str(exc)), start) from None
+            node.empty_continuation = self.i if empty_inside else 0
             self.heredocs(node, line, start)
-            node.start, node.end = start, self.i
+            node.start, node.end, node.comments = start, self.i, comments
+            comments = []
             out.append(node)
         return out
 

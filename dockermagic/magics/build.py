@@ -20,6 +20,16 @@ def _bool(text: str) -> bool:
     raise InvalidInput(f"expected true or false, not {text!r}")
 
 
+def _call(call: str, check: bool) -> str:
+    """buildx's --call (--check is --call=check): build, or check; the subrequests it has
+    besides (outline, targets) refused with the way out."""
+    call = "check" if check else (call or "build").strip().lower()
+    if call not in ("build", "check"):
+        raise InvalidInput(f"--call={call} is not supported here: only build and check (BuildKit's build checks); "
+                           "drop --call to build")
+    return call
+
+
 def _bool_flag(word: str) -> str:
     """The CLI's optional-value flags, bare: `--rm .` builds "." (argparse would take it as the value)."""
     return {"--rm": "--rm=true", "--sbom": "--sbom=true", "--provenance": "--provenance=true"}.get(word, word)
@@ -37,20 +47,37 @@ class BuildMagics(MagicsArea):
 
         It is read as BuildKit reads it (parser directives, continuations, heredocs, JSON or
         shell form); what BuildKit refuses (an unknown instruction or flag, a missing argument,
-        ENV NAME without a value, a bad stage name, no FROM first) is refused with the line
-        BuildKit names, and nothing is written then.  Shows the written file with its path.
+        ENV NAME without a value, a bad stage name, no FROM first, a `# check=` it can't read)
+        is refused with the line BuildKit names, and nothing is written then.  Shows the
+        written file with its path, and under it the warnings of BuildKit's build checks (each
+        with its line, rule and link): a warning does not stop the file being written.  Base
+        images the engine has are read for their ENV (UndefinedVar) and platform.
         """
         from pathlib import Path
 
         from ..build.context import write_file
+        from ..build.lint import lint_text
         from ..dockerfile.model import parse
         from ..views.files import show_file
 
         args = parse_line(self.dockerfile, line)
-        parse(cell)
+        parsed = parse(cell)
+        checks = lint_text(parsed, args.context, args.file, self._engine_if_any())
 
         path = write_file(Path(args.context) / args.file, cell)
-        show_file(path, cell, language="docker")
+        show_file(path, cell, language="docker", checks=checks)
+
+    def _engine_if_any(self):
+        """The engine when one answers (the checks read its images), else None: a Dockerfile is
+        written without one.  Its connection keeps the usual timeouts (it is cached for the
+        magics that follow)."""
+        from ..engine.connection import connect
+        from ..errors import DockerMagicError
+
+        try:
+            return connect()
+        except DockerMagicError:
+            return None
 
     @cell_magic
     @reports_errors
@@ -87,7 +114,8 @@ class BuildMagics(MagicsArea):
     @argument("--sbom", nargs="?", const="true", default=None, metavar="BOOL|generator=IMAGE", help="buildx's SBOM attestation: =false is what builds here do; asking for one is refused (the engine's image store keeps no attestations).")
     @argument("--provenance", nargs="?", const="true", default=None, metavar="BOOL|mode=min|max", help="buildx's provenance attestation: =false is what builds here do; asking for one is refused, as buildx's docker driver refuses.")
     @argument("--attest", action="append", default=[], metavar="type=sbom|provenance[,...]", help="buildx's attestations: refused unless disabled=true, as --sbom/--provenance.")
-    @argument("--check", action="store_true", help="Refused: buildx's build checks (lint, without building) need the frontend's lint request, which dockermagic does not run.")
+    @argument("--check", action="store_true", help="Run BuildKit's build checks on the Dockerfile without building (shorthand for --call=check); fails only with # check=error=true.")
+    @argument("--call", default="build", metavar="build|check", help="What the build does: build (default) or check (BuildKit's build checks, nothing built).")
     @argument("--squash", action="store_true", help="Squash the new layers into one (needs an engine started with --experimental; refused otherwise, as the CLI refuses).")
     @argument("--secret", action="append", default=[], metavar="id=ID,src=PATH|env=VAR", help="A secret a RUN --mount=type=secret,id=ID step reads (BuildKit); repeatable. Its value never reaches the notebook, the image or the log.")
     @argument("--ssh", action="append", default=[], metavar="default|ID[=SOCKET|KEY]", help="An SSH agent (default: $SSH_AUTH_SOCK) or key files a RUN --mount=type=ssh step uses (BuildKit); repeatable.")
@@ -104,7 +132,10 @@ class BuildMagics(MagicsArea):
         session the context goes whole, as a tar (the view says so).  The classic builder
         builds on Podman or when asked (`DOCKER_BUILDKIT=0`, `%config DockerMagics.builder =
         'classic'`).  What the builder can't build (heredocs on Engine 20.10's frontend ...)
-        is said before anything is sent.  Options are the docker CLI's.  Returns a
+        is said before anything is sent.  BuildKit's build checks run first (the warnings show
+        in the view's header, as buildx ends a build with them; `# check=error=true` stops the
+        build there); `--check` runs only them and returns a `CheckReport`.  Options are the
+        docker CLI's.  Returns a
         `BuildResult` (`.id`, `.short_id`, `.tags`, `.steps`, `.log`, `.save_log(path)`; a
         BuildKit build's also `.vertices` and `.context_transfer`: files and bytes sent, and
         how many the engine already had); a failed build raises `BuildError` naming the step
@@ -125,20 +156,22 @@ class BuildMagics(MagicsArea):
             rm=rm, force_rm=rm, quiet=False, platform=args.platform, squash=args.squash,
         )
         from ..build.builders import classic
+        from ..build.lint import lint
         from ..build.request import check_attestations, check_exports, squash_supported
         from ..buildkit.build import builder, prepare
 
         check_exports(request.tags, args.push, args.load, args.output)
         check_attestations(args.sbom, args.provenance, args.attest)
-        if args.check:
-            raise InvalidInput("--check is not supported here: it runs the Dockerfile frontend's build checks instead "
-                               "of a build (its lint request), which dockermagic does not run; build without it")
+        call = _call(args.call, args.check)
         engine = self.engine()
+        if call == "check":
+            return self._checked(lint(engine, request, build=False))
         if args.squash:
             squash_supported(engine)
         if builder(engine, self.settings.builder) == "buildkit":
             plan = prepare(engine, request, args.secret, args.ssh, args.output, args.cache_to)
-            return self._pushed(engine, self._buildkit(engine, request, plan, args.quiet), args)
+            checks = self._checked(lint(engine, request, plan.dockerfile))
+            return self._pushed(engine, self._buildkit(engine, request, plan, args.quiet, checks), args)
         parsed = classic(engine, request, args.secret, args.ssh, args.output, args.cache_to)
         result = BuildResult(request.context, request.dockerfile, request.tags, engine=engine.label)
         if args.quiet:
@@ -150,6 +183,19 @@ class BuildMagics(MagicsArea):
                          **self.settings.view_options())
         run(view, build(engine, request, result))
         return self._pushed(engine, shown(result, self.shell.execution_count, view.mode), args)
+
+    def _checked(self, report):
+        """A check's report: returned (the cell shows it), or, where `# check=error=true` made
+        its warnings a failure, shown and raised, as buildx fails the build."""
+        from ..errors import DockerfileError
+
+        if report.failed:
+            from IPython.display import display
+
+            display(report)
+            raise DockerfileError(f"{report.error} (# check=error=true makes the build checks' warnings fail the "
+                                  "build): fix them, or skip a rule with # check=skip=RULE")
+        return report
 
     def _pushed(self, engine, shown_result, args):
         """`--push`: each tag pushed after the build through the engine (buildx's docker driver
@@ -171,12 +217,12 @@ class BuildMagics(MagicsArea):
             run(TransferView(transfer, **self.settings.view_options()), push(engine, tag, result=transfer))
         return shown_result
 
-    def _buildkit(self, engine, request, plan, quiet: bool):
+    def _buildkit(self, engine, request, plan, quiet: bool, checks=None):
         from ..buildkit.build import BuildKitResult, build
         from ..views.buildkit import BuildKitView
         from ..views.live import run
 
-        result = BuildKitResult(request.context, request.dockerfile, request.tags, engine=engine.label)
+        result = BuildKitResult(request.context, request.dockerfile, request.tags, engine=engine.label, checks=checks)
         if quiet:
             for _ in build(engine, request, result, plan):
                 pass

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..build.classic import StepFinished, StepOutput, StepStarted
 from ..build.request import BuildResult, BuildSucceeded, Step
 from ..text import ansi, units
+from .files import build_lines, warnings_html
 from .lines import BoundedLines
 from .live import HTML, LiveView
 from .markup import MONO, MUTED, PRE, badge, box, code, esc
@@ -89,6 +90,7 @@ class BuildView(LiveView):
             f'<div><b>docker build</b> <span style="{MUTED}">with the classic builder</span> {badge(self.state)} {tags} '
             f'<span style="{MUTED}">· context {code(r.context)} · {esc(units.duration(self._clock()))}</span></div>'
             f'<div style="{MUTED};font-size:11.5px">{esc(r.engine)}</div>'
+            f'{warnings_html(r.checks)}'
             f'<div title="{done}/{total} steps" style="height:4px;background:rgba(128,128,128,.2);border-radius:2px;margin:4px 0">'
             f'<div style="width:{pct}%;height:4px;background:{colour};border-radius:2px"></div></div>'
         )
@@ -181,6 +183,8 @@ class BuildView(LiveView):
                       f"({units.size(r.size)}, {r.cached} of {r.cacheable} steps from cache)")
                 for tag in r.tags:
                     print(f"Successfully tagged {tag}")
+            for line in build_lines(r.checks):  # buildx ends a build with its warnings
+                print(line, flush=True)
 
 
 def build_bundle(result: BuildResult) -> dict:
@@ -190,13 +194,14 @@ def build_bundle(result: BuildResult) -> dict:
 
 def summary_lines(result, state: str, error: str | None) -> list[str]:
     """The last lines of a build's text form, as `docker build` ends: built and tagged, or why not."""
+    warned = build_lines(result.checks)
     if state == "succeeded" and getattr(result, "exported", None):
-        return [f"Exported to {result.exported} ({result.cached} of {result.cacheable} steps from cache)"]
+        return [f"Exported to {result.exported} ({result.cached} of {result.cacheable} steps from cache)"] + warned
     if state == "succeeded":
         return [f"Successfully built {result.short_id} ({units.size(result.size)}, {result.cached} of "
                 f"{result.cacheable} steps from cache)"] + [f"Successfully tagged {tag}" for tag in result.tags] + [
-                    pushed_line(transfer) for transfer in result.pushed]
-    return [f"{state}: {ansi.strip(error)}"] if error else []
+                    pushed_line(transfer) for transfer in result.pushed] + warned
+    return ([f"{state}: {ansi.strip(error)}"] if error else []) + warned
 
 
 def pushed_line(transfer) -> str:

@@ -21,6 +21,7 @@ from ..buildkit.vertices import (
 )
 from ..text import ansi, units
 from .build import pushed_html, summary_lines
+from .files import build_lines, warnings_html
 from .lines import BoundedLines
 from .live import HTML, LiveView
 from .markup import MONO, MUTED, PRE, badge, box, code, esc
@@ -120,6 +121,7 @@ class BuildKitView(LiveView):
             f'<div><b>docker build</b> <span style="{MUTED}">with BuildKit</span> {state} {tags} '
             f'<span style="{MUTED}">· context {code(r.context)} · {esc(units.duration(self._clock()))}</span></div>'
             f'<div style="{MUTED};font-size:11.5px">{esc(r.engine)}</div>'
+            f'{warnings_html(r.checks)}'
             f'{self.route_html()}'
             f'<div title="{done}/{len(steps)} steps" style="height:4px;background:rgba(128,128,128,.2);border-radius:2px;margin:4px 0">'
             f'<div style="width:{pct}%;height:4px;background:{colour};border-radius:2px"></div></div>'
@@ -276,3 +278,5 @@ class BuildKitView(LiveView):
                       f"({units.size(r.size)}, {r.cached} of {r.cacheable} steps from cache)")
                 for tag in r.tags:
                     print(f"Successfully tagged {tag}")
+            for line in build_lines(r.checks):  # buildx ends a build with its warnings
+                print(line, flush=True)

@@ -19,6 +19,7 @@ from ..text import ansi
 #: result type -> "module:function" returning that result's mimebundle (a dict of MIME -> data)
 RENDERERS = {
     "dockermagic.build.request.BuildResult": "dockermagic.views.build:build_bundle",
+    "dockermagic.dockerfile.checks.rules.CheckReport": "dockermagic.views.files:report_bundle",
     "dockermagic.registry.transfer.Transfer": "dockermagic.views.transfer:transfer_bundle",
     "dockermagic.containers.output.RunResult": "dockermagic.views.container:run_bundle",
     "dockermagic.containers.containers.Container": "dockermagic.views.card:container_bundle",

@@ -77,7 +77,7 @@ def test_one_platform_is_the_image_s_platform(ip, engine, made, unique, context,
     ("build -t node-app:v2 --sbom=true --provenance=mode=max .", "Attestation is not supported for the docker driver"),
     ("buildx build --provenance -t me/app .", "Attestation is not supported for the docker driver"),
     ("buildx build --attest type=sbom -t me/app .", "Attestation is not supported for the docker driver"),
-    ("buildx build --check .", "--check is not supported here"),
+    ("buildx build --call=outline .", "--call=outline is not supported here"),
 ])
 def test_what_buildx_refuses_is_refused_before_anything_is_sent(ip, context, line, said, monkeypatch):
     monkeypatch.chdir(_context(context, "refused"))

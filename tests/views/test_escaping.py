@@ -124,6 +124,7 @@ def _results():
     from dockermagic.build import request as build
     from dockermagic.buildkit import vertices
     from dockermagic.containers import containers, inspect, lifecycle, output, stats
+    from dockermagic.dockerfile.checks import rules as checks
     from dockermagic.engine import info as engines
     from dockermagic.engine.contexts import Context
     from dockermagic.files import transfer as transfer_files
@@ -144,6 +145,8 @@ def _results():
     image = hostile(layers.ImageLayers, layers=[layer], waste=[layers.Waste(HOSTILE, 2, 5)], efficiency=0.5)
     found = {
         "BuildResult": built,
+        "CheckReport": hostile(checks.CheckReport, text=HOSTILE + "\n" + HOSTILE,
+                               warnings=[hostile(checks.CheckWarning, line=1, end_line=2)]),
         "Transfer": hostile(registry.Transfer, kind="push", digests={HOSTILE: "sha256:" + "c" * 64}),
         "RunResult": run,
         "Container": containers.Container(None, "c" * 64, _container_info()),

@@ -24,6 +24,7 @@ ARGUMENTS = {
     **{name: [_RUNNING] for name in ("stop", "kill", "top", "stats", "port", "wait", "commit", "diff")},
     **{name: [_ALL] for name in ("logs", "rename", "restart", "export", "update")},
     "inspect": [None],  # the CLI's `docker inspect` completes nothing (any kind of object is possible)
+    "container inspect": [_ALL], "image inspect": ["images"],
     "rm": ["containers:removable"], "start": [_STOPPED], "exec": [_UNPAUSED, None], "attach": [_UNPAUSED],
     "pause": [_UNPAUSED], "unpause": ["containers:paused"],
     "build": ["folders"],

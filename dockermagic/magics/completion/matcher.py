@@ -73,6 +73,9 @@ def _matcher(shell):
 def answer_for(shell, text: str, row: int, column: int, trees: dict | None = None) -> Answer | None:
     """dockermagic's answer at (row, column) of a cell's `text`, or None where it is not dockermagic's to answer."""
     lines = text.split("\n")
+    if row == 0 and column > len(lines[0]):  # IPython's older `complete()` gives an offset in the whole cell
+        before = text[:column].split("\n")
+        row, column = len(before) - 1, len(before[-1])
     first = _MAGIC_LINE.match(lines[0])
     if row > 0 and first and first.group(1) == "%%" and first.group(2) in _CELLS:
         return _CELLS[first.group(2)](lines[1:], row - 1, column)

@@ -6,9 +6,11 @@ management-command spellings (`dispatch.ALIASES`), and the global flags from the
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ...completion import commands
 from ...completion.commands import Command, Option
+from ...completion.objects import ARGUMENTS
 from ...engine.selection import GLOBAL_FLAGS_HELP
 
 _HELP_LINE = re.compile(r"^  (-\S.*?)(?:\s{2,}(\S.*))?$")
@@ -46,7 +48,10 @@ def tree(shell, cache: dict | None = None) -> Command:
         if target not in root.subcommands:
             continue
         home = root.subcommands.setdefault(group, Command(group, "management command", subcommands={}))
-        home.subcommands.setdefault(verb, root.subcommands[target])
+        command = root.subcommands[target]
+        if f"{group} {verb}" in ARGUMENTS:  # `container inspect` completes containers, `inspect` alone nothing
+            command = replace(command, path=f"{group} {verb}")
+        home.subcommands.setdefault(verb, command)
     for alias, target in _TOP_ALIASES.items():
         if target in root.subcommands:
             root.subcommands.setdefault(alias, root.subcommands[target])

@@ -1,7 +1,8 @@
 """The engine's objects for completion, asked in the background and kept a few seconds.
 
-Tab must never wait on an engine: a listing is fetched on a thread of its own, and `get()`
-waits for it at most `WAIT` seconds.  An engine that answers (a listing takes a few ms on a
+Tab must never wait on an engine: a listing is fetched on a thread of its own, and `rows()`
+waits for it at most `WAIT` seconds after it started (so only the first Tab on a slow engine
+waits at all).  An engine that answers (a listing takes a few ms on a
 local socket) gives its answer at once; a slow or gone one leaves the menu with what is known
 (the last listing, or nothing) and no error -- the fetch finishes, or fails, on its own, and
 its result (also "nothing, the engine did not answer") is kept `TTL` seconds, so the next Tab
@@ -19,7 +20,7 @@ from .candidates import Candidate
 from .objects import PLATFORMS
 
 TTL = 5.0      # seconds a listing is kept
-WAIT = 0.1     # seconds a Tab waits for a listing being fetched
+WAIT = 0.08    # seconds a Tab waits for a listing being fetched (an answering engine: about 8 ms)
 TIMEOUT = 3.0  # seconds a fetch may take (connecting, then the request) before it gives up
 
 #: engine kind -> (path, params) asked of the engine
@@ -38,6 +39,7 @@ class _Entry:
     at: float = 0.0
     rows: list | None = None
     fetching: threading.Thread | None = None
+    since: float = 0.0  # when the fetch running now started
 
 
 class Listings:
@@ -59,8 +61,10 @@ class Listings:
             thread = entry.fetching
             if thread is None:
                 thread = threading.Thread(target=self._fetch, args=(key, entry), name="dm-complete", daemon=True)
-                entry.fetching = thread
+                entry.fetching, entry.since = thread, time.monotonic()
                 thread.start()
+            # a fetch an earlier Tab already waited for is a slow engine's: no Tab waits on it again
+            wait = max(0.0, min(wait, entry.since + wait - time.monotonic()))
         thread.join(wait)
         with self._lock:
             return entry.rows or []

@@ -106,12 +106,14 @@ def main(argv: list[str]) -> int:
         for label, code in WORDS + LISTED:  # a first round, not counted: the kernel's own warm-up
             kernel.tab(code)
         fresh = [(f"{label}, asked afresh", code) for label, code in LISTED]
-        slow = [("engine that never answers: `-H unix://silent.sock stop `", f"%docker -H {silent} stop "),
+        slow = [("engine that never answers: `-H unix://silent.sock stop `, its first Tab",
+                 f"%docker -H {silent} stop "),
+                ("the same, Tab again (its listing still asked)", f"%docker -H {silent} stop "),
                 ("engine gone: `-H tcp://127.0.0.1:PORT stop `", f"%docker -H {gone} stop ")]
         for _ in range(runs):
             for label, code in WORDS + LISTED:
                 times.setdefault(label, []).append(kernel.tab(code)[0])
-            for label, code in fresh:
+            for label, code in fresh:  # (forgetting every listing: the silent engine's first Tab below too)
                 kernel.run("LISTINGS.forget()")
                 times.setdefault(label, []).append(kernel.tab(code)[0])
             for label, code in slow:
@@ -129,7 +131,7 @@ def main(argv: list[str]) -> int:
     print("| --- | --- | --- | --- |")
     for label, values in times.items():
         median, slowest = statistics.median(values), max(values)
-        engine_slow = "never answers" in label or "gone" in label
+        engine_slow = "never answers" in label or "gone" in label or "Tab again" in label
         target = f"slowest <= {ANY_MS:.0f} ms" if engine_slow else f"median <= {ANSWERING_MS:.0f} ms, slowest <= {ANY_MS:.0f} ms"
         good = slowest <= ANY_MS and (engine_slow or median <= ANSWERING_MS)
         ok &= good

@@ -167,3 +167,13 @@ def test_the_default_engine_is_not_the_swarm(ip, swarm):
     assert ours(ip, "%docker node inspect ") == set()
     LISTINGS.rows("nodes", host=swarm.manager, wait=30)
     assert "swarm-worker" in ours(ip, f"%docker_node -H {swarm.manager} inspect ")
+
+
+def test_local_images_in_dockerfile_and_compose_cells(ip, state):
+    image = f"{state}/img:1"
+    assert image in ours(ip, f"%%dockerfile\nFROM {state}")
+    assert image in ours(ip, f"%%dockerfile\nFROM --platform=linux/amd64 {state}")
+    assert "scratch" in ours(ip, "%%dockerfile\nFROM ")
+    assert ours(ip, f"%%compose\nservices:\n  web:\n    image: {state}") == {image}
+    expected = {name for name in cli("run") if name.startswith(state)}
+    assert {name for name in ours(ip, "%%dockerfile\nFROM ") if name.startswith(state)} == expected == {image}

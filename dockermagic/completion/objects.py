@@ -54,7 +54,10 @@ OPTION_VALUES = {
     "--pull": "choices:--pull", "--restart": "choices:--restart", "--log-driver": "choices:--log-driver",
     "--cap-add": "choices:--cap-add", "--cap-drop": "choices:--cap-add", "--stop-signal": "choices:--stop-signal",
     "--iidfile": "files", "--cidfile": "files", "--label-file": "files", "--input": "files", "--output": "files",
+    "--project-directory": "folders",
 }
+#: (command, option) -> kind, where an option means something of its own in one command
+COMMAND_OPTION_VALUES = {("context create", "--from"): "contexts", ("network connect", "--link"): _ALL}
 #: short spellings that mean a file wherever they take a value (`-f` of `ps`/`logs` is a filter or a switch)
 FILE_SHORTS = {"build": {"-f"}, "compose": {"-f"}, "load": {"-i"}, "save": {"-o"}, "export": {"-o"},
                "stack deploy": {"-c"}}
@@ -97,6 +100,9 @@ def argument_kind(path: str, index: int) -> str | None:
 
 def option_kind(path: str, flags: tuple[str, ...]) -> str | None:
     """The kind an option's value completes with, by its spellings."""
+    for flag in flags:
+        if (path, flag) in COMMAND_OPTION_VALUES:
+            return COMMAND_OPTION_VALUES[(path, flag)]
     for flag in flags:
         if flag in OPTION_VALUES:
             return OPTION_VALUES[flag]

@@ -118,6 +118,8 @@ def test_files_and_folders(ip, tmp_path):
     assert words(ip, "%docker build ") == ["app/"]  # the build context: folders only
     assert words(ip, "%docker build --secret id=tok,src=app/D") == ["app/Dockerfile.dev"]
     assert words(ip, "%docker compose -f p") == ["prod.env"]
+    assert words(ip, "%docker compose --project-directory ") == ["app/"]
+    assert "default" in words(ip, "%docker context create new --from ")
 
 
 def test_compose_services_inside_a_project(ip, tmp_path):

@@ -143,7 +143,8 @@ def test_pull_offers_local_images_where_the_cli_offers_none(ip, state):
 
 # -- the swarm, with -H on the line -----------------------------------------------------------
 SWARM = ["node inspect", "node ps", "node rm", "node update", "node promote", "node demote", "service inspect",
-         "service logs", "service ps", "service rm", "service update", "service rollback", "service scale"]
+         "service logs", "service ps", "service rm", "service update", "service rollback", "service scale",
+         "stack ps", "stack rm", "stack services"]
 
 
 @pytest.mark.parametrize("words", SWARM)

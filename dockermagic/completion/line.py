@@ -124,8 +124,7 @@ def _answer(walk: _Walk, fragment: str, globals_: list[Option], listings: Listin
     if node.subcommands and not walk.positionals:
         return Answer(fragment, matching(fragment, [Candidate(name, short(sub.summary) or "subcommand")
                                                     for name, sub in sorted(node.subcommands.items())]))
-    index = len(walk.positionals) - (1 if node.subcommands else 0)
-    kind = argument_kind(node.path, index)
+    kind = argument_kind(node.path, len(walk.positionals))
     if kind is None:
         return Answer(fragment, [])
     if node.path == "rm" and walk.used & {"-f", "--force"}:

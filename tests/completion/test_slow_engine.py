@@ -77,8 +77,11 @@ def test_tab_never_waits_on_a_slow_or_gone_engine(ip, request, capsys, which):
 
 
 def test_a_silent_engine_is_asked_once_at_a_time(ip, silent_socket):
+    def fetching():
+        return {t for t in threading.enumerate() if t.name == "dm-complete"}
+
     LISTINGS.forget()
-    for _ in range(5):
-        tab(ip, f"%docker -H {silent_socket} stop ")
-    fetching = [t for t in threading.enumerate() if t.name == "dm-complete"]
-    assert len(fetching) <= 1 + 1  # this engine's containers (and, at most, one left from another test)
+    before = fetching()
+    took = [tab(ip, f"%docker -H {silent_socket} stop ")[0] for _ in range(5)]
+    assert len(fetching() - before) == 1  # one fetch, still waiting on the silent socket
+    assert max(took[1:]) < took[0]  # only the first Tab waited for it

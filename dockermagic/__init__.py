@@ -35,6 +35,7 @@ def load_ipython_extension(ipython) -> None:
     import importlib
 
     from .magics.base import DockerMagics
+    from .magics.completion import matcher as completion
     from .views import formatters
 
     if id(ipython) in _loaded:
@@ -49,6 +50,7 @@ def load_ipython_extension(ipython) -> None:
         ipython.register_magics(instance)
     ipython.configurables.append(settings)
     formatters.register(ipython)  # results render through their views, in this cell and later ones
+    completion.register(ipython)  # Tab completes %docker lines, %%dockerfile and %%compose cells
     _loaded[id(ipython)] = instances
     notice = no_engine_notice()
     if notice:
@@ -79,11 +81,13 @@ def no_engine_notice() -> str | None:
 
 
 def unload_ipython_extension(ipython) -> None:
+    from .magics.completion import matcher as completion
     from .views import formatters
 
     instances = _loaded.pop(id(ipython), [])
     if instances:
         formatters.unregister(ipython)
+        completion.unregister(ipython)
     registry = ipython.magics_manager.magics
     for instance in instances:
         for kind, names in instance.magics.items():

@@ -65,9 +65,9 @@ def _flag(keyword: str, fragment: str, above: list[str], listings: Listings) -> 
     if name == "platform":
         return Answer(value, matching(value, [*PLATFORMS, "$BUILDPLATFORM", "$TARGETPLATFORM"], "platform"))
     if name == "network":
-        return Answer(value, matching(value, instructions._NETWORKS, "network mode"))
+        return Answer(value, matching(value, instructions.RUN_NETWORKS, "network mode"))
     if name == "security":
-        return Answer(value, matching(value, instructions._SECURITY, "security mode"))
+        return Answer(value, matching(value, instructions.RUN_SECURITY, "security mode"))
     if name == "mount":
         return _mount(value)
     return Answer(value, [])
@@ -77,13 +77,13 @@ def _mount(value: str) -> Answer:
     """`--mount=type=cache,target=` and friends: the type first, then the field it needs."""
     if not value or "type=".startswith(value):
         spelled = [f"type={kind}," + _MOUNT_NEXT[kind] if _MOUNT_NEXT[kind] else f"type={kind}"
-                   for kind in instructions._MOUNT_TYPES]
+                   for kind in instructions.MOUNT_TYPES]
         return Answer(value, matching(value, spelled, "mount type"))
     field_ = value.rpartition(",")[2]
     if field_.startswith("type="):
         kind = field_[len("type="):]
-        return Answer(field_, matching(field_, [f"type={k}" for k in instructions._MOUNT_TYPES], "mount type")
-                      if kind not in instructions._MOUNT_TYPES else [])
+        return Answer(field_, matching(field_, [f"type={k}" for k in instructions.MOUNT_TYPES], "mount type")
+                      if kind not in instructions.MOUNT_TYPES else [])
     return Answer(field_, matching(field_, ["target=", "source=", "from=", "id=", "sharing=", "mode=", "uid=", "gid=",
                                             "readonly", "required", "env=", "size="], "mount field"))
 

@@ -28,9 +28,9 @@ KEYWORDS = ("ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", 
 _UNCHECKED_FLAGS = {"ARG", "STOPSIGNAL"}  # BuildKit never parses their flags
 _STAGE_NAME = re.compile(r"[a-z][a-z0-9-_.]*\Z")
 _DURATION = re.compile(r"(?:[0-9]*\.?[0-9]+(?:ns|us|µs|ms|s|m|h))+\Z|0\Z")
-_NETWORKS = ("default", "none", "host")
-_SECURITY = ("sandbox", "insecure")
-_MOUNT_TYPES = ("bind", "cache", "tmpfs", "secret", "ssh")
+RUN_NETWORKS = ("default", "none", "host")
+RUN_SECURITY = ("sandbox", "insecure")
+MOUNT_TYPES = ("bind", "cache", "tmpfs", "secret", "ssh")
 
 
 @dataclass
@@ -142,14 +142,14 @@ def _health(args: list[str], flags: list[str], is_json: bool) -> dict:
 
 
 def _run_flags(used: dict) -> None:
-    if used.get("network", "default") not in _NETWORKS:
+    if used.get("network", "default") not in RUN_NETWORKS:
         raise InstructionError(f"unsupported network mode: {used['network']} (default, none or host)")
-    if used.get("security", "sandbox") not in _SECURITY:
+    if used.get("security", "sandbox") not in RUN_SECURITY:
         raise InstructionError(f"unsupported security mode: {used['security']} (sandbox or insecure)")
     for spec in used.get("mount", []):
         fields = dict(part.partition("=")[::2] for part in spec.split(",") if part)
         kind = fields.get("type", "bind")
-        if kind not in _MOUNT_TYPES:
+        if kind not in MOUNT_TYPES:
             raise InstructionError(f"unsupported mount type {kind!r} in --mount={spec} (bind, cache, tmpfs, secret or ssh)")
 
 

@@ -40,7 +40,7 @@ UNSUPPORTED = {
 }
 _SUB = re.compile(r"[a-z][a-z0-9_-]*")
 # top-level spellings the CLI also takes (`docker remove` runs `docker rm`, as CLI 28 does)
-_TOP_ALIASES = {"remove": "rm"}
+TOP_ALIASES = {"remove": "rm"}
 
 
 def resolve(shell, line: str) -> tuple[str, str]:
@@ -50,7 +50,7 @@ def resolve(shell, line: str) -> tuple[str, str]:
     sub, rest = words[0], words[1:]
     if rest and (sub, rest[0]) in ALIASES:
         sub, rest = ALIASES[(sub, rest[0])], rest[1:]
-    sub = _TOP_ALIASES.get(sub, sub)
+    sub = TOP_ALIASES.get(sub, sub)
     supported = ", ".join(subcommands(shell))
     if not _SUB.fullmatch(sub):
         raise InvalidInput(f"'docker {sub}' is not a subcommand; supported: {supported}")

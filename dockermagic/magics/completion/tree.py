@@ -22,7 +22,7 @@ def tree(shell, cache: dict | None = None) -> Command:
     key = tuple(sorted(shell.magics_manager.magics["line"]))
     if cache is not None and cache.get("key") == key:
         return cache["tree"]
-    from ..dispatch import _TOP_ALIASES, ALIASES, UNSUPPORTED
+    from ..dispatch import ALIASES, TOP_ALIASES, UNSUPPORTED
 
     root = Command("", "docker", options=help_options(GLOBAL_FLAGS_HELP))
     tables = _tables()
@@ -52,7 +52,7 @@ def tree(shell, cache: dict | None = None) -> Command:
         if f"{group} {verb}" in ARGUMENTS:  # `container inspect` completes containers, `inspect` alone nothing
             command = replace(command, path=f"{group} {verb}")
         home.subcommands.setdefault(verb, command)
-    for alias, target in _TOP_ALIASES.items():
+    for alias, target in TOP_ALIASES.items():
         if target in root.subcommands:
             root.subcommands.setdefault(alias, root.subcommands[target])
     for refused in UNSUPPORTED:

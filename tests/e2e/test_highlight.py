@@ -16,7 +16,9 @@ skip elsewhere.  Runs in CI like test_browser.py: a missing chromium or playwrig
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -321,3 +323,25 @@ def test_no_errors_in_the_console(lab):
 def test_screenshots_were_saved(lab):
     for path in lab.shots:
         assert path.stat().st_size > 1000, path
+
+
+def test_the_install_put_the_extension_where_jupyterlab_finds_it():
+    """`pip install` (scripts/test's `-e '.[test]'` in CI) copies the build to share/jupyter/labextensions."""
+    path = _installed()
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("pip install did not put dockermagic's extension in share/jupyter/labextensions", pytrace=False)
+        pytest.skip("dockermagic is not installed here (a checkout run with PYTHONPATH)")
+    build = json.loads((path / "package.json").read_text())["jupyterlab"]["_build"]
+    assert (path / build["load"]).is_file()
+    assert json.loads((path / "install.json").read_text())["packageName"] == "dockermagic"
+
+
+def test_the_extensions_magics_are_dockermagics_cell_magics(shell):
+    """The extension's table (labextension/src/magics.ts) names cell magics dockermagic registers."""
+    table = (ROOT / "labextension" / "src" / "magics.ts").read_text()
+    names = re.findall(r"^  (\w+): ", table.split("export const CELL_MAGICS", 1)[1].split("\n};", 1)[0], re.M)
+    assert names == ["dockerfile", "compose", "context_file"]
+    cell_magics = shell.magics_manager.magics["cell"]
+    for name in names:
+        assert name in cell_magics and "dockermagic" in cell_magics[name].__module__, name

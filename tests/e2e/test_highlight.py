@@ -295,6 +295,24 @@ def test_typing_a_new_first_line_switches_the_language_at_once(lab):
     assert switched < SWITCH_TIMEOUT / 1000
 
 
+def test_a_new_cell_typed_into_is_highlighted(lab):
+    page = lab.page
+    page.evaluate("""() => {
+      const notebook = window.jupyterapp.shell.currentWidget.content;
+      notebook.activeCellIndex = notebook.widgets.length - 1;
+      return window.jupyterapp.commands.execute('notebook:insert-cell-below');
+    }""")
+    index = page.locator(".jp-Notebook .jp-Cell").count() - 1
+    lab.cell(index).locator(".cm-content").click()
+    page.keyboard.type("%%context_file app/settings.json\n")
+    page.keyboard.insert_text('{"port": 8080, "debug": true}')
+    lab.wait_marked(index, "JSON", timeout=SWITCH_TIMEOUT)
+    content = lab.content(index)
+    assert lab.style(content, 1, "8080")[0] == lab.var(content, "--jp-mirror-editor-number-color")
+    lab.cell(index).screenshot(path=str(ARTIFACTS / "highlight-new-cell-json.png"))
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:delete-cell')")
+
+
 def test_another_kernels_notebook_is_left_alone(lab):
     """The notebook says its kernel's language is R: no cell is changed; Python again: back."""
     page = lab.page

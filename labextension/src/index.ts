@@ -67,6 +67,7 @@ class Languages {
 class CellHighlighter {
   private _compartment = new Compartment();
   private _key: string | null = null;
+  private _model: Cell['model']; // a disposed cell has no model: kept to disconnect from it
 
   constructor(
     private readonly cell: Cell,
@@ -74,9 +75,14 @@ class CellHighlighter {
     private readonly languages: Languages,
     private readonly isPython: () => boolean
   ) {
+    this._model = cell.model;
     editor.injectExtension(this._compartment.of([]));
-    cell.model.contentChanged.connect(this.update, this);
+    this._model.contentChanged.connect(this.update, this);
     this.update();
+  }
+
+  dispose(): void {
+    this._model.contentChanged.disconnect(this.update, this);
   }
 
   /** Read the first line again; reconfigure the editor when the body's language changed. */
@@ -84,7 +90,7 @@ class CellHighlighter {
     if (this.cell.isDisposed) {
       return;
     }
-    const body = this.isPython() ? cellBody(this.cell.model.sharedModel.getSource()) : null;
+    const body = this.isPython() ? cellBody(this._model.sharedModel.getSource()) : null;
     const key = body ? this.languages.key(body) : null;
     if (key === this._key) {
       return;
@@ -152,7 +158,10 @@ class NotebookHighlighter {
         const highlighter = new CellHighlighter(cell, editor, this.languages, () => this.isPython());
         this._cells.set(cell, highlighter);
         this._live.add(highlighter);
-        cell.disposed.connect(() => this._live.delete(highlighter));
+        cell.disposed.connect(() => {
+          highlighter.dispose();
+          this._live.delete(highlighter);
+        });
       });
     }
   }
@@ -176,6 +185,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     registry: IEditorLanguageRegistry
   ) => {
     const languages = new Languages(registry);
+    notebooks.forEach(panel => new NotebookHighlighter(panel, languages)); // opened before this ran
     notebooks.widgetAdded.connect((_, panel) => new NotebookHighlighter(panel, languages));
   }
 };

@@ -104,6 +104,15 @@ def test_build_contexts_are_still_written(binder_run):
     assert "COPY hello.sh" in (work / "my-derived-image" / "Dockerfile").read_text()
 
 
+def test_build_checks_need_no_engine(binder_run):
+    """The derived Dockerfile's warning shows without an engine too, and the fix is what is written."""
+    nb, work, _ = binder_run
+    assert "InvalidDefaultArgInFrom" in cell_text(find(nb, "%%dockerfile my-derived-image\nARG BASE\n"))
+    fixed = find(nb, "%%dockerfile my-derived-image\nARG BASE=busybox\n")
+    assert not _errors(fixed) and "InvalidDefaultArgInFrom" not in cell_text(fixed)
+    assert (work / "my-derived-image" / "Dockerfile").read_text().startswith("ARG BASE=busybox\n")
+
+
 def test_docker_build_fails_with_one_line_naming_the_missing_engine(binder_run):
     nb, *_ = binder_run
     [error] = _errors(find(nb, "%docker_build -t {base} my-base-image"))

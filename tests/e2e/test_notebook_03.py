@@ -214,6 +214,34 @@ def test_buildkit_skips_unneeded_stages_and_runs_independent_ones_at_once(nb):
     assert overlap > 1.0 and "stage 'broken' built: False" in printed
 
 
+def test_build_checks_warn_then_the_fix_checks_clean(nb):
+    """The build checks' section: `%%dockerfile` lists the two warnings under the file (text and
+    HTML), `%docker_build --check` prints them as `docker build --check` does, with the lines
+    around each; after the fix both say there is nothing to warn about."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    written = [i for i, c in enumerate(code) if c.source.startswith("%%dockerfile {workdir}/checks\n")]
+    assert len(written) == 2
+    for i in written:
+        assert code[i + 1].source == "%docker_build --check {workdir}/checks"
+    warns, fixed = written
+    assert "FROM busybox:latest as build" in code[warns].source and "\nCMD cat /version.txt" in code[warns].source
+    assert "FROM busybox:latest AS build" in code[fixed].source and 'CMD ["cat", "/version.txt"]' in code[fixed].source
+
+    text, html = (code[warns].outputs[0].data[k] for k in ("text/plain", "text/html"))
+    assert "2 warnings (BuildKit's build checks):" in text
+    assert " - line 1: FromAsCasing: 'as' and 'FROM' keywords' casing do not match" in text
+    assert " - line 6: JSONArgsRecommended: JSON arguments recommended for CMD to prevent unintended behavior" in text
+    assert ">FromAsCasing</a>" in html and ">JSONArgsRecommended</a>" in html
+    report = _plain(code[warns + 1])
+    assert report.startswith("Check complete, 2 warnings have been found!")
+    assert "WARNING: FromAsCasing - https://docs.docker.com/go/dockerfile/rule/from-as-casing/" in report
+    assert "   1 | >>> FROM busybox:latest as build" in report and "   6 | >>> CMD cat /version.txt" in report
+
+    assert "warning" not in code[fixed].outputs[0].data["text/plain"]
+    assert "build checks: no warnings" in code[fixed].outputs[0].data["text/html"]
+    assert _plain(code[fixed + 1]).strip() == "Check complete, no warnings found."
+
+
 def test_outputs_are_static_html_with_a_text_fallback(nb):
     for cell in nb.cells:
         if cell.cell_type == "code":

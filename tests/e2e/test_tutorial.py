@@ -15,6 +15,27 @@ from support.notebooks import cell_text, cleanup_tutorial, execute, find, load, 
 
 pytestmark = pytest.mark.engine
 NOTEBOOK = "01-build-push-run.ipynb"
+WARNS = "%%dockerfile my-derived-image\nARG BASE\n"
+FIXED = "%%dockerfile my-derived-image\nARG BASE=busybox\n"
+RULE = "InvalidDefaultArgInFrom"
+
+
+def check_warning_and_fix(nb) -> None:
+    """The derived image's Dockerfile as `%%dockerfile` checked it: the cell that warns, then the
+    cell that fixes it (test_committed_notebooks checks the same in the committed notebook)."""
+    codes = [c for c in nb.cells if c.cell_type == "code"]
+    warns, fixed = (next(i for i, c in enumerate(codes) if c.source.startswith(s)) for s in (WARNS, FIXED))
+    assert fixed > warns
+    text = codes[warns].outputs[0].data["text/plain"]
+    assert text.startswith("wrote my-derived-image/Dockerfile"), text
+    assert "1 warning (BuildKit's build checks):" in text
+    assert f"line 2: {RULE}: Default value for ARG $BASE results in empty or invalid base image name" in text
+    html = codes[warns].outputs[0].data["text/html"]
+    assert "1 warning" in html and f">{RULE}</a>" in html and "invalid-default-arg-in-from" in html
+    out = codes[fixed].outputs[0].data
+    assert out["text/plain"].strip().startswith("wrote my-derived-image/Dockerfile")
+    assert "warning" not in out["text/plain"] and RULE not in out["text/html"]
+    assert "build checks: no warnings" in out["text/html"]
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +91,15 @@ def test_the_container_runs_detached_and_ps_shows_its_size(tutorial):
     nb, *_ = tutorial
     assert "my base image, built" in cell_text(find(nb, "%docker_exec {box}"))
     assert "0B (virtual" in cell_text(find(nb, "%docker_ps -s"))
+
+
+def test_the_derived_dockerfile_warns_and_its_fix_does_not(tutorial):
+    """BuildKit's build checks under `%%dockerfile`: `ARG BASE` without a default warns
+    (InvalidDefaultArgInFrom), the file is still written; `ARG BASE=busybox` warns no more, and the
+    build that follows (of the fixed file) has no warning in its header."""
+    nb, *_ = tutorial
+    check_warning_and_fix(nb)
+    assert "warning" not in cell_text(find(nb, "%docker_build -t {derived}")).lower()
 
 
 def test_derived_image_prints_hello_world(tutorial):

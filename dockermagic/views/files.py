@@ -136,14 +136,17 @@ def source_lines(report: CheckReport, warning: CheckWarning) -> list[str]:
     return out + ["-" * 20]
 
 
-def check_text(report: CheckReport) -> str:
-    """`docker build --check`'s output."""
+def check_outcome(report: CheckReport) -> str:
+    """`docker build --check`'s first line."""
     n = len(report.warnings)
     if not n:
-        head = ["Check complete, no warnings found."]
-    else:
-        head = [f"Check complete, {'1 warning has' if n == 1 else f'{n} warnings have'} been found!"]
-    out = head
+        return "Check complete, no warnings found."
+    return f"Check complete, {'1 warning has' if n == 1 else f'{n} warnings have'} been found!"
+
+
+def check_text(report: CheckReport) -> str:
+    """`docker build --check`'s output."""
+    out = [check_outcome(report)]
     for warning in report.warnings:
         out += ["", f"WARNING: {warning.rule}" + (f" - {warning.url}" if warning.url else ""), warning.message]
         out += source_lines(report, warning)
@@ -202,16 +205,19 @@ def file_checks_html(report: CheckReport | None) -> str:
 
 
 def file_checks_text(report: CheckReport | None) -> list[str]:
-    if report is None or not report.warnings:
+    if report is None:
         return []
+    notes = [f"note: {note}" for note in report.notes]
+    if not report.warnings:
+        return notes
     return [f"{count(report)} (BuildKit's build checks):"] + [
-        f" - line {w.line}: {w.rule}: {w.message}" + (f" ({w.url})" if w.url else "") for w in report.warnings]
+        f" - line {w.line}: {w.rule}: {w.message}" + (f" ({w.url})" if w.url else "") for w in report.warnings] + notes
 
 
 def check_html(report: CheckReport) -> str:
     n = len(report.warnings)
     state = (f'<span style="color:{FAIL};font-weight:600">{esc(report.error)}</span>' if report.error else
-             f'<span style="color:{WARN if n else "#1a7f37"}">{"Check complete, " + (esc(count(report)) + " found" if n else "no warnings found")}</span>')
+             f'<span style="color:{WARN if n else "#1a7f37"}">{esc(check_outcome(report))}</span>')
     head = f'<div><b>docker build --check</b> {code(report.filename)} · {state}</div>'
     items = []
     for warning in report.warnings:

@@ -305,3 +305,8 @@ def test_base_image_platform_from_the_images_config():
 def test_unknown_base_images_leave_undefined_var_unchecked_and_say_so():
     report = check(parse("FROM python:3.12\nENV X=$PYTHONPATH\n"))
     assert report.warnings == [] and report.notes and "python:3.12" in report.notes[0]
+
+
+def test_an_empty_base_name_is_one_warning_and_no_note():
+    report = check(parse("ARG BASE\nFROM $BASE\nCOPY a /a\n"), images={}.get)
+    assert [w.rule for w in report.warnings] == ["InvalidDefaultArgInFrom"] and report.notes == []

@@ -61,7 +61,8 @@ def dispatch_stages(dockerfile, lint, bases, globals_, build_args, target, build
             facts = facts_of[base]
             state = State(env_known=facts is not None, os=wanted_os)
             if facts is None:
-                unknown.append(base)
+                if base:   # an empty name is InvalidDefaultArgInFrom's to report
+                    unknown.append(base)
             else:
                 state.os = facts.os
                 state.env = dict(e.partition("=")[::2] for e in facts.env)

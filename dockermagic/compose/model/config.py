@@ -28,6 +28,25 @@ def render(project: Project, fmt: str = "yaml", interpolated: bool = True) -> st
     return yaml_dumps(model)
 
 
+def _go_sorted(value):
+    """Go's `encoding/json` writes a map's keys sorted by their bytes."""
+    if isinstance(value, dict):
+        return {key: _go_sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_go_sorted(item) for item in value]
+    return value
+
+
+def render_model(model: dict, fmt: str = "yaml") -> str:
+    """`config --no-interpolate`: the model tree (`rawmodel.load_model`) as v2 prints it, without a
+    newline after the JSON and with no `$` doubled."""
+    if fmt == "json":
+        return gojson.dumps(_go_sorted(model), indent=2)
+    from .goyaml import dumps_tree
+
+    return dumps_tree(model)
+
+
 def services(project: Project) -> list[str]:
     return list(project.services)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 
 _TOP = ("name", "services", "networks", "volumes", "secrets", "configs", "models")
 _PLAIN = re.compile(r"^(?:[^-?:,\[\]{}#&*!|>'\"%@`\s]|[-?:][^\s])(?:(?!: | #)[^\n])*(?<![:\s])$")
@@ -21,14 +22,31 @@ def _scalar(value) -> str:
         return "true"
     if value is False:
         return "false"
-    if isinstance(value, (int, float)):
-        return json.dumps(int(value) if isinstance(value, float) and value.is_integer() else value)
+    if isinstance(value, float):
+        return _go_float(value)
+    if isinstance(value, int):
+        return str(value)
     text = str(value)
     if text == "":
         return '""'
     if _SPECIAL.match(text) or not _PLAIN.match(text) or text != text.strip():
         return json.dumps(text, ensure_ascii=False)
     return text
+
+
+def _go_float(value: float) -> str:
+    """yaml.v3's float: Go's `strconv.FormatFloat(f, 'g', -1, 64)` (`0.5`, `2`, `1e+06`, `1e-05`)."""
+    if value != value:
+        return ".nan"
+    if value in (float("inf"), float("-inf")):
+        return ".inf" if value > 0 else "-.inf"
+    number = Decimal(repr(value)).normalize()
+    sign, digits, exponent = number.as_tuple()
+    point = len(digits) + exponent - 1  # the decimal exponent of the first digit
+    if digits == (0,) or -4 <= point < 6:
+        return format(number, "f")
+    mantissa = str(digits[0]) + ("." + "".join(map(str, digits[1:])) if len(digits) > 1 else "")
+    return f"{'-' if sign else ''}{mantissa}e{'-' if point < 0 else '+'}{abs(point):02d}"
 
 
 def _emit(value, indent: int, lines: list[str]) -> None:
@@ -88,4 +106,67 @@ def dumps(model: dict) -> str:
         ordered["networks"] = _drop_empty_ipam(ordered["networks"])
     lines: list[str] = []
     _emit(ordered, 0, lines)
+    return "\n".join(lines) + "\n"
+
+
+def _natural_key(text: str):
+    """yaml.v3's order of map keys (its `keyList.Less`): letters by code point, a run of digits by its
+    value (`web9` before `web10`), a non-letter before a letter unless it follows a digit."""
+    return _YamlKey(text)
+
+
+class _YamlKey:
+    __slots__ = ("runes",)
+
+    def __init__(self, text: str):
+        self.runes = text
+
+    def __lt__(self, other: _YamlKey) -> bool:
+        a, b = self.runes, other.runes
+        digits = False
+        for i in range(min(len(a), len(b))):
+            if a[i] == b[i]:
+                digits = a[i].isdigit()
+                continue
+            a_letter, b_letter = a[i].isalpha(), b[i].isalpha()
+            if a_letter and b_letter:
+                return a[i] < b[i]
+            if a_letter or b_letter:
+                return a_letter if digits else b_letter
+            an = bn = 0
+            if a[i] == "0" or b[i] == "0":
+                j = i - 1
+                while j >= 0 and a[j].isdigit():
+                    if a[j] != "0":
+                        an = bn = 1
+                        break
+                    j -= 1
+            ai = i
+            while ai < len(a) and a[ai].isdigit():
+                an = an * 10 + int(a[ai])
+                ai += 1
+            bi = i
+            while bi < len(b) and b[bi].isdigit():
+                bn = bn * 10 + int(b[bi])
+                bi += 1
+            if an != bn:
+                return an < bn
+            if ai != bi:
+                return ai < bi
+            return a[i] < b[i]
+        return len(a) < len(b)
+
+
+def _sorted_tree(value):
+    if isinstance(value, dict):
+        return {key: _sorted_tree(value[key]) for key in sorted(value, key=lambda k: _natural_key(str(k)))}
+    if isinstance(value, list):
+        return [_sorted_tree(item) for item in value]
+    return value
+
+
+def dumps_tree(tree: dict) -> str:
+    """A plain YAML tree (Go's `map[string]any`) as yaml.v3 encodes it: keys in its order, nothing left out."""
+    lines: list[str] = []
+    _emit(_sorted_tree(tree), 0, lines)
     return "\n".join(lines) + "\n"

@@ -169,6 +169,9 @@ def _build(value):
     for key in ("args", "labels"):
         if key in build:
             build[key] = mapping(build[key], f"build.{key}")
+    if isinstance(build.get("additional_contexts"), list):
+        build["additional_contexts"] = {str(item).partition("=")[0]: str(item).partition("=")[2]
+                                        for item in build["additional_contexts"]}
     for key in ("cache_from", "cache_to", "tags", "platforms", "no_cache_filter"):
         if isinstance(build.get(key), str):
             build[key] = [build[key]]

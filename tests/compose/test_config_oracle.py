@@ -143,14 +143,32 @@ OVERRIDE_RULES = {
                              "networks:\n  n1: {labels: {b: 2}}\n",
     "lib.yaml": "services:\n  lib:\n    image: l\n    volumes: [./data:/data]\n    environment: [L=1]\n",
 }
+INCLUDE_ENV = {
+    "compose.yaml": "include:\n  - path: inc/inc.yaml\n    env_file: inc/x.env\nservices:\n  a:\n    image: x\n"
+                    "    environment: [FOO]\n    healthcheck:\n      test: curl -f http://x || exit 1\n"
+                    "      interval: 1m30s\n    deploy:\n      replicas: 2\n"
+                    "      resources: {limits: {cpus: '0.50', memory: 50M}}\n      labels: [a=b]\n"
+                    "    volumes:\n      - {type: tmpfs, target: /tmp, tmpfs: {size: 1000}}\n"
+                    "      - {type: volume, source: v, target: /v, volume: {nocopy: true}}\n"
+                    "  nul:\n    image: y\n    command: ['a b', c]\n    entrypoint: []\n    environment: []\n"
+                    "    labels: {}\n    dns_search: []\n    networks: {n: {aliases: []}}\n"
+                    "volumes:\n  v:\n    driver_opts: {type: none, o: bind, device: ./data}\n"
+                    "networks:\n  n:\n    ipam: {config: []}\nx-e: []\n",
+    "inc/inc.yaml": "services:\n  i:\n    image: ${I:-i}\n    build: .\n    environment: [X=$FOO]\n",
+    "inc/x.env": "FOO=bar\n",
+}
 NO_INTERPOLATE["override_rules"] = OVERRIDE_RULES
+NO_INTERPOLATE["include_env"] = INCLUDE_ENV
 
 
-def test_override_rules_as_v2(tmp_path, compose_v2):
+@pytest.mark.parametrize("files", [OVERRIDE_RULES, INCLUDE_ENV], ids=["override_rules", "include_env"])
+def test_merges_and_includes_as_v2(tmp_path, compose_v2, files):
     """An override file merges as compose-go merges: `depends_on` and `networks` as mappings whatever
     their syntax, `build: DIR` as its context (kept when the override names only a Dockerfile), DNS
-    servers appended, `logging` replaced when the driver changes."""
-    for path, text in OVERRIDE_RULES.items():
+    servers appended, `logging` replaced when the driver changes; an include's `env_file` is read
+    from beside the including file; byte for byte."""
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text(text)
     out, err = _v2(compose_v2, tmp_path, {}, "-p", "t", "config", "--format", "json")
     assert out, err

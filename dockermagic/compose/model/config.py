@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from . import gojson
+from .gojson import NilList
 from .hash import service_hash
 from .project import Project
 
@@ -14,7 +15,7 @@ def _escape(value):
         return value.replace("$", "$$")
     if isinstance(value, dict):
         return {_escape(key): _escape(item) for key, item in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list) and not isinstance(value, NilList):
         return [_escape(item) for item in value]
     return value
 
@@ -30,6 +31,8 @@ def render(project: Project, fmt: str = "yaml", interpolated: bool = True) -> st
 
 def _go_sorted(value):
     """Go's `encoding/json` writes a map's keys sorted by their bytes."""
+    if isinstance(value, NilList):
+        return value
     if isinstance(value, dict):
         return {key: _go_sorted(value[key]) for key in sorted(value)}
     if isinstance(value, list):

@@ -16,7 +16,14 @@ _ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                           "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
+class NilList(list):
+    """An empty sequence Go holds as a nil slice (compose-go reads `[]` so where it does not rebuild
+    the list): `null` in JSON, `[]` in YAML (yaml.v3 writes both kinds alike)."""
+
+
 def _go_numbers(value):
+    if isinstance(value, NilList):
+        return None
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
         return int(value)
     if isinstance(value, dict):

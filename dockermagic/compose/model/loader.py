@@ -15,6 +15,7 @@ import re
 
 from ...errors import ComposeFileError
 from . import envfile, normalize, paths, resources, yamlfile
+from .gojson import NilList
 from .merge import merge, strip
 from .project import Project, ProjectOptions
 from .source import Source
@@ -145,10 +146,19 @@ def _project(options: ProjectOptions, model: dict, env: dict, working_dir: str, 
     if model.get("volumes"):
         out["volumes"] = resources.volumes(name, model["volumes"])
     for key in sorted(k for k in model if k.startswith("x-")):
-        out[key] = model[key]
+        out[key] = _nil_lists(model[key])
     out = dict(sorted(out.items()))
     return Project(name=name, working_dir=working_dir, config_files=files, model=out, environment=env,
                    profiles=profiles, disabled=disabled)
+
+
+def _nil_lists(value):
+    """An extension as compose-go keeps it: an empty sequence read from YAML is a nil slice."""
+    if isinstance(value, dict):
+        return {key: _nil_lists(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_nil_lists(item) for item in value] if value else NilList()
+    return value
 
 
 def _enabled(raws: dict, profiles: list[str], selected: list[str]) -> set[str]:

@@ -115,6 +115,9 @@ def _volumes(value, where):
             for key in ("source", "target"):
                 if entry.get(key) == "":
                     del entry[key]
+            if isinstance(entry.get("tmpfs"), dict) and "size" in entry["tmpfs"]:  # Go's UnitBytes: a string
+                size = entry["tmpfs"]["size"]
+                entry["tmpfs"] = {**entry["tmpfs"], "size": str(units.byte_count(size, f"{here}.tmpfs.size"))}
             if entry.get("target"):
                 entry["target"] = posixpath.normpath(entry["target"])
             entry = ordered(entry, syntax.VOLUME_ORDER)
@@ -204,7 +207,8 @@ def _deploy(value, where):
 def _networks(value):
     if isinstance(value, list):
         return {name: None for name in sorted(value)}
-    return {name: (None if attach is None else ordered(attach, NETWORK_ATTACH_ORDER))
+    return {name: (None if attach is None else ordered({k: v for k, v in attach.items() if v != []},
+                                                       NETWORK_ATTACH_ORDER))
             for name, attach in sorted((value or {}).items())}
 
 
@@ -218,6 +222,8 @@ def service(name: str, raw: dict) -> dict:
             out[key] = command(value, here)
         elif key in ("environment", "labels", "annotations", "sysctls"):
             out[key] = mapping(value, here, allow_null=key == "environment")
+            if not out[key] and key != "environment":  # Go's omitempty
+                del out[key]
         elif key == "ports":
             out[key] = _ports(value, here)
         elif key == "expose":
@@ -261,6 +267,8 @@ def service(name: str, raw: dict) -> dict:
             out[key] = ordered(value, ("driver", "options"))
         else:
             out[key] = value
+    for key in [k for k, v in out.items() if v == [] and k not in ("command", "entrypoint")]:
+        del out[key]  # Go's omitempty: only `command` and `entrypoint` print an empty list
     out.setdefault("command", None)
     out.setdefault("entrypoint", None)
     if "network_mode" not in out and not out.get("networks"):

@@ -21,6 +21,7 @@ import re
 
 from ...errors import ComposeFileError
 from . import paths, syntax
+from .gojson import NilList
 from .loader import locate, project_name
 from .merge import DEPENDENCY, as_mapping, go_text, merge
 from .project import ProjectOptions
@@ -247,7 +248,7 @@ def _resolve(value, env: dict, keep_empty: bool):
                 result.append(f"{item}={env[item]}")
             elif keep_empty:
                 result.append(item)
-        return result or None
+        return result
     if isinstance(value, dict):
         result = {}
         for key, item in value.items():
@@ -344,6 +345,26 @@ def _resolve_environment(model: dict, env: dict) -> None:
                 item[field] = env[item["environment"]]
 
 
+#: where an empty sequence stays one (v2.40.3 prints `[]` in JSON); anywhere else it is a nil slice
+_EMPTY_KEPT = {("services", "*", key) for key in (
+    "annotations", "cap_add", "cap_drop", "configs", "devices", "dns", "dns_opt", "dns_search", "env_file", "expose",
+    "labels", "links", "ports", "profiles", "secrets", "sysctls", "tmpfs", "volumes")}
+_EMPTY_KEPT |= {("services", "*", "build", "labels"), ("services", "*", "build", "tags"),
+                ("services", "*", "deploy", "labels"), ("services", "*", "networks", "*", "aliases"),
+                ("networks", "*", "labels")}
+
+
+def _nil_lists(value, path: tuple = ()):
+    if isinstance(value, dict):
+        return {key: _nil_lists(item, (*path, key)) for key, item in value.items()}
+    if isinstance(value, list):
+        if not value and not any(len(path) == len(p) and all(a in ("*", b) for a, b in zip(p, path))
+                                 for p in _EMPTY_KEPT):
+            return NilList()
+        return [_nil_lists(item, (*path, "[]")) for item in value]
+    return value
+
+
 def normalize_name(name: str) -> str:
     """compose-go's NormalizeProjectName (a `name:` read without interpolation is not refused)."""
     return re.sub(r"[^a-z0-9_-]", "", name.lower()).lstrip("_-")
@@ -372,7 +393,7 @@ def load_tree(options: ProjectOptions) -> tuple[dict, str]:
     model["name"] = name
     variables = {"COMPOSE_PROJECT_NAME": name}
     _resolve_environment(model, variables)
-    return normalize(model, variables), working_dir
+    return _nil_lists(normalize(model, variables)), working_dir
 
 
 __all__ = ["canonical", "load_model", "load_tree", "merge", "normalize"]

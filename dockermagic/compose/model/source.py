@@ -80,7 +80,9 @@ class Source:
         if not env_files and os.path.isfile(default):
             env_files = [default]
         for env_file in env_files:
-            extra = envfile.read(os.path.join(project_dir, env_file), env, contents=self.options.contents)
+            # relative to the including file, as the include's paths are (`.env` alone is the project's)
+            folder = project_dir if env_file == default else os.path.dirname(path)
+            extra = envfile.read(os.path.join(folder, env_file), env, contents=self.options.contents)
             env = {**extra, **env}
         inner = Source(self.options, env, (*self.including, path), self.warnings, self.decode)
         included: dict = {}

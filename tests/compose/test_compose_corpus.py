@@ -66,7 +66,7 @@ def _accepted() -> list:
 def test_corpus_row_no_interpolate(row, compose_v2):
     """`config --no-interpolate` (the files merged as a tree, not a project) as v2 prints it, run live on
     every accepted project with the environment the expected files were made with: byte for byte, JSON
-    and YAML."""
+    and YAML; and the canonical YAML (`config`), which shares the YAML printer."""
     from dockermagic.compose.model.config import render_model
     from dockermagic.compose.model.rawmodel import load_model
 
@@ -78,3 +78,6 @@ def test_corpus_row_no_interpolate(row, compose_v2):
                           "--format", fmt, cwd=folder, env={"PATH": os.environ.get("PATH", ""), "HOME": HOME})
         assert done.stdout, done.stderr
         assert render_model(model, fmt) == done.stdout, fmt
+    done = compose_v2("-p", "corpus", "-f", Path(row["compose_file"]).name, "config", cwd=folder,
+                      env={"PATH": os.environ.get("PATH", ""), "HOME": HOME})
+    assert render(load(options), "yaml") == done.stdout

@@ -157,6 +157,12 @@ INCLUDE_ENV = {
     "inc/inc.yaml": "services:\n  i:\n    image: ${I:-i}\n    build: .\n    environment: [X=$FOO]\n",
     "inc/x.env": "FOO=bar\n",
 }
+QUOTED = ["x:1.0", "- dash", "yes", "1.5", ":colon", "a: b", "a #b", "012", "é ü", "tab\there", "'quoted'", '"dq"',
+          "", " lead", "0x1F", "1e3", "~", "*star", "&amp", "!bang", "%pct", "@at", "`tick", "{brace}", "[br]", "a,b",
+          "?q", "trailing ", "line1\nline2\n", "1:20", ".5", "+1", "-", "=x", "<b>", "2024-01-02", "a:", "1_000",
+          "---x", "x---", "-x", "#x", "x#y", "1.2.3", "0b101", ".inf", "-.5", "12:", "null", "n"]
+NO_INTERPOLATE["quoting"] = {"compose.yaml": "services:\n  a:\n    image: x\n    labels:\n" + "".join(
+    f"      l{index}: {json.dumps(text)}\n" for index, text in enumerate(QUOTED))}
 NO_INTERPOLATE["override_rules"] = OVERRIDE_RULES
 NO_INTERPOLATE["include_env"] = INCLUDE_ENV
 

@@ -9,10 +9,27 @@ import re
 from decimal import Decimal
 
 _TOP = ("name", "services", "networks", "volumes", "secrets", "configs", "models")
-_PLAIN = re.compile(r"^(?:[^-?:,\[\]{}#&*!|>'\"%@`\s]|[-?:][^\s])(?:(?!: | #)[^\n])*(?<![:\s])$")
+#: what yaml.v3 would read back as something other than a string: it writes those double-quoted
 _SPECIAL = re.compile(r"^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|"
-                      r"off|Off|OFF|[-+]?[0-9][0-9_]*(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9]+|\.inf|\.nan|"
-                      r"0o[0-7]+|0x[0-9a-fA-F]+|[0-9:]+)$")
+                      r"off|Off|OFF|[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9]+(?:[eE][-+]?[0-9]+)?|"
+                      r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?0b[01_]+|[-+]?0o[0-7_]+|[-+]?0x[0-9a-fA-F_]+|"
+                      r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|"
+                      r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}.*)?)$")
+_INDICATORS = set(",[]{}#&*!|>'\"%@`")
+
+
+def _plain(text: str) -> bool:
+    """Whether libyaml's emitter (yaml.v3's) writes `text` plain in block context."""
+    if text[0] == " " or text[-1] == " " or text.startswith(("---", "...")):
+        return False
+    if text[0] in _INDICATORS or (text[0] in "-?:" and (len(text) == 1 or text[1] == " ")):
+        return False
+    return ": " not in text and " #" not in text and not text.endswith(":")
+
+
+def _printable(text: str) -> bool:
+    return all(char == "\n" or " " <= char <= "~" or (char >= "\xa0" and char not in "\ufeff\u2028\u2029")
+               for char in text)
 
 
 def _scalar(value) -> str:
@@ -27,11 +44,11 @@ def _scalar(value) -> str:
     if isinstance(value, int):
         return str(value)
     text = str(value)
-    if text == "":
-        return '""'
-    if _SPECIAL.match(text) or not _PLAIN.match(text) or text != text.strip():
+    if text == "" or _SPECIAL.match(text) or not _printable(text):
         return json.dumps(text, ensure_ascii=False)
-    return text
+    if _plain(text):
+        return text
+    return "'" + text.replace("'", "''") + "'"  # what plain cannot hold, single-quoted as yaml.v3 does
 
 
 def _go_float(value: float) -> str:
@@ -90,7 +107,11 @@ def _leaf(item) -> str:
 
 
 def _drop_nulls(service: dict) -> dict:
-    return {k: v for k, v in service.items() if not (k in ("command", "entrypoint") and v is None)}
+    service = {k: v for k, v in service.items() if not (k in ("command", "entrypoint") and v is None)}
+    if isinstance(service.get("deploy"), dict):  # yaml.v3's omitempty leaves out a zero struct; JSON keeps `{}`
+        service["deploy"] = {k: v for k, v in service["deploy"].items() if not (k in ("resources", "placement")
+                                                                                 and v == {})}
+    return service
 
 
 def _drop_empty_ipam(networks: dict) -> dict:

@@ -55,8 +55,7 @@ def test_json_yaml_and_hash_as_v2(tmp_path, compose_v2, name):
     project = load(ProjectOptions(project_name="t", cwd=str(tmp_path), environ=env))
     assert json.loads(cfg.render(project, "json")) == json.loads(_v2(compose_v2, tmp_path, env, "-p", "t", "config",
                                                                      "--format", "json")[0])
-    if name != "canonical":  # v2's YAML keeps top-level `models` and drops `exec: {command: null}`: not done yet
-        assert cfg.render(project, "yaml") == _v2(compose_v2, tmp_path, env, "-p", "t", "config")[0]
+    assert cfg.render(project, "yaml") == _v2(compose_v2, tmp_path, env, "-p", "t", "config")[0]
     assert "\n".join(cfg.hashes(project)) + "\n" == _v2(compose_v2, tmp_path, env, "-p", "t", "config", "--hash", "*")[0]
     for flag, ours in (("--services", cfg.services), ("--volumes", cfg.volumes), ("--profiles", cfg.profiles),
                        ("--images", cfg.images)):
@@ -230,6 +229,10 @@ def test_no_interpolate_magic(ip, compose_v2, capsys):
     assert result.source == _v2(compose_v2, Path.cwd(), {}, "-p", "t", "config", "--no-interpolate")[0]
     assert ip.run_line_magic("docker", "compose -p t config --no-interpolate --services") is None
     assert capsys.readouterr().out == "a\nb\n"
+    assert ip.run_line_magic("docker", "compose -p t config --no-interpolate -q") is None
+    assert ip.run_line_magic("docker", "compose -p t config --no-interpolate --format json -o out.json") is None
+    assert capsys.readouterr().out == ""
+    assert Path("out.json").read_text() == out
 
 
 def test_several_files_extends_include(tmp_path, compose_v2):

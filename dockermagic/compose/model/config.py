@@ -26,7 +26,7 @@ def render(project: Project, fmt: str = "yaml", interpolated: bool = True) -> st
         return gojson.dumps(model, indent=2)
     from .goyaml import dumps as yaml_dumps
 
-    return yaml_dumps(model)
+    return yaml_dumps(model, _escape(project.models) if interpolated else project.models)
 
 
 def _go_sorted(value):

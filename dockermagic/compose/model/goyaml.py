@@ -108,6 +108,14 @@ def _leaf(item) -> str:
 
 def _drop_nulls(service: dict) -> dict:
     service = {k: v for k, v in service.items() if not (k in ("command", "entrypoint") and v is None)}
+    develop = service.get("develop")
+    if isinstance(develop, dict) and isinstance(develop.get("watch"), list):  # a zero `exec` struct: left out
+        service["develop"] = {**develop, "watch": [{k: v for k, v in item.items() if v != {"command": None}}
+                                                   for item in develop["watch"]]}
+    blkio = service.get("blkio_config")
+    if isinstance(blkio, dict):  # ThrottleDevice's YAML tags are lowercase; its JSON has none (`Path`, `Rate`)
+        service["blkio_config"] = {k: [{key.lower(): val for key, val in item.items()} for item in v]
+                                   if isinstance(v, list) and k != "weight_device" else v for k, v in blkio.items()}
     if isinstance(service.get("deploy"), dict):  # yaml.v3's omitempty leaves out a zero struct; JSON keeps `{}`
         service["deploy"] = {k: v for k, v in service["deploy"].items() if not (k in ("resources", "placement")
                                                                                  and v == {})}
@@ -118,7 +126,10 @@ def _drop_empty_ipam(networks: dict) -> dict:
     return {name: {k: v for k, v in net.items() if not (k == "ipam" and not v)} for name, net in networks.items()}
 
 
-def dumps(model: dict) -> str:
+def dumps(model: dict, models: dict | None = None) -> str:
+    """The canonical model as v2's YAML (`models`: the top-level models, which its JSON leaves out)."""
+    if models:
+        model = {**model, "models": models}
     ordered = {key: model[key] for key in _TOP if key in model}
     ordered.update({key: value for key, value in model.items() if key not in ordered})
     if "services" in ordered:

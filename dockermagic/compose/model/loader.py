@@ -148,8 +148,10 @@ def _project(options: ProjectOptions, model: dict, env: dict, working_dir: str, 
     for key in sorted(k for k in model if k.startswith("x-")):
         out[key] = _nil_lists(model[key])
     out = dict(sorted(out.items()))
+    models = {key: normalize.ordered(value or {}, ("name", "model", "context_size", "runtime_flags"))
+              for key, value in sorted((model.get("models") or {}).items())}
     return Project(name=name, working_dir=working_dir, config_files=files, model=out, environment=env,
-                   profiles=profiles, disabled=disabled)
+                   profiles=profiles, disabled=disabled, models=models)
 
 
 def _nil_lists(value):

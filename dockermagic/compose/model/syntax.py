@@ -132,6 +132,8 @@ def short_volume(spec: str, where: str) -> dict:
     if entry["type"] == "bind":
         bind["create_host_path"] = True
         entry["bind"] = {key: bind[key] for key in ("selinux", "propagation", "create_host_path") if key in bind}
+        if volume:  # compose-go keeps `nocopy` whatever the type
+            entry["volume"] = volume
     else:
         entry["volume"] = volume
     return entry

@@ -67,6 +67,7 @@ def _keyed(value) -> dict:
 
 
 def as_mapping(value, default) -> dict:
+    """A list of names as a mapping of each to a copy of `default` (`depends_on: [db]`, `networks: [n]`)."""
     if isinstance(value, dict):
         return dict(value)
     if isinstance(value, list):
@@ -123,6 +124,7 @@ def _mappings(base: dict, other: dict, path: tuple, sequences: bool) -> dict:
 
 
 def strip(value):
+    """`value` without its `!reset`/`!override` tags (a lone file: what the tags leave)."""
     if isinstance(value, Override):
         return strip(value.value)
     if isinstance(value, dict):

@@ -64,6 +64,8 @@ _UNIQUE = {"environment": _environment_key, "volumes": _volume_key, "expose": st
 
 
 def unique(model: dict) -> dict:
+    """A service's environment entries, mounts, exposed and published ports, secrets and configs, one
+    per key, target or binding: a later one takes the place of the first (in place)."""
     for service in (model.get("services") or {}).values():
         if not isinstance(service, dict):
             continue
@@ -225,6 +227,7 @@ def _external(item):
 
 
 def canonical(model: dict) -> dict:
+    """Short syntaxes in their long form; what cannot be parsed for a variable in it stays as written."""
     model = dict(model)
     if isinstance(model.get("services"), dict):
         model["services"] = {name: _service(service) for name, service in model["services"].items()}
@@ -267,10 +270,12 @@ def _is_true(value) -> bool:
 
 
 def normalize(model: dict, env: dict) -> dict:
+    """The implicit `default` network, implied dependencies, build defaults, engine names (in place);
+    bare `environment` and `build.args` entries looked up in `env`."""
     services = model.get("services") or {}
     networks = dict(model.get("networks") or {})
     uses_default = False
-    for name, service in services.items():
+    for service in services.values():
         if "provider" in service or "network_mode" in service:
             continue
         if not service.get("networks"):
@@ -355,6 +360,7 @@ _EMPTY_KEPT |= {("services", "*", "build", "labels"), ("services", "*", "build",
 
 
 def _nil_lists(value, path: tuple = ()):
+    """Every empty sequence outside `_EMPTY_KEPT` as Go's nil slice (compose-go reads `[]` as one)."""
     if isinstance(value, dict):
         return {key: _nil_lists(item, (*path, key)) for key, item in value.items()}
     if isinstance(value, list):

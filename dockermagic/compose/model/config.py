@@ -1,5 +1,6 @@
 """What `docker compose config` prints: the canonical model as JSON or YAML, or one of its lists
-(`--services`, `--volumes`, `--profiles`, `--images`, `--hash`)."""
+(`--services`, `--volumes`, `--profiles`, `--images`, `--hash`); with `--no-interpolate`, the model
+tree of `rawmodel` instead (`render_model`)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
 """YAML text as v2's `config` prints it (Go's yaml.v3 encoder, indent 2): the project's keys in
-compose-go's struct order, `command: null` left out, strings quoted only where YAML 1.2 would read
-them as something else, multi-line strings as `|` blocks."""
+compose-go's struct order, `command: null` left out (or, for `--no-interpolate`'s tree, every map's
+keys in yaml.v3's own order); strings double-quoted where YAML would read them as something else,
+single-quoted where plain style cannot hold them, multi-line strings as `|` blocks; floats as Go's
+`%g`."""
 
 from __future__ import annotations
 

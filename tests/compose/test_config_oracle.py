@@ -159,9 +159,12 @@ INCLUDE_ENV = {
 QUOTED = ["x:1.0", "- dash", "yes", "1.5", ":colon", "a: b", "a #b", "012", "é ü", "tab\there", "'quoted'", '"dq"',
           "", " lead", "0x1F", "1e3", "~", "*star", "&amp", "!bang", "%pct", "@at", "`tick", "{brace}", "[br]", "a,b",
           "?q", "trailing ", "line1\nline2\n", "1:20", ".5", "+1", "-", "=x", "<b>", "2024-01-02", "a:", "1_000",
-          "---x", "x---", "-x", "#x", "x#y", "1.2.3", "0b101", ".inf", "-.5", "12:", "null", "n"]
+          "---x", "x---", "-x", "#x", "x#y", "1.2.3", "0b101", ".inf", "-.5", "12:", "null", "n", "\0nul", "bell\a",
+          "esc\x1b", "\x01ctl", "nbsp\u00a0x", "bom\ufeff", 'quote" and \\ back', "\U0001F600 emoji", "\x7f del",
+          "\ue000 private \ufffd", "a long string of many words, well beyond the eighty characters of a line, not folded"]
+_QUOTED_YAML = [json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f") for text in QUOTED]  # DEL: escaped
 NO_INTERPOLATE["quoting"] = {"compose.yaml": "services:\n  a:\n    image: x\n    labels:\n" + "".join(
-    f"      l{index}: {json.dumps(text)}\n" for index, text in enumerate(QUOTED))}
+    f"      l{index}: {text}\n" for index, text in enumerate(_QUOTED_YAML))}
 NO_INTERPOLATE["override_rules"] = OVERRIDE_RULES
 NO_INTERPOLATE["include_env"] = INCLUDE_ENV
 

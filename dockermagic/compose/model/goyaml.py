@@ -6,7 +6,6 @@ single-quoted where plain style cannot hold them, multi-line strings as `|` bloc
 
 from __future__ import annotations
 
-import json
 import re
 from decimal import Decimal
 
@@ -26,12 +25,13 @@ def _plain(text: str) -> bool:
         return False
     if text[0] in _INDICATORS or (text[0] in "-?:" and (len(text) == 1 or text[1] == " ")):
         return False
-    return ": " not in text and " #" not in text and not text.endswith(":")
+    return ": " not in text and " #" not in text and not text.endswith(":") and not ({"\u2028", "\u2029"} & set(text))
 
 
 def _printable(text: str) -> bool:
-    return all(char == "\n" or " " <= char <= "~" or (char >= "\xa0" and char not in "\ufeff\u2028\u2029")
-               for char in text)
+    """libyaml's printable characters (above U+FFFF none: an emoji is written `\\U0001F600`)."""
+    return all(char == "\n" or " " <= char <= "~" or "\xa0" <= char <= "\ud7ff"
+               or ("\ue000" <= char <= "\ufffd" and char != "\ufeff") for char in text)
 
 
 def _scalar(value) -> str:
@@ -47,10 +47,29 @@ def _scalar(value) -> str:
         return str(value)
     text = str(value)
     if text == "" or _SPECIAL.match(text) or not _printable(text):
-        return json.dumps(text, ensure_ascii=False)
+        return _double_quoted(text)
     if _plain(text):
         return text
     return "'" + text.replace("'", "''") + "'"  # what plain cannot hold, single-quoted as yaml.v3 does
+
+
+_ESCAPES = {"\0": "\\0", "\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v", "\f": "\\f",
+            "\r": "\\r", "\x1b": "\\e", '"': '\\"', "\\": "\\\\", "\x85": "\\N",
+            "\u2028": "\\L", "\u2029": "\\P"}
+
+
+def _double_quoted(text: str) -> str:
+    """libyaml's double-quoted style: its short escapes, else `\\xXX`, `\\uXXXX` (hex in capitals)."""
+    out = []
+    for char in text:
+        if _printable(char) and char not in '"\\\n':
+            out.append(char)
+        elif char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        else:
+            code = ord(char)
+            out.append(f"\\x{code:02X}" if code <= 0xFF else f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}")
+    return '"' + "".join(out) + '"'
 
 
 def _go_float(value: float) -> str:

@@ -1,5 +1,7 @@
 """Every row of ../shared/corpus/compose/index.tsv: an accepted file loads to the JSON v2 printed
-(parsed, and with its keys in v2's order), a refused one is refused in one line with v2's message."""
+(parsed, and with its keys in v2's order), a refused one is refused in one line with v2's message;
+and, against v2 run live, `config --no-interpolate` of every row and the canonical YAML of every
+accepted one, byte for byte."""
 
 from __future__ import annotations
 

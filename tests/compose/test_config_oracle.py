@@ -16,6 +16,7 @@ from dockermagic.compose.model.hash import service_hash
 from dockermagic.compose.model.loader import load
 from dockermagic.compose.model.normalize import SERVICE_ORDER, ordered
 from dockermagic.compose.model.project import ProjectOptions
+from dockermagic.compose.model.rawmodel import load_model
 from dockermagic.errors import ComposeFileError
 
 CASES = {
@@ -54,8 +55,7 @@ def test_json_yaml_and_hash_as_v2(tmp_path, compose_v2, name):
     project = load(ProjectOptions(project_name="t", cwd=str(tmp_path), environ=env))
     assert json.loads(cfg.render(project, "json")) == json.loads(_v2(compose_v2, tmp_path, env, "-p", "t", "config",
                                                                      "--format", "json")[0])
-    if name != "canonical":  # v2's YAML keeps top-level `models` and drops `exec: {command: null}`: not done yet
-        assert cfg.render(project, "yaml") == _v2(compose_v2, tmp_path, env, "-p", "t", "config")[0]
+    assert cfg.render(project, "yaml") == _v2(compose_v2, tmp_path, env, "-p", "t", "config")[0]
     assert "\n".join(cfg.hashes(project)) + "\n" == _v2(compose_v2, tmp_path, env, "-p", "t", "config", "--hash", "*")[0]
     for flag, ours in (("--services", cfg.services), ("--volumes", cfg.volumes), ("--profiles", cfg.profiles),
                        ("--images", cfg.images)):
@@ -64,13 +64,178 @@ def test_json_yaml_and_hash_as_v2(tmp_path, compose_v2, name):
     assert _v2(compose_v2, tmp_path, env, "-p", "t", "config", "-q") == ("", "")
 
 
-@pytest.mark.xfail(reason="v2's --no-interpolate prints the merged model un-normalized (list syntax kept, no "
-                          "command: null); ours is canonical", strict=True)
 def test_no_interpolate(tmp_path, compose_v2):
-    (tmp_path / "compose.yaml").write_text("services:\n  s:\n    image: ${IMG:-x}\n    environment: [A=$$B]\n")
-    project = load(ProjectOptions(project_name="t", cwd=str(tmp_path), environ={}, interpolate=False))
-    out, err = _v2(compose_v2, tmp_path, {}, "-p", "t", "config", "--no-interpolate", "--format", "json")
-    assert json.loads(cfg.render(project, "json", interpolated=False)) == json.loads(out), err
+    """v2's `--no-interpolate` prints the files merged as a tree (compose-go's model), not the project:
+    `command` a string, `environment` a list as written, no `entrypoint: null` nor `ipam: {}`, ports
+    in long form, keys sorted; byte for byte in JSON and YAML."""
+    (tmp_path / "compose.yaml").write_text(
+        'services:\n  a:\n    image: "busybox:${TAG:-1}"\n    environment: ["A=$HOME", "B=$$C"]\n'
+        "    ports: ['80', '${P:-8080}:81']\n    command: echo hi\n  s:\n    image: ${IMG:-x}\n"
+        "    environment: [A=$$B]\n    profiles: [p]\n")
+    options = ProjectOptions(project_name="t", cwd=str(tmp_path), environ={"HOME": "/h"})
+    model = load_model(options)
+    for fmt in ("json", "yaml"):
+        out, err = _v2(compose_v2, tmp_path, {"HOME": "/h"}, "-p", "t", "config", "--no-interpolate", "--format", fmt)
+        assert out, err
+        assert cfg.render_model(model, fmt) == out
+    assert json.loads(cfg.render_model(model, "json"))["services"]["a"]["command"] == "echo hi"
+
+
+NO_INTERPOLATE = {
+    "merged": {"compose.yaml": "name: My_Proj${X}\nversion: '3'\nservices:\n  a:\n    image: x\n"
+                               "    secrets: [{source: s}, {source: s2, target: rel}]\n    build:\n"
+                               "      context: .\n      dockerfile_inline: FROM x\n"
+                               "    environment: [A=1, B=2, A=3]\n    expose: ['80']\n"
+                               "    volumes: ['//x//y/:/a//b/', '${SRC:-/dev/null}:/tmp/foo:ro']\n    x-foo: 1\n"
+                               "secrets:\n  s: {file: s}\n  s2: {file: s}\n",
+               "compose.override.yaml": "services:\n  a:\n    environment: {C: 1, A: 4, D: null}\n"
+                                        "    labels: {z: 1}\n    expose: [80]\n    volumes: ['./o:/a/b']\n"
+                                        "    ports: ['80']\n    command: x\n"},
+    "long_forms": {"compose.yaml": "services:\n  a:\n    image: x\n"
+                                   "    ports: [90, '8080:80/udp', {target: 81, published: 8081}, "
+                                   "'127.0.0.1:9000-9001:90-91']\n"
+                                   "    ulimits: {nofile: 1024, nproc: {soft: 1, hard: 2}}\n"
+                                   "    devices: ['/dev/a:/dev/b:r', /dev/c]\n    gpus: all\n"
+                                   "    secrets: [s, {source: s, target: t}]\n    configs: [c]\n    extends: b\n"
+                                   "    env_file: [a.env, {path: b.env, required: false}]\n"
+                                   "    extra_hosts: {h: 1.2.3.4}\n    develop:\n      watch:\n"
+                                   "        - {action: sync, path: ./web, target: /src}\n"
+                                   "    build:\n      context: ./ctx\n      ssh: [default]\n      secrets: [s]\n"
+                                   "      additional_contexts: ['a=./b']\n    expose: [80, '90']\n    tmpfs: /tmp\n"
+                                   "    dns: ''\n    environment: [COMPOSE_PROJECT_NAME, HOME]\n"
+                                   "    volumes:\n      - {type: bind, source: ./rel, target: /t/}\n"
+                                   "    cpus: 0.5\n    mem_limit: ${M}\n    tty: ${T:-true}\n"
+                                   "    stop_grace_period: ${S}\n    command: echo \"${X}\" & <b>\n"
+                                   "  b:\n    image: y\n    labels: {l: 1}\n    environment: {B: 1}\n"
+                                   "    profiles: [p]\n"
+                                   "  c:\n    image: z\n    links: ['a:aa', b]\n    volumes_from: [a]\n"
+                                   "    network_mode: service:a\n    pull_policy: if_not_present\n"
+                                   "    build:\n      context: https://github.com/x/y.git\n"
+                                   "      args: [COMPOSE_PROJECT_NAME, NOPE]\n"
+                                   "  web10: {image: q, networks: {}}\n  web9: {image: q}\n  a_b: {image: q}\n"
+                                   "secrets:\n  s: {file: ./s.txt}\nconfigs:\n  c: {environment: COMPOSE_PROJECT_NAME}\n"
+                                   "volumes:\n  v: {external: {name: ext}}\n"
+                                   "networks:\n  n: {external: true, name: foo}\n  m:\n"
+                                   "x-top: [1, 2.5, true, 'yes', null, '010', 1.0e+6]\n"},
+    "reset_include": {"compose.yaml": "include: [inc/inc.yaml]\nservices:\n  init:\n    image: alpine\n"
+                                      "    command: sleep infinity\n    environment: {A: 1}\n"
+                                      "  base:\n    extends: {service: init}\n    command: !reset\n"
+                                      "    environment: [B=2]\n",
+                      "inc/inc.yaml": "services:\n  inc:\n    image: i\n    volumes: ['./x:/x']\n"
+                                      "    env_file: [{path: missing.env, required: false}]\n"},
+}
+
+
+OVERRIDE_RULES = {
+    "compose.yaml": "services:\n  web:\n    image: a\n    environment: {X: 1, Y: 2}\n    labels: [l1=a, l2]\n"
+                    "    depends_on: [db]\n    networks: [n1]\n    build: ./ctx\n"
+                    "    logging: {driver: json-file, options: {a: 1}}\n    ports: ['80:80']\n    dns: [1.1.1.1]\n"
+                    "    healthcheck: {test: [CMD, a], interval: 5s}\n"
+                    "  db:\n    image: d\n    extends: {file: lib.yaml, service: lib}\n"
+                    "  other:\n    build: {dockerfile: x}\n"
+                    "networks:\n  n1: {labels: [a=1]}\n  n2: {ipam: {config: [{subnet: 10.0.0.0/24}]}}\n",
+    "compose.override.yaml": "services:\n  web:\n    environment: [Z=3, X=9]\n    labels: {l3: c}\n"
+                             "    depends_on: {cache: {condition: service_healthy}}\n"
+                             "    networks: {n2: {aliases: [w]}}\n    build: {dockerfile: Other}\n"
+                             "    logging: {driver: syslog}\n    ports: !override ['81:81']\n    dns: 8.8.8.8\n"
+                             "    healthcheck: {test: [CMD, b]}\n  cache: {image: c}\n"
+                             "networks:\n  n1: {labels: {b: 2}}\n",
+    "lib.yaml": "services:\n  lib:\n    image: l\n    volumes: [./data:/data]\n    environment: [L=1]\n",
+}
+INCLUDE_ENV = {
+    "compose.yaml": "include:\n  - path: inc/inc.yaml\n    env_file: inc/x.env\nservices:\n  a:\n    image: x\n"
+                    "    environment: [FOO]\n    healthcheck:\n      test: curl -f http://x || exit 1\n"
+                    "      interval: 1m30s\n    deploy:\n      replicas: 2\n"
+                    "      resources: {limits: {cpus: '0.50', memory: 50M}}\n      labels: [a=b]\n"
+                    "    volumes:\n      - {type: tmpfs, target: /tmp, tmpfs: {size: 1000}}\n"
+                    "      - {type: volume, source: v, target: /v, volume: {nocopy: true}}\n"
+                    "  nul:\n    image: y\n    command: ['a b', c]\n    entrypoint: []\n    environment: []\n"
+                    "    labels: {}\n    dns_search: []\n    networks: {n: {aliases: []}}\n"
+                    "volumes:\n  v:\n    driver_opts: {type: none, o: bind, device: ./data}\n"
+                    "networks:\n  n:\n    ipam: {config: []}\nx-e: []\n",
+    "inc/inc.yaml": "services:\n  i:\n    image: ${I:-i}\n    build: .\n    environment: [X=$FOO]\n",
+    "inc/x.env": "FOO=bar\n",
+}
+QUOTED = ["x:1.0", "- dash", "yes", "1.5", ":colon", "a: b", "a #b", "012", "é ü", "tab\there", "'quoted'", '"dq"',
+          "", " lead", "0x1F", "1e3", "~", "*star", "&amp", "!bang", "%pct", "@at", "`tick", "{brace}", "[br]", "a,b",
+          "?q", "trailing ", "line1\nline2\n", "1:20", ".5", "+1", "-", "=x", "<b>", "2024-01-02", "a:", "1_000",
+          "---x", "x---", "-x", "#x", "x#y", "1.2.3", "0b101", ".inf", "-.5", "12:", "null", "n", "\0nul", "bell\a",
+          "esc\x1b", "\x01ctl", "nbsp\u00a0x", "bom\ufeff", 'quote" and \\ back', "\U0001F600 emoji", "\x7f del",
+          "\ue000 private \ufffd", "a long string of many words, well beyond the eighty characters of a line, not folded"]
+_QUOTED_YAML = [json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f") for text in QUOTED]  # DEL: escaped
+NO_INTERPOLATE["quoting"] = {"compose.yaml": "services:\n  a:\n    image: x\n    labels:\n" + "".join(
+    f"      l{index}: {text}\n" for index, text in enumerate(_QUOTED_YAML))}
+NO_INTERPOLATE["override_rules"] = OVERRIDE_RULES
+NO_INTERPOLATE["include_env"] = INCLUDE_ENV
+
+
+@pytest.mark.parametrize("files", [OVERRIDE_RULES, INCLUDE_ENV], ids=["override_rules", "include_env"])
+def test_merges_and_includes_as_v2(tmp_path, compose_v2, files):
+    """An override file merges as compose-go merges: `depends_on` and `networks` as mappings whatever
+    their syntax, `build: DIR` as its context (kept when the override names only a Dockerfile), DNS
+    servers appended, `logging` replaced when the driver changes; an include's `env_file` is read
+    from beside the including file; byte for byte."""
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    out, err = _v2(compose_v2, tmp_path, {}, "-p", "t", "config", "--format", "json")
+    assert out, err
+    assert cfg.render(load(ProjectOptions(project_name="t", cwd=str(tmp_path), environ={})), "json") == out
+
+
+@pytest.mark.parametrize("name", sorted(NO_INTERPOLATE))
+def test_no_interpolate_as_v2(tmp_path, compose_v2, name):
+    for path, text in NO_INTERPOLATE[name].items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    env = {"HOME": "/h"}
+    model = load_model(ProjectOptions(cwd=str(tmp_path), environ=env))
+    for fmt in ("json", "yaml"):
+        out, err = _v2(compose_v2, tmp_path, env, "config", "--no-interpolate", "--format", fmt)
+        assert out, err
+        assert cfg.render_model(model, fmt) == out, fmt
+
+
+def test_no_interpolate_lists_as_v2(tmp_path, compose_v2):
+    """With `--no-interpolate`, `--services` lists the model's services (every profile's); `--images`,
+    `--hash`, `--volumes` and `--profiles` read the project loaded without interpolation, as v2 does."""
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  web:\n    image: busybox:${TAG:-1}\n    environment: [A=$HOME]\n    volumes: [data:/d]\n"
+        "  debug:\n    image: ${DEBUG_IMAGE}\n    profiles: [debug]\n  db: {image: d}\nvolumes:\n  data:\n  spare:\n")
+    env = {"HOME": "/h"}
+    options = ProjectOptions(project_name="t", cwd=str(tmp_path), environ=env, interpolate=False)
+    project = load(options)
+
+    def v2(*flags):
+        out, err = _v2(compose_v2, tmp_path, env, "-p", "t", "config", "--no-interpolate", *flags)
+        assert out, err
+        return out
+
+    assert sorted(v2("--services").splitlines()) == sorted(load_model(options)["services"]) == ["db", "debug", "web"]
+    assert sorted(v2("--images").splitlines()) == sorted(cfg.images(project))
+    assert v2("--hash", "*") == "\n".join(cfg.hashes(project)) + "\n"
+    assert sorted(v2("--volumes").splitlines()) == sorted(cfg.volumes(project))
+    assert v2("--profiles").splitlines() == cfg.profiles(project)
+
+
+def test_no_interpolate_magic(ip, compose_v2, capsys):
+    """The door: `%docker compose config --no-interpolate` prints v2's bytes (JSON) and returns its YAML."""
+    from pathlib import Path
+
+    Path("compose.yaml").write_text("services:\n  a:\n    image: x:${T:-1}\n    command: echo $$X\n"
+                                    "  b:\n    image: y\n    profiles: [p]\n")
+    out, err = _v2(compose_v2, Path.cwd(), {}, "-p", "t", "config", "--no-interpolate", "--format", "json")
+    assert out, err
+    assert ip.run_line_magic("docker", "compose -p t config --no-interpolate --format json") is None
+    assert capsys.readouterr().out == out
+    result = ip.run_line_magic("docker", "compose -p t config --no-interpolate")
+    assert result.source == _v2(compose_v2, Path.cwd(), {}, "-p", "t", "config", "--no-interpolate")[0]
+    assert ip.run_line_magic("docker", "compose -p t config --no-interpolate --services") is None
+    assert capsys.readouterr().out == "a\nb\n"
+    assert ip.run_line_magic("docker", "compose -p t config --no-interpolate -q") is None
+    assert ip.run_line_magic("docker", "compose -p t config --no-interpolate --format json -o out.json") is None
+    assert capsys.readouterr().out == ""
+    assert Path("out.json").read_text() == out
 
 
 def test_several_files_extends_include(tmp_path, compose_v2):

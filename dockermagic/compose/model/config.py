@@ -1,9 +1,11 @@
 """What `docker compose config` prints: the canonical model as JSON or YAML, or one of its lists
-(`--services`, `--volumes`, `--profiles`, `--images`, `--hash`)."""
+(`--services`, `--volumes`, `--profiles`, `--images`, `--hash`); with `--no-interpolate`, the model
+tree of `rawmodel` instead (`render_model`)."""
 
 from __future__ import annotations
 
 from . import gojson
+from .gojson import NilList
 from .hash import service_hash
 from .project import Project
 
@@ -14,7 +16,7 @@ def _escape(value):
         return value.replace("$", "$$")
     if isinstance(value, dict):
         return {_escape(key): _escape(item) for key, item in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list) and not isinstance(value, NilList):
         return [_escape(item) for item in value]
     return value
 
@@ -25,7 +27,28 @@ def render(project: Project, fmt: str = "yaml", interpolated: bool = True) -> st
         return gojson.dumps(model, indent=2)
     from .goyaml import dumps as yaml_dumps
 
-    return yaml_dumps(model)
+    return yaml_dumps(model, _escape(project.models) if interpolated else project.models)
+
+
+def _go_sorted(value):
+    """Go's `encoding/json` writes a map's keys sorted by their bytes."""
+    if isinstance(value, NilList):
+        return value
+    if isinstance(value, dict):
+        return {key: _go_sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_go_sorted(item) for item in value]
+    return value
+
+
+def render_model(model: dict, fmt: str = "yaml") -> str:
+    """`config --no-interpolate`: the model tree (`rawmodel.load_model`) as v2 prints it, without a
+    newline after the JSON and with no `$` doubled."""
+    if fmt == "json":
+        return gojson.dumps(_go_sorted(model), indent=2)
+    from .goyaml import dumps_tree
+
+    return dumps_tree(model)
 
 
 def services(project: Project) -> list[str]:

@@ -14,7 +14,8 @@ import os
 import re
 
 from ...errors import ComposeFileError
-from . import envfile, normalize, resources, yamlfile
+from . import envfile, normalize, paths, resources, yamlfile
+from .gojson import NilList
 from .merge import merge, strip
 from .project import Project, ProjectOptions
 from .source import Source
@@ -76,6 +77,19 @@ def project_environment(options: ProjectOptions, environ, working_dir: str, cwd:
 def load(options: ProjectOptions) -> Project:
     """The project `options` name, canonical as `docker compose config` prints it; refusals are
     `ComposeFileError`s in one line; v2's warnings are in `Project.warnings`."""
+    env, files, working_dir = locate(options)
+    source = Source(options, env)
+    model: dict = {}
+    for path in files:
+        model = merge(model, source.file(path, working_dir))
+    model = paths.default_context(strip(model), working_dir)
+    project = _project(options, model, env, working_dir, files)
+    project.warnings = source.warnings
+    return project
+
+
+def locate(options: ProjectOptions) -> tuple[dict, list[str], str]:
+    """(the project's variables, its compose files, its working directory), as v2 finds them."""
     environ = dict(os.environ if options.environ is None else options.environ)
     cwd = os.path.abspath(options.cwd or os.getcwd())
     # v2 reads `.env` before it looks for files (COMPOSE_FILE, COMPOSE_PROFILES ... may come from it): from
@@ -88,29 +102,27 @@ def load(options: ProjectOptions) -> Project:
         else os.path.dirname(files[0])
     if working_dir != first and not options.env_files and not _exists(options, os.path.join(first, ".env")):
         env = project_environment(options, environ, working_dir, cwd)
-    source = Source(options, env)
-    model: dict = {}
-    for path in files:
-        model = merge(model, source.file(path, working_dir))
-    model = strip(model)
-    project = _project(options, model, env, working_dir, files)
-    project.warnings = source.warnings
-    return project
+    return env, files, working_dir
 
 
 def _exists(options: ProjectOptions, path: str) -> bool:
     return path in options.contents or os.path.isfile(path)
 
 
-def _project(options: ProjectOptions, model: dict, env: dict, working_dir: str, files: list[str]) -> Project:
+def project_name(options: ProjectOptions, env: dict, declared, working_dir: str, from_file: str = "") -> str:
+    """-p, else COMPOSE_PROJECT_NAME, else the files' `name:` (`declared`, checked; or `from_file`,
+    already normalized), else the project folder's name, normalized."""
     if options.project_name:
-        name = check_name(options.project_name, "")
-    elif env.get("COMPOSE_PROJECT_NAME"):
-        name = check_name(env["COMPOSE_PROJECT_NAME"], " (COMPOSE_PROJECT_NAME)")
-    elif model.get("name"):
-        name = check_name(str(model["name"]), "")
-    else:
-        name = normalize_name(os.path.basename(working_dir))
+        return check_name(options.project_name, "")
+    if env.get("COMPOSE_PROJECT_NAME"):
+        return check_name(env["COMPOSE_PROJECT_NAME"], " (COMPOSE_PROJECT_NAME)")
+    if declared:
+        return check_name(str(declared), "")
+    return from_file or normalize_name(os.path.basename(working_dir))
+
+
+def _project(options: ProjectOptions, model: dict, env: dict, working_dir: str, files: list[str]) -> Project:
+    name = project_name(options, env, model.get("name"), working_dir)
     profiles = list(options.profiles) or [p for p in env.get("COMPOSE_PROFILES", "").split(",") if p]
     raws = model.get("services") or {}
     enabled = _enabled(raws, profiles, options.services)
@@ -134,10 +146,21 @@ def _project(options: ProjectOptions, model: dict, env: dict, working_dir: str, 
     if model.get("volumes"):
         out["volumes"] = resources.volumes(name, model["volumes"])
     for key in sorted(k for k in model if k.startswith("x-")):
-        out[key] = model[key]
+        out[key] = _nil_lists(model[key])
     out = dict(sorted(out.items()))
+    models = {key: normalize.ordered(value or {}, ("name", "model", "context_size", "runtime_flags"))
+              for key, value in sorted((model.get("models") or {}).items())}
     return Project(name=name, working_dir=working_dir, config_files=files, model=out, environment=env,
-                   profiles=profiles, disabled=disabled)
+                   profiles=profiles, disabled=disabled, models=models)
+
+
+def _nil_lists(value):
+    """An extension as compose-go keeps it: an empty sequence read from YAML is a nil slice."""
+    if isinstance(value, dict):
+        return {key: _nil_lists(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_nil_lists(item) for item in value] if value else NilList()
+    return value
 
 
 def _enabled(raws: dict, profiles: list[str], selected: list[str]) -> set[str]:

@@ -115,6 +115,9 @@ def _volumes(value, where):
             for key in ("source", "target"):
                 if entry.get(key) == "":
                     del entry[key]
+            if isinstance(entry.get("tmpfs"), dict) and "size" in entry["tmpfs"]:  # Go's UnitBytes: a string
+                size = entry["tmpfs"]["size"]
+                entry["tmpfs"] = {**entry["tmpfs"], "size": str(units.byte_count(size, f"{here}.tmpfs.size"))}
             if entry.get("target"):
                 entry["target"] = posixpath.normpath(entry["target"])
             entry = ordered(entry, syntax.VOLUME_ORDER)
@@ -169,6 +172,9 @@ def _build(value):
     for key in ("args", "labels"):
         if key in build:
             build[key] = mapping(build[key], f"build.{key}")
+    if isinstance(build.get("additional_contexts"), list):
+        build["additional_contexts"] = {str(item).partition("=")[0]: str(item).partition("=")[2]
+                                        for item in build["additional_contexts"]}
     for key in ("cache_from", "cache_to", "tags", "platforms", "no_cache_filter"):
         if isinstance(build.get(key), str):
             build[key] = [build[key]]
@@ -203,7 +209,8 @@ def _deploy(value, where):
 def _networks(value):
     if isinstance(value, list):
         return {name: None for name in sorted(value)}
-    return {name: (None if attach is None else ordered(attach, NETWORK_ATTACH_ORDER))
+    return {name: (None if attach is None else ordered({k: v for k, v in attach.items() if v != []},
+                                                       NETWORK_ATTACH_ORDER))
             for name, attach in sorted((value or {}).items())}
 
 
@@ -217,6 +224,8 @@ def service(name: str, raw: dict) -> dict:
             out[key] = command(value, here)
         elif key in ("environment", "labels", "annotations", "sysctls"):
             out[key] = mapping(value, here, allow_null=key == "environment")
+            if not out[key] and key != "environment":  # Go's omitempty
+                del out[key]
         elif key == "ports":
             out[key] = _ports(value, here)
         elif key == "expose":
@@ -260,6 +269,8 @@ def service(name: str, raw: dict) -> dict:
             out[key] = ordered(value, ("driver", "options"))
         else:
             out[key] = value
+    for key in [k for k, v in out.items() if v == [] and k not in ("command", "entrypoint")]:
+        del out[key]  # Go's omitempty: only `command` and `entrypoint` print an empty list
     out.setdefault("command", None)
     out.setdefault("entrypoint", None)
     if "network_mode" not in out and not out.get("networks"):

@@ -26,9 +26,14 @@ def resolve_service(service: dict, base: str) -> None:
         if not _is_remote(build):
             service["build"] = _abs(base, build)
     elif isinstance(build, dict):
-        context = build.get("context", ".")
+        context = build.get("context")  # none: a later file may set it, else `default_context`
         if isinstance(context, str) and not _is_remote(context):
             build["context"] = _abs(base, context)
+        extra = build.get("additional_contexts")
+        if isinstance(extra, dict):
+            build["additional_contexts"] = {key: _context(base, value) for key, value in extra.items()}
+        elif isinstance(extra, list):
+            build["additional_contexts"] = [_context_item(base, item) for item in extra]
     env_file = service.get("env_file")
     if env_file is not None:
         items = [env_file] if isinstance(env_file, str) else env_file
@@ -44,6 +49,21 @@ def resolve_service(service: dict, base: str) -> None:
     extends = service.get("extends")
     if isinstance(extends, dict) and isinstance(extends.get("file"), str):
         extends["file"] = _abs(base, extends["file"])
+
+
+def _context(base: str, value):
+    """An additional build context: a folder made absolute; an image (`docker-image://`), a service
+    (`service:web`) or a remote one as written."""
+    if not isinstance(value, str) or _is_remote(value) or value.startswith("service:"):
+        return value
+    return _abs(base, value)
+
+
+def _context_item(base: str, item):
+    if not isinstance(item, str) or "=" not in item:
+        return item
+    key, _, value = item.partition("=")
+    return f"{key}={_context(base, value)}"
 
 
 def _volume(item, base: str):
@@ -69,3 +89,13 @@ def resolve(model: dict, base: str, home: str | None = None) -> None:
         for item in (model.get(kind) or {}).values():
             if isinstance(item, dict) and isinstance(item.get("file"), str):
                 item["file"] = _abs(base, item["file"])
+
+
+def default_context(model: dict, base: str) -> dict:
+    """A `build` with no `context` once every file is merged builds `base` (compose-go sets the
+    default after merging, so `build: {dockerfile: x}` in an override keeps the first file's context)."""
+    for service in (model.get("services") or {}).values():
+        build = service.get("build") if isinstance(service, dict) else None
+        if isinstance(build, dict) and build.get("context") is None:
+            build["context"] = os.path.normpath(base)
+    return model

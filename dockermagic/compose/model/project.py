@@ -43,6 +43,8 @@ class Project:
     disabled: dict[str, dict] = field(default_factory=dict)
     #: what v2 prints as `WARN[0000] ...` while loading (unset variables, YAML 1.1 booleans), in order
     warnings: list[str] = field(default_factory=list)
+    #: the top-level `models` (AI models a service may use), by name: v2's YAML prints them, its JSON does not
+    models: dict = field(default_factory=dict)
 
     @property
     def services(self) -> dict[str, dict]:

@@ -29,6 +29,8 @@ def _one(project: str, key: str, value, order) -> dict:
         item["name"] = key if item.get("external") else f"{project}_{key}"
     if "labels" in item:
         item["labels"] = _labels(item["labels"])
+    if isinstance(item.get("driver_opts"), dict):  # a Go map: keys sorted
+        item["driver_opts"] = dict(sorted(item["driver_opts"].items()))
     if not item.get("external"):
         item.pop("external", None)
     return ordered(item, order)
@@ -38,7 +40,7 @@ def networks(project: str, declared: dict, services: dict) -> dict:
     result = {}
     for key, value in (declared or {}).items():
         item = _one(project, key, value, NETWORK_ORDER)
-        ipam = dict(item.get("ipam") or {})
+        ipam = {k: v for k, v in (item.get("ipam") or {}).items() if v != []}  # Go's omitempty
         item["ipam"] = ordered(ipam, ("driver", "config", "options"))
         result[key] = ordered(item, NETWORK_ORDER)
     used = any("default" in (svc.get("networks") or {}) for svc in services.values())

@@ -15,8 +15,12 @@ from .valuetypes import Refusal
 class Source:
     """Reads the files of one load, with the project's variables and `%%compose`'s in-memory texts."""
 
-    def __init__(self, options, env: dict, including: tuple = (), warnings: list | None = None):
+    def __init__(self, options, env: dict, including: tuple = (), warnings: list | None = None,
+                 decode: bool = True):
         self.options = options
+        #: False: the raw model, never bound to types (no duration, size or port checks; `environment` ...
+        #: merged as sequences)
+        self.decode = decode
         self.env = env
         self.warnings = [] if warnings is None else warnings  # v2's WARN lines, shared by the whole load
         self.including = including  # the include chain, for cycles
@@ -41,7 +45,7 @@ class Source:
         try:
             if self.options.interpolate:
                 data = interpolate(data, self.env, warnings=self.warnings)
-            validate.check(strip(data))
+            validate.check(strip(data), self.decode)
         except Refusal as exc:
             mark = marks.at(exc.keys)
             suffix = f" (line {mark[0]})" if mark else ""
@@ -76,13 +80,15 @@ class Source:
         if not env_files and os.path.isfile(default):
             env_files = [default]
         for env_file in env_files:
-            extra = envfile.read(os.path.join(project_dir, env_file), env, contents=self.options.contents)
+            # relative to the including file, as the include's paths are (`.env` alone is the project's)
+            folder = project_dir if env_file == default else os.path.dirname(path)
+            extra = envfile.read(os.path.join(folder, env_file), env, contents=self.options.contents)
             env = {**extra, **env}
-        inner = Source(self.options, env, (*self.including, path), self.warnings)
+        inner = Source(self.options, env, (*self.including, path), self.warnings, self.decode)
         included: dict = {}
         for target in targets:
-            included = merge(included, inner.file(target, project_dir))
-        included = strip(included)
+            included = merge(included, inner.file(target, project_dir), sequences=not self.decode)
+        included = paths.default_context(strip(included), project_dir)
         for kind in ("services", "networks", "volumes", "secrets", "configs"):
             for key, value in (included.get(kind) or {}).items():
                 mine = data.setdefault(kind, {}) if data.get(kind) is not None else data.__setitem__(kind, {}) or data[kind]
@@ -113,5 +119,5 @@ class Source:
         own = {key: value for key, value in service.items() if key != "extends"}
         parent = {key: value for key, value in parent.items() if key not in ("extends", "depends_on")} \
             if False else {key: value for key, value in parent.items() if key != "extends"}
-        return merge(parent, own, ("services", name))
+        return merge(parent, own, ("services", name), sequences=not self.decode)
 

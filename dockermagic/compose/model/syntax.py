@@ -89,8 +89,23 @@ def _is_path(source: str) -> bool:
     return source.startswith((".", "/", "~")) or (len(source) > 1 and source[1] == ":")
 
 
+def _fields(spec: str) -> list[str]:
+    """`spec` split at its colons, but not at one inside `${...}` (`${SRC:-/dev/null}:/tmp:ro`, as
+    compose-go reads a volume that still holds a variable)."""
+    parts, start, depth = [], 0, 0
+    for index, char in enumerate(spec):
+        if char == "{" and index and spec[index - 1] == "$":
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+        elif char == ":" and not depth:
+            parts.append(spec[start:index])
+            start = index + 1
+    return [*parts, spec[start:]]
+
+
 def short_volume(spec: str, where: str) -> dict:
-    parts = spec.split(":")
+    parts = _fields(spec) if "${" in spec else spec.split(":")
     if len(parts) == 1:
         return {"type": "volume", "target": posixpath.normpath(spec), "volume": {}}
     if len(parts) > 3:
@@ -117,6 +132,8 @@ def short_volume(spec: str, where: str) -> dict:
     if entry["type"] == "bind":
         bind["create_host_path"] = True
         entry["bind"] = {key: bind[key] for key in ("selinux", "propagation", "create_host_path") if key in bind}
+        if volume:  # compose-go keeps `nocopy` whatever the type
+            entry["volume"] = volume
     else:
         entry["volume"] = volume
     return entry

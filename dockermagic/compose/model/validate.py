@@ -47,14 +47,15 @@ def _mapping(value, keys: tuple, null_ok: bool = False) -> bool:
     return True
 
 
-def check(model: dict) -> None:
-    """Refuse `model` (one file's top level, interpolated) where v2 would, in one line."""
+def check(model: dict, decode: bool = True) -> None:
+    """Refuse `model` (one file's top level, interpolated) where v2 would, in one line (`decode`:
+    see `valuetypes.check_service`)."""
     _keys(model, TOP, ())
     services = model.get("services")
     if services is not None:
         _mapping(services, ("services",))
         for name, service in services.items():
-            _service(name, service)
+            _service(name, service, decode)
     for kind, allowed in RESOURCES.items():
         section = model.get(kind)
         if section is None:
@@ -65,11 +66,11 @@ def check(model: dict) -> None:
                 _keys(item, allowed, (kind, name))
 
 
-def _service(name: str, service) -> None:
+def _service(name: str, service, decode: bool = True) -> None:
     here = ("services", name)
     _mapping(service, here)
     _keys(service, SERVICE, here)
-    check_service(name, service)
+    check_service(name, service, decode)
     build = service.get("build")
     if isinstance(build, dict):
         _keys(build, BUILD, (*here, "build"))

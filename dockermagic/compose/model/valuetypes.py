@@ -133,8 +133,10 @@ def _decoding(name: str, field: str, problem: str, keys) -> Refusal:
                    validating=False)
 
 
-def check_service(name: str, service: dict) -> None:
-    """Refuse a value of service `name` (one file's, interpolated and cast) as v2 would."""
+def check_service(name: str, service: dict, decode: bool = True) -> None:
+    """Refuse a value of service `name` (one file's, interpolated and cast) as v2 would; `decode`
+    False leaves out what v2 finds only while binding the model to its types (durations, sizes,
+    short ports), as its `config --no-interpolate` does."""
     base = ("services", name)
     where = f"services.{name}"
     for key, value in list(service.items()):
@@ -149,7 +151,7 @@ def check_service(name: str, service: dict) -> None:
                 if key in _DECODED_ITEMS and not isinstance(item, str):
                     raise Refusal(f"{where}.{key}.[{index}]: unexpected type {_go_type(item)}", (*base, key, index),
                                   validating=False)
-    _values(name, service, base)
+    _values(name, service, base, decode)
 
 
 def _go_type(value) -> str:
@@ -157,7 +159,7 @@ def _go_type(value) -> str:
             "array": "[]interface {}"}.get(kind(value), "string")
 
 
-def _values(name: str, service: dict, base: tuple) -> None:
+def _values(name: str, service: dict, base: tuple, decode: bool = True) -> None:
     where = f"services.{name}"
     policy = service.get("pull_policy")
     if isinstance(policy, str) and not re.fullmatch(f"(?:{PULL_POLICY})", policy):
@@ -165,17 +167,17 @@ def _values(name: str, service: dict, base: tuple) -> None:
     if service.get("gpus") is not None and isinstance(service["gpus"], str) and service["gpus"] != "all":
         raise Refusal(f"{where}.gpus value must be 'all'", (*base, "gpus"))
     for key in ("stop_grace_period",):
-        if isinstance(service.get(key), str):
+        if isinstance(service.get(key), str) and decode:
             _duration(name, key, service[key], (*base, key))
     health = service.get("healthcheck")
     if isinstance(health, dict):
         for key in ("timeout", "interval", "start_period", "start_interval"):
             if key in health and not isinstance(health[key], str):
                 raise Refusal(f"{where}.healthcheck.{key} must be a string", (*base, "healthcheck", key))
-            if key in health:
+            if key in health and decode:
                 _duration(name, f"healthcheck.{key}", health[key], (*base, "healthcheck", key))
     for key in ("mem_limit", "mem_reservation", "memswap_limit", "shm_size"):
-        if isinstance(service.get(key), str):
+        if isinstance(service.get(key), str) and decode:
             try:
                 units.byte_count(service[key], "")
             except ComposeFileError as exc:
@@ -187,7 +189,8 @@ def _values(name: str, service: dict, base: tuple) -> None:
             if condition is not None and condition not in CONDITIONS:
                 raise Refusal(f"{where}.depends_on.{dep}.condition value must be one of "
                               + ", ".join(f"'{c}'" for c in CONDITIONS), (*base, "depends_on", dep, "condition"))
-    _ports(name, service.get("ports"), base)
+    if decode:
+        _ports(name, service.get("ports"), base)
     for index, mount in enumerate(service.get("volumes") or []):
         if isinstance(mount, dict) and "type" in mount and mount["type"] not in VOLUME_TYPES:
             raise Refusal(f"{where}.volumes.{index}.type value must be one of "

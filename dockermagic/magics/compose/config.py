@@ -25,6 +25,8 @@ _FLAGS = (
 
 @subcommand("config", "Parse, resolve and render compose file in canonical format", *_FLAGS)
 def config(call, args):
+    if args.no_interpolate and (args.services or not (args.volumes or args.hash or args.profiles or args.images)):
+        return _model(call, args)
     overrides = {"services": list(args.service_names)} if args.service_names else {}
     if args.no_interpolate:
         overrides["interpolate"] = False
@@ -57,6 +59,31 @@ def config(call, args):
     if not args.quiet:
         print("\n".join(lines))
     return None
+
+
+def _model(call, args):
+    """`--no-interpolate`: v2 prints the files merged as a tree, not a project (its `--services` too,
+    every service whatever its profiles; SERVICE arguments select nothing there, as in v2)."""
+    from ...compose.model.rawmodel import load_tree
+
+    model, working_dir = load_tree(call.options())
+    if args.services:
+        if not args.quiet:
+            print("\n".join(sorted(model.get("services") or {})))
+        return None
+    text = cfg.render_model(model, args.format)
+    if args.quiet:
+        return None
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return None
+    if args.format == "json":
+        print(text, end="")
+        return None
+    from ...compose.results import ComposeProject
+
+    return ComposeProject(model["name"], working_dir, model, action="config", source=text)
 
 
 def write_cell(magics, words: list[str], cell: str):

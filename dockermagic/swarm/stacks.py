@@ -338,7 +338,7 @@ def list_tasks(engine, stack: str, filters: dict | None = None, no_trunc: bool =
 def remove(engine, stacks: list[str], wait: float | None = None) -> StackRemoved:
     """`docker stack rm STACK...`: services, secrets, configs, then networks, as the CLI removes them.
     With `wait` (the CLI's `--detach=false`), then waits up to `wait` seconds until the stacks' tasks
-    are gone, their containers with them: an image they ran can be removed then."""
+    are gone, and their containers on the node asked: an image they ran can be removed then."""
     import docker
 
     lines, failed = [], []
@@ -370,7 +370,10 @@ def _tasks_gone(engine, stacks: list[str], timeout: float) -> None:
 
     deadline = time.monotonic() + timeout
     for stack in stacks:
-        while call(engine, "stack rm", "tasks", filters=_label(stack)):
+        # a node removes a task's container only after the manager dropped the task: on the node
+        # asked (the manager is one), its containers are waited for too
+        while call(engine, "stack rm", "tasks", filters=_label(stack)) or \
+                call(engine, "stack rm", "containers", all=True, filters=_label(stack)):
             if time.monotonic() > deadline:
                 raise StackError(f"stack rm: tasks of stack {stack} still there after {timeout:g}s "
                                  f"(%docker stack ps {stack}); its services are removed")

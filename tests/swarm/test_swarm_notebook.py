@@ -8,6 +8,7 @@ registry's manifests: the registry's API does)."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -68,14 +69,20 @@ def remove_all(swarm, names: dict) -> None:
         swarm.cli("service", "rm", name, check=False)
     swarm.cli("stack", "rm", names["stack"], check=False)
     swarm.cli("secret", "rm", names["secret"], check=False)
+    deadline = time.monotonic() + 20  # a task's container may still be on its way out
     for engine in (swarm.manager_engine, swarm.worker_engine):  # by reference: an image id may be another's too
         for image in engine.api.images(all=True):
             for ref in (image.get("RepoTags") or []) + (image.get("RepoDigests") or []):
-                if ref.startswith((names["image"] + ":", names["image"] + "@")):
+                while ref.startswith((names["image"] + ":", names["image"] + "@")):
                     try:
                         engine.api.remove_image(ref)
+                        break
+                    except docker.errors.NotFound:
+                        break
                     except docker.errors.APIError:
-                        pass  # a task's container still on it: said by the assertion on leftovers
+                        if time.monotonic() > deadline:
+                            break  # said by the assertion on leftovers
+                        time.sleep(0.5)
     delete_tags(swarm.registry, names["repository"])
 
 

@@ -35,10 +35,11 @@ class StackPlan:
     stack: str
     networks: dict = field(default_factory=dict)      # name -> docker-py create_network kwargs
     external_networks: list = field(default_factory=list)
-    secrets: list = field(default_factory=list)       # {"Name", "Labels", "Data"} (Data: bytes)
+    secrets: list = field(default_factory=list)       # SecretSpec: "Name", "Labels", "Data" (bytes), "Driver", "Templating"
     configs: list = field(default_factory=list)
     services: dict = field(default_factory=dict)      # compose name -> ServiceSpec
     notes: list = field(default_factory=list)         # the CLI's "Ignoring ..." lines
+    warnings: list = field(default_factory=list)      # its loader's warnings (a host IP in ports)
 
 
 def scope(stack: str, name: str) -> str:
@@ -74,30 +75,63 @@ def plan(stack: str, model: dict) -> StackPlan:
     """The stack's objects from the canonical compose model (`Project.model`)."""
     check_stack_name(stack)
     services = model.get("services") or {}
-    out = StackPlan(stack, notes=notes(services))
+    out = StackPlan(stack, notes=notes(services),
+                    warnings=[w for svc in services.values() for w in port_warnings(svc.get("ports") or [])])
     for name, svc in services.items():
         if not svc.get("image"):
             raise InvalidInput(f"invalid image reference for service {name}: no image specified")
     _networks(out, model)
     for kind, target in (("secrets", out.secrets), ("configs", out.configs)):
         for name, obj in sorted((model.get(kind) or {}).items()):
-            if obj.get("external"):
-                continue
-            if not obj.get("file"):
-                raise InvalidInput(f"{kind[:-1]} {name}: a stack reads {kind} from a file (file: ./PATH)")
-            try:
-                with open(obj["file"], "rb") as f:
-                    data = f.read()
-            except OSError as exc:
-                raise InvalidInput(f"{kind[:-1]} {name}: cannot read {obj['file']}: {exc.strerror or exc}") from None
-            target.append({"Name": obj.get("name") or scope(stack, name), "Labels": labelled(stack, obj.get("labels")),
-                           "Data": data})
+            if not obj.get("external"):
+                target.append(_file_object(stack, kind, name, obj))
     for name, svc in services.items():
         try:
             out.services[name] = service(stack, name, svc, model)
         except InvalidInput as exc:
             raise InvalidInput(f"service {name}: {exc}") from None
     return out
+
+
+# what a stack's secrets and configs may say, as CLI 28's compose schema (v3) lets them: compose's
+# `environment:` and `content:` are refused there, and a config has no driver
+OBJECT_KEYS = {"secrets": ("name", "file", "external", "labels", "driver", "driver_opts", "template_driver"),
+               "configs": ("name", "file", "external", "labels", "template_driver")}
+
+
+def check_objects(raw) -> None:
+    """A compose file's own text (parsed, before the model fills it in), refused where CLI 28's
+    schema refuses it: a secret or config from the environment or from content, with its words
+    (`secrets.pw Additional property environment is not allowed`) and what a stack reads instead."""
+    for kind, allowed in OBJECT_KEYS.items():
+        declared = raw.get(kind) if isinstance(raw, dict) else None
+        for name, obj in (declared.items() if isinstance(declared, dict) else ()):
+            for key in (obj if isinstance(obj, dict) else ()):
+                if key not in allowed and not str(key).startswith("x-"):
+                    raise InvalidInput(f"{kind}.{name} Additional property {key} is not allowed (docker stack deploy "
+                                       f"reads a {kind[:-1]} from a file: file: ./PATH, or an existing one: "
+                                       "external: true)")
+
+
+def _file_object(stack: str, kind: str, name: str, obj: dict) -> dict:
+    """A secret's or config's spec, as the CLI's convert.Secrets/Configs make it: the file's bytes
+    (none for a secret a driver gives), its driver and template driver."""
+    spec = {"Name": obj.get("name") or scope(stack, name), "Labels": labelled(stack, obj.get("labels"))}
+    if kind == "secrets" and obj.get("driver"):
+        if obj.get("name"):  # the CLI's driverObjectConfig: a secret named in the file gets no stack label
+            spec["Labels"] = dict(obj.get("labels") or {})
+        spec["Driver"] = {"Name": obj["driver"], **({"Options": obj["driver_opts"]} if obj.get("driver_opts") else {})}
+    elif not obj.get("file"):
+        raise InvalidInput(f"{kind[:-1]} {name}: a stack reads {kind} from a file (file: ./PATH)")
+    else:
+        try:
+            with open(obj["file"], "rb") as f:
+                spec["Data"] = f.read()
+        except OSError as exc:
+            raise InvalidInput(f"{kind[:-1]} {name}: cannot read {obj['file']}: {exc.strerror or exc}") from None
+    if obj.get("template_driver"):
+        spec["Templating"] = {"Name": obj["template_driver"]}
+    return spec
 
 
 def _networks(out: StackPlan, model: dict) -> None:
@@ -200,22 +234,44 @@ def _options(svc: dict, deploy: dict, mode: str) -> dict:
     o["constraint"] = placement.get("constraints")
     o["placement_pref"] = [f"spread={p['spread']}" for p in placement.get("preferences") or [] if p.get("spread")]
     o["replicas_max_per_node"] = placement.get("max_replicas_per_node")
-    # by published port, the file's order kept otherwise: CLI 28's sort.Slice on PublishedPort (an
-    # insertion sort for so few, so stable in practice)
-    ports = sorted(svc.get("ports") or [], key=lambda p: int(p.get("published") or 0))
-    o["publish"] = [_publish(p) for p in ports]
+    o["publish"] = ports(svc.get("ports") or [])
     return o
 
 
-def _publish(port: dict) -> str:
-    fields = [f"target={port['target']}", f"protocol={port.get('protocol') or 'tcp'}",
-              f"mode={port.get('mode') or 'ingress'}"]
-    if port.get("published") not in (None, ""):
-        published = str(port["published"])
-        if "-" in published:
-            raise InvalidInput(f"ports: a published range ({published}) is not supported by a stack")
-        fields.insert(0, f"published={published}")
-    return ",".join(fields)
+def ports(declared: list) -> list[str]:
+    """The compose ports as `--publish` fields, as the CLI's loader expands them: a published range
+    with one target is one port per published port (`8000-8001:80` publishes 80 twice), a range
+    paired with a range one port each (the model has paired them already).  Sorted by published
+    port, the file's order kept otherwise: CLI 28's sort.Slice on PublishedPort (an insertion sort
+    for so few, so stable in practice)."""
+    out = []
+    for port in declared:
+        fields = f"target={port['target']},protocol={port.get('protocol') or 'tcp'},mode={port.get('mode') or 'ingress'}"
+        out += [(number, f"published={number},{fields}" if number else fields) for number in _published(port)]
+    return [text for _, text in sorted(out, key=lambda p: p[0])]
+
+
+def _published(port: dict) -> range | list:
+    """The published ports of one entry (`8000`, `8000-8001`); [0] when none is."""
+    published = str(port.get("published") or "")
+    if not published:
+        return [0]
+    first, _, last = published.partition("-")
+    if not (first.isdigit() and (last or first).isdigit() and int(first) <= int(last or first)):
+        raise InvalidInput(f"ports: invalid published port {published!r}: a port or a range (8000-8001)")
+    return range(int(first), int(last or first) + 1)
+
+
+def port_warnings(declared: list) -> list[str]:
+    """The CLI's warning for a host IP in `ports:`: a service listens on every node's addresses."""
+    out = []
+    for port in declared:
+        host = port.get("host_ip")
+        if host and host not in ("0.0.0.0", "::"):
+            shown = f"[{host}]" if ":" in host else host
+            out.append(f"WARN[0000] ignoring IP-address ({shown}:{port.get('published') or ''}:{port['target']}/"
+                       f"{port.get('protocol') or 'tcp'}) service will listen on '0.0.0.0'")
+    return out
 
 
 def healthcheck(check: dict) -> dict:

@@ -81,17 +81,35 @@ def _label(stack: str) -> dict:
     return {"label": [f"{NAMESPACE}={stack}"]}
 
 
-def load(files: list[str], stack: str, cwd: str | None = None, environ=None):
+def load(files: list[str], stack: str, cwd: str | None = None, environ=None, stdin: str | None = None):
     """The compose files as one canonical model.  A stack's name may be one a compose project
     cannot have (`MyApp`), so the project gets a stand-in name and the names compose derived from
-    it are left for `stack_convert` to scope (`<stack>_<name>`); names the file gives are kept."""
+    it are left for `stack_convert` to scope (`<stack>_<name>`); names the file gives are kept.
+
+    `-` is the file `stdin` holds (what came in on standard input), its relative paths read
+    against `cwd` as the CLI reads them.  Each file is also held to what CLI 28's compose schema
+    refuses and the compose model accepts (`stack_convert.check_objects`)."""
+    import os
+
+    from ..compose.model import yamlfile
     from ..compose.model.loader import load as load_project
     from ..compose.model.project import ProjectOptions
 
     stack_convert.check_stack_name(stack)
     if not files:
         raise InvalidInput("stack deploy: please specify a Compose file (with --compose-file)")
-    project = load_project(ProjectOptions(files=list(files), project_name=_STAND_IN, cwd=cwd, environ=environ))
+    cwd = os.path.abspath(cwd or os.getcwd())
+    contents = {}
+    if "-" in files:
+        contents[os.path.join(cwd, "-")] = _standard_input(files, stdin)
+    project = load_project(ProjectOptions(files=list(files), project_name=_STAND_IN, cwd=cwd, environ=environ,
+                                          contents=contents))
+    for path in project.config_files:
+        text = contents.get(path)
+        if text is None:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        stack_convert.check_objects(yamlfile.parse(text, path))
     for kind in ("networks", "volumes", "secrets", "configs"):
         for key, obj in (project.model.get(kind) or {}).items():
             if obj and obj.get("name") == f"{_STAND_IN}_{key}" and not obj.get("external"):
@@ -99,15 +117,29 @@ def load(files: list[str], stack: str, cwd: str | None = None, environ=None):
     return project
 
 
+def _standard_input(files: list[str], stdin: str | None) -> str:
+    if files.count("-") > 1:
+        raise InvalidInput("-c - is given twice: standard input is read once (one -c - per deploy)")
+    if stdin is None:
+        raise InvalidInput("-c -: nothing comes in on standard input: pipe a compose file in "
+                           "(%docker compose config | docker stack deploy -c - STACK), redirect one "
+                           "(< compose.yaml), or write it in a `%%docker_stack deploy -c - STACK` cell")
+    if not stdin.strip():
+        raise InvalidInput("-c -: standard input is empty: top-level object must be a mapping (a compose file)")
+    return stdin
+
+
 # -- deploy ------------------------------------------------------------------------------------
 def deploy(engine, files: list[str], stack: str, prune: bool = False, with_registry_auth: bool = False,
-           resolve_image: str = "always", say=None, cwd: str | None = None, environ=None) -> Stack:
+           resolve_image: str = "always", say=None, cwd: str | None = None, environ=None,
+           stdin: str | None = None) -> Stack:
     """`docker stack deploy -c FILE... STACK`: networks, secrets, configs, then services created or
     updated; `say(line)` hears each line the CLI prints, as it happens.  Returns at once (the
-    CLI's default `--detach`); `Stack.wait()` or the services' `.watch()` to converge."""
+    CLI's default `--detach`); `Stack.wait()` or the services' `.watch()` to converge.  `-c -`
+    reads the compose file from `stdin` (text)."""
     if resolve_image not in RESOLVE:
         raise InvalidInput(f"--resolve-image {resolve_image!r}: always, changed or never")
-    project = load(files, stack, cwd, environ)
+    project = load(files, stack, cwd, environ, stdin)
     plan = stack_convert.plan(stack, project.model)
     result = Stack(stack, label=engine.label)
 
@@ -116,6 +148,9 @@ def deploy(engine, files: list[str], stack: str, prune: bool = False, with_regis
         if say:
             say(line)
 
+    for line in plan.warnings:
+        result.warnings.append(line)
+        out(line)
     for note in plan.notes:
         out(note + "\n")
     info = call(engine, "stack deploy", "info")
@@ -174,7 +209,9 @@ def _make_objects(engine, kind: str, specs: list, out) -> None:
     from ..engine import adapter
 
     for spec in specs:
-        body = {"Name": spec["Name"], "Labels": spec["Labels"], "Data": base64.b64encode(spec["Data"]).decode()}
+        body = dict(spec)
+        if "Data" in spec:
+            body["Data"] = base64.b64encode(spec["Data"]).decode()
         found = [o for o in call(engine, "stack deploy", f"{kind}s", filters={"name": [spec["Name"]]})
                  if o["Spec"]["Name"] == spec["Name"]]
         if found:
@@ -298,8 +335,10 @@ def list_tasks(engine, stack: str, filters: dict | None = None, no_trunc: bool =
     return listing
 
 
-def remove(engine, stacks: list[str]) -> StackRemoved:
-    """`docker stack rm STACK...`: services, secrets, configs, then networks, as the CLI removes them."""
+def remove(engine, stacks: list[str], wait: float | None = None) -> StackRemoved:
+    """`docker stack rm STACK...`: services, secrets, configs, then networks, as the CLI removes them.
+    With `wait` (the CLI's `--detach=false`), then waits up to `wait` seconds until the stacks' tasks
+    are gone, and their containers on the node asked: an image they ran can be removed then."""
     import docker
 
     lines, failed = [], []
@@ -321,4 +360,21 @@ def remove(engine, stacks: list[str]) -> StackRemoved:
                     failed.append(f"Failed to remove {kind} {name_of(obj)}: {refused(exc, engine, 'stack rm')}")
     if failed:
         raise StackError("; ".join(failed) + f" (removed: {len(lines)} objects)")
+    if wait is not None:
+        _tasks_gone(engine, stacks, wait)
     return StackRemoved(lines)
+
+
+def _tasks_gone(engine, stacks: list[str], timeout: float) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    for stack in stacks:
+        # a node removes a task's container only after the manager dropped the task: on the node
+        # asked (the manager is one), its containers are waited for too
+        while call(engine, "stack rm", "tasks", filters=_label(stack)) or \
+                call(engine, "stack rm", "containers", all=True, filters=_label(stack)):
+            if time.monotonic() > deadline:
+                raise StackError(f"stack rm: tasks of stack {stack} still there after {timeout:g}s "
+                                 f"(%docker stack ps {stack}); its services are removed")
+            time.sleep(0.5)

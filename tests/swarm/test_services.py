@@ -411,23 +411,47 @@ def test_the_cli_and_the_magics_manage_each_others_services(ip, manager, made):
     assert cli(manager, "service", "ls", "-q", "--filter", f"name={ours}") == ""
 
 
-def test_ls_ps_and_their_formats_print_what_the_cli_prints(ip, manager, made):
-    name = made("ls")
-    cli(manager, "service", "create", "-q", "--name", name, "--replicas", "3", "-p", "18094:80", "-p", "18095:81",
-        "--no-resolve-image", IMAGE, "sleep", "300")
-    cli(manager, "service", "update", "-q", "--force", name)  # a history for every slot
-    for line in (f"ls --filter name={name}", f"ls --filter name={name} --format '{{{{.Name}}}} {{{{.Mode}}}} {{{{.Replicas}}}} {{{{.Ports}}}}'",
-                 f"ls -q --filter name={name}"):
+@pytest.fixture(scope="module")
+def listed(swarm):
+    """One service with a history in every slot, shared by the cases of the listing test: made
+    once, its tasks replaced all at once (`--init`: each stops at once), then left to settle so
+    both sides list the same states."""
+    name = f"dmt-ls-{uuid.uuid4().hex[:6]}"
+    cli(swarm.manager, "service", "create", "-q", "--name", name, "--replicas", "3", "-p", "18094:80", "-p", "18095:81",
+        "--init", "--update-parallelism", "3", "--update-monitor", "1s", "--no-resolve-image", IMAGE, "sleep", "300")
+    try:
+        cli(swarm.manager, "service", "update", "-q", "--force", name)  # a history for every slot
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            states = cli(swarm.manager, "service", "ps", name, "--format", "{{.DesiredState}} {{.CurrentState}}").split("\n")
+            if sum(s.startswith("Running Running") for s in states) == 3 and \
+                    sum(s.startswith("Shutdown Shutdown") for s in states) == 3:
+                break
+            time.sleep(0.3)
+        else:
+            raise AssertionError(f"{name}: the forced update did not settle in 60s: {states}")
+        yield name
+    finally:
+        subprocess.run(["docker", "-H", swarm.manager, "service", "rm", name], capture_output=True, timeout=60)
+
+
+@pytest.mark.parametrize("line", [
+    "ls --filter name={name}", "ls --filter name={name} --format '{{{{.Name}}}} {{{{.Mode}}}} {{{{.Replicas}}}} {{{{.Ports}}}}'",
+    "ls -q --filter name={name}",
+    "ps {name}", "ps --no-trunc {name}", "ps -f desired-state=running {name}",
+    "ps --format '{{{{.Name}}}}\\t{{{{.Node}}}}\\t{{{{.DesiredState}}}}\\t{{{{.Error}}}}' {name}",
+    "ps --format 'table {{{{.ID}}}}\\t{{{{.Name}}}}\\t{{{{.Image}}}}' {name}", "ps -q {name}",
+    "ps --no-resolve --format '{{{{.Name}}}} {{{{.Node}}}}' {name}",
+    "ps --filter node=swarm-worker --format '{{{{.Name}}}} {{{{.Node}}}}' {name}"])
+def test_ls_ps_and_their_formats_print_what_the_cli_prints(ip, manager, listed, line):
+    line = line.format(name=listed)
+    if line.startswith("ls"):
         from dockermagic.views.swarm.service import services_text
 
         ours = magic(ip, manager, line)
         text = ours.text if hasattr(ours, "text") else services_text(ours) + "\n"
         assert text == cli(manager, "service", *_words(line)), line
-    for line in (f"ps {name}", f"ps --no-trunc {name}", f"ps -f desired-state=running {name}",
-                 f"ps --format '{{{{.Name}}}}\\t{{{{.Node}}}}\\t{{{{.DesiredState}}}}\\t{{{{.Error}}}}' {name}",
-                 f"ps --format 'table {{{{.ID}}}}\\t{{{{.Name}}}}\\t{{{{.Image}}}}' {name}", f"ps -q {name}",
-                 f"ps --no-resolve --format '{{{{.Name}}}} {{{{.Node}}}}' {name}",
-                 f"ps --filter node=swarm-worker --format '{{{{.Name}}}} {{{{.Node}}}}' {name}"):
+    else:
         from dockermagic.views.swarm.nodes import tasks_text
 
         ours = magic(ip, manager, line)

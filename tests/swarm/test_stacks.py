@@ -6,6 +6,7 @@ compose model, the parsing."""
 from __future__ import annotations
 
 import json
+import random
 import re
 import subprocess
 import time
@@ -25,7 +26,7 @@ services:
     environment: {GREETING: hello, EMPTY: null}
     labels: {role: front}
     healthcheck: {test: ["CMD", "true"], interval: 5s, retries: 2}
-    stop_grace_period: 3s
+    stop_grace_period: 1s
     hostname: web-host
     user: "0"
     working_dir: /tmp
@@ -49,6 +50,7 @@ services:
     image: busybox:latest
     entrypoint: ["sh", "-c"]
     command: ["sleep 300"]
+    stop_grace_period: 1s
     networks: [back]
     deploy:
       mode: global
@@ -58,7 +60,7 @@ networks:
 secrets:
   pw: {file: ./pw.txt}
 configs:
-  conf: {file: ./app.conf}
+  conf: {file: ./app.conf, template_driver: golang, labels: {kind: conf}}
 volumes:
   data: {labels: {keep: "no"}}
 """
@@ -152,17 +154,18 @@ def cli(manager: str, *args: str, check: bool = True) -> subprocess.CompletedPro
     return proc
 
 
-def gone(manager: str, stack: str, timeout: float = 60) -> None:
-    """Wait until nothing of the stack is left (a network is freed once its tasks are gone)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        left = [cli(manager, kind, "ls", "-q", "--filter", f"label=com.docker.stack.namespace={stack}").stdout.strip()
-                for kind in ("service", "network", "secret", "config")]
-        if not any(left):
-            return
-        cli(manager, "stack", "rm", stack, check=False)
+def gone(manager: str, *stacks: str, timeout: float = 60) -> None:
+    """Wait until nothing of the stacks is left (a network is freed once its tasks are gone): all
+    removed at once, then waited for together."""
+    deadline, left = time.monotonic() + timeout, list(stacks)
+    while left and time.monotonic() < deadline:
+        cli(manager, "stack", "rm", *left, check=False)
         time.sleep(0.5)
-    raise AssertionError(f"stack {stack} still there after {timeout}s")
+        left = [stack for stack in left if any(
+            cli(manager, kind, "ls", "-q", "--filter", f"label=com.docker.stack.namespace={stack}").stdout.strip()
+            for kind in ("service", "network", "secret", "config"))]
+    if left:
+        raise AssertionError(f"stacks {left} still there after {timeout}s")
 
 
 @pytest.fixture
@@ -175,8 +178,7 @@ def made(swarm):
         return names[-1]
 
     yield name
-    for stack in names:
-        gone(swarm.manager, stack)
+    gone(swarm.manager, *names)
 
 
 def magic(ip, manager: str, line: str):
@@ -200,6 +202,17 @@ def normalized(manager: str, stack: str) -> dict:
     return out
 
 
+def objects(manager: str, stack: str) -> dict:
+    """The stack's secrets and configs as the manager keeps them (a secret's value it never gives
+    back), the stack's name taken out."""
+    out = {}
+    for kind in ("secret", "config"):
+        ids = cli(manager, kind, "ls", "-q", "--filter", f"label=com.docker.stack.namespace={stack}").stdout.split()
+        for spec in (json.loads(cli(manager, kind, "inspect", *ids).stdout) if ids else []):
+            out[(kind, spec["Spec"]["Name"].replace(stack, "STACK"))] = json.loads(json.dumps(spec["Spec"]).replace(stack, "STACK"))
+    return out
+
+
 def test_the_cli_and_the_magic_deploy_the_same_specs(ip, swarm, made, tmp_path):
     path = write_project(tmp_path)
     theirs, ours = made("cli"), made("magic")
@@ -207,6 +220,8 @@ def test_the_cli_and_the_magic_deploy_the_same_specs(ip, swarm, made, tmp_path):
     stack = magic(ip, swarm.manager, f"deploy -c {path} {ours}")
     assert [s.name for s in stack.services] == [f"{ours}_db", f"{ours}_web"]
     assert normalized(swarm.manager, ours) == normalized(swarm.manager, theirs)
+    assert objects(swarm.manager, ours) == objects(swarm.manager, theirs)
+    assert objects(swarm.manager, ours)[("config", "STACK_conf")]["Templating"] == {"Name": "golang"}
     networks = json.loads(cli(swarm.manager, "network", "inspect", f"{ours}_default", f"{ours}_back").stdout)
     assert [(n["Driver"], n["Scope"], n["Attachable"], n["Labels"]) for n in networks] == [
         ("overlay", "swarm", False, {"com.docker.stack.namespace": ours}),
@@ -237,7 +252,8 @@ def test_the_magic_sees_and_removes_what_the_cli_deployed(ip, swarm, made, tmp_p
     assert f"{name}:2" in str(magic(ip, swarm.manager, "ls --format '{{.Name}}:{{.Services}}'")).splitlines()
     rows = magic(ip, swarm.manager, f"services {name}").rows
     assert [r.Name for r in rows] == [f"{name}_db", f"{name}_web"]
-    removed = magic(ip, swarm.manager, f"rm {name}")
+    removed = magic(ip, swarm.manager, f"rm --detach=false {name}")  # returns once the tasks are gone
+    assert "nothing found in stack" in cli(swarm.manager, "stack", "ps", name, check=False).stderr
     assert removed.lines == [f"Removing service {name}_db", f"Removing service {name}_web", f"Removing secret {name}_pw",
                              f"Removing config {name}_conf", f"Removing network {name}_back",
                              f"Removing network {name}_default"]
@@ -246,10 +262,10 @@ def test_the_magic_sees_and_removes_what_the_cli_deployed(ip, swarm, made, tmp_p
 
 def test_a_redeploy_updates_prunes_and_waits(ip, swarm, made, tmp_path, capsys):
     name = made()
-    (tmp_path / "one.yaml").write_text("services:\n  a:\n    image: busybox\n    command: sleep 300\n"
-                                       "  b:\n    image: busybox\n    command: sleep 300\n")
-    (tmp_path / "two.yaml").write_text("services:\n  a:\n    image: busybox\n    command: sleep 300\n"
-                                       "    deploy: {replicas: 2}\n")
+    a = "  a:\n    image: busybox\n    command: sleep 300\n    stop_grace_period: 1s\n"
+    (tmp_path / "one.yaml").write_text(f"services:\n{a}  b:\n    image: busybox\n    command: sleep 300\n"
+                                       "    stop_grace_period: 1s\n")
+    (tmp_path / "two.yaml").write_text(f"services:\n{a}    deploy: {{replicas: 2, update_config: {{monitor: 1s}}}}\n")
     magic(ip, swarm.manager, f"deploy -c one.yaml {name}")
     before = json.loads(cli(swarm.manager, "service", "inspect", f"{name}_a").stdout)[0]
     capsys.readouterr()
@@ -270,3 +286,127 @@ def test_faults_are_one_line(ip, swarm, made, tmp_path):
     with pytest.raises(Exception, match=f"nothing found in stack: {name}"):
         magic(ip, swarm.manager, f"ps {name}")
     assert magic(ip, swarm.manager, f"rm {name}").lines == [f"Nothing found in stack: {name}"]
+
+
+# -- ports, standard input, secrets and configs ----------------------------------------------------------
+def ports_file(base: int) -> str:
+    """Short-syntax ranges (paired, one target for a published range, unpublished), a host IP the
+    CLI warns of, and the long syntax: published from `base` on."""
+    return f"""\
+services:
+  web:
+    image: busybox:latest
+    command: ["sleep", "300"]
+    stop_grace_period: 1s
+    ports:
+      - "{base}-{base + 1}:80-81"
+      - "{base + 2}-{base + 3}:9000-9001/udp"
+      - "{base + 10}-{base + 11}:90"
+      - "95-96"
+      - "127.0.0.1:{base + 20}:97"
+      - {{target: 83, published: {base + 4}, protocol: tcp}}
+"""
+
+
+def test_port_ranges_are_one_port_each_sorted_by_published_port(tmp_path):
+    (tmp_path / "compose.yaml").write_text(ports_file(8000) + '      - {target: 84, published: "8005-8006"}\n')
+    plan = stack_convert.plan("app", stacks.load([str(tmp_path / "compose.yaml")], "app").model)
+    ports = [(p["Protocol"], p["TargetPort"], p.get("PublishedPort")) for p in plan.services["web"]["EndpointSpec"]["Ports"]]
+    assert ports == [("tcp", 95, None), ("tcp", 96, None), ("tcp", 80, 8000), ("tcp", 81, 8001), ("udp", 9000, 8002),
+                     ("udp", 9001, 8003), ("tcp", 83, 8004), ("tcp", 84, 8005), ("tcp", 84, 8006), ("tcp", 90, 8010),
+                     ("tcp", 90, 8011), ("tcp", 97, 8020)]
+    assert plan.warnings == ["WARN[0000] ignoring IP-address (127.0.0.1:8020:97/tcp) service will listen on '0.0.0.0'"]
+
+
+def test_secrets_and_configs_keep_their_drivers():
+    plan = stack_convert.plan("app", {"services": {}, "secrets": {"pw": {"driver": "vault", "driver_opts": {"k": "v"}},
+                                                                   "named": {"name": "pw2", "driver": "vault"}}})
+    assert plan.secrets == [
+        {"Name": "pw2", "Labels": {}, "Driver": {"Name": "vault"}},
+        {"Name": "app_pw", "Labels": {stack_convert.NAMESPACE: "app"}, "Driver": {"Name": "vault", "Options": {"k": "v"}}}]
+
+
+def test_a_compose_file_on_stdin_is_read_once_and_named(tmp_path):
+    (tmp_path / "pw.txt").write_text("s3cret")
+    text = "services:\n  a: {image: busybox, secrets: [pw]}\nsecrets:\n  pw: {file: ./pw.txt}\n"
+    model = stacks.load(["-"], "app", cwd=str(tmp_path), stdin=text).model
+    assert model["secrets"]["pw"]["file"] == str(tmp_path / "pw.txt")
+    for files, stdin, said in ((["-"], None, "nothing comes in on standard input"),
+                               (["-", "-"], text, "read once"), (["-"], " \n", "standard input is empty")):
+        with pytest.raises(InvalidInput, match=said):
+            stacks.load(files, "app", cwd=str(tmp_path), stdin=stdin)
+
+
+def test_the_cli_and_the_magic_publish_the_same_port_ranges(ip, swarm, made, tmp_path):
+    base = random.randrange(20000, 29000, 100)  # published on every node: apart from other tests' ports
+    (tmp_path / "cli.yaml").write_text(ports_file(base))
+    (tmp_path / "compose.yaml").write_text(ports_file(base + 50))
+    theirs, ours = made("cli"), made("magic")
+    said = cli(swarm.manager, "stack", "deploy", "-c", str(tmp_path / "cli.yaml"), theirs).stderr
+    stack = magic(ip, swarm.manager, f"deploy -c compose.yaml {ours}")
+    assert f"msg=\"ignoring IP-address (127.0.0.1:{base + 20}:97/tcp) service will listen on '0.0.0.0'\"" in said
+    assert stack.warnings == [f"WARN[0000] ignoring IP-address (127.0.0.1:{base + 70}:97/tcp) service will listen on '0.0.0.0'"]
+
+    def shifted(spec: dict, by: int) -> dict:
+        for port in spec["_web"]["EndpointSpec"]["Ports"]:
+            if port.get("PublishedPort"):
+                port["PublishedPort"] -= by
+        return spec
+
+    assert shifted(normalized(swarm.manager, ours), base + 50) == shifted(normalized(swarm.manager, theirs), base)
+
+
+def test_a_compose_file_from_stdin_deploys_as_the_clis(ip, swarm, made, tmp_path):
+    """`-c -` as the CLI reads it, its relative paths from the working folder (not the file's):
+    the CLI's stdin, the cell of %%docker_stack, and `< FILE` on a %docker line."""
+    (tmp_path / "pw.txt").write_text("s3cret")
+    (tmp_path / "app.conf").write_text("mode=stdin\n")
+    (tmp_path / "elsewhere").mkdir()
+    text = ("services:\n  a:\n    image: busybox:latest\n    command: [sleep, '300']\n    stop_grace_period: 1s\n"
+            "    secrets: [pw]\n    configs: [conf]\n"
+            "secrets:\n  pw: {file: ./pw.txt}\nconfigs:\n  conf: {file: ./app.conf}\n")
+    (tmp_path / "elsewhere" / "compose.yaml").write_text(text)
+    theirs, ours = made("cli"), made("magic")
+    proc = subprocess.run(["docker", "-H", swarm.manager, "stack", "deploy", "-c", "-", theirs], input=text,
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    stack = ip.run_cell_magic("docker_stack", f"-H {swarm.manager} deploy -c - {ours}", text)
+    assert [s.name for s in stack.services] == [f"{ours}_a"]
+    assert normalized(swarm.manager, ours) == normalized(swarm.manager, theirs)
+    assert objects(swarm.manager, ours) == objects(swarm.manager, theirs)
+    again = ip.run_line_magic("docker", f"-H {swarm.manager} stack deploy -c - {ours} < elsewhere/compose.yaml")
+    assert f"Updating service {ours}_a (id: {stack.services[0].id})" in again.lines
+    assert normalized(swarm.manager, ours) == normalized(swarm.manager, theirs)
+
+
+def test_stdin_faults_are_one_line(ip, swarm):
+    for line, said in ((f"-H {swarm.manager} stack deploy -c - app", "nothing comes in on standard input"),
+                       (f"-H {swarm.manager} stack deploy -c - -c - app < /dev/null", "read once"),
+                       (f"-H {swarm.manager} stack deploy -c - app < /dev/null", "standard input is empty")):
+        with pytest.raises(InvalidInput, match=said):
+            ip.run_line_magic("docker", line)
+    with pytest.raises(InvalidInput, match="name it with -c -"):
+        ip.run_cell_magic("docker_stack", f"-H {swarm.manager} deploy -c compose.yaml app", "services: {}\n")
+    with pytest.raises(InvalidInput, match="only deploy reads a cell"):
+        ip.run_cell_magic("docker_stack", f"-H {swarm.manager} ls", "services: {}\n")
+
+
+@pytest.mark.parametrize("declared, said", [
+    ("secrets:\n  s: {environment: DMT_STACK_VALUE}\n", "secrets.s Additional property environment is not allowed"),
+    ("secrets:\n  s: {content: inline-value}\n", "secrets.s Additional property content is not allowed"),
+    ("configs:\n  c: {environment: DMT_STACK_VALUE}\n", "configs.c Additional property environment is not allowed"),
+    ("configs:\n  c: {content: inline-value}\n", "configs.c Additional property content is not allowed"),
+])
+def test_secrets_and_configs_from_the_environment_or_content_are_refused_as_the_cli_refuses_them(
+        ip, swarm, made, monkeypatch, declared, said):
+    monkeypatch.setenv("DMT_STACK_VALUE", "hidden-value")
+    with open("compose.yaml", "w") as f:
+        f.write("services:\n  a: {image: busybox, command: [sleep, '300']}\n" + declared)
+    theirs, ours = made("cli"), made("magic")
+    proc = cli(swarm.manager, "stack", "deploy", "-c", "compose.yaml", theirs, check=False)
+    assert (proc.returncode, proc.stderr.strip()) == (1, said)
+    with pytest.raises(InvalidInput) as refused:
+        magic(ip, swarm.manager, f"deploy -c compose.yaml {ours}")
+    assert str(refused.value).startswith(said + " (") and "hidden-value" not in str(refused.value)
+    for stack in (theirs, ours):
+        assert cli(swarm.manager, "network", "ls", "-q", "--filter", f"label=com.docker.stack.namespace={stack}").stdout == ""

@@ -3,7 +3,7 @@ swarm stacks with the docker CLI's flags, sent to a swarm manager."""
 
 from __future__ import annotations
 
-from IPython.core.magic import line_magic, magics_class
+from IPython.core.magic import line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from ...errors import InvalidInput
@@ -26,7 +26,8 @@ def _parser(prog: str, *arguments):
 SUBCOMMANDS = {
     "deploy": _parser(
         "deploy",
-        (("-c", "--compose-file"), {**_LIST, "metavar": "FILE", "help": "Path to a Compose file; repeatable (later ones override)."}),
+        (("-c", "--compose-file"), {**_LIST, "metavar": "FILE", "help": "Path to a Compose file, or - to read from stdin (a pipe, "
+                                                                        "< FILE, or the cell of %%docker_stack); repeatable (later ones override)."}),
         (("-d", "--detach"), {**_DETACH, "help": "Exit immediately instead of waiting for the stack services to converge "
                                                  "(default true, as CLI 28; --detach=false waits, showing each service converge)."}),
         (("--prune",), {"action": "store_true", "help": "Prune services that are no longer referenced."}),
@@ -43,7 +44,10 @@ SUBCOMMANDS = {
                   (("--no-resolve",), {"action": "store_true", "help": "Do not map IDs to Names."}), _STACK),
     "services": _parser("services", _FILTER, _FORMAT, (("-q", "--quiet"), {"action": "store_true", "help": "Only display IDs."}),
                         _STACK),
-    "rm": _parser("rm", (("-d", "--detach"), {**_DETACH, "help": "Do not wait for stack removal (default true)."}),
+    "rm": _parser("rm", (("-d", "--detach"), {**_DETACH, "help": "Do not wait for stack removal (default true; --detach=false "
+                                                                 "waits until the stack's tasks and their containers are gone)."}),
+                  (("--timeout",), {"type": float, "default": 300.0, "metavar": "SECONDS",
+                                    "help": "dockermagic's bound on waiting with --detach=false (default 300)."}),
                   (("stacks",), {"nargs": "+", "metavar": "STACK"})),
 }
 _SPELLINGS = {"up": "deploy", "list": "ls", "remove": "rm", "down": "rm"}
@@ -75,17 +79,19 @@ def _bool(value) -> bool | None:
 
 @magics_class
 class StackMagics(MagicsArea):
-    @line_magic
+    @line_cell_magic
     @reports_errors
     @magic_arguments()
     @argument("subcommand", metavar="SUBCOMMAND",
               help="deploy -c FILE STACK | ls | ps STACK | services STACK | rm STACK...")
     @argument("rest", nargs="*", help="The subcommand's arguments (a bad option prints that subcommand's usage).")
-    def docker_stack(self, line):
+    def docker_stack(self, line: str = "", cell: str | None = None):
         """Compose files as swarm stacks, as `docker stack` manages them, on a swarm manager (-H MANAGER).
 
             %docker stack deploy -c compose.yaml app     services app_web, app_db ... networks app_default ...
             %docker stack deploy -c compose.yaml --detach=false app    and watch each service converge
+            %docker compose config | docker stack deploy -c - app       the file from stdin (or < FILE)
+            %%docker_stack deploy -c - app                              the cell is the compose file
             %docker stack services app
             %docker stack ps app
             %docker stack rm app
@@ -97,16 +103,21 @@ class StackMagics(MagicsArea):
         `ServiceList` (services), a `TaskList` (ps), the lines removed (rm) or a `Formatted`.
         """
         sub, args = parse(line)
+        if cell is not None and sub != "deploy":
+            raise InvalidInput(f"%%docker_stack {sub}: only deploy reads a cell (%%docker_stack deploy -c - STACK)")
+        if sub == "deploy":
+            stdin = _stdin(args.compose_file, cell)
+            return self._deploy(args, self.engine(), stdin)
         return getattr(self, f"_{sub}")(args, self.engine())
 
-    def _deploy(self, args, engine):
+    def _deploy(self, args, engine, stdin):
         from ...swarm import stacks
         from ...views.swarm.stack import StackDeployView
 
         view = StackDeployView(args.stack, quiet=args.quiet)
         stack = stacks.deploy(engine, args.compose_file, args.stack, prune=args.prune,
                               with_registry_auth=args.with_registry_auth, resolve_image=args.resolve_image,
-                              say=view.say)
+                              say=view.say, stdin=stdin)
         if args.detach is None:
             view.say(stacks.DETACH_NOTE)
         if args.detach is False:
@@ -177,7 +188,26 @@ class StackMagics(MagicsArea):
     def _rm(self, args, engine):
         from ...swarm import stacks
 
-        return stacks.remove(engine, args.stacks)
+        return stacks.remove(engine, args.stacks, wait=args.timeout if args.detach is False else None)
+
+
+def _stdin(files: list[str], cell: str | None) -> str | None:
+    """What `-c -` reads: the cell of `%%docker_stack`, else the line's pipe or `< FILE`."""
+    from ..shell import streams
+
+    if cell is not None:
+        if "-" not in files:
+            raise InvalidInput("%%docker_stack deploy: the cell is the compose file: name it with -c - "
+                               "(%%docker_stack deploy -c - STACK)")
+        return cell
+    source = streams.stdin() if "-" in files else None
+    if source is None:
+        return None
+    data = source.read()
+    try:
+        return data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError:
+        raise InvalidInput("-c -: what came in on standard input is not UTF-8 text (a compose file)") from None
 
 
 def _check(method, rest):

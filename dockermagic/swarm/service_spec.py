@@ -20,12 +20,13 @@ import shlex
 from ..containers.run import parse_env, parse_publish
 from ..errors import InvalidInput
 from ..opts import pairs, run_values
+from . import service_runtime
 
 # (flags, kind, metavar, help, where): kind "list" repeats, "flag" takes no value, "value" one;
 # where: "create", "update" or "both" -- which of the two subcommands accepts the option
 OPTIONS = [
     (("--name",), "value", "NAME", "Service name.", "create"),
-    (("--mode",), "value", "MODE", "Service mode: replicated (default) or global.", "create"),
+    (("--mode",), "value", "MODE", "Service mode: replicated (default) or global (jobs are refused).", "create"),
     (("--replicas",), "value", "N", "Number of tasks (replicated mode).", "both"),
     (("--replicas-max-per-node",), "value", "N", "Maximum number of tasks per node (0: unlimited).", "both"),
     (("-p", "--publish"), "list", "PORT", "Publish a port: [PUBLISHED:]TARGET[/PROTO] or published=,target=,protocol=,mode=ingress|host; repeatable.", "create"),
@@ -48,6 +49,13 @@ OPTIONS = [
     (("--cap-add",), "list", "CAP", "Add a Linux capability; repeatable.", "both"),
     (("--cap-drop",), "list", "CAP", "Drop a Linux capability; repeatable.", "both"),
     (("--sysctl",), "list", "KEY=VALUE", "Namespaced kernel parameter; repeatable.", "create"),
+    (("--ulimit",), "list", "NAME=SOFT[:HARD]", "Ulimit options (nofile=1024:2048); repeatable.", "create"),
+    (("--generic-resource",), "list", "KIND=COUNT", "User defined resources each task reserves (gpu=2); repeatable.",
+     "create"),
+    (("--credential-spec",), "value", "SPEC", "Credential spec for managed service account (Windows only): "
+     "config://NAME, file://FILE or registry://KEY.", "both"),
+    (("--max-concurrent",), "value", "N", "Refused: job tasks to run at once, for --mode replicated-job, which "
+     "dockermagic does not run.", "both"),
     (("--limit-cpu",), "value", "CPUS", "Limit CPUs (e.g. 0.5).", "both"),
     (("--limit-memory",), "value", "BYTES", "Limit memory (e.g. 256m).", "both"),
     (("--limit-pids",), "value", "N", "Limit the number of processes (0: unlimited).", "both"),
@@ -73,6 +81,9 @@ OPTIONS = [
     (("--health-retries",), "value", "N", "Consecutive failures needed to report unhealthy.", "both"),
     (("--health-timeout",), "value", "DURATION", "Maximum time to allow one check to run.", "both"),
     (("--health-start-period",), "value", "DURATION", "Start period for the container to initialize.", "both"),
+    (("--health-start-interval",), "value", "DURATION", "Time between running the check during the start period "
+     "(engines with API 1.44+).", "both"),
+    (("--oom-score-adj",), "value", "N", "Tune host's OOM preferences, -1000 to 1000 (engines with API 1.46+).", "both"),
     (("--no-healthcheck",), "flag", None, "Disable any container-specified HEALTHCHECK.", "both"),
     (("-w", "--workdir"), "value", "DIR", "Working directory inside the container.", "both"),
     (("-u", "--user"), "value", "USER", "Username or UID (format: <name|uid>[:<group|gid>]).", "both"),
@@ -102,7 +113,8 @@ OPTIONS = [
           ("secret", "SECRET", "secret"), ("config", "CONFIG", "config"), ("mount", "MOUNT", "mount"),
           ("network", "NETWORK", "network"), ("dns", "IP", "DNS server"), ("dns-search", "DOMAIN", "DNS search domain"),
           ("dns-option", "OPTION", "DNS option"), ("host", "HOST:IP", "host-to-IP mapping"),
-          ("group", "GROUP", "supplementary group"), ("sysctl", "KEY=VALUE", "sysctl"))],
+          ("group", "GROUP", "supplementary group"), ("sysctl", "KEY=VALUE", "sysctl"),
+          ("ulimit", "NAME=SOFT[:HARD]", "ulimit"), ("generic-resource", "KIND=COUNT", "generic resource"))],
     *[((f"--{name}-rm",), "list", metavar, f"Remove a {what}; repeatable.", "update")
       for name, metavar, what in (
           ("env", "KEY", "environment variable"), ("label", "KEY", "service label"),
@@ -111,7 +123,8 @@ OPTIONS = [
           ("secret", "NAME", "secret"), ("config", "NAME", "config"), ("mount", "TARGET", "mount (by its target)"),
           ("network", "NETWORK", "network"), ("dns", "IP", "DNS server"), ("dns-search", "DOMAIN", "DNS search domain"),
           ("dns-option", "OPTION", "DNS option"), ("host", "HOST[:IP]", "host-to-IP mapping"),
-          ("group", "GROUP", "supplementary group"), ("sysctl", "KEY", "sysctl"))],
+          ("group", "GROUP", "supplementary group"), ("sysctl", "KEY", "sysctl"), ("ulimit", "NAME", "ulimit"),
+          ("generic-resource", "KIND", "generic resource"))],
 ]
 
 SECOND = 1_000_000_000
@@ -184,13 +197,18 @@ def apply(spec: dict, options: dict, resolve=None, creating: bool = True) -> dic
         spec["Name"] = check_name(o["name"])
     _mode(spec, o, creating)
     _container(container, o, creating)
+    service_runtime.capabilities(container, o, creating)
+    service_runtime.ulimits(container, o)
+    service_runtime.newer(container, o)
     _resources(template, o)
+    service_runtime.generic_resources(template, o)
     _restart(template, o)
     for kind in ("update", "rollback"):
         _flow(spec, kind, o)
     _placement(template, o)
     _endpoint(spec, o)
     _references(container, o, resolve)
+    service_runtime.credentials(container, o, resolve)
     _networks(template, o, resolve)
     _lists(spec, container, o)
     if o.get("log_driver") or o.get("log_opt"):
@@ -255,11 +273,16 @@ def service_mode(mode: str) -> dict:
     from docker.types import ServiceMode
 
     if mode not in ("replicated", "global"):
-        raise InvalidInput(f"--mode {mode!r}: replicated or global (jobs are not supported here)")
+        job = " (dockermagic does not run jobs: its convergence watch follows long-running tasks; the docker " \
+              "CLI makes them)" if mode in ("replicated-job", "global-job") else ""
+        raise InvalidInput(f"--mode {mode!r}: replicated or global{job}")
     return {key.capitalize(): value for key, value in ServiceMode(mode, 1 if mode == "replicated" else None).items()}
 
 
 def _mode(spec: dict, o: dict, creating: bool) -> None:
+    if "max_concurrent" in o:
+        raise InvalidInput("--max-concurrent is for --mode replicated-job, and dockermagic does not run jobs (its "
+                           "convergence watch follows long-running tasks): make a job with the docker CLI")
     mode = o.get("mode")
     if mode is not None:
         spec["Mode"] = service_mode(mode)
@@ -289,7 +312,7 @@ def _container(c: dict, o: dict, creating: bool) -> None:
     if "stop_grace_period" in o:
         c["StopGracePeriod"] = duration(o["stop_grace_period"], "--stop-grace-period")
     if "env" in o or "env_file" in o:
-        c["Env"] = parse_env(o.get("env"), o.get("env_file"))
+        c["Env"] = _one_per_key(parse_env(o.get("env"), o.get("env_file")))
     if "container_label" in o:
         c["Labels"] = pairs.label_map(o["container_label"], "--container-label")
     if "mount" in o:
@@ -300,10 +323,6 @@ def _container(c: dict, o: dict, creating: bool) -> None:
         c["Hosts"] = [_host(h) for h in o["host"]]
     if "sysctl" in o:
         c["Sysctls"] = pairs.option_map(o["sysctl"], "--sysctl")
-    if "cap_add" in o:
-        c["CapabilityAdd"] = sorted(set(c.get("CapabilityAdd") or []) | set(o["cap_add"]))
-    if "cap_drop" in o:
-        c["CapabilityDrop"] = sorted(set(c.get("CapabilityDrop") or []) | set(o["cap_drop"]))
     if any(k in o for k in ("dns", "dns_search", "dns_option")):
         c["DNSConfig"] = DNSConfig(nameservers=o.get("dns"), search=o.get("dns_search"), options=o.get("dns_option"))
     health = run_values.healthcheck(o)
@@ -315,6 +334,17 @@ def _container(c: dict, o: dict, creating: bool) -> None:
         c["Healthcheck"] = Healthcheck(test=current.get("Test"), interval=current.get("Interval"),
                                        timeout=current.get("Timeout"), retries=current.get("Retries"),
                                        start_period=current.get("StartPeriod"))
+
+
+def _one_per_key(env: list[str]) -> list[str]:
+    """The CLI's service environment: a later KEY=VALUE replaces an earlier one of its key (the
+    env files first, then -e), where `docker run` would send both."""
+    out: list[str] = []
+    for item in env:
+        key = item.partition("=")[0]
+        out = [had for had in out if had == item or not had.startswith(key + "=")]
+        out.append(item)
+    return out
 
 
 def _host(text: str) -> str:

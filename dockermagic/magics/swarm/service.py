@@ -213,7 +213,7 @@ class ServiceMagics(MagicsArea):
             raise InvalidInput("--format is incompatible with human friendly format")
         if args.format and args.format not in ("json", "pretty"):
             formats.parse(args.format)  # a bad template fails before anything is asked
-        raws = [services.inspect_raw(engine, name) for name in args.services]
+        raws = [services.inspect_raw(engine, name, defaults=True) for name in args.services]
         if args.pretty or args.format == "pretty":
             names = _network_names(engine, raws)
             return formats.Formatted("".join(service_pretty.pretty(raw, names) for raw in raws))

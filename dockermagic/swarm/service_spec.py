@@ -211,15 +211,24 @@ def apply(spec: dict, options: dict, resolve=None, creating: bool = True) -> dic
     service_runtime.credentials(container, o, resolve)
     _networks(template, o, resolve)
     _lists(spec, container, o)
-    if o.get("log_driver") or o.get("log_opt"):
-        driver = template.setdefault("LogDriver", {})
-        if o.get("log_driver"):
-            driver["Name"] = o["log_driver"]
-        driver.setdefault("Name", "json-file")
-        driver["Options"] = {**(driver.get("Options") or {}), **pairs.option_map(o.get("log_opt"), "--log-opt")}
+    _log_driver(template, o)
     if o.get("force"):
         template["ForceUpdate"] = int(template.get("ForceUpdate") or 0) + 1
     return clean(spec)
+
+
+def _log_driver(template: dict, o: dict) -> None:
+    """`--log-driver` with its `--log-opt`s (on update they replace the driver's options, as the
+    CLI's do); `--log-opt` alone adds to the service's own driver's options."""
+    opts = pairs.option_map(o.get("log_opt"), "--log-opt") if o.get("log_opt") else {}
+    if o.get("log_driver"):
+        template["LogDriver"] = {"Name": o["log_driver"], "Options": opts}
+    elif opts:
+        driver = template.get("LogDriver") or {}
+        if not driver.get("Name"):
+            raise InvalidInput("--log-opt needs --log-driver: the options are the driver's (the docker CLI sends "
+                               "none without it)")
+        template["LogDriver"] = {**driver, "Options": {**(driver.get("Options") or {}), **opts}}
 
 
 def clean(value):
@@ -466,7 +475,9 @@ def _placement(template: dict, o: dict) -> None:
     constraints = list(placement.get("Constraints") or [])
     if "constraint" in o:
         constraints = list(o["constraint"])
-    constraints = [c for c in constraints if c not in (o.get("constraint_rm") or [])] + list(o.get("constraint_add") or [])
+    if "constraint_add" in o or "constraint_rm" in o:  # the CLI's update sorts them
+        constraints = sorted(c for c in constraints + list(o.get("constraint_add") or [])
+                             if c not in (o.get("constraint_rm") or []))
     for text in constraints:
         if not any(op in text for op in ("==", "!=")):
             raise InvalidInput(f"--constraint {text!r}: an expression with == or !=, e.g. node.role==worker")
@@ -525,19 +536,32 @@ def _endpoint(spec: dict, o: dict) -> None:
     ports = list(current.get("Ports") or [])
     if "publish" in o:
         ports = [p for text in o["publish"] for p in port(text)]
-    for text in o.get("publish_rm") or ():
-        number, _, proto = text.rpartition(":")[-1].partition("/")
-        target = _port_number(number, text)
-        ports = [p for p in ports if not (p.get("TargetPort") == target and (not proto or p.get("Protocol") == proto))]
-    added = [p for text in o.get("publish_add") or () for p in port(text)]
-    keys = {(p["TargetPort"], p["Protocol"]) for p in added}
-    ports = [p for p in ports if (p.get("TargetPort"), p.get("Protocol")) not in keys] + added
+    if "publish_add" in o or "publish_rm" in o:
+        ports = _updated_ports(ports, o)
     mode = o.get("endpoint_mode", current.get("Mode"))
     if mode not in (None, "vip", "dnsrr"):
         raise InvalidInput(f"--endpoint-mode {mode!r}: vip or dnsrr")
     if mode == "dnsrr" and any(p.get("PublishMode", "ingress") == "ingress" for p in ports):
         raise InvalidInput("--endpoint-mode dnsrr publishes ports only with mode=host (the routing mesh needs vip)")
     spec["EndpointSpec"] = EndpointSpec(mode=mode, ports=ports or None)
+
+
+def _port_key(p: dict) -> str:
+    """The CLI's key of a published port: `PUBLISHED:TARGET/PROTO/MODE` (it also sorts by it)."""
+    return f"{p.get('PublishedPort', 0)}:{p.get('TargetPort', 0)}/{p.get('Protocol') or 'tcp'}/" \
+           f"{p.get('PublishMode') or 'ingress'}"
+
+
+def _updated_ports(ports: list, o: dict) -> list:
+    """`--publish-rm` (by target port, protocol and mode; `80` is 80/tcp in ingress mode) and
+    `--publish-add` (a port already there as given is kept once), sorted as the CLI sorts them."""
+    gone = [p for text in o.get("publish_rm") or () for p in port(text)]
+    kept = [p for p in ports if not any(p.get("TargetPort") == g["TargetPort"] and (p.get("Protocol") or "tcp") ==
+                                        g["Protocol"] and (p.get("PublishMode") or "ingress") == g["PublishMode"]
+                                        for g in gone)]
+    had = {_port_key(p) for p in ports}
+    added = [p for text in o.get("publish_add") or () for p in port(text) if _port_key(p) not in had]
+    return sorted(kept + added, key=_port_key)
 
 
 def _reference(text: str, kind: str, resolve) -> dict:
@@ -593,8 +617,13 @@ def _networks(template: dict, o: dict, resolve) -> None:
     if "network" in o:
         nets = [_attachment(t, resolve) for t in o["network"]]
     gone = {resolve("network", n) for n in o.get("network_rm") or ()}
-    nets = [n for n in nets if n.get("Target") not in gone] + [_attachment(t, resolve) for t in o.get("network_add") or ()]
-    template["Networks"] = nets or None
+    nets = [n for n in nets if n.get("Target") not in gone]
+    for text in o.get("network_add") or ():
+        made = _attachment(text, resolve)
+        if any(n.get("Target") == made["Target"] for n in nets):
+            raise InvalidInput(f"--network-add {text}: service is already attached to network {text}")
+        nets.append(made)
+    template["Networks"] = sorted(nets, key=lambda n: n.get("Target", "")) or None  # by id, as the CLI sends them
 
 
 def _env_key(item: str) -> str:
@@ -616,31 +645,40 @@ def _lists(spec: dict, c: dict, o: dict) -> None:
         drop = set(o.get("env_rm") or ()) | {_env_key(e) for e in added}
         c["Env"] = [e for e in c.get("Env") or [] if _env_key(e) not in drop] + added
     if "sysctl_add" in o or "sysctl_rm" in o:
-        kept = {k: v for k, v in (c.get("Sysctls") or {}).items() if k not in (o.get("sysctl_rm") or ())}
+        gone = {item.partition("=")[0] for item in o.get("sysctl_rm") or ()}
+        kept = {k: v for k, v in (c.get("Sysctls") or {}).items() if k not in gone}
         c["Sysctls"] = {**kept, **pairs.option_map(o.get("sysctl_add"), "--sysctl-add")}
-    for name, key in (("group", "Groups"),):
-        if f"{name}_add" in o or f"{name}_rm" in o:
-            kept = [g for g in c.get(key) or [] if g not in (o.get(f"{name}_rm") or ())]
-            c[key] = kept + [g for g in o.get(f"{name}_add") or () if g not in kept]
+    if "group_add" in o or "group_rm" in o:  # the CLI's update appends, removes, then sorts
+        c["Groups"] = sorted(g for g in list(c.get("Groups") or []) + list(o.get("group_add") or ())
+                             if g not in (o.get("group_rm") or ()))
     if "host_add" in o or "host_rm" in o:
-        gone = o.get("host_rm") or ()
-        kept = [h for h in c.get("Hosts") or [] if not any(_host_matches(h, r) for r in gone)]
-        c["Hosts"] = kept + [_host(h) for h in o.get("host_add") or ()]
+        kept = _hosts_without(c.get("Hosts") or [], o.get("host_rm") or ())
+        c["Hosts"] = list(dict.fromkeys(kept + [_host(h) for h in o.get("host_add") or ()]))
     if "mount_add" in o or "mount_rm" in o:
         added = [mount(m) for m in o.get("mount_add") or ()]
+        if len({m["Target"] for m in added}) < len(added):
+            raise InvalidInput("--mount-add: duplicate mount target")
         gone = set(o.get("mount_rm") or ()) | {m["Target"] for m in added}
         mounts = [m for m in c.get("Mounts") or [] if m.get("Target") not in gone] + added
-        c["Mounts"] = sorted(mounts, key=lambda m: m.get("Target", ""))  # the CLI's order after an update
+        c["Mounts"] = sorted(mounts, key=lambda m: (m.get("Source") or "", m.get("Target") or ""))  # the CLI's order
     if any(f"{n}_{s}" in o for n in ("dns", "dns_search", "dns_option") for s in ("add", "rm")):
         dns = dict(c.get("DNSConfig") or {})
         for name, key in (("dns", "Nameservers"), ("dns_search", "Search"), ("dns_option", "Options")):
-            kept = [v for v in dns.get(key) or [] if v not in (o.get(f"{name}_rm") or ())]
-            dns[key] = kept + [v for v in o.get(f"{name}_add") or () if v not in kept]
+            merged = dict.fromkeys(list(dns.get(key) or []) + list(o.get(f"{name}_add") or ()))
+            dns[key] = sorted(v for v in merged if v not in (o.get(f"{name}_rm") or ()))
         c["DNSConfig"] = {k: v for k, v in dns.items() if v}
 
 
-def _host_matches(entry: str, removed: str) -> bool:
-    """`--host-rm name` or `--host-rm name:ip` against an `ip name...` entry."""
-    ip, _, names = entry.partition(" ")
-    host, _, want_ip = removed.partition(":")
-    return host in names.split() and (not want_ip or want_ip == ip)
+def _hosts_without(entries, removed) -> list[str]:
+    """`--host-rm NAME` takes NAME out of every `IP NAME [ALIAS...]` entry, `--host-rm NAME:IP` out
+    of that IP's only; an entry left with no name goes (the CLI's `updateHosts`)."""
+    out = []
+    for entry in entries:
+        ip, *names = entry.split() or [""]
+        for text in removed:
+            host, _, want_ip = text.partition(":")
+            if not want_ip or want_ip == ip:
+                names = [n for n in names if n != host]
+        if names:
+            out.append(f"{ip} {' '.join(names)}")
+    return out

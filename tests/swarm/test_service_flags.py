@@ -177,8 +177,13 @@ def test_update_flags_send_what_the_cli_sends(ip, manager, made, objects, tmp_pa
     assert c["Privileges"]["CredentialSpec"]["Registry"] == "dm-key"
     assert not any("Runtime" in ref for ref in c.get("Configs") or [])  # config:// gone with its runtime config
     ids = {name: cli(manager, "service", "inspect", "-f", "{{.ID}}", name).strip() for name in (ours, theirs)}
-    assert magic(ip, manager, f"inspect --pretty {ours}").text == \
-        cli(manager, "service", "inspect", "--pretty", theirs).replace(theirs, ours).replace(ids[theirs], ids[ours])
+    assert _env_sorted(magic(ip, manager, f"inspect --pretty {ours}").text) == _env_sorted(
+        cli(manager, "service", "inspect", "--pretty", theirs).replace(theirs, ours).replace(ids[theirs], ids[ours]))
+
+
+def _env_sorted(text: str) -> str:
+    """`--pretty` with its Env line's words sorted (the CLI's update orders them from a Go map)."""
+    return re.sub(r"^ Env:\t\t(.*)$", lambda m: " Env:\t\t" + " ".join(sorted(m.group(1).split())), text, flags=re.M)
 
 
 def test_an_empty_credential_spec_removes_it_as_the_cli(ip, manager, made, objects):
@@ -229,3 +234,38 @@ def test_rollback_takes_no_other_flag_as_the_cli(ip, manager, made):
     with pytest.raises(InvalidInput, match="other flags may not be combined with --rollback") as refused:
         magic(ip, manager, f"update --rollback --env-add A=1 {name}")
     assert "other flags may not be combined with --rollback" in said and "\n" not in str(refused.value)
+
+
+MERGED = ("-p 80 -p 53/udp -p target=81 --mount type=bind,source=/tmp,target=/b --mount type=tmpfs,target=/a "
+          "--constraint node.role==manager --constraint node.hostname!=nowhere --group 30 --group 10 --dns 9.9.9.9 "
+          "--dns 1.1.1.1 --host db:10.0.0.9 --host db:10.0.0.8 --network {net} --log-driver json-file "
+          "--log-opt max-file=3 --no-resolve-image -d")
+MERGING = ("--publish-rm 80 --publish-add 82 --publish-add 53/udp --mount-add type=volume,source=dm-vol,target=/c "
+           "--mount-rm /a --constraint-add node.labels.dmt==x --constraint-rm node.hostname!=nowhere "
+           "--constraint-add node.role!=worker --group-add 20 --dns-add 8.8.8.8 --dns-add 1.1.1.1 "
+           "--host-rm db:10.0.0.8 --host-add web:10.0.0.7 --network-add {net2} --log-driver json-file "
+           "--log-opt max-size=1m --no-resolve-image -d")
+
+
+def test_update_merges_lists_as_the_cli_merges_them(ip, manager, made, objects, tmp_path):
+    theirs, ours = made("cli"), made("ours")
+    for name in (theirs, ours):
+        cli(manager, "service", "create", "-q", "--name", name, *_words(_flags(MERGED, objects, tmp_path)), IMAGE,
+            "sleep", "300")
+    flags = _flags(MERGING, objects, tmp_path)
+    cli(manager, "service", "update", "-q", *_words(flags), theirs)
+    magic(ip, manager, f"update {flags} {ours}")
+    spec = spec_of(manager, ours)
+    _same(spec, spec_of(manager, theirs))
+    assert spec["TaskTemplate"]["Placement"]["Constraints"] == ["node.labels.dmt==x", "node.role!=worker",
+                                                                "node.role==manager"]
+    assert spec["TaskTemplate"]["LogDriver"] == {"Name": "json-file", "Options": {"max-size": "1m"}}
+    with pytest.raises(InvalidInput, match="already attached to network"):
+        magic(ip, manager, f"update -d --network-add {objects['net2']} {ours}")
+    magic(ip, manager, f"update -d --log-opt max-file=2 {ours}")  # --log-opt alone: added to the driver's
+    assert spec_of(manager, ours)["TaskTemplate"]["LogDriver"]["Options"] == {"max-size": "1m", "max-file": "2"}
+
+
+def test_a_log_opt_without_a_driver_is_refused():
+    with pytest.raises(InvalidInput, match="--log-opt needs --log-driver"):
+        service_spec.apply(service_spec.defaults(IMAGE), {"log_opt": ["max-size=1m"]})

@@ -127,6 +127,10 @@ OPTIONS = [
           ("generic-resource", "KIND", "generic resource"))],
 ]
 
+# a boolean option given as `--tty=false`: an update sets the field false (False alone means "not given")
+EXPLICIT_FALSE = "false"
+SPEC_BOOLS = ("init", "read_only", "tty", "no_healthcheck")
+
 SECOND = 1_000_000_000
 # the CLI's defaults for a new service's update and rollback configs (cli/command/service/opts.go)
 FLOW_DEFAULTS = {"Parallelism": 1, "FailureAction": "pause", "Monitor": 5 * SECOND, "MaxFailureRatio": 0,
@@ -196,6 +200,10 @@ def apply(spec: dict, options: dict, resolve=None, creating: bool = True) -> dic
     if "name" in o:
         spec["Name"] = check_name(o["name"])
     _mode(spec, o, creating)
+    if o.get("no_healthcheck") == EXPLICIT_FALSE:  # the image's HEALTHCHECK back, as the CLI's update does
+        del o["no_healthcheck"]
+        if (container.get("Healthcheck") or {}).get("Test") == ["NONE"]:
+            container["Healthcheck"] = {k: v for k, v in container["Healthcheck"].items() if k != "Test"}
     _container(container, o, creating)
     service_runtime.capabilities(container, o, creating)
     service_runtime.ulimits(container, o)
@@ -317,7 +325,7 @@ def _container(c: dict, o: dict, creating: bool) -> None:
             c[key] = o[name]
     for name, key in (("init", "Init"), ("read_only", "ReadOnly"), ("tty", "TTY")):
         if name in o:
-            c[key] = bool(o[name])
+            c[key] = o[name] is True
     if "stop_grace_period" in o:
         c["StopGracePeriod"] = duration(o["stop_grace_period"], "--stop-grace-period")
     if "env" in o or "env_file" in o:

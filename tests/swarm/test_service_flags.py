@@ -269,3 +269,19 @@ def test_update_merges_lists_as_the_cli_merges_them(ip, manager, made, objects, 
 def test_a_log_opt_without_a_driver_is_refused():
     with pytest.raises(InvalidInput, match="--log-opt needs --log-driver"):
         service_spec.apply(service_spec.defaults(IMAGE), {"log_opt": ["max-size=1m"]})
+
+
+def test_boolean_flags_take_the_clis_values(ip, manager, made):
+    theirs, ours = made("cli"), made("ours")
+    for name in (theirs, ours):
+        cli(manager, "service", "create", "-q", "--detach=true", "--name", name, "--read-only", "--tty", "--init",
+            "--no-healthcheck", "--no-resolve-image", IMAGE, "sleep", "300")
+    flags = "--read-only=false --tty=False --init=0 --no-healthcheck=false --force=true -d=true"
+    cli(manager, "service", "update", "-q", *flags.split(), theirs)
+    magic(ip, manager, f"update {flags} {ours}")
+    spec = spec_of(manager, ours)
+    assert spec == spec_of(manager, theirs)
+    c = spec["TaskTemplate"]["ContainerSpec"]
+    assert not c.get("ReadOnly") and not c.get("TTY") and c["Init"] is False and spec["TaskTemplate"]["ForceUpdate"] == 1
+    with pytest.raises(InvalidInput, match=r'^invalid argument "maybe" for "--tty" flag'):
+        magic(ip, manager, f"update --tty=maybe {ours}")

@@ -65,6 +65,18 @@ def trust_root(lone) -> str:
     return lone.cli("swarm", "ca").stdout
 
 
+@pytest.mark.parametrize("sub", ["init", "join", "join-token", "leave", "update", "unlock", "unlock-key", "ca"])
+def test_every_flag_of_the_cli_is_accepted(sub):
+    import re
+    import subprocess
+
+    from dockermagic.magics.swarm.parsers import PARSERS
+
+    out = subprocess.run(["docker", "swarm", sub, "--help"], capture_output=True, text=True).stdout
+    theirs = {f for line in out.splitlines() for f in re.findall(r"^\s+(?:-\w, )?(--[\w-]+)", line)}
+    assert theirs - {o for a in PARSERS["swarm"][sub]._actions for o in a.option_strings} == set()
+
+
 # -- a root CA from the start, external CAs ------------------------------------------------------------
 def test_init_with_a_root_ca_of_ones_own(ip, lone_engine, roots):
     cert, key, text = roots["dm-root-a"]
@@ -200,12 +212,20 @@ def test_unlock_key_rotate_then_unlock_from_a_cell_and_a_prompt(ip, lone_engine,
     monkeypatch.setattr(getpass, "getpass", lambda prompt="": new)   # what a notebook's hidden input box gives
     assert repr(swarm(ip, lone_engine, "unlock")) == "unlocked"
     assert lone_engine.cli("node", "ls", "-q").stdout.strip()
+    # a cell run as a notebook runs it: the key leaves IPython's history
+    lone_engine.restart()
+    ran = ip.run_cell(f"%%docker_swarm -H {lone_engine.address} unlock\n{new}\n", store_history=True)
+    assert ran.success and lone_engine.state() == "active"
+    assert not any(new in text for text in ip.history_manager.input_hist_raw + ip.history_manager.input_hist_parsed)
 
 
 def test_a_key_on_the_line_is_refused_and_not_repeated(ip, lone_engine):
     with pytest.raises(InvalidInput) as refused:
         swarm(ip, lone_engine, "unlock SWMKEY-1-secretsecret")
     assert "secretsecret" not in str(refused.value) and "hidden prompt" in str(refused.value)
+    ran = ip.run_cell(f"%docker -H {lone_engine.address} swarm unlock SWMKEY-1-secretsecret", store_history=True)
+    assert not ran.success
+    assert not any("secretsecret" in text for text in ip.history_manager.input_hist_raw)
     with pytest.raises(InvalidInput, match="only `unlock` takes a cell"):
         ip.run_cell_magic("docker_swarm", f"-H {lone_engine.address} leave", "x\n")
 

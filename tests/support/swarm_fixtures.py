@@ -240,26 +240,18 @@ class LoneEngine:
         self.gateway_bridge()
         self.cli("swarm", "init", *LONE_INIT, *extra)
 
-    def _left_running(self) -> None:
-        """A dockerd an earlier run started here and never stopped (its pid file, its folder)."""
-        import signal
-
+    def in_use(self) -> bool:
+        """A dockerd of another run (or one a stopped run left) still serves this folder."""
         try:
             pid = int((self.folder / "docker.pid").read_text())
-            started_here = str(self.folder) in open(f"/proc/{pid}/cmdline").read()
+            return str(self.folder) in open(f"/proc/{pid}/cmdline").read()
         except (OSError, ValueError):
-            return
-        if started_here:
-            try:
-                os.killpg(os.getpgid(pid), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            return False
 
     def cleanup(self) -> None:
         import shutil
 
         self.stop()
-        self._left_running()
         for mounted in sorted({line.split()[1] for line in open("/proc/mounts") if f" {self.folder}/" in line},
                               key=len, reverse=True):
             subprocess.run(["umount", "-l", mounted], capture_output=True)
@@ -277,7 +269,14 @@ def lone_engine(engine):
     if os.geteuid() != 0 or shutil.which("dockerd") is None:
         _missing("throwaway swarm", "root and dockerd (a dockerd of its own)")
     lone = LoneEngine()
-    lone.cleanup()  # what a run stopped half way left
+    import time
+
+    deadline = time.monotonic() + 180
+    while lone.in_use():  # another run's: never stopped from here
+        if time.monotonic() > deadline:
+            _missing("throwaway swarm", f"{LONE_DIR} free: a dockerd another run started still uses it")
+        time.sleep(2)
+    lone.cleanup()  # what a run stopped half way left: mounts, bridges, the folder
     name, address = LONE_BRIDGE
     subprocess.run(["ip", "link", "add", name, "type", "bridge"], check=True, capture_output=True)
     subprocess.run(["ip", "addr", "add", address, "dev", name], check=True, capture_output=True)

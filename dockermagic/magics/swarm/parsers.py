@@ -67,7 +67,8 @@ SWARM = {
     "unlock": [],
     "unlock-key": [_QUIET, (("--rotate",), {"action": "store_true", "help": "Rotate unlock key."})],
     "inspect": [_INSPECT_FORMAT],
-    "ca": [_QUIET, (("--rotate",), {"action": "store_true", "help": "Rotate the swarm CA (a new root, every node's certificate)."}),
+    "ca": [(("-q", "--quiet"), {"action": "store_true", "help": "Suppress progress output (with --rotate: print nothing)."}),
+           (("--rotate",), {"action": "store_true", "help": "Rotate the swarm CA (a new root, every node's certificate)."}),
            (("-d", "--detach"), {"action": "store_true", "help": "Exit immediately instead of waiting for the rotation to converge."}),
            *_CA_FILES, _SWARM_SETTINGS[4], _EXTERNAL_CA],
 }

@@ -127,19 +127,39 @@ def join_token(engine, role: str, rotate: bool = False, quiet: bool = False) -> 
 
 def init(engine, advertise_addr=None, listen_addr="0.0.0.0:2377", data_path_addr=None, data_path_port=None,
          default_addr_pool=(), subnet_size=None, force_new_cluster=False, autolock=False,
-         task_history_limit=None, availability="active") -> SwarmChange:
-    spec = engine.api.create_swarm_spec(autolock_managers=autolock or None, task_history_retention_limit=task_history_limit)
+         availability="active", settings=None, external_ca=(), ca_cert=None, ca_key=None,
+         timeout: float = 60.0) -> SwarmChange:
+    """`docker swarm init`. `settings` are `update`'s (`task_history_limit`, `cert_expiry` ...);
+    `external_ca` the `--external-ca` texts.  `ca_cert` / `ca_key` (PEM text) make the swarm's
+    root CA one's own from the start, as `swarm ca --rotate --ca-cert --ca-key` would right after
+    (the engine rotates to it at once): the change returns once every node trusts it."""
+    from . import root_ca
+
+    root_ca.check_signing(ca_cert, ca_key, external_ca, rotating=False)
+    externals = root_ca.external_cas(external_ca, ca_cert or "")
+    spec = engine.api.create_swarm_spec(autolock_managers=autolock or None, external_cas=externals or None,
+                                        signing_ca_cert=ca_cert, signing_ca_key=ca_key)
+    _settle(spec, settings or {})
     node_id = call(engine, "swarm init", "init_swarm", advertise_addr=advertise_addr, listen_addr=listen_addr,
                    force_new_cluster=force_new_cluster, swarm_spec=spec, default_addr_pool=list(default_addr_pool) or None,
                    subnet_size=subnet_size, data_path_addr=data_path_addr, data_path_port=data_path_port)
     if availability != "active":
         _set_availability(engine, node_id, availability)
+    if ca_cert:
+        _wait_rotated(engine, "swarm init --ca-cert", timeout)
     text = f"Swarm initialized: current node ({node_id}) is now a manager.\n\n"
     text += join_token(engine, "worker")
     text += "To add a manager to this swarm, run 'docker swarm join-token manager' and follow the instructions.\n\n"
     if autolock:
         text += unlock_key_text(call(engine, "swarm init", "get_unlock_key").get("UnlockKey", ""))
     return SwarmChange("initialized", node_id, text.rstrip("\n") + "\n")
+
+
+def _wait_rotated(engine, doing: str, timeout: float) -> dict:
+    from . import root_ca
+
+    return root_ca.wait_rotated(lambda: call(engine, doing, "inspect_swarm"), lambda: call(engine, doing, "nodes"),
+                                doing, timeout, SwarmError)
 
 
 def _set_availability(engine, node_id: str, availability: str) -> None:
@@ -165,18 +185,8 @@ def leave(engine, force: bool = False) -> SwarmChange:
     return SwarmChange("left", "", "Node left the swarm.\n")
 
 
-UPDATE_FIELDS = {  # option -> (docker-py create_swarm_spec keyword)
-    "task_history_limit": "task_history_retention_limit", "snapshot_interval": "snapshot_interval",
-    "max_snapshots": "keep_old_snapshots", "dispatcher_heartbeat": "dispatcher_heartbeat_period",
-    "cert_expiry": "node_cert_expiry", "autolock": "autolock_managers",
-}
-
-
-def update(engine, **changes) -> SwarmChange:
-    """`docker swarm update`: the given settings changed, the rest kept."""
-    doing = "swarm update"
-    swarm = call(engine, doing, "inspect_swarm")
-    spec = swarm["Spec"]
+def _settle(spec: dict, changes: dict) -> None:
+    """`update`'s settings (and `init`'s) into a swarm spec: only those given."""
     for option, value in changes.items():
         if value is None:
             continue
@@ -190,9 +200,29 @@ def update(engine, **changes) -> SwarmChange:
             spec.setdefault("Dispatcher", {})["HeartbeatPeriod"] = value
         elif option == "cert_expiry":
             spec.setdefault("CAConfig", {})["NodeCertExpiry"] = value
+        else:
+            raise ValueError(f"not a swarm setting: {option}")
+
+
+def update(engine, external_ca=(), **changes) -> SwarmChange:
+    """`docker swarm update`: the given settings changed, the rest kept.  `--external-ca` replaces
+    the external CAs; one without cacert= signs with the current root, as the CLI says it."""
+    from . import root_ca
+
+    doing = "swarm update"
+    if not external_ca and all(v is None for v in changes.values()):
+        raise InvalidInput("swarm update needs a setting to change: --autolock, --cert-expiry, --dispatcher-heartbeat, "
+                           "--external-ca, --max-snapshots, --snapshot-interval or --task-history-limit")
+    swarm = call(engine, doing, "inspect_swarm")
+    spec = swarm["Spec"]
+    was_locked = bool((spec.get("EncryptionConfig") or {}).get("AutoLockManagers"))
+    _settle(spec, changes)
+    if external_ca:
+        root = (swarm.get("TLSInfo") or {}).get("TrustRoot", "")
+        spec.setdefault("CAConfig", {})["ExternalCAs"] = root_ca.external_cas(external_ca, root)
     call(engine, doing, "update_swarm", swarm["Version"]["Index"], spec)
     text = "Swarm updated.\n"
-    if changes.get("autolock"):
+    if changes.get("autolock") and not was_locked:
         key = call(engine, doing, "get_unlock_key").get("UnlockKey", "")
         text += unlock_key_text(key)
     return SwarmChange("updated", "", text)
@@ -222,37 +252,61 @@ def unlock_key(engine, rotate: bool = False, quiet: bool = False) -> str:
 
 
 def unlock(engine, key: str) -> SwarmChange:
+    """`docker swarm unlock` with the key `swarm init --autolock` or `swarm unlock-key` gave."""
+    import docker
+
     info = engine.api.info().get("Swarm") or {}
     if info.get("LocalNodeState") != "locked":
         raise SwarmError(f"swarm unlock: {engine.address} is not locked: this node is "
                          f"{info.get('LocalNodeState') or 'in no swarm'}")
-    call(engine, "swarm unlock", "unlock_swarm", key)
+    key = (key or "").strip()
+    if not key:
+        raise InvalidInput("swarm unlock: no key was given: type the key `swarm init --autolock` or "
+                           "`swarm unlock-key` printed (SWMKEY-1-...)")
+    try:
+        engine.api.unlock_swarm(key)
+    except docker.errors.APIError as exc:
+        from ..engine.adapter import explanation
+
+        said = explanation(exc)
+        if "invalid key" in said or "could not be unlocked" in said:
+            raise SwarmError("swarm unlock: the key was refused (the engine says: " + said.rstrip(".") + "); give the "
+                             "key `swarm unlock-key` printed last, before the manager stopped") from None
+        raise refused(exc, engine, "swarm unlock") from None
     return SwarmChange("unlocked", info.get("NodeID", ""), "")
 
 
-def ca(engine, rotate: bool = False, quiet: bool = False, timeout: float = 60.0) -> str:
-    """`docker swarm ca [--rotate] [-q]`: the root CA's certificate (after a rotation, the new one,
-    once every node carries a certificate it signed -- bounded by `timeout`)."""
-    import time
+def ca(engine, rotate: bool = False, quiet: bool = False, detach: bool = False, ca_cert: str | None = None,
+       ca_key: str | None = None, cert_expiry: int | None = None, external_ca=(), timeout: float = 60.0) -> str:
+    """`docker swarm ca [--rotate [--ca-cert PEM --ca-key PEM] [--external-ca ...] [--cert-expiry D]]`:
+    the root CA's certificate; with `--rotate`, the new one once every node carries a certificate
+    it signed (bounded by `timeout`; none with `detach`, nothing with `quiet`, as the CLI)."""
+    from . import root_ca
 
     doing = "swarm ca"
+    if not rotate:
+        root_ca.requires_rotate({"ca-cert": ca_cert, "ca-key": ca_key, "cert-expiry": cert_expiry,
+                                 "external-ca": list(external_ca)})
+    else:
+        root_ca.check_signing(ca_cert, ca_key, external_ca)
     swarm = call(engine, doing, "inspect_swarm")
     if rotate:
-        old = (swarm.get("TLSInfo") or {}).get("TrustRoot", "")
         spec = swarm["Spec"]
-        spec.setdefault("CAConfig", {})["ForceRotate"] = (spec["CAConfig"].get("ForceRotate") or 0) + 1
+        config = spec.setdefault("CAConfig", {})
+        if cert_expiry is not None:
+            config["NodeCertExpiry"] = cert_expiry
+        if external_ca:
+            config["ExternalCAs"] = root_ca.external_cas(external_ca, ca_cert or "")
+        config["SigningCACert"], config["SigningCAKey"] = ca_cert or "", ca_key or ""
+        if not ca_cert and not ca_key:
+            config["ForceRotate"] = int(config.get("ForceRotate") or 0) + 1
         call(engine, doing, "update_swarm", swarm["Version"]["Index"], spec)
-        deadline = time.monotonic() + timeout
-        while True:
-            swarm = call(engine, doing, "inspect_swarm")
-            root = (swarm.get("TLSInfo") or {}).get("TrustRoot", "")
-            nodes = call(engine, doing, "nodes")
-            if root != old and all((n["Description"].get("TLSInfo") or {}).get("TrustRoot") == root for n in nodes):
-                break
-            if time.monotonic() > deadline:
-                raise SwarmError(f"{doing} --rotate: the nodes did not all move to the new root CA within "
-                                 f"{timeout:.0f} s; `%docker node ls --format '{{{{.Hostname}}}} {{{{.TLSStatus}}}}'` "
-                                 "shows which still need rotation")
-            time.sleep(0.5)
-    root = (swarm.get("TLSInfo") or {}).get("TrustRoot", "")
-    return "" if quiet and rotate else root if root.endswith("\n") else root + "\n"
+        if detach:
+            return ""
+        swarm = _wait_rotated(engine, f"{doing} --rotate", timeout)
+        if quiet:
+            return ""
+    root = ((swarm.get("TLSInfo") or {}).get("TrustRoot") or "").strip()
+    if not root:
+        raise SwarmError(f"{doing}: No CA information available")
+    return root + "\n"

@@ -113,6 +113,9 @@ def pretty(raw: dict, network_names: dict | None = None, now: float | None = Non
     if c.get("Sysctls"):
         out.append("SysCtls:")
         out += [f" {k}: {v}" if v else f" {k}" for k, v in sorted(c["Sysctls"].items())]
+    if c.get("Ulimits"):
+        out.append("Ulimits:")
+        out += [f" {u['Name']}: {u.get('Soft', 0)}:{u.get('Hard', 0)}" for u in sorted(c["Ulimits"], key=lambda u: u["Name"])]
     if c.get("Mounts"):
         out.append("Mounts:")
         for m in c["Mounts"]:

@@ -20,12 +20,13 @@ import shlex
 from ..containers.run import parse_env, parse_publish
 from ..errors import InvalidInput
 from ..opts import pairs, run_values
+from . import service_runtime
 
 # (flags, kind, metavar, help, where): kind "list" repeats, "flag" takes no value, "value" one;
 # where: "create", "update" or "both" -- which of the two subcommands accepts the option
 OPTIONS = [
     (("--name",), "value", "NAME", "Service name.", "create"),
-    (("--mode",), "value", "MODE", "Service mode: replicated (default) or global.", "create"),
+    (("--mode",), "value", "MODE", "Service mode: replicated (default) or global (jobs are refused).", "create"),
     (("--replicas",), "value", "N", "Number of tasks (replicated mode).", "both"),
     (("--replicas-max-per-node",), "value", "N", "Maximum number of tasks per node (0: unlimited).", "both"),
     (("-p", "--publish"), "list", "PORT", "Publish a port: [PUBLISHED:]TARGET[/PROTO] or published=,target=,protocol=,mode=ingress|host; repeatable.", "create"),
@@ -48,6 +49,13 @@ OPTIONS = [
     (("--cap-add",), "list", "CAP", "Add a Linux capability; repeatable.", "both"),
     (("--cap-drop",), "list", "CAP", "Drop a Linux capability; repeatable.", "both"),
     (("--sysctl",), "list", "KEY=VALUE", "Namespaced kernel parameter; repeatable.", "create"),
+    (("--ulimit",), "list", "NAME=SOFT[:HARD]", "Ulimit options (nofile=1024:2048); repeatable.", "create"),
+    (("--generic-resource",), "list", "KIND=COUNT", "User defined resources each task reserves (gpu=2); repeatable.",
+     "create"),
+    (("--credential-spec",), "value", "SPEC", "Credential spec for managed service account (Windows only): "
+     "config://NAME, file://FILE or registry://KEY.", "both"),
+    (("--max-concurrent",), "value", "N", "Refused: job tasks to run at once, for --mode replicated-job, which "
+     "dockermagic does not run.", "both"),
     (("--limit-cpu",), "value", "CPUS", "Limit CPUs (e.g. 0.5).", "both"),
     (("--limit-memory",), "value", "BYTES", "Limit memory (e.g. 256m).", "both"),
     (("--limit-pids",), "value", "N", "Limit the number of processes (0: unlimited).", "both"),
@@ -73,6 +81,9 @@ OPTIONS = [
     (("--health-retries",), "value", "N", "Consecutive failures needed to report unhealthy.", "both"),
     (("--health-timeout",), "value", "DURATION", "Maximum time to allow one check to run.", "both"),
     (("--health-start-period",), "value", "DURATION", "Start period for the container to initialize.", "both"),
+    (("--health-start-interval",), "value", "DURATION", "Time between running the check during the start period "
+     "(engines with API 1.44+).", "both"),
+    (("--oom-score-adj",), "value", "N", "Tune host's OOM preferences, -1000 to 1000 (engines with API 1.46+).", "both"),
     (("--no-healthcheck",), "flag", None, "Disable any container-specified HEALTHCHECK.", "both"),
     (("-w", "--workdir"), "value", "DIR", "Working directory inside the container.", "both"),
     (("-u", "--user"), "value", "USER", "Username or UID (format: <name|uid>[:<group|gid>]).", "both"),
@@ -102,7 +113,8 @@ OPTIONS = [
           ("secret", "SECRET", "secret"), ("config", "CONFIG", "config"), ("mount", "MOUNT", "mount"),
           ("network", "NETWORK", "network"), ("dns", "IP", "DNS server"), ("dns-search", "DOMAIN", "DNS search domain"),
           ("dns-option", "OPTION", "DNS option"), ("host", "HOST:IP", "host-to-IP mapping"),
-          ("group", "GROUP", "supplementary group"), ("sysctl", "KEY=VALUE", "sysctl"))],
+          ("group", "GROUP", "supplementary group"), ("sysctl", "KEY=VALUE", "sysctl"),
+          ("ulimit", "NAME=SOFT[:HARD]", "ulimit"), ("generic-resource", "KIND=COUNT", "generic resource"))],
     *[((f"--{name}-rm",), "list", metavar, f"Remove a {what}; repeatable.", "update")
       for name, metavar, what in (
           ("env", "KEY", "environment variable"), ("label", "KEY", "service label"),
@@ -111,8 +123,13 @@ OPTIONS = [
           ("secret", "NAME", "secret"), ("config", "NAME", "config"), ("mount", "TARGET", "mount (by its target)"),
           ("network", "NETWORK", "network"), ("dns", "IP", "DNS server"), ("dns-search", "DOMAIN", "DNS search domain"),
           ("dns-option", "OPTION", "DNS option"), ("host", "HOST[:IP]", "host-to-IP mapping"),
-          ("group", "GROUP", "supplementary group"), ("sysctl", "KEY", "sysctl"))],
+          ("group", "GROUP", "supplementary group"), ("sysctl", "KEY", "sysctl"), ("ulimit", "NAME", "ulimit"),
+          ("generic-resource", "KIND", "generic resource"))],
 ]
+
+# a boolean option given as `--tty=false`: an update sets the field false (False alone means "not given")
+EXPLICIT_FALSE = "false"
+SPEC_BOOLS = ("init", "read_only", "tty", "no_healthcheck")
 
 SECOND = 1_000_000_000
 # the CLI's defaults for a new service's update and rollback configs (cli/command/service/opts.go)
@@ -183,25 +200,43 @@ def apply(spec: dict, options: dict, resolve=None, creating: bool = True) -> dic
     if "name" in o:
         spec["Name"] = check_name(o["name"])
     _mode(spec, o, creating)
+    if o.get("no_healthcheck") == EXPLICIT_FALSE:  # the image's HEALTHCHECK back, as the CLI's update does
+        del o["no_healthcheck"]
+        if (container.get("Healthcheck") or {}).get("Test") == ["NONE"]:
+            container["Healthcheck"] = {k: v for k, v in container["Healthcheck"].items() if k != "Test"}
     _container(container, o, creating)
+    service_runtime.capabilities(container, o, creating)
+    service_runtime.ulimits(container, o)
+    service_runtime.newer(container, o)
     _resources(template, o)
+    service_runtime.generic_resources(template, o)
     _restart(template, o)
     for kind in ("update", "rollback"):
         _flow(spec, kind, o)
     _placement(template, o)
     _endpoint(spec, o)
     _references(container, o, resolve)
+    service_runtime.credentials(container, o, resolve)
     _networks(template, o, resolve)
     _lists(spec, container, o)
-    if o.get("log_driver") or o.get("log_opt"):
-        driver = template.setdefault("LogDriver", {})
-        if o.get("log_driver"):
-            driver["Name"] = o["log_driver"]
-        driver.setdefault("Name", "json-file")
-        driver["Options"] = {**(driver.get("Options") or {}), **pairs.option_map(o.get("log_opt"), "--log-opt")}
+    _log_driver(template, o)
     if o.get("force"):
         template["ForceUpdate"] = int(template.get("ForceUpdate") or 0) + 1
     return clean(spec)
+
+
+def _log_driver(template: dict, o: dict) -> None:
+    """`--log-driver` with its `--log-opt`s (on update they replace the driver's options, as the
+    CLI's do); `--log-opt` alone adds to the service's own driver's options."""
+    opts = pairs.option_map(o.get("log_opt"), "--log-opt") if o.get("log_opt") else {}
+    if o.get("log_driver"):
+        template["LogDriver"] = {"Name": o["log_driver"], "Options": opts}
+    elif opts:
+        driver = template.get("LogDriver") or {}
+        if not driver.get("Name"):
+            raise InvalidInput("--log-opt needs --log-driver: the options are the driver's (the docker CLI sends "
+                               "none without it)")
+        template["LogDriver"] = {**driver, "Options": {**(driver.get("Options") or {}), **opts}}
 
 
 def clean(value):
@@ -255,11 +290,16 @@ def service_mode(mode: str) -> dict:
     from docker.types import ServiceMode
 
     if mode not in ("replicated", "global"):
-        raise InvalidInput(f"--mode {mode!r}: replicated or global (jobs are not supported here)")
+        job = " (dockermagic does not run jobs: its convergence watch follows long-running tasks; the docker " \
+              "CLI makes them)" if mode in ("replicated-job", "global-job") else ""
+        raise InvalidInput(f"--mode {mode!r}: replicated or global{job}")
     return {key.capitalize(): value for key, value in ServiceMode(mode, 1 if mode == "replicated" else None).items()}
 
 
 def _mode(spec: dict, o: dict, creating: bool) -> None:
+    if "max_concurrent" in o:
+        raise InvalidInput("--max-concurrent is for --mode replicated-job, and dockermagic does not run jobs (its "
+                           "convergence watch follows long-running tasks): make a job with the docker CLI")
     mode = o.get("mode")
     if mode is not None:
         spec["Mode"] = service_mode(mode)
@@ -285,11 +325,11 @@ def _container(c: dict, o: dict, creating: bool) -> None:
             c[key] = o[name]
     for name, key in (("init", "Init"), ("read_only", "ReadOnly"), ("tty", "TTY")):
         if name in o:
-            c[key] = bool(o[name])
+            c[key] = o[name] is True
     if "stop_grace_period" in o:
         c["StopGracePeriod"] = duration(o["stop_grace_period"], "--stop-grace-period")
     if "env" in o or "env_file" in o:
-        c["Env"] = parse_env(o.get("env"), o.get("env_file"))
+        c["Env"] = _one_per_key(parse_env(o.get("env"), o.get("env_file")))
     if "container_label" in o:
         c["Labels"] = pairs.label_map(o["container_label"], "--container-label")
     if "mount" in o:
@@ -300,10 +340,6 @@ def _container(c: dict, o: dict, creating: bool) -> None:
         c["Hosts"] = [_host(h) for h in o["host"]]
     if "sysctl" in o:
         c["Sysctls"] = pairs.option_map(o["sysctl"], "--sysctl")
-    if "cap_add" in o:
-        c["CapabilityAdd"] = sorted(set(c.get("CapabilityAdd") or []) | set(o["cap_add"]))
-    if "cap_drop" in o:
-        c["CapabilityDrop"] = sorted(set(c.get("CapabilityDrop") or []) | set(o["cap_drop"]))
     if any(k in o for k in ("dns", "dns_search", "dns_option")):
         c["DNSConfig"] = DNSConfig(nameservers=o.get("dns"), search=o.get("dns_search"), options=o.get("dns_option"))
     health = run_values.healthcheck(o)
@@ -315,6 +351,17 @@ def _container(c: dict, o: dict, creating: bool) -> None:
         c["Healthcheck"] = Healthcheck(test=current.get("Test"), interval=current.get("Interval"),
                                        timeout=current.get("Timeout"), retries=current.get("Retries"),
                                        start_period=current.get("StartPeriod"))
+
+
+def _one_per_key(env: list[str]) -> list[str]:
+    """The CLI's service environment: a later KEY=VALUE replaces an earlier one of its key (the
+    env files first, then -e), where `docker run` would send both."""
+    out: list[str] = []
+    for item in env:
+        key = item.partition("=")[0]
+        out = [had for had in out if had == item or not had.startswith(key + "=")]
+        out.append(item)
+    return out
 
 
 def _host(text: str) -> str:
@@ -436,7 +483,9 @@ def _placement(template: dict, o: dict) -> None:
     constraints = list(placement.get("Constraints") or [])
     if "constraint" in o:
         constraints = list(o["constraint"])
-    constraints = [c for c in constraints if c not in (o.get("constraint_rm") or [])] + list(o.get("constraint_add") or [])
+    if "constraint_add" in o or "constraint_rm" in o:  # the CLI's update sorts them
+        constraints = sorted(c for c in constraints + list(o.get("constraint_add") or [])
+                             if c not in (o.get("constraint_rm") or []))
     for text in constraints:
         if not any(op in text for op in ("==", "!=")):
             raise InvalidInput(f"--constraint {text!r}: an expression with == or !=, e.g. node.role==worker")
@@ -495,19 +544,32 @@ def _endpoint(spec: dict, o: dict) -> None:
     ports = list(current.get("Ports") or [])
     if "publish" in o:
         ports = [p for text in o["publish"] for p in port(text)]
-    for text in o.get("publish_rm") or ():
-        number, _, proto = text.rpartition(":")[-1].partition("/")
-        target = _port_number(number, text)
-        ports = [p for p in ports if not (p.get("TargetPort") == target and (not proto or p.get("Protocol") == proto))]
-    added = [p for text in o.get("publish_add") or () for p in port(text)]
-    keys = {(p["TargetPort"], p["Protocol"]) for p in added}
-    ports = [p for p in ports if (p.get("TargetPort"), p.get("Protocol")) not in keys] + added
+    if "publish_add" in o or "publish_rm" in o:
+        ports = _updated_ports(ports, o)
     mode = o.get("endpoint_mode", current.get("Mode"))
     if mode not in (None, "vip", "dnsrr"):
         raise InvalidInput(f"--endpoint-mode {mode!r}: vip or dnsrr")
     if mode == "dnsrr" and any(p.get("PublishMode", "ingress") == "ingress" for p in ports):
         raise InvalidInput("--endpoint-mode dnsrr publishes ports only with mode=host (the routing mesh needs vip)")
     spec["EndpointSpec"] = EndpointSpec(mode=mode, ports=ports or None)
+
+
+def _port_key(p: dict) -> str:
+    """The CLI's key of a published port: `PUBLISHED:TARGET/PROTO/MODE` (it also sorts by it)."""
+    return f"{p.get('PublishedPort', 0)}:{p.get('TargetPort', 0)}/{p.get('Protocol') or 'tcp'}/" \
+           f"{p.get('PublishMode') or 'ingress'}"
+
+
+def _updated_ports(ports: list, o: dict) -> list:
+    """`--publish-rm` (by target port, protocol and mode; `80` is 80/tcp in ingress mode) and
+    `--publish-add` (a port already there as given is kept once), sorted as the CLI sorts them."""
+    gone = [p for text in o.get("publish_rm") or () for p in port(text)]
+    kept = [p for p in ports if not any(p.get("TargetPort") == g["TargetPort"] and (p.get("Protocol") or "tcp") ==
+                                        g["Protocol"] and (p.get("PublishMode") or "ingress") == g["PublishMode"]
+                                        for g in gone)]
+    had = {_port_key(p) for p in ports}
+    added = [p for text in o.get("publish_add") or () for p in port(text) if _port_key(p) not in had]
+    return sorted(kept + added, key=_port_key)
 
 
 def _reference(text: str, kind: str, resolve) -> dict:
@@ -563,8 +625,13 @@ def _networks(template: dict, o: dict, resolve) -> None:
     if "network" in o:
         nets = [_attachment(t, resolve) for t in o["network"]]
     gone = {resolve("network", n) for n in o.get("network_rm") or ()}
-    nets = [n for n in nets if n.get("Target") not in gone] + [_attachment(t, resolve) for t in o.get("network_add") or ()]
-    template["Networks"] = nets or None
+    nets = [n for n in nets if n.get("Target") not in gone]
+    for text in o.get("network_add") or ():
+        made = _attachment(text, resolve)
+        if any(n.get("Target") == made["Target"] for n in nets):
+            raise InvalidInput(f"--network-add {text}: service is already attached to network {text}")
+        nets.append(made)
+    template["Networks"] = sorted(nets, key=lambda n: n.get("Target", "")) or None  # by id, as the CLI sends them
 
 
 def _env_key(item: str) -> str:
@@ -586,31 +653,40 @@ def _lists(spec: dict, c: dict, o: dict) -> None:
         drop = set(o.get("env_rm") or ()) | {_env_key(e) for e in added}
         c["Env"] = [e for e in c.get("Env") or [] if _env_key(e) not in drop] + added
     if "sysctl_add" in o or "sysctl_rm" in o:
-        kept = {k: v for k, v in (c.get("Sysctls") or {}).items() if k not in (o.get("sysctl_rm") or ())}
+        gone = {item.partition("=")[0] for item in o.get("sysctl_rm") or ()}
+        kept = {k: v for k, v in (c.get("Sysctls") or {}).items() if k not in gone}
         c["Sysctls"] = {**kept, **pairs.option_map(o.get("sysctl_add"), "--sysctl-add")}
-    for name, key in (("group", "Groups"),):
-        if f"{name}_add" in o or f"{name}_rm" in o:
-            kept = [g for g in c.get(key) or [] if g not in (o.get(f"{name}_rm") or ())]
-            c[key] = kept + [g for g in o.get(f"{name}_add") or () if g not in kept]
+    if "group_add" in o or "group_rm" in o:  # the CLI's update appends, removes, then sorts
+        c["Groups"] = sorted(g for g in list(c.get("Groups") or []) + list(o.get("group_add") or ())
+                             if g not in (o.get("group_rm") or ()))
     if "host_add" in o or "host_rm" in o:
-        gone = o.get("host_rm") or ()
-        kept = [h for h in c.get("Hosts") or [] if not any(_host_matches(h, r) for r in gone)]
-        c["Hosts"] = kept + [_host(h) for h in o.get("host_add") or ()]
+        kept = _hosts_without(c.get("Hosts") or [], o.get("host_rm") or ())
+        c["Hosts"] = list(dict.fromkeys(kept + [_host(h) for h in o.get("host_add") or ()]))
     if "mount_add" in o or "mount_rm" in o:
         added = [mount(m) for m in o.get("mount_add") or ()]
+        if len({m["Target"] for m in added}) < len(added):
+            raise InvalidInput("--mount-add: duplicate mount target")
         gone = set(o.get("mount_rm") or ()) | {m["Target"] for m in added}
         mounts = [m for m in c.get("Mounts") or [] if m.get("Target") not in gone] + added
-        c["Mounts"] = sorted(mounts, key=lambda m: m.get("Target", ""))  # the CLI's order after an update
+        c["Mounts"] = sorted(mounts, key=lambda m: (m.get("Source") or "", m.get("Target") or ""))  # the CLI's order
     if any(f"{n}_{s}" in o for n in ("dns", "dns_search", "dns_option") for s in ("add", "rm")):
         dns = dict(c.get("DNSConfig") or {})
         for name, key in (("dns", "Nameservers"), ("dns_search", "Search"), ("dns_option", "Options")):
-            kept = [v for v in dns.get(key) or [] if v not in (o.get(f"{name}_rm") or ())]
-            dns[key] = kept + [v for v in o.get(f"{name}_add") or () if v not in kept]
+            merged = dict.fromkeys(list(dns.get(key) or []) + list(o.get(f"{name}_add") or ()))
+            dns[key] = sorted(v for v in merged if v not in (o.get(f"{name}_rm") or ()))
         c["DNSConfig"] = {k: v for k, v in dns.items() if v}
 
 
-def _host_matches(entry: str, removed: str) -> bool:
-    """`--host-rm name` or `--host-rm name:ip` against an `ip name...` entry."""
-    ip, _, names = entry.partition(" ")
-    host, _, want_ip = removed.partition(":")
-    return host in names.split() and (not want_ip or want_ip == ip)
+def _hosts_without(entries, removed) -> list[str]:
+    """`--host-rm NAME` takes NAME out of every `IP NAME [ALIAS...]` entry, `--host-rm NAME:IP` out
+    of that IP's only; an entry left with no name goes (the CLI's `updateHosts`)."""
+    out = []
+    for entry in entries:
+        ip, *names = entry.split() or [""]
+        for text in removed:
+            host, _, want_ip = text.partition(":")
+            if not want_ip or want_ip == ip:
+                names = [n for n in names if n != host]
+        if names:
+            out.append(f"{ip} {' '.join(names)}")
+    return out

@@ -151,11 +151,13 @@ def replicas_text(raw: dict) -> str:
 
 
 # -- operations --------------------------------------------------------------------------------
-def inspect_raw(engine, name: str, doing: str = "service inspect") -> dict:
+def inspect_raw(engine, name: str, doing: str = "service inspect", defaults: bool = False) -> dict:
+    """The service's JSON; `defaults`: with the engine's defaults filled in, as `docker service
+    inspect` shows it (an update starts from the spec without them, as the CLI's does)."""
     import docker
 
     try:
-        return engine.api.inspect_service(name)
+        return engine.api.inspect_service(name, insert_defaults=True) if defaults else engine.api.inspect_service(name)
     except docker.errors.NotFound:
         raise ServiceError(f"{doing}: no such service: {name}") from None
     except docker.errors.APIError as exc:
@@ -217,9 +219,11 @@ def _pin_image(engine, spec: dict, auth: bytes | None) -> str | None:
 
 
 def _auth_header(image: str) -> dict:
+    """`--with-registry-auth`: the login kept for the image's registry, sent for the agents."""
+    from ..opts import reference
     from ..registry import auth
 
-    return {"X-Registry-Auth": auth.header(auth.server_of(image)).decode()}
+    return {"X-Registry-Auth": auth.header(auth.server_of(reference.parse(image))).decode()}
 
 
 def create(engine, image: str, command=(), options: dict | None = None) -> Service:
@@ -231,6 +235,7 @@ def create(engine, image: str, command=(), options: dict | None = None) -> Servi
     from ..images.images import check_names
 
     check_names([image], "service create")
+    _check_api(engine, options)
     spec = service_spec.apply(service_spec.defaults(image, command), options, _resolver(engine, "service create"))
     warnings = []
     if not options.get("no_resolve_image"):
@@ -245,15 +250,30 @@ def create(engine, image: str, command=(), options: dict | None = None) -> Servi
     return service
 
 
+def _check_api(engine, options: dict) -> None:
+    """A flag the engine's API is too old for, refused as the CLI refuses it, before anything is sent."""
+    from ..images.platforms import require_api
+    from .service_runtime import NEWER
+
+    for key, (needed, flag) in NEWER.items():
+        if options.get(key) is not None:
+            require_api(engine, needed, flag)
+
+
 def update(engine, name: str, options: dict | None = None, rollback: bool = False) -> Service:
     """`docker service update [OPTIONS] SERVICE` (or `--rollback`): the current spec with the
     options applied, sent with its version, as the CLI sends it."""
     from ..engine import adapter
 
     options = dict(options or {})
+    _check_api(engine, options)
     raw = inspect_raw(engine, name, "service rollback" if rollback or options.get("rollback") else "service update")
     params = {"version": raw["Version"]["Index"]}
     if rollback or options.get("rollback"):
+        others = sorted(k for k, v in options.items() if k not in ("rollback", "detach", "quiet")
+                        and v not in (None, False, [], ()))
+        if others:
+            raise InvalidInput(f"other flags may not be combined with --rollback (--{others[0].replace('_', '-')})")
         if not raw.get("PreviousSpec"):
             raise ServiceError(f"service rollback {name}: service does not have a previous spec")
         spec, params["rollback"] = raw["Spec"], "previous"

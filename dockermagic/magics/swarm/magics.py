@@ -31,20 +31,28 @@ class SwarmMagics(MagicsArea):
             %docker swarm join-token worker            the command a worker joins with
             %docker -H ssh://node2 swarm join --token TOKEN 192.168.0.10:2377
             %docker swarm update --autolock=true       prints the unlock key
+            %docker swarm unlock                       asks for the key (hidden)
+            %docker swarm unlock < unlock-key.txt      or reads it as the CLI reads stdin
+            %%docker_swarm unlock                      or the cell is the key (taken out of the notebook)
+            %docker swarm ca --rotate --ca-cert root.pem --ca-key root-key.pem
             %docker swarm leave --force
 
+        The unlock key is never taken from the line (it would be saved with the notebook).
         Returns a `SwarmChange` (init, join, leave, update, unlock), a `SwarmInfo` (inspect), or
         a `Formatted` (join-token, unlock-key, ca, inspect --format).
         """
         from ...swarm import cluster
 
+        if cell is not None:
+            return self._unlock_from_cell(line, cell)
+        _refuse_key_on_line(self.shell, line)
         sub, args = parsers.parse("swarm", line)
         engine = self.engine()
         if sub == "init":
-            pools = args.default_addr_pool
             return cluster.init(engine, args.advertise_addr, args.listen_addr, args.data_path_addr, args.data_path_port,
-                                pools, args.default_addr_pool_mask_length, args.force_new_cluster,
-                                bool(parsers.autolock(args.autolock)), args.task_history_limit, args.availability)
+                                args.default_addr_pool, args.default_addr_pool_mask_length, args.force_new_cluster,
+                                bool(parsers.autolock(args.autolock)), args.availability, _settings(args),
+                                args.external_ca, *_pem_files(args))
         if sub == "join":
             return cluster.join(engine, args.remote, args.token, args.advertise_addr, args.listen_addr,
                                 args.data_path_addr, args.availability)
@@ -53,15 +61,29 @@ class SwarmMagics(MagicsArea):
         if sub == "leave":
             return cluster.leave(engine, args.force)
         if sub == "update":
-            return cluster.update(engine, **_settings(args), autolock=parsers.autolock(args.autolock))
+            return cluster.update(engine, args.external_ca, **_settings(args), autolock=parsers.autolock(args.autolock))
         if sub == "unlock":
-            return cluster.unlock(engine, _ask("Enter unlock key: "))
+            return cluster.unlock(engine, _unlock_key())
         if sub == "unlock-key":
             return _formatted(cluster.unlock_key(engine, args.rotate, args.quiet))
         if sub == "ca":
-            return _formatted(cluster.ca(engine, args.rotate, args.quiet, timeout=0 if args.detach else 60))
+            settings = _settings(args)
+            return _formatted(cluster.ca(engine, args.rotate, args.quiet, args.detach, *_pem_files(args),
+                                         settings.get("cert_expiry"), args.external_ca))
         info = cluster.inspect(engine)
         return _inspected(args.format, [info.raw if args.format == "json" else cluster.for_template(info.raw)], None) or info
+
+    def _unlock_from_cell(self, line: str, cell: str):
+        """`%%docker_swarm unlock`: the cell is the key; it leaves IPython's history and the cell."""
+        from ...swarm import cluster
+
+        sub, _ = parsers.parse("swarm", line)
+        if sub != "unlock":
+            raise InvalidInput(f"%%docker_swarm {sub}: only `unlock` takes a cell (the unlock key); "
+                               f"use %docker swarm {sub} as a line")
+        if cell.strip():
+            _forget(self.shell, cell)
+        return cluster.unlock(self.engine(), cell.strip())
 
     # -- nodes -------------------------------------------------------------------------------
     @line_cell_magic
@@ -218,15 +240,53 @@ class SwarmMagics(MagicsArea):
 
 
 def _settings(args) -> dict:
+    """The swarm settings a line gives (`swarm init|update|ca`), durations in nanoseconds."""
     from ...opts.run_values import to_nanoseconds
 
-    out = {"task_history_limit": args.task_history_limit, "snapshot_interval": args.snapshot_interval,
-           "max_snapshots": args.max_snapshots}
-    if args.dispatcher_heartbeat:
+    out = {k: getattr(args, k, None) for k in ("task_history_limit", "snapshot_interval", "max_snapshots")}
+    if getattr(args, "dispatcher_heartbeat", None):
         out["dispatcher_heartbeat"] = to_nanoseconds(args.dispatcher_heartbeat, "--dispatcher-heartbeat")
     if args.cert_expiry:
         out["cert_expiry"] = to_nanoseconds(args.cert_expiry, "--cert-expiry")
     return out
+
+
+def _pem_files(args) -> tuple:
+    """`--ca-cert` / `--ca-key`: the files' PEM text (None where not given)."""
+    from ...swarm.root_ca import pem_file
+
+    return tuple(pem_file(path, flag) if path else None
+                 for path, flag in ((args.ca_cert, "--ca-cert"), (args.ca_key, "--ca-key")))
+
+
+def _refuse_key_on_line(shell, line: str) -> None:
+    """`%docker swarm unlock SWMKEY-...`: a key on the line would be saved with the notebook; it
+    is taken out of IPython's history and refused (the CLI takes no argument there either)."""
+    from ..args import split
+
+    words = split(line, strict=False)
+    if not words or words[0] != "unlock" or len(words) == 1 or words[1:] == ["--help"]:
+        return
+    from ..registry import forget_secret
+
+    for word in words[1:]:
+        forget_secret(shell, "", "", word)
+    raise InvalidInput("swarm unlock takes no arguments, and a key on the line would be saved with the notebook "
+                       "(it was taken out of IPython's history, nothing was sent): run %docker swarm unlock for a "
+                       "hidden prompt, %docker swarm unlock < FILE, or a %%docker_swarm unlock cell holding the key")
+
+
+def _unlock_key() -> str:
+    """The key as the CLI reads it: stdin when it is a pipe or a redirection (its first line),
+    else a hidden prompt."""
+    from ..shell import streams
+
+    given = streams.stdin()
+    if given is not None:
+        data = given.read()
+        text = data.decode(errors="replace") if isinstance(data, bytes) else str(data)
+        return text.strip().split("\n", 1)[0].strip()
+    return _ask("Enter unlock key: ", "run %docker swarm unlock < FILE, or put the key in a %%docker_swarm unlock cell")
 
 
 def _check_template(fmt: str) -> None:
@@ -245,7 +305,7 @@ def _inspected(fmt: str, raws: list, default):
     return _formatted(formats.inspect(fmt, raws))
 
 
-def _ask(prompt: str) -> str:
+def _ask(prompt: str, instead: str = "use a file, or a %%docker_secret cell") -> str:
     """A hidden prompt (the unlock key, a secret typed for `create NAME -`)."""
     import getpass
 
@@ -254,8 +314,8 @@ def _ask(prompt: str) -> str:
     try:
         return getpass.getpass(prompt)
     except (StdinNotImplementedError, EOFError, OSError):
-        raise InvalidInput("this frontend cannot ask for it (no input box here, e.g. a notebook run headless): "
-                           "use a file, or a %%docker_secret cell") from None
+        raise InvalidInput(f"this frontend cannot ask for it (no input box here, e.g. a notebook run headless): "
+                           f"{instead}") from None
 
 
 def _read_value(kind: str, path: str | None) -> bytes:

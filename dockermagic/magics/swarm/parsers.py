@@ -32,6 +32,14 @@ _SWARM_SETTINGS = [
     (("--dispatcher-heartbeat",), {"default": None, "metavar": "DURATION", "help": "Dispatcher heartbeat period (5s)."}),
     (("--cert-expiry",), {"default": None, "metavar": "DURATION", "help": "Validity period for node certificates (2160h0m0s)."}),
 ]
+_EXTERNAL_CA = (("--external-ca",), {**_LIST, "metavar": "protocol=cfssl,url=URL[,cacert=FILE]",
+                                      "help": "An external CA to sign node certificates (cfssl); repeatable."})
+_CA_FILES = [
+    (("--ca-cert",), {"default": None, "metavar": "PEM-FILE",
+                      "help": "Path to the PEM-formatted root CA certificate to use for the new cluster."}),
+    (("--ca-key",), {"default": None, "metavar": "PEM-FILE",
+                     "help": "Path to the PEM-formatted root CA key to use for the new cluster."}),
+]
 _ADDRS = [
     (("--advertise-addr",), {"default": None, "metavar": "IP[:PORT]", "help": "Advertised address (format: <ip|interface>[:port])."}),
     (("--listen-addr",), {"default": "0.0.0.0:2377", "metavar": "IP:PORT", "help": "Listen address (default 0.0.0.0:2377)."}),
@@ -45,18 +53,24 @@ SWARM = {
              (("--data-path-port",), {"type": int, "default": None, "help": "Port for data path traffic (default 4789)."}),
              (("--default-addr-pool",), {**_LIST, "metavar": "CIDR", "help": "Default address pool in CIDR format; repeatable."}),
              (("--default-addr-pool-mask-length",), {"type": int, "default": None, "help": "Subnet mask length for the pools (default 24)."}),
-             (("--force-new-cluster",), {"action": "store_true", "help": "Force create a new cluster from current state."})],
+             (("--force-new-cluster",), {"action": "store_true", "help": "Force create a new cluster from current state."}),
+             _EXTERNAL_CA,
+             # dockermagic's: the CLI takes these on `swarm ca --rotate` only; here the swarm starts with that root
+             *[(flags, {**kw, "help": kw["help"] + " (dockermagic: a root CA of one's own from the start.)"})
+               for flags, kw in _CA_FILES]],
     "join": [*_ADDRS[:3], _ADDRS[3], (("--token",), {"default": "", "help": "Token for entry into the swarm."}),
              (("remote",), {"metavar": "HOST:PORT", "help": "A manager's address."})],
     "join-token": [_QUIET, (("--rotate",), {"action": "store_true", "help": "Rotate join token."}),
                    (("role",), {"metavar": "(worker|manager)", "help": "worker or manager."})],
     "leave": [(("-f", "--force"), {"action": "store_true", "help": "Force this node to leave the swarm, ignoring warnings."})],
-    "update": [*_SWARM_SETTINGS, _AUTOLOCK],
+    "update": [*_SWARM_SETTINGS, _AUTOLOCK, _EXTERNAL_CA],
     "unlock": [],
     "unlock-key": [_QUIET, (("--rotate",), {"action": "store_true", "help": "Rotate unlock key."})],
     "inspect": [_INSPECT_FORMAT],
-    "ca": [_QUIET, (("--rotate",), {"action": "store_true", "help": "Rotate the swarm CA (a new root, every node's certificate)."}),
-           (("-d", "--detach"), {"action": "store_true", "help": "Exit immediately instead of waiting for the rotation to converge."})],
+    "ca": [(("-q", "--quiet"), {"action": "store_true", "help": "Suppress progress output (with --rotate: print nothing)."}),
+           (("--rotate",), {"action": "store_true", "help": "Rotate the swarm CA (a new root, every node's certificate)."}),
+           (("-d", "--detach"), {"action": "store_true", "help": "Exit immediately instead of waiting for the rotation to converge."}),
+           *_CA_FILES, _SWARM_SETTINGS[4], _EXTERNAL_CA],
 }
 
 _NODES = (("nodes",), {"nargs": "+", "metavar": "NODE", "help": "Node ID, ID prefix or hostname."})

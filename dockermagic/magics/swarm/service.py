@@ -8,6 +8,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from ...errors import InvalidInput
 from ...opts import pairs
+from ...swarm import service_spec
 from ...swarm.service_spec import accepted
 from ..args import join, parse_words, split, subcommand_parser, usages
 from ..base import MagicsArea, reports_errors
@@ -73,14 +74,51 @@ def parse(line: str):
     if sub not in SUBCOMMANDS:
         got = f"'docker service {words[0]}' is not a service subcommand; " if words else ""
         raise InvalidInput(f"{got}use %docker_service create|ls|ps|inspect|logs|scale|update|rollback|rm")
+    parser = SUBCOMMANDS[sub]
+    rest, falses = _bool_values(parser, words[1:], sub == "create") if sub in ("create", "update") else (words[1:], [])
     if sub == "create":
         from ..run_args import split_at_first_positional
 
-        if not words[1:] or words[1] == "--help":
-            parse_words(SUBCOMMANDS[sub], ["--help"])
-        args, command = split_at_first_positional(SUBCOMMANDS[sub], join(words[1:]))
-        return sub, args, command
-    return sub, parse_words(SUBCOMMANDS[sub], words[1:]), []
+        if not rest or rest[0] == "--help":
+            parse_words(parser, ["--help"])
+        args, command = split_at_first_positional(parser, join(rest))
+    else:
+        args, command = parse_words(parser, rest), []
+    for dest in falses:  # an update applies a spec's `--tty=false`; a create has it so already
+        setattr(args, dest, service_spec.EXPLICIT_FALSE if dest in service_spec.SPEC_BOOLS else False)
+    return sub, args, command
+
+
+def _bool_values(parser, words: list[str], options_end: bool) -> tuple[list[str], list[str]]:
+    """`--tty=false`, `--detach=true`, `-d=false`: the CLI's boolean flags with a value (strconv's
+    true/false spellings).  The words with `=true` as the bare flag and `=false` left out, and the
+    argparse names given false.  With `options_end`, words after the first positional (the image)
+    are the command's and left as they are."""
+    actions = parser._option_string_actions
+    out, falses, i = [], [], 0
+    while i < len(words):
+        word = words[i]
+        name, eq, value = word.partition("=")
+        action = actions.get(name) if word.startswith("-") else None
+        if eq and action is not None and action.nargs == 0 and name not in ("-h", "--help"):
+            if value.lower() in ("1", "t", "true"):
+                out.append(name)
+            elif value.lower() in ("0", "f", "false"):
+                falses.append(action.dest)
+            else:
+                raise InvalidInput(f'invalid argument "{value}" for "{name}" flag: strconv.ParseBool: parsing '
+                                   f'"{value}": invalid syntax')
+        elif word.startswith("-") and word != "-":
+            out.append(word)
+            if not eq and action is not None and action.nargs != 0 and i + 1 < len(words):
+                out.append(words[i + 1])  # the option's value, whatever it looks like
+                i += 1
+        else:
+            if options_end:
+                return out + words[i:], falses
+            out.append(word)
+        i += 1
+    return out, falses
 
 
 def options(args) -> dict:
@@ -213,7 +251,7 @@ class ServiceMagics(MagicsArea):
             raise InvalidInput("--format is incompatible with human friendly format")
         if args.format and args.format not in ("json", "pretty"):
             formats.parse(args.format)  # a bad template fails before anything is asked
-        raws = [services.inspect_raw(engine, name) for name in args.services]
+        raws = [services.inspect_raw(engine, name, defaults=True) for name in args.services]
         if args.pretty or args.format == "pretty":
             names = _network_names(engine, raws)
             return formats.Formatted("".join(service_pretty.pretty(raw, names) for raw in raws))

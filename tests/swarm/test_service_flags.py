@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -74,8 +75,9 @@ def test_a_generic_resource_removed_must_be_there():
 
 # -- against the CLI, on the shared swarm -------------------------------------------------------------
 @pytest.fixture
-def objects(manager):
-    """Two configs, a secret and two overlay networks for one test, removed after it."""
+def objects(manager, made):
+    """Two configs, a secret and two overlay networks for one test, removed after it (after the
+    test's services, which hold them while they exist)."""
     tag = uuid.uuid4().hex[:6]
     names = {k: f"dmt-{k}-{tag}" for k in ("cfg", "cfg2", "cfg3", "sec", "net", "net2")}
     for kind in ("cfg", "cfg2", "cfg3"):
@@ -86,10 +88,18 @@ def objects(manager):
     for net in ("net", "net2"):
         cli(manager, "network", "create", "-d", "overlay", names[net])
     yield names
-    subprocess.run(["docker", "-H", manager, "network", "rm", names["net"], names["net2"]], capture_output=True)
-    subprocess.run(["docker", "-H", manager, "config", "rm", names["cfg"], names["cfg2"], names["cfg3"]],
-                   capture_output=True)
-    subprocess.run(["docker", "-H", manager, "secret", "rm", names["sec"]], capture_output=True)
+    if made.names:
+        subprocess.run(["docker", "-H", manager, "service", "rm", *made.names], capture_output=True, timeout=60)
+    kinds = {"net": "network", "net2": "network", "cfg": "config", "cfg2": "config", "cfg3": "config", "sec": "secret"}
+    left = [(kinds[k], name) for k, name in names.items()]
+    deadline = time.monotonic() + 30   # a removed service's tasks let go of its networks a moment later
+    while left and time.monotonic() < deadline:
+        left = [(kind, name) for kind, name in left
+                if subprocess.run(["docker", "-H", manager, kind, "rm", name], capture_output=True).returncode != 0
+                and subprocess.run(["docker", "-H", manager, kind, "inspect", name], capture_output=True).returncode == 0]
+        if left:
+            time.sleep(0.5)
+    assert not left, f"left on the swarm: {left}"
 
 
 CREATE = ("--cap-add net_admin --cap-add SYS_TIME --cap-drop CHOWN --cap-drop net_admin --ulimit nofile=1024:2048 "

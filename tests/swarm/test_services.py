@@ -36,6 +36,7 @@ def made(manager):
         names.append(f"dmt-{stem}-{uuid.uuid4().hex[:6]}")
         return names[-1]
 
+    name.names = names   # for fixtures whose objects these services use: they remove the services first
     yield name
     if names:
         subprocess.run(["docker", "-H", manager, "service", "rm", *names], capture_output=True, timeout=60)

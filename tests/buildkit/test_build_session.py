@@ -101,22 +101,11 @@ def test_a_missing_secret_is_one_line_before_anything_is_sent(ip, context):
     assert "\n" not in str(info.value)
 
 
-def test_an_ssh_agent_socket_is_mounted(ip, engine, made, context, unique, tmp_path, monkeypatch):
-    sock = tmp_path / "agent.sock"
-    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL)
-    try:
-        for _ in range(50):
-            if sock.exists():
-                break
-            subprocess.run(["sleep", "0.1"])
-        monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
-        (context / "Dockerfile").write_text(
-            f"FROM busybox\nRUN --mount=type=ssh echo {unique} && test -S $SSH_AUTH_SOCK && echo mounted > /seen\n")
-        result = ip.run_line_magic("docker_build", f"--ssh default -t {made.image(f'dm-session/ssh:{unique}')} {context}")
-        assert run(engine, made, result.id, "cat /seen") == "mounted\n"
-    finally:
-        agent.terminate()
-        agent.wait(timeout=10)
+def test_an_ssh_agent_socket_is_mounted(ip, engine, made, context, unique, ssh_agent):
+    (context / "Dockerfile").write_text(
+        f"FROM busybox\nRUN --mount=type=ssh echo {unique} && test -S $SSH_AUTH_SOCK && echo mounted > /seen\n")
+    result = ip.run_line_magic("docker_build", f"--ssh default -t {made.image(f'dm-session/ssh:{unique}')} {context}")
+    assert run(engine, made, result.id, "cat /seen") == "mounted\n"
 
 
 def test_a_private_base_needs_no_pull_first(ip, engine, made, context, unique, auth_registry, pushed, docker_env,

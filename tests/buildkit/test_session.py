@@ -114,23 +114,6 @@ def test_a_missing_secret_file_is_one_line_before_anything_is_sent(engine, tmp_p
         Session(engine, str(tmp_path), secrets=["id=x,env=DM_SESSION_UNSET"])
 
 
-@pytest.fixture
-def ssh_agent(tmp_path):
-    sock = tmp_path / "agent.sock"
-    proc = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL)
-    for _ in range(50):
-        if sock.exists():
-            break
-        subprocess.run(["sleep", "0.1"])
-    key = tmp_path / "id_test"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
-    subprocess.run(["ssh-add", "-q", str(key)], check=True, env={**os.environ, "SSH_AUTH_SOCK": str(sock)},
-                   stderr=subprocess.DEVNULL)
-    yield str(sock), (tmp_path / "id_test.pub").read_text().split()[1]
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
 def _with_ssh_add(ctx) -> str:
     """Put the host's ssh-add and the libraries it loads into `ctx` (busybox has no ssh client);
     the Dockerfile lines that install them."""
@@ -146,7 +129,6 @@ def _with_ssh_add(ctx) -> str:
 @pytest.mark.parametrize("given", ["socket", "key"])
 def test_an_ssh_agent_is_forwarded(engine, made, unique, tmp_path, ssh_agent, monkeypatch, given):
     sock, public_key = ssh_agent
-    monkeypatch.setenv("SSH_AUTH_SOCK", sock)
     ctx = tmp_path / "ctx"
     ctx.mkdir()
     (ctx / "Dockerfile").write_text("FROM busybox\n" + _with_ssh_add(ctx)

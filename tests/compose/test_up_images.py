@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import time
 import urllib.request
 import uuid
 
@@ -176,20 +174,12 @@ def test_up_build_no_build_and_pull_policies(engine, stacks, repositories):  # n
     assert "\n" not in str(failure.value) and "pull_policy is never" in str(failure.value)
 
 
-def test_build_secrets_and_ssh_reach_the_build(engine, stacks, tmp_path, monkeypatch):  # noqa: F811
+def test_build_secrets_and_ssh_reach_the_build(engine, stacks, ssh_agent, monkeypatch):  # noqa: F811
     """`build: {secrets: [...], ssh: [default]}`: a file secret and an environment secret are mounted
     (under their `target` name), the ssh agent is forwarded, and no value stays in the image."""
     value = f"s3cret-{uuid.uuid4().hex}"
     monkeypatch.setenv("DM_COMPOSE_BUILD_SECRET", value + "-env")
-    sock = tmp_path / "agent.sock"
-    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL)
-    try:
-        for _ in range(50):
-            if sock.exists():
-                break
-            time.sleep(0.1)
-        monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
-        stack = stacks("""
+    stack = stacks("""
 services:
   app:
     build:
@@ -200,21 +190,18 @@ secrets:
   tok: {file: ./token.txt}
   envtok: {environment: DM_COMPOSE_BUILD_SECRET}
 """)
-        (stack.folder / "token.txt").write_text(value)
-        (stack.folder / "Dockerfile").write_text(
-            "FROM busybox:latest\n"
-            f"RUN --mount=type=secret,id=tok --mount=type=secret,id=other --mount=type=ssh echo {value[-8:]} && "
-            "sha256sum /run/secrets/tok /run/secrets/other | cut -d' ' -f1 > /hashes && "
-            "test -S \"$SSH_AUTH_SOCK\" && echo forwarded > /ssh\n")
-        stack.images.append(f"{stack.name}-app")
-        # the model as v2 reads it: build secrets in the long syntax, and the top-level ones they use kept
-        assert config.render(stack.project(), "json") == stack.v2("config", "--format", "json").stdout
-        list(images.build(engine, stack.project(), ["app"]))
-        image = f"{stack.name}-app"
-        assert _file(engine, image, "/hashes").split() == [hashlib.sha256(value.encode()).hexdigest(),
-                                                            hashlib.sha256((value + "-env").encode()).hexdigest()]
-        assert _file(engine, image, "/ssh") == "forwarded\n"
-        assert value not in json.dumps(engine.api.history(image)) + json.dumps(engine.api.inspect_image(image))
-    finally:
-        agent.terminate()
-        agent.wait(timeout=10)
+    (stack.folder / "token.txt").write_text(value)
+    (stack.folder / "Dockerfile").write_text(
+        "FROM busybox:latest\n"
+        f"RUN --mount=type=secret,id=tok --mount=type=secret,id=other --mount=type=ssh echo {value[-8:]} && "
+        "sha256sum /run/secrets/tok /run/secrets/other | cut -d' ' -f1 > /hashes && "
+        "test -S \"$SSH_AUTH_SOCK\" && echo forwarded > /ssh\n")
+    stack.images.append(f"{stack.name}-app")
+    # the model as v2 reads it: build secrets in the long syntax, and the top-level ones they use kept
+    assert config.render(stack.project(), "json") == stack.v2("config", "--format", "json").stdout
+    list(images.build(engine, stack.project(), ["app"]))
+    image = f"{stack.name}-app"
+    assert _file(engine, image, "/hashes").split() == [hashlib.sha256(value.encode()).hexdigest(),
+                                                        hashlib.sha256((value + "-env").encode()).hexdigest()]
+    assert _file(engine, image, "/ssh") == "forwarded\n"
+    assert value not in json.dumps(engine.api.history(image)) + json.dumps(engine.api.inspect_image(image))

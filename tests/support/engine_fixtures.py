@@ -338,3 +338,25 @@ def use_tls_engine(tls_engine, monkeypatch, certs) -> None:
     monkeypatch.setenv("DOCKER_HOST", tls_engine.address)
     monkeypatch.setenv("DOCKER_TLS_VERIFY", "1")
     monkeypatch.setenv("DOCKER_CERT_PATH", str(certs))
+
+
+@pytest.fixture
+def ssh_agent(tmp_path, monkeypatch):
+    """An ssh-agent of the test's own, holding one new key, with SSH_AUTH_SOCK pointing at it:
+    (its socket, the key's public half).  Stopped at the end."""
+    sock = tmp_path / "agent.sock"
+    proc = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(50):
+            if sock.exists():
+                break
+            time.sleep(0.1)
+        key = tmp_path / "id_test"
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+        subprocess.run(["ssh-add", "-q", str(key)], check=True, env={**os.environ, "SSH_AUTH_SOCK": str(sock)},
+                       stderr=subprocess.DEVNULL)
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
+        yield str(sock), (tmp_path / "id_test.pub").read_text().split()[1]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -43,19 +43,7 @@ def config(call, args):
         lines = cfg.images(project)
     else:
         text = cfg.render(project, args.format, interpolated=not args.no_interpolate)
-        if args.quiet:
-            return None
-        if args.output:
-            with open(args.output, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            return None
-        if args.format == "json":
-            print(text, end="")
-            return None
-        from ...compose.results import ComposeProject
-
-        # the YAML as v2 prints it, highlighted, with the project's diagram (a terminal: the YAML)
-        return ComposeProject(project.name, project.working_dir, project.model, action="config", source=text)
+        return _rendered(args, text, project.name, project.working_dir, project.model)
     if not args.quiet:
         print("\n".join(lines))
     return None
@@ -71,7 +59,12 @@ def _model(call, args):
         if not args.quiet:
             print("\n".join(sorted(model.get("services") or {})))
         return None
-    text = cfg.render_model(model, args.format)
+    return _rendered(args, cfg.render_model(model, args.format), model["name"], working_dir, model)
+
+
+def _rendered(args, text: str, name: str, working_dir: str, model: dict):
+    """The rendered model where `-q`, `-o` and `--format` send it; YAML as v2 prints it, highlighted,
+    with the project's diagram (a terminal: the YAML)."""
     if args.quiet:
         return None
     if args.output:
@@ -83,7 +76,7 @@ def _model(call, args):
         return None
     from ...compose.results import ComposeProject
 
-    return ComposeProject(model["name"], working_dir, model, action="config", source=text)
+    return ComposeProject(name, working_dir, model, action="config", source=text)
 
 
 def write_cell(magics, words: list[str], cell: str):

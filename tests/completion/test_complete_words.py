@@ -230,3 +230,29 @@ def test_the_older_complete_api_answers_too(ip):
     assert ip.complete("", "%docker run --restart=un", 24) == ("un", ["unless-stopped"])
     cell_text = "%%dockerfile\nFROM busybox\nRU"
     assert ip.complete("", cell_text, len(cell_text))[1] == ["RUN"]
+
+
+def test_in_a_kernel_the_type_is_one_word(ip, tmp_path):
+    """JupyterLab, Notebook 7 and VS Code reach the shell through a kernel: their completer lays
+    the type out as a one-letter icon and a column one word wide, so a kernel's shell gets the kind
+    (`option`, `container`, `magic` ...); the terminal keeps the help beside each item."""
+    (tmp_path / "ctx").mkdir()  # the working folder: a build context to offer
+    ip.kernel = object()  # what ipykernel's shell has
+    try:
+        ip.run_line_magic("reload_ext", "dockermagic")
+        assert complete(ip, "%docker_st")["%docker_stop"] == "magic"
+        assert set(complete(ip, "%docker_run --net").values()) == {"option"}
+        assert set(complete(ip, "%docker network ").values()) == {"subcommand"}
+        assert set(complete(ip, "%docker_run --restart ").values()) == {"choice"}
+        assert complete(ip, "%%dockerfile\nFR") == {"FROM": "instruction"}
+        assert complete(ip, "%%dockerfile\nFROM scr")["scratch"] == "image"
+        assert complete(ip, "%%dockerfile\nFROM busybox A")["AS"] == "keyword"
+        assert set(complete(ip, "%%dockerfile\nRUN --mount=").values()) == {"mount"}
+        assert set(complete(ip, "%%compose\nservices:\n  web:\n    ").values()) == {"key"}
+        assert complete(ip, "%docker_build ") == {"ctx/": "folder"}
+        for found in (complete(ip, text) for text in ("%docker ", "%docker stop -", "%%dockerfile\nCOPY --")):
+            assert found and all(kind and " " not in kind for kind in found.values()), found
+    finally:
+        del ip.kernel
+        ip.run_line_magic("reload_ext", "dockermagic")
+    assert complete(ip, "%docker_st")["%docker_stop"].startswith("Stop running containers")

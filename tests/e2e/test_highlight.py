@@ -24,13 +24,18 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from jupyter_core.paths import jupyter_path
 
-from support.browser_fixtures import CHROMIUM_ARGS, JupyterLab, browser_tools
+from support.browser_fixtures import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    JupyterLab,
+    browser_tools,
+    extension_env,
+    installed_extension,
+    show,
+)
 from support.notebooks import ROOT
 
-ARTIFACTS = ROOT / "artifacts" / "browser"
-BUILT = ROOT / "labextension" / "dist"
 PLUGIN = "dockermagic:highlight"
 MARK = "data-dockermagic-language"
 OPEN_TIMEOUT = 60_000  # ms: JupyterLab's page and the notebook
@@ -84,37 +89,6 @@ VAR_JS = """([content, name]) => {
   probe.remove();
   return color;
 }"""
-
-
-def _show(request, text: str) -> None:
-    capture = request.config.pluginmanager.getplugin("capturemanager")
-    with capture.global_and_fixture_disabled():
-        print(text, flush=True)
-
-
-def _installed() -> Path | None:
-    for folder in jupyter_path("labextensions"):
-        if (Path(folder) / "dockermagic" / "package.json").exists():
-            return Path(folder) / "dockermagic"
-    return None
-
-
-def _extension_env(folder: Path) -> dict:
-    """The server's environment: the checkout's build first (the code under test), else the
-    installed extension; with neither, a failure in CI and a loud skip elsewhere."""
-    env = dict(os.environ)
-    if (BUILT / "package.json").exists():
-        path = folder / "jupyter-path"
-        (path / "labextensions").mkdir(parents=True)
-        (path / "labextensions" / "dockermagic").symlink_to(BUILT, target_is_directory=True)
-        env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(path), os.environ.get("JUPYTER_PATH")]))
-    elif _installed() is None:
-        reason = ("dockermagic's JupyterLab extension is neither built (labextension/dist) nor installed: "
-                  "`pip install .` builds it (needs Node), or `cd labextension && jlpm install && jlpm build`")
-        if os.environ.get("CI"):
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(f"NO LAB EXTENSION -- {reason}")
-    return env
 
 
 def _notebook(path: Path, language: str = "python") -> None:
@@ -176,7 +150,7 @@ def lab(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp("highlight")
     root = folder / "root"
     root.mkdir()
-    env = _extension_env(folder)
+    env = extension_env(folder)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for old in ARTIFACTS.glob("highlight-*"):
         old.unlink()
@@ -205,7 +179,7 @@ def lab(request, tmp_path_factory):
                 result.wait_marked(2, "Shell")
             except Exception:
                 page.screenshot(path=str(ARTIFACTS / "highlight-unfinished.png"))
-                _show(request, f"\nhighlight test: cells not marked; see {ARTIFACTS / 'highlight-unfinished.png'}"
+                show(request, f"\nhighlight test: cells not marked; see {ARTIFACTS / 'highlight-unfinished.png'}"
                                f"\n{server.log_tail(600)}\n" + "\n".join(console[-20:]))
                 raise
             page.wait_for_timeout(300)  # the trees are highlighted
@@ -215,7 +189,7 @@ def lab(request, tmp_path_factory):
                 shots.append(ARTIFACTS / f"highlight-{key}.png")
                 result.cell(i).screenshot(path=str(shots[-1]))
             result.shots = shots
-            _show(request, "\nhighlight screenshots:\n" + "\n".join(f"  {p}" for p in shots))
+            show(request, "\nhighlight screenshots:\n" + "\n".join(f"  {p}" for p in shots))
             yield result
         finally:
             (ARTIFACTS / "highlight-console.log").write_text("\n".join(console) + "\n")
@@ -345,7 +319,7 @@ def test_screenshots_were_saved(lab):
 
 def test_the_install_put_the_extension_where_jupyterlab_finds_it():
     """`pip install` (scripts/test's `-e '.[test]'` in CI) copies the build to share/jupyter/labextensions."""
-    path = _installed()
+    path = installed_extension()
     if path is None:
         if os.environ.get("CI"):
             pytest.fail("pip install did not put dockermagic's extension in share/jupyter/labextensions", pytrace=False)

@@ -1,4 +1,5 @@
-"""A real browser for tests/test_browser.py: JupyterLab on loopback and headless Chromium.
+"""A real browser for tests/e2e/test_browser*.py and test_highlight.py: JupyterLab on loopback
+and headless Chromium.
 
 - `browser_tools()`: Debian's chromium and the `playwright` package, or a loud skip (a
   failure with one line when `CI` is set).  Playwright cannot download its own browser here,
@@ -9,6 +10,9 @@
   DOM), the app exposed as `window.jupyterapp`.
   `stop()` asks the server to stop (SIGTERM: it shuts its kernels down first), then kills by
   pid whatever of its own process tree is still there.
+- `extension_env(folder)`: the server's environment with dockermagic's JupyterLab extension --
+  the checkout's build (labextension/dist) first, else the installed one (`installed_extension()`).
+- `show(request, text)`: a line printed past pytest's capture (the screenshots' paths, with -q).
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from jupyter_core.paths import jupyter_path
+
+from support.notebooks import ROOT
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -33,6 +40,10 @@ LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
+
+
+ARTIFACTS = ROOT / "artifacts" / "browser"  # the browser tests' screenshots and logs
+BUILT = ROOT / "labextension" / "dist"  # the checkout's build of the JupyterLab extension
 
 
 def chromium_path() -> str | None:
@@ -58,6 +69,39 @@ def browser_tools() -> str:
             pytest.fail(f"CI runs the real-browser test, which needs {needs}", pytrace=False)
         pytest.skip(f"NO BROWSER -- real-browser test skipped: it needs {needs}")
     return path
+
+
+def show(request, text: str) -> None:
+    """Print past pytest's capture, so the screenshots' paths show even with -q."""
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        print(text, flush=True)
+
+
+def installed_extension() -> Path | None:
+    """The folder of dockermagic's installed JupyterLab extension, if one is installed."""
+    for folder in jupyter_path("labextensions"):
+        if (Path(folder) / "dockermagic" / "package.json").exists():
+            return Path(folder) / "dockermagic"
+    return None
+
+
+def extension_env(folder: Path) -> dict:
+    """The server's environment: the checkout's build first (the code under test), else the
+    installed extension; with neither, a failure in CI and a loud skip elsewhere."""
+    env = dict(os.environ)
+    if (BUILT / "package.json").exists():
+        path = folder / "jupyter-path"
+        (path / "labextensions").mkdir(parents=True)
+        (path / "labextensions" / "dockermagic").symlink_to(BUILT, target_is_directory=True)
+        env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(path), os.environ.get("JUPYTER_PATH")]))
+    elif installed_extension() is None:
+        reason = ("dockermagic's JupyterLab extension is neither built (labextension/dist) nor installed: "
+                  "`pip install .` builds it (needs Node), or `cd labextension && jlpm install && jlpm build`")
+        if os.environ.get("CI"):
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(f"NO LAB EXTENSION -- {reason}")
+    return env
 
 
 def free_port() -> int:

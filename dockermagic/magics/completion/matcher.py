@@ -20,6 +20,12 @@ from .tree import summary, tree
 IDENTIFIER = "dockermagic"
 _MAGIC_LINE = re.compile(r"^\s*(?:[\w.]+\s*=\s*)?(%{1,2})([\w-]*)(\s.*)?$", re.DOTALL)
 _CELLS = {"dockerfile": dockerfile_cell.complete, "compose": compose_cell.complete}
+NOTHING = "nothing to complete"  # the type of the one no-op entry that keeps Jedi's names out
+#: the one-word types a kernel's frontends get: a description's last word, some renamed
+_WORDS = {"container", "image", "network", "volume", "node", "service", "stack", "platform", "context", "folder",
+          "file", "choice", "instruction", "stage", "key", "field", "subcommand"}
+_RENAMED = {"empty base": "image", "stage name follows": "keyword", "mount type": "mount", "network mode": "network",
+            "security mode": "security", "line magic": "magic", "cell magic": "magic"}
 
 
 def register(shell) -> None:
@@ -51,6 +57,9 @@ def unregister(shell) -> None:
 
 def _matcher(shell):
     trees: dict = {}
+    # a kernel's frontends (JupyterLab, Notebook 7, VS Code) show the type as a one-letter icon
+    # and a one-word column; the terminal shows it whole beside the item
+    in_kernel = getattr(shell, "kernel", None) is not None
 
     @context_matcher(priority=1, identifier=IDENTIFIER)
     def dockermagic_matcher(context) -> SimpleMatcherResult:
@@ -60,14 +69,30 @@ def _matcher(shell):
             answer = None
         if answer is None:
             return {"completions": [], "suppress": False}
-        found = [SimpleCompletion(c.text, type=c.kind or None) for c in answer.candidates]
+        found = [SimpleCompletion(c.text, type=(kind_word(c) if in_kernel else c.kind) or None)
+                 for c in answer.candidates]
         # IPython lets only an answer with candidates silence the others: nothing to offer is said
         # with the fragment itself (inserting it changes nothing; the terminal drops an empty one),
         # so Jedi's Python names never fill the menu of a docker line
-        return {"completions": found or [SimpleCompletion(answer.fragment, type="nothing to complete")],
+        return {"completions": found or [SimpleCompletion(answer.fragment, type=NOTHING)],
                 "matched_fragment": answer.fragment, "suppress": True, "ordered": True}
 
     return dockermagic_matcher
+
+
+def kind_word(candidate: Candidate) -> str:
+    """The candidate's type in one word, as JupyterLab's completer lays it out: `container` for
+    "running container", `option` for an option (its help stays the terminal's), `magic` ..."""
+    if candidate.text.startswith("%"):
+        return "magic"
+    if candidate.text.startswith("-"):
+        return "option"
+    if candidate.kind in _RENAMED:
+        return _RENAMED[candidate.kind]
+    words = candidate.kind.split()
+    if 0 < len(words) <= 2 and words[-1] in _WORDS:
+        return words[-1]
+    return "subcommand" if words else ""  # what else has a sentence: a subcommand's summary
 
 
 def answer_for(shell, text: str, row: int, column: int, trees: dict | None = None) -> Answer | None:

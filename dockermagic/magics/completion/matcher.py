@@ -7,6 +7,7 @@ the command tree `tree.py` reads from the magics' parsers), the body of a `%%doc
 
 from __future__ import annotations
 
+import atexit
 import re
 import threading
 
@@ -35,7 +36,11 @@ def register(shell) -> None:
         return
     unregister(shell)
     completer.custom_matchers.insert(0, _matcher(shell))
-    threading.Thread(target=_warm, name="dm-complete-warm", daemon=True).start()
+    warming = threading.Thread(target=_warm, name="dm-complete-warm", daemon=True)
+    warming.start()
+    # an interpreter that ends while the import runs would stop the thread inside it (and may abort):
+    # let the import finish first, for a moment at most
+    atexit.register(warming.join, 2.0)
 
 
 def _warm() -> None:

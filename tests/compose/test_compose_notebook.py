@@ -4,6 +4,7 @@ changed service recreated alone, and `down -v` leaving nothing behind."""
 
 from __future__ import annotations
 
+from support.compose_stacks import remove_project
 from support.notebooks import cell_text, execute, find, load, with_parameters
 
 
@@ -36,16 +37,7 @@ def test_several_containers_notebook(engine, unique, tmp_path):
             if cell.cell_type == "code":
                 assert "<script" not in cell_text(cell)
     finally:
-        api, mine = engine.api, {"label": f"com.docker.compose.project={project}"}
-        left = api.containers(all=True, filters=mine)
-        for container in left:
-            api.remove_container(container["Id"], force=True, v=True)
-        for network in api.networks(filters=mine):
-            api.remove_network(network["Id"])
-        for volume in api.volumes(filters=mine).get("Volumes") or []:
-            api.remove_volume(volume["Name"], force=True)
-        for image in api.images(name=f"{project}-web"):
-            api.remove_image(image["Id"], force=True)
+        left = remove_project(engine, project)
     assert not left, "the notebook's `down -v` left containers behind"
 
 

@@ -34,6 +34,7 @@ from test_browser import (
 )
 
 from support.browser_fixtures import CHROMIUM_ARGS, JupyterLab, browser_tools
+from support.compose_stacks import remove_project
 from support.notebooks import NOTEBOOKS, ROOT, load, with_parameters
 
 pytestmark = pytest.mark.engine
@@ -64,23 +65,6 @@ def _notebook(root: Path, project: str) -> Path:
     path = root / "compose.ipynb"
     nbformat.write(nb, path)
     return path
-
-
-def _cleanup(engine, project: str) -> list[str]:
-    """Everything of the project, by its label (and its built image by name): the containers'
-    names that were still there."""
-    api, mine = engine.api, {"label": f"com.docker.compose.project={project}"}
-    left = api.containers(all=True, filters=mine)
-    for container in left:
-        api.remove_container(container["Id"], force=True, v=True)
-    for network in api.networks(filters=mine):
-        api.remove_network(network["Id"])
-    for volume in api.volumes(filters=mine).get("Volumes") or []:
-        api.remove_volume(volume["Name"], force=True)
-    images = {i["Id"] for i in api.images(filters=mine)} | {i["Id"] for i in api.images(name=f"{project}-web")}
-    for image in images:
-        api.remove_image(image, force=True)
-    return [name.lstrip("/") for c in left for name in c.get("Names") or ()]
 
 
 def _cell(page, source: str, nth: int = 1):
@@ -194,7 +178,7 @@ def compose_run(request, engine, tmp_path_factory):
             finally:
                 browser.close()
     finally:
-        left = _cleanup(engine, project)
+        left = remove_project(engine, project)
         if run is not None:
             run.left.extend(left)
 

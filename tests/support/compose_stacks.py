@@ -107,3 +107,20 @@ def stacks(engine, tmp_path):
 
 def drain(events) -> list:
     return list(events)
+
+
+def remove_project(engine, project: str) -> list[str]:
+    """Everything of the project, by its label (and its built image by name): the containers'
+    names that were still there."""
+    api, mine = engine.api, {"label": f"com.docker.compose.project={project}"}
+    left = api.containers(all=True, filters=mine)
+    for container in left:
+        api.remove_container(container["Id"], force=True, v=True)
+    for network in api.networks(filters=mine):
+        api.remove_network(network["Id"])
+    for volume in api.volumes(filters=mine).get("Volumes") or []:
+        api.remove_volume(volume["Name"], force=True)
+    images = {i["Id"] for i in api.images(filters=mine)} | {i["Id"] for i in api.images(name=f"{project}-web")}
+    for image in images:
+        api.remove_image(image, force=True)
+    return [name.lstrip("/") for c in left for name in c.get("Names") or ()]

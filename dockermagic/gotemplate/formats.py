@@ -39,7 +39,8 @@ class Formatted:
 class Listing:
     """A mixin for a listing's dataclass: `len()`, iteration and `.names` over its rows.  `ROWS`
     names the field that holds them (each result keeps the name its users read: `.rows`,
-    `.volumes`, `.contexts`); a row's name is its `.name` unless the subclass reads it elsewhere."""
+    `.volumes`, `.contexts`); a row's name is its `.name` (or `.Name`, the CLI's field, on a row that
+    keeps the CLI's fields) unless the subclass reads it elsewhere."""
 
     ROWS = "rows"  # unannotated: a subclass's type hints, read in its own module, stay its fields
 
@@ -55,7 +56,7 @@ class Listing:
 
     @staticmethod
     def _name(row) -> str:
-        return row.name
+        return row.name if hasattr(row, "name") else row.Name
 
 
 def tabwrite(text: str, minwidth: int = 10, padding: int = 3) -> str:

@@ -81,10 +81,6 @@ class NetworkList(Listing):
     rows: list[NetworkRow]
     label: str = ""
 
-    @staticmethod
-    def _name(row) -> str:
-        return row.Name
-
 
 @dataclass
 class NetworkChange:

@@ -103,10 +103,6 @@ class ServiceList(Listing):
     rows: list[ServiceRow]
     label: str = ""
 
-    @staticmethod
-    def _name(row) -> str:
-        return row.Name
-
 
 # -- columns -----------------------------------------------------------------------------------
 def mode_name(mode: dict) -> str:

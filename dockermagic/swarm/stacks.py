@@ -62,10 +62,6 @@ class StackList(Listing):
     rows: list[StackRow]
     label: str = ""
 
-    @staticmethod
-    def _name(row) -> str:
-        return row.Name
-
 
 @dataclass
 class StackRemoved:
